@@ -1,0 +1,2 @@
+//! Crate root; filled in by its issue.
+#![deny(missing_docs)]

@@ -1,0 +1,59 @@
+//! `tk-auth`: log in to Flow Production Tracking sites, inspect stored sessions and user
+//! payloads, and run a local site emulator.
+//!
+//! Exit codes: 0 success; 1 the operation failed (site unreachable, nothing stored, …);
+//! 2 bad input (a malformed payload, a bad argument).
+
+mod emulator;
+mod exit;
+mod payload;
+mod session;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Log in to Flow Production Tracking sites and share the session with other tools.
+#[derive(Debug, Parser)]
+#[command(name = "tk-auth", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Encode or decode the serialized users that Toolkit processes hand to each other.
+    #[command(subcommand)]
+    Payload(payload::PayloadCommand),
+    /// Run a local Flow Production Tracking site for tests, demos and offline development.
+    Emulator(emulator::EmulatorArgs),
+    /// Show the current site and user and whether a session is stored (no network).
+    Status(session::StatusArgs),
+    /// List the sites recently logged in to, most recent first.
+    Sites(session::SitesArgs),
+    /// List the users recently logged in to a site, most recent first.
+    Users(session::UsersArgs),
+    /// Forget the stored session of the default (or given) site and user.
+    Logout(session::LogoutArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TK_AUTH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Payload(cmd) => payload::run(cmd),
+        Command::Emulator(args) => emulator::run(&args),
+        Command::Status(args) => session::status(&args),
+        Command::Sites(args) => session::sites(&args),
+        Command::Users(args) => session::users(&args),
+        Command::Logout(args) => session::logout(&args),
+    };
+    exit::report(outcome)
+}
