@@ -6,6 +6,11 @@
 //! - `python`: only create or refresh the Python environment (`.venv`).
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
 
+#![allow(
+    clippy::print_stderr,
+    reason = "a command-line tool: progress and errors go to stderr"
+)]
+
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -1,8 +1,62 @@
 //! Types, errors and serialization of Flow Production Tracking Toolkit users — no I/O, no
-//! network. (Crate documentation is completed with the user model.)
+//! network.
+//!
+//! This is the part of `sgtk.authentication` that every other piece builds on, made to
+//! interoperate with Python Toolkit processes byte for byte:
+//!
+//! - the user model ([`User`]: a [`SessionUser`] or a [`ScriptUser`]) and its Python class
+//!   ([`UserClass`]), told from the web-login cookies by the [cookie helpers](get_session_expiration);
+//! - serialized users ([`serialize_user`], [`deserialize_user`]): the JSON and pickle payloads
+//!   that launchers, DCCs and render-farm jobs pass around, read without executing anything;
+//! - site URLs and proxies ([`sanitize_url`], [`sanitize_http_proxy`], [`HttpProxy`],
+//!   [`site_folder_name`]);
+//! - [`Secret`], whose `Debug` and `Display` never show the value, and the one [`Error`] type,
+//!   which mirrors the Python exception hierarchy.
+//!
+//! ```
+//! use tk_auth_core::{Format, User, UserClass, deserialize_user, serialize_user};
+//!
+//! // What a Python launcher put in an environment variable for a farm job:
+//! let payload = r#"{"type": "SessionUser", "data": {"http_proxy": null,
+//!     "host": "https://mysite.shotgunstudio.com", "login": "jdoe", "session_token": "3f9a"}}"#;
+//! let user = deserialize_user(payload)?;
+//! assert_eq!(user.repr(), "<SessionUser jdoe @ https://mysite.shotgunstudio.com>");
+//! assert_eq!(user.class()?, UserClass::ShotgunUser);
+//!
+//! // Handing it on, as Python's serialize_user(user) would.
+//! let pickled = serialize_user(&user, Format::Pickle);
+//! assert_eq!(deserialize_user(&pickled)?, user);
+//! # Ok::<(), tk_auth_core::Error>(())
+//! ```
 
 #![deny(missing_docs)]
 
+mod cookie_jar;
+mod cookies;
+mod error;
+mod payload;
+mod pickle_read;
+mod pickle_write;
+mod proxy;
+mod py_value;
 mod secret;
+mod site_url;
+mod urlparse;
+mod user;
 
+pub use cookies::{
+    decode_cookies, get_csrf_key, get_csrf_token, get_saml_claims_expiration,
+    get_session_expiration, get_session_id, get_user_name, has_sso_info_in_cookies,
+    has_unified_login_flow_info_in_cookies,
+};
+pub use error::Error;
+pub use payload::{
+    Format, Payload, SessionPayload, UserPayload, deserialize_payload, deserialize_user,
+    serialize_user,
+};
+pub use proxy::{
+    DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, redact_proxy_password, sanitize_http_proxy,
+};
 pub use secret::{REDACTED, Secret};
+pub use site_url::{legacy_site_folder_name, sanitize_url, site_folder_name};
+pub use user::{ScriptUser, SessionUser, User, UserClass};

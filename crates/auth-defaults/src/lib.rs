@@ -1,2 +1,52 @@
-//! Crate root; filled in by its issue.
+//! Where Flow Production Tracking Toolkit defaults and sessions live: the
+//! `authentication.yml` session cache shared with the Python Toolkit, `toolkit.ini` settings,
+//! the system proxy, and the [`DefaultsManager`] that combines them.
+//!
+//! The session cache reads and writes the very files the Python Toolkit uses, so a user
+//! logged in from a Python tool is logged in for Rust tools and the other way round. Unlike
+//! the Python original, every write takes a cross-process lock, re-reads the file, merges
+//! and atomically replaces it: concurrent writers never lose an update and readers never see
+//! a torn file.
+//!
+//! ```
+//! use tk_auth_core::Secret;
+//! use tk_auth_defaults::{AuthMethod, SessionCache};
+//!
+//! let home = tempfile::tempdir()?;
+//! let cache = SessionCache::at(home.path());
+//! let site = "https://mysite.shotgunstudio.com";
+//! cache.cache_session_data(site, "jdoe", &Secret::new("token"), None)?;
+//! cache.set_preferred_method(site, AuthMethod::AppSessionLauncher)?;
+//! assert_eq!(cache.get_session_data(site, "JDoe")?.unwrap().login, "jdoe");
+//! assert_eq!(cache.get_preferred_method(site)?, Some(AuthMethod::AppSessionLauncher));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
 #![deny(missing_docs)]
+
+mod cache_file;
+mod defaults_manager;
+mod documents;
+pub mod env;
+mod error;
+mod expand;
+mod ini_file;
+mod locations;
+mod lock;
+mod proxy;
+mod secret_store;
+mod session_cache;
+mod user_settings;
+mod yaml;
+
+pub use defaults_manager::{
+    ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, ShotgunConfig,
+};
+pub use env::Env;
+pub use error::{DefaultsError, Result};
+pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
+pub use lock::{LockMethod, LockOptions};
+pub use proxy::system_http_proxy;
+pub use secret_store::{KEYRING_TIMEOUT, KeyringStore, SecretStore, StoreBackend};
+pub use session_cache::{AuthMethod, SessionCache, SessionData};
+pub use user_settings::UserSettings;

@@ -1,2 +1,74 @@
-//! Crate root; filled in by its issue.
+//! Talking to a Flow Production Tracking site: the JSON-RPC calls authentication needs,
+//! session tokens (with two-factor codes), browser approval, proxies, TLS and retries.
+//!
+//! Use it directly for headless work (a script user on a render farm, a service), or through
+//! the authenticator façade, which adds session files, prompts and renewal. It knows nothing
+//! of files or prompts: renewal is a hook, [`SessionRenewer`].
+//!
+//! - [`SiteClient`] — one per site: [`info`](SiteClient::info) (typed [`SiteInfo`], cached
+//!   30 s), [`generate_session_token`](SiteClient::generate_session_token),
+//!   [`find_one`](SiteClient::find_one), the generic [`call`](SiteClient::call), and
+//!   [`request_browser_approval`](SiteClient::request_browser_approval).
+//! - [`ClientOptions`] — proxy (`[user:pass@]host[:port]`, else `HTTPS_PROXY`/`HTTP_PROXY`
+//!   with `NO_PROXY`), CA file (else `SHOTGUN_API_CACERTS`, else the system store),
+//!   timeouts, retries, user agent, `sudo_as_login`, `session_uuid`, `product`.
+//! - [`Error`] — one variant per failure a person can act on.
+//!
+//! The wire format is `shotgun_api3`'s: the same request bodies, authentication
+//! parameters and error codes, so a site cannot tell the two clients apart by what they send.
+//!
+//! ```
+//! use tk_auth_http::{Auth, ClientOptions, Environment, SiteClient};
+//!
+//! // Building a client checks the address and settings; nothing is sent yet.
+//! let options = ClientOptions::new()
+//!     .environment(Environment::from_pairs([("HTTPS_PROXY", "proxy.local:3128")]))
+//!     .product("rv");
+//! let site = SiteClient::new("https://mystudio.shotgunstudio.com", options)?;
+//! assert_eq!(site.proxy(), Some("proxy.local:3128"));
+//!
+//! let farm = Auth::script("farm_script", "key-123");
+//! assert!(!format!("{farm:?}").contains("key-123"));
+//! # Ok::<(), tk_auth_http::Error>(())
+//! ```
+
 #![deny(missing_docs)]
+
+mod approval;
+mod auth;
+mod cancel;
+mod client;
+pub mod env;
+mod error;
+mod options;
+mod product;
+mod proxy;
+mod read;
+mod renewal;
+mod rpc;
+mod site_info;
+mod site_url;
+mod tls;
+mod transport;
+
+pub use approval::{ApprovalOptions, ApprovedSession};
+pub use auth::Auth;
+pub use cancel::CancelHandle;
+pub use client::SiteClient;
+pub use env::Environment;
+pub use error::{BoxError, Error};
+pub use options::{
+    ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ProxySetting, RetryPolicy,
+};
+pub use product::{PRODUCT_DEFAULT, PRODUCT_DESKTOP, machine_id, product_name};
+pub use renewal::{RenewalReason, RenewalRequest, SessionRenewer};
+pub use site_info::{AuthMethod, SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
+pub use site_url::SiteUrl;
+pub use tk_auth_core::{HttpProxy, Secret};
+
+/// The site's info for `url`, after checking the address (as the Python `SiteInfo.reload`
+/// does, invalid addresses are refused before anything is sent); cached 30 s per site and
+/// proxy.
+pub async fn site_info(url: &str, options: ClientOptions) -> Result<SiteInfo, Error> {
+    SiteClient::new(url, options)?.info().await
+}

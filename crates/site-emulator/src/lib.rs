@@ -1,2 +1,92 @@
-//! Crate root; filled in by its issue.
+//! A local Flow Production Tracking site, for tests, demos and offline development.
+//!
+//! The emulator is a real HTTP server on a loopback port that speaks what Toolkit
+//! authentication uses of a site, wire-compatible with the Python client `shotgun_api3`:
+//!
+//! - `POST /api3/json` (JSON-RPC): `info`; `get_session_token`; `read` on `HumanUser` and
+//!   `ApiUser`; authentication by login and password (with a TOTP or backup code when
+//!   two-factor authentication is on), by script name and key, or by session token (sessions
+//!   expire after a period of inactivity); errors as `{"exception": true, "message",
+//!   "error_code"}` with codes 102 (bad credentials, inactive user, expired session), 106
+//!   (two-factor code needed), 108 (password login on a `saml2` site) and 110 (password login
+//!   on an `oxygen` site); on a `saml2` site whose SSO claims lapsed, `302` to
+//!   `/saml/saml_login_request`.
+//! - The App Session Launcher: `POST /internal_api/app_session_request`,
+//!   `PUT /internal_api/app_session_request/{id}`, and the approval page at
+//!   `/app_session_request/{id}` (Approve or Deny as a named user).
+//! - A control API under `/_emulator/` — the same controls as [`SiteEmulator`]'s methods.
+//! - Faults: the next calls can answer an HTTP status, drop the connection, stall, or send
+//!   a body that is not JSON ([`Fault`]).
+//!
+//! Bodies over 10 MB get `413`; malformed requests get an error response, never a crash.
+//!
+//! # API summary
+//!
+//! ```text
+//! SiteEmulator::builder() -> SiteEmulatorBuilder
+//!   .human_user(HumanUser::new(login, password)
+//!        [.with_id(n)] [.inactive()] [.with_totp_secret(base32 &str | bytes)]
+//!        [.with_backup_codes([..])] [.with_name(first, last)] [.with_email(e)])
+//!   .script_user(ScriptUser::new(name, key) [.with_id(n)])
+//!   .auth_method(AuthMethod::Default | Ldap | Saml2 | Oxygen)
+//!   .unified_login_flow(bool) .app_session_launcher(bool)
+//!   .server_version([8, 50, 0]) .session_lifetime(Duration) .saml_claims_lifetime(Duration)
+//!   .app_session_request_lifetime(Duration) .max_entities_per_page(n)
+//!   .listen(SocketAddr) .public_host("localhost") .tls(cert_chain_pem, key_pem)
+//!   .config_file(path)? .start()? -> SiteEmulator       (drop = shut down and join)
+//!
+//! SiteEmulator:
+//!   url() -> &str                       local_addr() -> SocketAddr
+//!   create_session(login)? -> String    expire_session(token) -> bool
+//!   expire_all_sessions() -> usize      expire_saml_claims() -> usize
+//!   set_saml_claims_expiry(Duration) -> usize
+//!   advance_clock(Duration) -> Duration  (idle sessions expire; claims, requests lapse)
+//!   pending_requests() -> Vec<PendingRequest>
+//!   approve_request(id, login)?         deny_request(id)?
+//!   queue_fault(Fault::Status(502) | DropConnection | Stall(Duration) | MalformedBody, n)
+//!   clear_faults()
+//!   calls(method) -> usize              calls_by_user(user) -> usize     reset_calls()
+//!   last_request_body(method) -> Option<serde_json::Value>
+//!   totp_code(login)? -> String
+//! ```
+//!
+//! # Example
+//!
+//! ```
+//! use tk_auth_site_emulator::{Fault, HumanUser, SiteEmulator};
+//!
+//! let site = SiteEmulator::builder()
+//!     .human_user(HumanUser::new("alice", "pw-Alice-1"))
+//!     .start()?;
+//! assert!(site.url().starts_with("http://127.0.0.1:"));
+//!
+//! let token = site.create_session("alice")?;
+//! assert!(site.expire_session(&token));
+//! site.queue_fault(Fault::Status(502), 2);
+//! assert_eq!(site.calls("info"), 0);
+//! # Ok::<(), tk_auth_site_emulator::EmulatorError>(())
+//! ```
+
 #![deny(missing_docs)]
+
+mod builder;
+mod config;
+mod control;
+mod error;
+mod fault;
+mod handle;
+mod launcher;
+mod listener;
+mod read;
+mod rpc;
+mod server;
+mod state;
+mod totp;
+mod users;
+
+pub use builder::{MAX_BODY_BYTES, SiteEmulatorBuilder};
+pub use error::EmulatorError;
+pub use fault::Fault;
+pub use handle::SiteEmulator;
+pub use launcher::PendingRequest;
+pub use users::{AuthMethod, HumanUser, ScriptUser, TotpSecret};

@@ -19,7 +19,7 @@ pub fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// The Python interpreter that has `shotgun_api3` and PyYAML installed.
+/// The Python interpreter that has `shotgun_api3` and `PyYAML` installed.
 ///
 /// Taken from `TK_AUTH_PYTHON` (set by `cargo xtask test`), else the workspace's `.venv`.
 ///

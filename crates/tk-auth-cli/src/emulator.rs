@@ -1,16 +1,102 @@
 //! `tk-auth emulator`: a local Flow Production Tracking site.
 
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::Args;
+use tk_auth_site_emulator::SiteEmulator;
 
 use crate::exit::{Failure, Outcome};
 
 /// Options of `tk-auth emulator`.
 #[derive(Debug, Args)]
-pub(crate) struct EmulatorArgs {}
+pub(crate) struct EmulatorArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 [default: a free port on 127.0.0.1]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Site description: users, authentication method, versions (TOML, or YAML when the
+    /// name ends in .yml or .yaml). See docs/examples/emulator.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
 
-/// Runs the emulator until interrupted.
-pub(crate) fn run(_args: &EmulatorArgs) -> Outcome {
-    Err(Failure::failed(anyhow::anyhow!(
-        "the emulator is not built yet"
-    )))
+/// Runs the emulator until SIGINT or SIGTERM. The site URL is the first line on stdout.
+pub(crate) fn run(args: &EmulatorArgs) -> Outcome {
+    let mut builder = SiteEmulator::builder();
+    if let Some(path) = &args.config {
+        builder = builder.config_file(path).map_err(Failure::bad_input)?;
+    }
+    if let Some(addr) = args.listen {
+        builder = builder.listen(addr);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the signal handler")?;
+    // Signal handlers go in before the URL is announced, so a stop request sent as soon as
+    // the URL is read is never missed.
+    let stop = runtime.block_on(async { StopSignals::install() })?;
+    let site = builder.start().context("starting the site emulator")?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", site.url())
+            .and_then(|()| out.flush())
+            .context("writing the site URL")?;
+    }
+    let mut err = std::io::stderr().lock();
+    // A closed stderr must not stop the site: the message is only a courtesy.
+    let _ = writeln!(
+        err,
+        "tk-auth: site emulator at {url} (control API: {url}/_emulator/); stop with Ctrl-C",
+        url = site.url()
+    );
+    drop(err);
+    let signal = runtime.block_on(stop.wait());
+    tracing::info!(signal, "stopping the site emulator");
+    drop(site);
+    Ok(())
+}
+
+/// SIGINT and SIGTERM (Ctrl-C only where there are no Unix signals).
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("handling SIGINT")?,
+                terminate: signal(SignalKind::terminate()).context("handling SIGTERM")?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Waits for the first stop signal and names it.
+    async fn wait(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "SIGINT",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
 }

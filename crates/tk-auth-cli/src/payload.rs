@@ -1,19 +1,220 @@
 //! `tk-auth payload encode|decode`: the serialized users Toolkit processes hand each other.
 
-use clap::Subcommand;
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, anyhow, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+use tk_auth_core::{
+    Format, Payload, REDACTED, ScriptUser, Secret, SessionUser, User, deserialize_user,
+    get_saml_claims_expiration, get_session_expiration, redact_proxy_password, serialize_user,
+};
 
 use crate::exit::{Failure, Outcome};
 
 /// Encode or decode serialized users.
 #[derive(Debug, Subcommand)]
-pub(crate) enum PayloadCommand {}
+pub(crate) enum PayloadCommand {
+    /// Print what a serialized user (JSON or pickle, as Python writes them) holds, as one JSON object.
+    Decode(DecodeArgs),
+    /// Print the payload Python would write for a user described by `payload decode --show-secrets` JSON.
+    Encode(EncodeArgs),
+}
+
+/// Options of `tk-auth payload decode`.
+#[derive(Debug, Args)]
+pub(crate) struct DecodeArgs {
+    /// The file holding the payload, or `-` for standard input.
+    #[arg(value_name = "FILE|-", default_value = "-")]
+    input: PathBuf,
+    /// Print the session token, api key, cookies and proxy password instead of `<redacted>`.
+    #[arg(long)]
+    show_secrets: bool,
+}
+
+/// Options of `tk-auth payload encode`.
+#[derive(Debug, Args)]
+pub(crate) struct EncodeArgs {
+    /// The file holding the user as JSON, or `-` for standard input.
+    #[arg(value_name = "FILE|-", default_value = "-")]
+    input: PathBuf,
+    /// The payload format: JSON (`serialize_user(user, use_json=True)`) or pickle protocol 0.
+    #[arg(long, value_enum, default_value_t = FormatArg::Json)]
+    format: FormatArg,
+}
+
+/// The payload formats, as named on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Pickle,
+}
 
 /// Runs a `payload` subcommand.
 pub(crate) fn run(cmd: PayloadCommand) -> Outcome {
-    match cmd {}
+    match cmd {
+        PayloadCommand::Decode(args) => decode(&args),
+        PayloadCommand::Encode(args) => encode(&args),
+    }
 }
 
-#[allow(dead_code)]
-fn _unused() -> Failure {
-    Failure::bad_input(anyhow::anyhow!("unused"))
+fn read_input(input: &PathBuf) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    if input.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")
+            .map_err(Failure::bad_input)?;
+    } else {
+        bytes = std::fs::read(input)
+            .with_context(|| format!("reading {}", input.display()))
+            .map_err(Failure::bad_input)?;
+    }
+    Ok(bytes)
+}
+
+fn write_output(text: &str) -> Outcome {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("writing to standard output")
+        .map_err(Failure::failed)
+}
+
+fn decode(args: &DecodeArgs) -> Outcome {
+    let bytes = read_input(&args.input)?;
+    // Text is what Python hands over (an environment variable); bytes that are not UTF-8
+    // can only be a raw pickle.
+    let payload = match std::str::from_utf8(&bytes) {
+        Ok(text) => Payload::Text(text),
+        Err(_) => Payload::Bytes(&bytes),
+    };
+    let user = deserialize_user(payload)
+        .context("decoding the payload")
+        .map_err(Failure::bad_input)?;
+    let described = describe(&user, args.show_secrets).map_err(Failure::bad_input)?;
+    let mut text = serde_json::to_string_pretty(&described)
+        .context("formatting the user")
+        .map_err(Failure::failed)?;
+    text.push('\n');
+    write_output(&text)
+}
+
+fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
+    let secret = |s: &Secret| {
+        if show_secrets {
+            s.expose().to_owned()
+        } else {
+            REDACTED.to_owned()
+        }
+    };
+    let proxy = user.http_proxy().map(|p| {
+        if show_secrets {
+            p.to_owned()
+        } else {
+            redact_proxy_password(p)
+        }
+    });
+    let metadata = user.session_metadata().map(Secret::expose);
+    let (claims, session) = match user {
+        User::Session(_) => (
+            get_saml_claims_expiration(metadata)?,
+            get_session_expiration(metadata),
+        ),
+        User::Script(_) => (None, None),
+    };
+    let (token, api_script, api_key) = match user {
+        User::Session(u) => (Some(secret(u.session_token())), None, None),
+        User::Script(u) => (None, Some(u.api_script()), Some(secret(u.api_key()))),
+    };
+    Ok(json!({
+        "type": user.impl_type(),
+        "class": user.class()?.as_str(),
+        "host": user.host(),
+        "http_proxy": proxy,
+        "login": user.login(),
+        "session_token": token,
+        "session_metadata": user.session_metadata().map(secret),
+        "api_script": api_script,
+        "api_key": api_key,
+        "str": user.to_string(),
+        "repr": user.repr(),
+        "claims_expiration": claims,
+        "session_expiration": session,
+    }))
+}
+
+fn encode(args: &EncodeArgs) -> Outcome {
+    let bytes = read_input(&args.input)?;
+    let user = user_from_json(&bytes)
+        .context("reading the user description")
+        .map_err(Failure::bad_input)?;
+    let format = match args.format {
+        FormatArg::Json => Format::Json,
+        FormatArg::Pickle => Format::Pickle,
+    };
+    write_output(&serialize_user(&user, format))
+}
+
+fn user_from_json(bytes: &[u8]) -> anyhow::Result<User> {
+    let value: Value = serde_json::from_slice(bytes).context("the input is not JSON")?;
+    let Value::Object(fields) = value else {
+        bail!("the input must be a JSON object like `payload decode` prints");
+    };
+    let text = |name: &str| -> anyhow::Result<Option<String>> {
+        match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(anyhow!("`{name}` must be a string or null")),
+        }
+    };
+    let secret = |name: &str| -> anyhow::Result<Option<Secret>> {
+        match text(name)? {
+            Some(s) if s == REDACTED => Err(anyhow!(
+                "`{name}` is redacted: describe the user with `payload decode --show-secrets`"
+            )),
+            other => Ok(other.map(Secret::new)),
+        }
+    };
+    let host = text("host")?.unwrap_or_default();
+    let http_proxy = text("http_proxy")?;
+    if http_proxy.as_deref().is_some_and(|p| p.contains(REDACTED)) {
+        bail!("`http_proxy` is redacted: describe the user with `payload decode --show-secrets`");
+    }
+    match text("type")?.as_deref() {
+        Some("SessionUser") => Ok(SessionUser::new(
+            host,
+            text("login")?.unwrap_or_default(),
+            secret("session_token")?.unwrap_or_default(),
+        )?
+        .with_http_proxy(http_proxy)
+        .with_session_metadata(secret("session_metadata")?)
+        .into()),
+        Some("ScriptUser") => Ok(ScriptUser::new(
+            host,
+            text("api_script")?.unwrap_or_default(),
+            secret("api_key")?.unwrap_or_default(),
+        )?
+        .with_http_proxy(http_proxy)
+        .into()),
+        Some(other) => bail!("unknown user type {other:?}: expected SessionUser or ScriptUser"),
+        None => bail!("`type` is missing: expected SessionUser or ScriptUser"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_keys_of_decode_output_are_accepted() {
+        let user = user_from_json(
+            br#"{"type": "ScriptUser", "class": "ShotgunUser", "host": "https://h",
+                 "api_script": "s", "api_key": "k", "str": "s", "extra": 1}"#,
+        )
+        .unwrap();
+        assert_eq!(user.repr(), "<ScriptUser s @ https://h>");
+    }
 }

@@ -1,40 +1,166 @@
 //! `tk-auth status|sites|users|logout`: the stored sessions, read and cleared without network.
 
 use clap::Args;
+use serde_json::json;
+use tk_auth_defaults::{Defaults, DefaultsManager};
 
 use crate::exit::{Failure, Outcome};
 
 /// Options of `tk-auth status`.
 #[derive(Debug, Args)]
-pub(crate) struct StatusArgs {}
+pub(crate) struct StatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
 /// Options of `tk-auth sites`.
 #[derive(Debug, Args)]
-pub(crate) struct SitesArgs {}
+pub(crate) struct SitesArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
 /// Options of `tk-auth users`.
 #[derive(Debug, Args)]
-pub(crate) struct UsersArgs {}
+pub(crate) struct UsersArgs {
+    /// The site (default: the current site).
+    #[arg(long)]
+    site: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
 /// Options of `tk-auth logout`.
 #[derive(Debug, Args)]
-pub(crate) struct LogoutArgs {}
+pub(crate) struct LogoutArgs {
+    /// The site (default: the current site).
+    #[arg(long)]
+    site: Option<String>,
+    /// The login (default: the site's current user).
+    #[arg(long)]
+    login: Option<String>,
+}
 
-fn pending() -> Outcome {
-    Err(Failure::failed(anyhow::anyhow!(
-        "the session cache is not built yet"
-    )))
+fn defaults() -> Result<Defaults, Failure> {
+    Defaults::from_env().map_err(Failure::bad_input)
 }
+
+#[allow(clippy::print_stdout)] // the command's output
+fn print(text: &str) {
+    println!("{text}");
+}
+
+fn site_or_current(site: Option<&String>, d: &Defaults) -> Result<String, Failure> {
+    match site {
+        Some(s) => Ok(tk_auth_core::sanitize_url(s)),
+        None => d
+            .get_host()
+            .map_err(Failure::failed)?
+            .ok_or_else(|| Failure::failed(anyhow::anyhow!("no current site; pass --site URL"))),
+    }
+}
+
 /// Runs `tk-auth status`.
-pub(crate) fn status(_args: &StatusArgs) -> Outcome {
-    pending()
+pub(crate) fn status(args: &StatusArgs) -> Outcome {
+    let d = defaults()?;
+    let cache = d.session_cache();
+    let host = d.get_host().map_err(Failure::failed)?;
+    let login = d.get_login().map_err(Failure::failed)?;
+    let session_stored = match (&host, &login) {
+        (Some(h), Some(l)) => cache
+            .get_session_data(h, l)
+            .map_err(Failure::failed)?
+            .is_some(),
+        _ => false,
+    };
+    let file = match &host {
+        Some(h) => cache.site_file(h).map_err(Failure::failed)?,
+        None => cache.global_file(),
+    };
+    let backend = cache.backend().to_string();
+    if args.json {
+        print(
+            &json!({
+                "site": host,
+                "login": login,
+                "session_stored": session_stored,
+                "cache_file": file,
+                "store": backend,
+            })
+            .to_string(),
+        );
+    } else {
+        print(&format!(
+            "site:           {}",
+            host.as_deref().unwrap_or("(none)")
+        ));
+        print(&format!(
+            "login:          {}",
+            login.as_deref().unwrap_or("(none)")
+        ));
+        print(&format!(
+            "session stored: {}",
+            if session_stored { "yes" } else { "no" }
+        ));
+        print(&format!("cache file:     {}", file.display()));
+        print(&format!("store:          {backend}"));
+    }
+    Ok(())
 }
+
 /// Runs `tk-auth sites`.
-pub(crate) fn sites(_args: &SitesArgs) -> Outcome {
-    pending()
+pub(crate) fn sites(args: &SitesArgs) -> Outcome {
+    let d = defaults()?;
+    let hosts = d.session_cache().get_recent_hosts();
+    if args.json {
+        print(&json!(hosts).to_string());
+    } else {
+        for h in hosts {
+            print(&h);
+        }
+    }
+    Ok(())
 }
+
 /// Runs `tk-auth users`.
-pub(crate) fn users(_args: &UsersArgs) -> Outcome {
-    pending()
+pub(crate) fn users(args: &UsersArgs) -> Outcome {
+    let d = defaults()?;
+    let site = site_or_current(args.site.as_ref(), &d)?;
+    let users = d
+        .session_cache()
+        .get_recent_users(&site)
+        .map_err(Failure::bad_input)?;
+    if args.json {
+        print(&json!({"site": site, "users": users}).to_string());
+    } else {
+        for u in users {
+            print(&u);
+        }
+    }
+    Ok(())
 }
-/// Runs `tk-auth logout`.
-pub(crate) fn logout(_args: &LogoutArgs) -> Outcome {
-    pending()
+
+/// Runs `tk-auth logout`: forgets the stored session of the default (or given) site and user,
+/// as Python's `ShotgunAuthenticator.clear_default_user` does.
+pub(crate) fn logout(args: &LogoutArgs) -> Outcome {
+    let d = defaults()?;
+    let site = site_or_current(args.site.as_ref(), &d)?;
+    let login = match &args.login {
+        Some(l) => l.clone(),
+        None => d
+            .session_cache()
+            .get_current_user(&site)
+            .map_err(Failure::bad_input)?
+            .or(d.user_settings().default_login().map_err(Failure::failed)?)
+            .ok_or_else(|| {
+                Failure::failed(anyhow::anyhow!(
+                    "no current user for {site}; pass --login LOGIN"
+                ))
+            })?,
+    };
+    d.session_cache()
+        .delete_session_data(&site, &login)
+        .map_err(Failure::failed)?;
+    print(&format!("logged out {login} from {site}"));
+    Ok(())
 }

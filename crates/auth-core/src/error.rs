@@ -1,0 +1,185 @@
+//! The crate's one error type, mirroring the Python Toolkit's exception hierarchy.
+
+/// Everything that can go wrong in `tk-auth-core`.
+///
+/// The first variants are the Python `ShotgunAuthenticationError` family, with the same
+/// messages; [`Error::python_class`] names the Python class each one stands for. Error texts
+/// never contain a secret (token, password, api key, proxy password, cookies).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Python `AuthenticationError`: the site rejected the credentials.
+    #[error("{message}")]
+    Authentication {
+        /// What the site or the client said, e.g. `Authentication failed: wrong password`.
+        message: String,
+    },
+    /// Python `IncompleteCredentials`: a user cannot be built from what was given.
+    #[error("Incomplete credentials: {0}")]
+    IncompleteCredentials(String),
+    /// Python `AuthenticationCancelled`: the person cancelled a login or renewal.
+    #[error("Authentication was cancelled by the user.")]
+    AuthenticationCancelled,
+    /// Python `ConsoleLoginNotSupportedError`: the site does not take login and password.
+    #[error(
+        "Authentication using username/password is not supported on the console {url} for sites using {site_auth_type}."
+    )]
+    ConsoleLoginNotSupported {
+        /// The site's URL.
+        url: String,
+        /// How the site authenticates, e.g. `Single Sign-On` or `Autodesk Identity`.
+        site_auth_type: String,
+    },
+    /// Python `UnresolvableHumanUser`: no `HumanUser` with this login is visible.
+    #[error(
+        "The person named '{login}' could not be resolved. Check if the permissions for the current user are hiding the field 'HumanUser.login'."
+    )]
+    UnresolvableHumanUser {
+        /// The login that was looked up.
+        login: String,
+    },
+    /// Python `UnresolvableScriptUser`: no `ApiUser` with this name is visible.
+    #[error(
+        "The script named '{script}' could not be resolved. Check if the permissions for the current user are hiding the field 'ApiUser.firstname'."
+    )]
+    UnresolvableScriptUser {
+        /// The script name that was looked up.
+        script: String,
+    },
+    /// An http proxy string that cannot be used. `proxy` has its password replaced.
+    #[error("invalid http proxy '{proxy}': {reason}")]
+    InvalidProxy {
+        /// The proxy as given, with any password redacted.
+        proxy: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The port of a parsed URL is not a number in 0–65535 (Python's `ParseResult.port`).
+    #[error("{0}")]
+    InvalidPort(String),
+    /// A serialized user whose `type` is neither `SessionUser` nor `ScriptUser`.
+    #[error("Could not deserialize PTR user. Invalid user type: {0}")]
+    InvalidUserType(String),
+    /// A serialized user that cannot be read: malformed JSON or pickle, missing `data`,
+    /// a forbidden pickle opcode, truncated input.
+    #[error("invalid user payload: {0}")]
+    InvalidPayload(String),
+    /// A cookie jar holding sessions of two sites (Python
+    /// `SsoSaml2MultiSessionNotSupportedError`), so the user cannot be told.
+    #[error(
+        "The cookies for this user seem to come from two different PTR sites: '{first_domain}' and '{second_domain}'"
+    )]
+    MultiSessionNotSupported {
+        /// The domain of the first CSRF cookie.
+        first_domain: String,
+        /// The domain of the CSRF cookie that disagrees with it.
+        second_domain: String,
+    },
+}
+
+impl Error {
+    /// The name of the Python exception class this error corresponds to.
+    pub fn python_class(&self) -> &'static str {
+        match self {
+            Self::Authentication { .. } => "AuthenticationError",
+            Self::IncompleteCredentials(_) => "IncompleteCredentials",
+            Self::AuthenticationCancelled => "AuthenticationCancelled",
+            Self::ConsoleLoginNotSupported { .. } => "ConsoleLoginNotSupportedError",
+            Self::UnresolvableHumanUser { .. } => "UnresolvableHumanUser",
+            Self::UnresolvableScriptUser { .. } => "UnresolvableScriptUser",
+            Self::InvalidPort(_) | Self::InvalidProxy { .. } => "ValueError",
+            Self::InvalidUserType(_) => "Exception",
+            Self::InvalidPayload(_) => "UnpicklingError",
+            Self::MultiSessionNotSupported { .. } => "SsoSaml2MultiSessionNotSupportedError",
+        }
+    }
+
+    /// Whether Python would raise this as a `ShotgunAuthenticationError` (the family that
+    /// callers catch to handle authentication problems).
+    pub fn is_shotgun_authentication_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Authentication { .. }
+                | Self::IncompleteCredentials(_)
+                | Self::AuthenticationCancelled
+                | Self::ConsoleLoginNotSupported { .. }
+                | Self::UnresolvableHumanUser { .. }
+                | Self::UnresolvableScriptUser { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{HttpProxy, deserialize_user, get_csrf_key, sanitize_http_proxy};
+
+    const SECRET: &str = "canary-0a9f";
+
+    /// Which variant an error is. The match is exhaustive on purpose: a new variant does
+    /// not compile until it is added to the canary below.
+    fn variant(e: &Error) -> &'static str {
+        match e {
+            Error::Authentication { .. } => "Authentication",
+            Error::IncompleteCredentials(_) => "IncompleteCredentials",
+            Error::AuthenticationCancelled => "AuthenticationCancelled",
+            Error::ConsoleLoginNotSupported { .. } => "ConsoleLoginNotSupported",
+            Error::UnresolvableHumanUser { .. } => "UnresolvableHumanUser",
+            Error::UnresolvableScriptUser { .. } => "UnresolvableScriptUser",
+            Error::InvalidProxy { .. } => "InvalidProxy",
+            Error::InvalidPort(_) => "InvalidPort",
+            Error::InvalidUserType(_) => "InvalidUserType",
+            Error::InvalidPayload(_) => "InvalidPayload",
+            Error::MultiSessionNotSupported { .. } => "MultiSessionNotSupported",
+        }
+    }
+
+    #[test]
+    fn no_error_variant_shows_a_secret() {
+        use base64::Engine as _;
+        let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        let two_sites = b64(&format!(
+            "csrf_token_u1={SECRET}; domain=a.com\r\ncsrf_token_u2={SECRET}; domain=b.com"
+        ));
+        let payload = |data: &str| format!(r#"{{"type": "SessionUser", "data": {data}}}"#);
+        let errors = [
+            // Made by this crate from input full of secrets.
+            deserialize_user(payload(&format!(r#"{{"session_token": "{SECRET}"}}"#)).as_str()),
+            deserialize_user(
+                format!(r#"{{"type": "HumanUser", "data": {{"session_token": "{SECRET}"}}}}"#)
+                    .as_str(),
+            ),
+            deserialize_user(payload(&format!(r#""{SECRET}""#)).as_str()),
+            deserialize_user(format!("(dp0\nV{SECRET}\\u12\n").as_str()),
+            Err(HttpProxy::parse(&format!("bob:{SECRET}@proxy:port")).unwrap_err()),
+            sanitize_http_proxy(&format!("bob:{SECRET}@proxy:port"))
+                .port()
+                .map(|_| unreachable!("the port is not a number")),
+            get_csrf_key(Some(&two_sites)).map(|_| unreachable!("two sites")),
+            // Made by the crates above this one from what the site or person said.
+            Err(Error::Authentication {
+                message: "Authentication failed: wrong password".to_owned(),
+            }),
+            Err(Error::AuthenticationCancelled),
+            Err(Error::ConsoleLoginNotSupported {
+                url: "https://mysite.shotgunstudio.com".to_owned(),
+                site_auth_type: "Single Sign-On".to_owned(),
+            }),
+            Err(Error::UnresolvableHumanUser {
+                login: "jf".to_owned(),
+            }),
+            Err(Error::UnresolvableScriptUser {
+                script: "robot-jf".to_owned(),
+            }),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for result in errors {
+            let e = result.expect_err("every case fails");
+            for text in [e.to_string(), format!("{e:?}"), format!("{e:#?}")] {
+                assert!(!text.contains(SECRET), "{text}");
+            }
+            seen.insert(variant(&e));
+        }
+        assert_eq!(seen.len(), 11, "every variant is covered: {seen:?}");
+    }
+}

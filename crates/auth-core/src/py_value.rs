@@ -1,0 +1,244 @@
+//! The plain Python data a user payload can hold, and the few Python built-ins
+//! (`str()`, `repr()`, truthiness, `==`) that deserializing a user applies to it.
+
+use std::fmt::Write as _;
+
+use crate::urlparse::py_repr_str;
+
+/// A Python value made only of data: what JSON or a data-only pickle can carry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum PyValue {
+    None,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    ByteArray(Vec<u8>),
+    List(Vec<PyValue>),
+    Tuple(Vec<PyValue>),
+    Dict(Vec<(PyValue, PyValue)>),
+    Set(Vec<PyValue>),
+    FrozenSet(Vec<PyValue>),
+}
+
+impl PyValue {
+    /// Python's `bool(value)`.
+    pub(crate) fn is_truthy(&self) -> bool {
+        match self {
+            Self::None => false,
+            Self::Bool(b) => *b,
+            Self::Int(i) => *i != 0,
+            Self::Float(f) => *f != 0.0,
+            Self::Str(s) => !s.is_empty(),
+            Self::Bytes(b) | Self::ByteArray(b) => !b.is_empty(),
+            Self::List(v) | Self::Tuple(v) | Self::Set(v) | Self::FrozenSet(v) => !v.is_empty(),
+            Self::Dict(d) => !d.is_empty(),
+        }
+    }
+
+    /// The name of the Python type.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Self::None => "NoneType",
+            Self::Bool(_) => "bool",
+            Self::Int(_) => "int",
+            Self::Float(_) => "float",
+            Self::Str(_) => "str",
+            Self::Bytes(_) => "bytes",
+            Self::ByteArray(_) => "bytearray",
+            Self::List(_) => "list",
+            Self::Tuple(_) => "tuple",
+            Self::Dict(_) => "dict",
+            Self::Set(_) => "set",
+            Self::FrozenSet(_) => "frozenset",
+        }
+    }
+
+    /// Python's `==` for the values that can be dict keys.
+    pub(crate) fn py_eq(&self, other: &PyValue) -> bool {
+        match (self.as_number(), other.as_number()) {
+            (Some(a), Some(b)) => a == b,
+            _ => match (self, other) {
+                (Self::Tuple(a), Self::Tuple(b)) => {
+                    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.py_eq(y))
+                }
+                _ => self == other,
+            },
+        }
+    }
+
+    fn as_number(&self) -> Option<f64> {
+        // Exactness is irrelevant here: keys that differ only beyond f64 precision do not
+        // occur in payloads.
+        #[allow(clippy::cast_precision_loss)]
+        match self {
+            Self::Bool(b) => Some(f64::from(u8::from(*b))),
+            Self::Int(i) => Some(*i as f64),
+            Self::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The value for `key` in a dict (`dict.get`), `None` for a missing key or a non-dict.
+    pub(crate) fn get(&self, key: &str) -> Option<&PyValue> {
+        let Self::Dict(items) = self else { return None };
+        let key = PyValue::Str(key.to_owned());
+        items
+            .iter()
+            .rev()
+            .find(|(k, _)| k.py_eq(&key))
+            .map(|(_, v)| v)
+    }
+
+    /// Python's `str(value)`.
+    pub(crate) fn py_str(&self) -> String {
+        match self {
+            Self::Str(s) => s.clone(),
+            other => other.py_repr(),
+        }
+    }
+
+    /// Python's `repr(value)`.
+    pub(crate) fn py_repr(&self) -> String {
+        let join = |items: &[PyValue]| {
+            items
+                .iter()
+                .map(PyValue::py_repr)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::None => "None".to_owned(),
+            Self::Bool(true) => "True".to_owned(),
+            Self::Bool(false) => "False".to_owned(),
+            Self::Int(i) => i.to_string(),
+            Self::Float(f) => py_float_repr(*f),
+            Self::Str(s) => py_repr_str(s),
+            Self::Bytes(b) => format!("b{}", py_repr_bytes(b)),
+            Self::ByteArray(b) => format!("bytearray(b{})", py_repr_bytes(b)),
+            Self::List(v) => format!("[{}]", join(v)),
+            Self::Tuple(v) if v.len() == 1 => format!("({},)", v[0].py_repr()),
+            Self::Tuple(v) => format!("({})", join(v)),
+            Self::Set(v) if v.is_empty() => "set()".to_owned(),
+            Self::Set(v) => format!("{{{}}}", join(v)),
+            Self::FrozenSet(v) if v.is_empty() => "frozenset()".to_owned(),
+            Self::FrozenSet(v) => format!("frozenset({{{}}})", join(v)),
+            Self::Dict(d) => format!(
+                "{{{}}}",
+                d.iter()
+                    .map(|(k, v)| format!("{}: {}", k.py_repr(), v.py_repr()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+fn py_repr_bytes(bytes: &[u8]) -> String {
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::from(quote);
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b if char::from(b) == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(char::from(b)),
+            b => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, exponent form outside 1e-4..1e16.
+pub(crate) fn py_float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    let magnitude = f.abs();
+    if magnitude == 0.0 || (1e-4..1e16).contains(&magnitude) {
+        let text = format!("{f}");
+        if text.contains('.') {
+            text
+        } else {
+            format!("{text}.0")
+        }
+    } else {
+        let text = format!("{f:e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let (sign, digits) = match exponent.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exponent),
+        };
+        format!("{mantissa}e{sign}{digits:0>2}")
+    }
+}
+
+impl From<&serde_json::Value> for PyValue {
+    fn from(value: &serde_json::Value) -> Self {
+        use serde_json::Value;
+        match value {
+            Value::Null => Self::None,
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Self::Int(i128::from(i)),
+                (None, Some(u)) => Self::Int(i128::from(u)),
+                _ => Self::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Self::Str(s.clone()),
+            Value::Array(items) => Self::List(items.iter().map(PyValue::from).collect()),
+            Value::Object(map) => Self::Dict(
+                map.iter()
+                    .map(|(k, v)| (Self::Str(k.clone()), PyValue::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn str_and_repr_follow_python() {
+        assert_eq!(PyValue::Int(3128).py_str(), "3128");
+        assert_eq!(PyValue::Float(1e30).py_str(), "1e+30");
+        assert_eq!(PyValue::Float(2.5e-7).py_str(), "2.5e-07");
+        assert_eq!(PyValue::Float(3.0).py_str(), "3.0");
+        assert_eq!(
+            PyValue::Dict(vec![(
+                PyValue::Str("a".into()),
+                PyValue::List(vec![
+                    PyValue::None,
+                    PyValue::Bool(true),
+                    PyValue::Bytes(b"x'".to_vec())
+                ])
+            )])
+            .py_repr(),
+            "{'a': [None, True, b\"x'\"]}"
+        );
+        assert_eq!(PyValue::Tuple(vec![PyValue::Int(1)]).py_repr(), "(1,)");
+    }
+
+    #[test]
+    fn equal_numbers_are_the_same_key() {
+        assert!(PyValue::Int(1).py_eq(&PyValue::Bool(true)));
+        assert!(!PyValue::Str("1".into()).py_eq(&PyValue::Int(1)));
+    }
+}

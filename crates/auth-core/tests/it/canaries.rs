@@ -1,0 +1,150 @@
+//! Secrets never reach `Debug`, `Display`, error texts or logs.
+
+use base64::Engine as _;
+use tk_auth_core::{
+    Error, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user, get_csrf_key,
+    get_saml_claims_expiration, get_session_expiration, get_user_name,
+};
+
+const TOKEN: &str = "canary-token-5e1f";
+const KEY: &str = "canary-key-77ab";
+const PROXY_PASSWORD: &str = "canary-proxy-pw-0c3d";
+const COOKIE: &str = "canary-cookie-9d2e";
+
+fn assert_clean(text: &str) {
+    for canary in [TOKEN, KEY, PROXY_PASSWORD, COOKIE] {
+        assert!(!text.contains(canary), "{canary} leaked into: {text}");
+    }
+}
+
+fn metadata() -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!(
+        "_session_id={COOKIE}; domain=a.com\r\nshotgun_current_session_expiration=12"
+    ))
+}
+
+#[test]
+fn users_never_show_their_secrets() {
+    let proxy = format!("bob:{PROXY_PASSWORD}@proxy:3128");
+    let session: User = SessionUser::new("https://h", "jdoe", TOKEN)
+        .unwrap()
+        .with_http_proxy(Some(proxy.clone()))
+        .with_session_metadata(Some(Secret::new(metadata())))
+        .into();
+    let script: User = ScriptUser::new("https://h", "robot", KEY)
+        .unwrap()
+        .with_http_proxy(Some(proxy))
+        .into();
+    for user in [&session, &script] {
+        assert_clean(&format!("{user:?}"));
+        assert_clean(&format!("{user:#?}"));
+        assert_clean(&user.to_string());
+        assert_clean(&user.repr());
+    }
+    // The metadata itself is secret too: its base64 must not appear either.
+    assert!(!format!("{session:?}").contains(&metadata()));
+}
+
+#[test]
+fn errors_never_show_secrets() {
+    let metadata = metadata();
+    let payloads = [
+        format!(
+            r#"{{"type": "HumanUser", "data": {{"host": "h", "login": "l", "session_token": "{TOKEN}"}}}}"#
+        ),
+        format!(
+            r#"{{"type": "SessionUser", "data": {{"login": "l", "session_token": "{TOKEN}", "session_metadata": "{metadata}"}}}}"#
+        ),
+        format!(r#"{{"type": "ScriptUser", "data": {{"host": "h", "api_key": "{KEY}"}}}}"#),
+        format!(r#"{{"type": "SessionUser", "data": {{"host": "h", "session_token": "{TOKEN}"#),
+        format!(r#"{{"type": "SessionUser", "data": "{TOKEN}"}}"#),
+        format!("(dp0\nVtype\np1\nVSessionUser\np2\nsVdata\np3\nV{TOKEN}\np4\ns."),
+        format!("(dp0\nVsession_token\np1\nV{TOKEN}\np2\ncos\nsystem\n"),
+        format!("(dp0\nV{TOKEN}\\u12\n"),
+        format!("S'{TOKEN}\\x4'\n."),
+        format!("(dp0\nV{KEY}\np1\n"),
+    ];
+    let mut errors: Vec<Error> = payloads
+        .iter()
+        .map(|p| deserialize_user(p.as_str()).unwrap_err())
+        .collect();
+    let two_sites = base64::engine::general_purpose::STANDARD.encode(format!(
+        "csrf_token_u1={COOKIE}; domain=a.com\r\ncsrf_token_u2={COOKIE}; domain=b.com\r\nshotgun_sso_session_userid_u1={COOKIE}"
+    ));
+    errors.push(get_csrf_key(Some(&two_sites)).unwrap_err());
+    errors.push(get_user_name(Some(&two_sites)).unwrap_err());
+    for bad in [
+        format!("bob:{PROXY_PASSWORD}@proxy:port"),
+        format!("bob:{PROXY_PASSWORD}@"),
+        format!("http://bob:{PROXY_PASSWORD}@[::1"),
+        format!("9x://bob:{PROXY_PASSWORD}@proxy"),
+    ] {
+        errors.push(HttpProxy::parse(&bad).unwrap_err());
+    }
+    assert_eq!(errors.len(), 16);
+    for e in &errors {
+        assert_clean(&e.to_string());
+        assert_clean(&format!("{e:?}"));
+    }
+}
+
+/// Collects what the `tracing` formatter writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn logs_never_show_cookies() {
+    let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let jars = [
+        // Not base64 (bad padding), not UTF-8 once decoded, not ASCII.
+        format!("{COOKIE}x"),
+        base64::engine::general_purpose::STANDARD.encode(b"_session_id=\xff\xfe"),
+        format!("\u{e9}{COOKIE}"),
+        // Names Python's parser refuses, and an expiration that is not an integer.
+        b64(&format!("_session_id={TOKEN}; {COOKIE}/x=1")),
+        b64(&format!("_session_id={TOKEN}; ${COOKIE}=1")),
+        b64(&format!(
+            "csrf_token_u1={TOKEN}\r\nshotgun_current_session_expiration={COOKIE}\r\nshotgun_current_user_sso_claims_expiration={COOKIE}"
+        )),
+    ];
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for jar in &jars {
+            let e = Some(jar.as_str());
+            let _ = (get_csrf_key(e), get_user_name(e));
+            let _ = (get_saml_claims_expiration(e), get_session_expiration(e));
+            let user = SessionUser::new("https://h", "jdoe", TOKEN)
+                .unwrap()
+                .with_session_metadata(Some(Secret::new(jar.clone())));
+            let _ = User::from(user).class();
+        }
+    });
+    let logs = String::from_utf8_lossy(
+        &captured
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+    .into_owned();
+    assert!(logs.contains("Unable to decode the cookies"), "{logs}");
+    assert!(logs.contains("not an integer"), "{logs}");
+    assert_clean(&logs);
+}

@@ -1,0 +1,64 @@
+//! Who holds a lock: the record written into lock files, and whether its process lives.
+
+pub(super) fn holder_record(method: &str) -> String {
+    format!("{method} pid={} host={}\n", std::process::id(), hostname())
+}
+
+pub(super) fn parse_holder(record: &str) -> Option<(u32, String)> {
+    let mut pid = None;
+    let mut host = None;
+    for word in record.split_whitespace() {
+        if let Some(p) = word.strip_prefix("pid=") {
+            pid = p.parse().ok();
+        } else if let Some(h) = word.strip_prefix("host=") {
+            host = Some(h.to_owned());
+        }
+    }
+    Some((pid?, host?))
+}
+
+pub(super) fn holder_of(lock_path: &std::path::Path) -> String {
+    std::fs::read_to_string(lock_path)
+        .ok()
+        .and_then(|r| parse_holder(&r))
+        .map_or_else(
+            || "an unknown process".to_owned(),
+            |(pid, host)| format!("process {pid} on {host}"),
+        )
+}
+
+#[cfg(unix)]
+pub(super) fn process_alive(pid: u32) -> bool {
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    match rustix::process::Pid::from_raw(raw) {
+        Some(pid) => match rustix::process::test_kill_process(pid) {
+            Ok(()) => true,
+            Err(e) => e != rustix::io::Errno::SRCH,
+        },
+        None => false,
+    }
+}
+
+#[cfg(not(unix))]
+pub(super) fn process_alive(_pid: u32) -> bool {
+    // Without a cheap check, rely on the age limit alone.
+    true
+}
+
+pub(super) fn hostname() -> String {
+    #[cfg(unix)]
+    {
+        rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        crate::env::Env::process()
+            .var(crate::env::COMPUTERNAME)
+            .unwrap_or_else(|| "localhost".to_owned())
+    }
+}

@@ -1,0 +1,354 @@
+//! The session cache: the `authentication.yml` files that every Toolkit process on the
+//! machine shares, Python and Rust alike.
+
+use std::path::PathBuf;
+
+use tk_auth_core::Secret;
+
+use crate::cache_file;
+use crate::documents::{
+    self as doc, CURRENT_HOST, CURRENT_USER, PREFERRED_METHOD, RECENT_HOSTS, RECENT_USERS,
+};
+use crate::env::Env;
+use crate::error::{DefaultsError, Result};
+use crate::locations::Locations;
+use crate::lock::LockOptions;
+use crate::secret_store::{SecretStore, StoreBackend};
+use crate::yaml::Yaml;
+
+/// A login method remembered per site (the `method` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// Login and password (`credentials`, Python's `METHOD_BASIC` = 1).
+    Credentials,
+    /// Web login in an embedded browser (`qt_web_login`, `METHOD_WEB_LOGIN` = 2).
+    QtWebLogin,
+    /// Approval in the user's browser (`app_session_launcher`, `METHOD_ASL` = 3).
+    AppSessionLauncher,
+}
+
+impl AuthMethod {
+    /// The name stored in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Credentials => "credentials",
+            AuthMethod::QtWebLogin => "qt_web_login",
+            AuthMethod::AppSessionLauncher => "app_session_launcher",
+        }
+    }
+
+    /// The method of a stored name (surrounding spaces ignored), if known.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.trim() {
+            "credentials" => Some(AuthMethod::Credentials),
+            "qt_web_login" => Some(AuthMethod::QtWebLogin),
+            "app_session_launcher" => Some(AuthMethod::AppSessionLauncher),
+            _ => None,
+        }
+    }
+
+    /// Python's numeric constant (1, 2, 3).
+    pub fn code(self) -> u8 {
+        match self {
+            AuthMethod::Credentials => 1,
+            AuthMethod::QtWebLogin => 2,
+            AuthMethod::AppSessionLauncher => 3,
+        }
+    }
+
+    /// The method of a Python numeric constant, if known.
+    pub fn from_code(code: i64) -> Option<Self> {
+        match code {
+            1 => Some(AuthMethod::Credentials),
+            2 => Some(AuthMethod::QtWebLogin),
+            3 => Some(AuthMethod::AppSessionLauncher),
+            _ => None,
+        }
+    }
+}
+
+/// A cached session: the login as stored, the session token and the optional session
+/// metadata (the browser cookies of web and SSO logins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionData {
+    /// The login, spelled as first stored.
+    pub login: String,
+    /// The session token.
+    pub session_token: Secret,
+    /// The session metadata, when there is some.
+    pub session_metadata: Option<Secret>,
+}
+
+/// The session cache of one cache root.
+///
+/// ```
+/// use tk_auth_core::Secret;
+/// use tk_auth_defaults::SessionCache;
+///
+/// let home = tempfile::tempdir()?;
+/// let cache = SessionCache::at(home.path());
+/// cache.cache_session_data("https://mysite.shotgunstudio.com", "jdoe", &Secret::new("tok"), None)?;
+/// cache.set_current_host("https://mysite.shotgunstudio.com")?;
+/// cache.set_current_user("https://mysite.shotgunstudio.com", "jdoe")?;
+///
+/// let host = cache.get_current_host().unwrap();
+/// let login = cache.get_current_user(&host)?.unwrap();
+/// let session = cache.get_session_data(&host, &login)?.unwrap();
+/// assert_eq!(session.session_token.expose(), "tok");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionCache {
+    locations: Locations,
+    lock: LockOptions,
+    store: SecretStore,
+}
+
+impl SessionCache {
+    /// The cache of this process's environment (`SHOTGUN_HOME` or the platform root), with
+    /// the secret store `TK_AUTH_STORE` asks for.
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(&Env::process())
+    }
+
+    /// The cache that the given environment selects.
+    pub fn from_env_with(env: &Env) -> Result<Self> {
+        Ok(Self {
+            locations: Locations::from_env(env)?,
+            lock: LockOptions::default(),
+            store: SecretStore::from_env(env),
+        })
+    }
+
+    /// The cache rooted at `root`, as if `SHOTGUN_HOME` were `root`, with tokens in the files.
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        Self::with_locations(Locations::under_shotgun_home(root))
+    }
+
+    /// The cache at the given locations, with tokens in the files.
+    pub fn with_locations(locations: Locations) -> Self {
+        Self {
+            locations,
+            lock: LockOptions::default(),
+            store: SecretStore::File,
+        }
+    }
+
+    /// Uses other lock settings (method, wait limit).
+    #[must_use]
+    pub fn with_lock_options(mut self, options: LockOptions) -> Self {
+        self.lock = options;
+        self
+    }
+
+    /// Keeps tokens in the given store.
+    #[must_use]
+    pub fn with_secret_store(mut self, store: SecretStore) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// The roots in use.
+    pub fn locations(&self) -> &Locations {
+        &self.locations
+    }
+
+    /// Where session tokens are kept.
+    pub fn backend(&self) -> StoreBackend {
+        self.store.backend()
+    }
+
+    /// The global file (current and recent hosts).
+    pub fn global_file(&self) -> PathBuf {
+        self.locations.global_file()
+    }
+
+    /// A site's file (users, current and recent users, preferred method).
+    pub fn site_file(&self, host: &str) -> Result<PathBuf> {
+        self.locations.site_file(host)
+    }
+
+    fn site_doc(&self, host: &str) -> Result<Yaml> {
+        let mut d = cache_file::read(&self.site_file(host)?);
+        doc::normalize_site(&mut d);
+        Ok(d)
+    }
+
+    fn global_doc(&self) -> Yaml {
+        let mut d = cache_file::read(&self.global_file());
+        doc::normalize_global(&mut d);
+        d
+    }
+
+    fn update_site(&self, host: &str, change: impl FnOnce(&mut Yaml) -> bool) -> Result<bool> {
+        let path = self.site_file(host)?;
+        cache_file::update(&path, &self.lock, doc::site_problem, |d| {
+            doc::normalize_site(d);
+            change(d)
+        })
+    }
+
+    /// The cached session of `login` on `host`, if one is stored. Unreadable files read as
+    /// empty (with a warning), as in Python.
+    pub fn get_session_data(&self, host: &str, login: &str) -> Result<Option<SessionData>> {
+        let d = self.site_doc(host)?;
+        if let Some(found) = doc::find_session(&d, login, true) {
+            return Ok(Some(SessionData {
+                login: found.login,
+                session_token: Secret::new(found.token.unwrap_or_default()),
+                session_metadata: found.metadata.map(Secret::new),
+            }));
+        }
+        let Some(keyring) = self.store.keyring_store() else {
+            return Ok(None);
+        };
+        let Some(entry) = doc::find_session(&d, login, false) else {
+            return Ok(None);
+        };
+        Ok(keyring
+            .get(&self.locations.site_folder(host)?, &entry.login)
+            .map(|(token, metadata)| SessionData {
+                login: entry.login,
+                session_token: token,
+                session_metadata: metadata,
+            }))
+    }
+
+    /// Stores a session for `login` on `host`, writing only when something changed. The
+    /// token and metadata are stored together, also for a login already in the file.
+    pub fn cache_session_data(
+        &self,
+        host: &str,
+        login: &str,
+        session_token: &Secret,
+        session_metadata: Option<&Secret>,
+    ) -> Result<()> {
+        if let Some(keyring) = self.store.keyring_store() {
+            let folder = self.locations.site_folder(host)?;
+            if keyring
+                .set(&folder, login, session_token, session_metadata)
+                .is_ok()
+            {
+                self.update_site(host, |d| doc::insert_or_update(d, login, None, None))?;
+                return Ok(());
+            }
+            tracing::warn!("the keyring failed; storing the session in the session cache file");
+        }
+        self.update_site(host, |d| {
+            doc::insert_or_update(
+                d,
+                login,
+                Some(session_token.expose()),
+                session_metadata.map(Secret::expose),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Forgets every session of `login` on `host`. Nothing happens for an empty host (an
+    /// error is logged, as in Python) or a site that has no file.
+    pub fn delete_session_data(&self, host: &str, login: &str) -> Result<()> {
+        if host.is_empty() {
+            tracing::error!("Current host not set, nothing to clear.");
+            return Ok(());
+        }
+        if let Some(keyring) = self.store.keyring_store() {
+            keyring.delete(&self.locations.site_folder(host)?, login);
+        }
+        let path = self.site_file(host)?;
+        if path.symlink_metadata().is_err() {
+            tracing::debug!(path = %path.display(), "no session cache for this site; nothing to clear");
+            return Ok(());
+        }
+        self.update_site(host, |d| {
+            doc::remove_user(d, login);
+            true
+        })?;
+        Ok(())
+    }
+
+    /// The current host, cleaned up as a site URL.
+    pub fn get_current_host(&self) -> Option<String> {
+        match self.global_doc().get(CURRENT_HOST) {
+            Some(Yaml::Str(h)) if !h.is_empty() => Some(tk_auth_core::sanitize_url(h)),
+            _ => None,
+        }
+    }
+
+    /// Makes `host` (cleaned up as a site URL) the current host and the most recent one.
+    /// `None` stores no current host, as Python's `set_current_host(None)` does.
+    pub fn set_current_host<'a>(&self, host: impl Into<Option<&'a str>>) -> Result<()> {
+        let value = match host.into() {
+            Some(h) if !h.is_empty() => Yaml::Str(tk_auth_core::sanitize_url(h)),
+            Some(h) => Yaml::str(h),
+            None => Yaml::Null,
+        };
+        let path = self.global_file();
+        cache_file::update(&path, &self.lock, doc::global_problem, |d| {
+            doc::normalize_global(d);
+            doc::update_recent(d, CURRENT_HOST, RECENT_HOSTS, value);
+            true
+        })?;
+        Ok(())
+    }
+
+    /// The recent hosts, most recent first, the current one at the front.
+    pub fn get_recent_hosts(&self) -> Vec<String> {
+        doc::recent_items(&self.global_doc(), RECENT_HOSTS, CURRENT_HOST)
+    }
+
+    /// The current user of `host`.
+    pub fn get_current_user(&self, host: &str) -> Result<Option<String>> {
+        Ok(match self.site_doc(host)?.get(CURRENT_USER) {
+            Some(Yaml::Str(u)) if !u.trim().is_empty() => Some(u.trim().to_owned()),
+            _ => None,
+        })
+    }
+
+    /// Makes `login` the current user of `host` and its most recent one (both stripped).
+    pub fn set_current_user(&self, host: &str, login: &str) -> Result<()> {
+        let host = host.trim();
+        if host.is_empty() {
+            return Err(DefaultsError::NoHost);
+        }
+        let login = login.trim().to_owned();
+        self.update_site(host, |d| {
+            doc::update_recent(d, CURRENT_USER, RECENT_USERS, Yaml::Str(login));
+            true
+        })?;
+        Ok(())
+    }
+
+    /// The recent users of `host`, most recent first, the current one at the front.
+    pub fn get_recent_users(&self, host: &str) -> Result<Vec<String>> {
+        Ok(doc::recent_items(
+            &self.site_doc(host)?,
+            RECENT_USERS,
+            CURRENT_USER,
+        ))
+    }
+
+    /// The preferred login method of `host`, if one is stored and known.
+    pub fn get_preferred_method(&self, host: &str) -> Result<Option<AuthMethod>> {
+        Ok(self
+            .site_doc(host)?
+            .get(PREFERRED_METHOD)
+            .and_then(Yaml::as_str)
+            .and_then(AuthMethod::from_name))
+    }
+
+    /// Remembers the preferred login method of `host` (the file is not rewritten when it is
+    /// unchanged).
+    pub fn set_preferred_method(&self, host: &str, method: AuthMethod) -> Result<()> {
+        let host = host.trim();
+        self.update_site(host, |d| {
+            if d.get(PREFERRED_METHOD).and_then(Yaml::as_str) == Some(method.as_str()) {
+                return false;
+            }
+            d.set(PREFERRED_METHOD, Yaml::str(method.as_str()));
+            true
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,167 @@
+//! `DefaultsManager` defaults, a fixed host, and the pipeline-configuration manager
+//! (`shotgun.yml`), against real files.
+
+use std::path::Path;
+
+use tk_auth_core::Secret;
+use tk_auth_defaults::{
+    ConfigDefaultsManager, Credentials, Defaults, DefaultsError, DefaultsManager, Env,
+};
+
+fn env_for(home: &Path, extra: &[(&str, &str)]) -> Env {
+    let mut vars = vec![
+        ("SHOTGUN_HOME".to_owned(), home.to_str().unwrap().to_owned()),
+        ("HOME".to_owned(), home.to_str().unwrap().to_owned()),
+    ];
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    Env::from_pairs(vars)
+}
+
+fn write_ini(home: &Path, text: &str) {
+    std::fs::create_dir_all(home.join("preferences")).unwrap();
+    std::fs::write(home.join("preferences/toolkit.ini"), text).unwrap();
+}
+
+#[test]
+fn login_flow_defaults_round_trip_through_the_session_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ini(
+        dir.path(),
+        "[Login]\ndefault_site = https://ini.shotgunstudio.com\ndefault_login = ini.user\n",
+    );
+    let d = Defaults::from_env_with(&env_for(dir.path(), &[])).unwrap();
+    assert!(!d.is_host_fixed());
+    assert_eq!(
+        d.get_host().unwrap().as_deref(),
+        Some("https://ini.shotgunstudio.com")
+    );
+    assert_eq!(d.get_login().unwrap().as_deref(), Some("ini.user"));
+    assert_eq!(d.get_user_credentials().unwrap(), None);
+
+    d.set_host("MySite.shotgunstudio.com/page").unwrap();
+    d.set_login("jdoe").unwrap();
+    d.session_cache()
+        .cache_session_data(
+            "https://mysite.shotgunstudio.com",
+            "jdoe",
+            &Secret::new("t"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        d.get_host().unwrap().as_deref(),
+        Some("https://mysite.shotgunstudio.com")
+    );
+    assert_eq!(d.get_login().unwrap().as_deref(), Some("jdoe"));
+    match d.get_user_credentials().unwrap() {
+        Some(Credentials::Session(s)) => assert_eq!(s.session_token.expose(), "t"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_fixed_host_wins_and_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Defaults::from_env_with(&env_for(dir.path(), &[]))
+        .unwrap()
+        .with_fixed_host("https://fixed.shotgunstudio.com");
+    d.session_cache()
+        .set_current_host("https://current.shotgunstudio.com")
+        .unwrap();
+    d.set_host("https://other.shotgunstudio.com").unwrap();
+    assert_eq!(
+        d.get_host().unwrap().as_deref(),
+        Some("https://fixed.shotgunstudio.com")
+    );
+    assert_eq!(
+        d.session_cache().get_current_host().as_deref(),
+        Some("https://current.shotgunstudio.com")
+    );
+}
+
+#[test]
+fn shotgun_yml_supplies_host_proxy_and_script_user() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ini(
+        dir.path(),
+        "[Login]\nhttp_proxy = ini-proxy:1\napp_store_http_proxy = u:pw-canary-4@p:3\n",
+    );
+    let env = env_for(
+        dir.path(),
+        &[("SG_KEY", "key-canary-3"), ("http_proxy", "http://sys:2")],
+    );
+    let yml = dir.path().join("shotgun.yml");
+
+    std::fs::write(&yml, "host: HTTPS://Studio.shotgunstudio.com/x\napi_script: toolkit\napi_key: $SG_KEY\nhttp_proxy: ''\n").unwrap();
+    let m =
+        ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false).unwrap();
+    assert!(m.is_host_fixed());
+    assert_eq!(
+        m.get_host().unwrap().as_deref(),
+        Some("https://studio.shotgunstudio.com")
+    );
+    assert_eq!(
+        m.get_http_proxy().unwrap().as_deref(),
+        Some(""),
+        "an empty key still overrides"
+    );
+    match m.get_user_credentials().unwrap() {
+        Some(Credentials::Script {
+            api_script,
+            api_key,
+        }) => {
+            assert_eq!(api_script, "toolkit");
+            assert_eq!(api_key.expose(), "key-canary-3");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !format!("{m:?}").contains("canary"),
+        "the key never shows in Debug"
+    );
+
+    let masked =
+        ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, true).unwrap();
+    assert_eq!(masked.get_user_credentials().unwrap(), None);
+
+    std::fs::write(&yml, "host: https://studio.shotgunstudio.com\n").unwrap();
+    let m =
+        ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false).unwrap();
+    assert_eq!(
+        m.get_http_proxy().unwrap().as_deref(),
+        Some("ini-proxy:1"),
+        "no key: toolkit.ini"
+    );
+}
+
+#[test]
+fn shotgun_yml_with_half_a_script_user_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env_for(dir.path(), &[]);
+    let yml = dir.path().join("shotgun.yml");
+    for (text, missing) in [
+        (
+            "host: https://a.shotgunstudio.com\napi_script: s\n",
+            "api_key",
+        ),
+        (
+            "host: https://a.shotgunstudio.com\napi_key: k\n",
+            "api_script",
+        ),
+        ("api_script: s\napi_key: k\n", "host"),
+    ] {
+        std::fs::write(&yml, text).unwrap();
+        let err = ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false)
+            .unwrap_err();
+        assert!(matches!(err, DefaultsError::ShotgunYml { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("Missing required field '{missing}'")),
+            "{err}"
+        );
+    }
+}

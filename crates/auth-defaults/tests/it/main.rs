@@ -1,0 +1,9 @@
+//! Behaviour tests of tk-auth-defaults (one binary, several modules).
+
+mod defaults_manager;
+mod hostile_files;
+mod keyring;
+mod python_compat_session_cache;
+mod python_compat_toolkit_ini;
+mod stress;
+mod support;

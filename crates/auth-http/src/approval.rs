@@ -1,0 +1,408 @@
+//! Browser approval (the App Session Launcher): the site shows the person a page asking to
+//! approve this program; once they do, the program gets a session token.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde_json::Value;
+use tk_auth_core::Secret;
+
+use crate::rpc::{Answer, read};
+use crate::transport::Failure;
+use crate::{CancelHandle, Error, SiteClient, machine_id, product_name};
+
+/// The path where approval requests are created, then polled (`…/<id>`).
+const REQUEST_PATH: &str = "/internal_api/app_session_request";
+
+/// How a browser approval runs. Defaults are the Python Toolkit's: poll every 2 s, give up
+/// after 180 s, try each request up to 4 times.
+#[derive(Clone, Debug)]
+pub struct ApprovalOptions {
+    /// The product name shown to the person; resolved by [`product_name`] when `None`.
+    pub product: Option<String>,
+    /// The wait between two polls.
+    pub poll_interval: Duration,
+    /// The overall limit from the first poll's wait to the approval.
+    pub time_limit: Duration,
+    /// Attempts for each request, retried on 5xx and when the connection fails.
+    pub max_attempts: u32,
+    /// Before attempt n ≥ 2 the wait is (n − 1) × this × a random factor in [1, 3).
+    pub backoff: Duration,
+    /// The executable whose name may give the product name (the running one when `None`).
+    pub executable: Option<PathBuf>,
+}
+
+impl Default for ApprovalOptions {
+    fn default() -> Self {
+        Self {
+            product: None,
+            poll_interval: Duration::from_secs(2),
+            time_limit: Duration::from_mins(3),
+            max_attempts: 4,
+            backoff: Duration::from_millis(750),
+            executable: None,
+        }
+    }
+}
+
+/// The outcome of an approved request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApprovedSession {
+    /// The site, as [`SiteUrl`](crate::SiteUrl) displays it.
+    pub site: String,
+    /// The login of the person who approved (whoever was logged in to the browser).
+    pub login: String,
+    /// The session token, used as an ordinary `session_token`.
+    pub session_token: Secret,
+}
+
+impl SiteClient {
+    /// Asks the site for a browser approval: creates the request, hands its page's URL to
+    /// `open_browser` (which returns whether it could open it), then polls until the person
+    /// approves, rejects, `cancel` is cancelled, or the time limit passes.
+    ///
+    /// Each outcome is its own error, with the Python Toolkit's message:
+    /// [`Error::ApprovalFeatureDisabled`], [`Error::ApprovalRejected`],
+    /// [`Error::ApprovalTimedOut`], [`Error::ApprovalCancelled`] and the others
+    /// `Approval…`; network failures are the client's usual errors.
+    pub async fn request_browser_approval<F>(
+        &self,
+        options: &ApprovalOptions,
+        cancel: &CancelHandle,
+        open_browser: F,
+    ) -> Result<ApprovedSession, Error>
+    where
+        F: FnOnce(&str) -> bool + Send,
+    {
+        let site = self.inner().site_label.clone();
+        let executable = options
+            .executable
+            .clone()
+            .or_else(|| std::env::current_exe().ok());
+        let product = product_name(
+            options.product.as_deref(),
+            &self.inner().environment,
+            executable.as_deref(),
+        );
+        tracing::debug!(site = %site, product = %product, "creating a browser approval request");
+        let form = [("appName", product), ("machineId", machine_id())];
+        let create = self
+            .with_cancel(
+                cancel,
+                self.approval_request(Method::POST, REQUEST_PATH.to_owned(), Some(&form), options),
+            )
+            .await??;
+        let json = approval_json(&site, &create)?;
+        let status = create.status.as_u16();
+        if create.status.is_server_error() {
+            return Err(Error::ApprovalSiteUnstable { site, status });
+        }
+        if create.status.is_client_error() {
+            if status == 403 && json.is_some() {
+                return Err(Error::ApprovalFeatureDisabled { site });
+            }
+            return Err(Error::ApprovalRequestFailed { site, status });
+        }
+        if status != 200 {
+            return Err(unexpected(&site, format!("HTTP {status}")));
+        }
+        let Some(Value::Object(created)) = json else {
+            return Err(unexpected(&site, "expected a JSON object".into()));
+        };
+        let request_id = match created.get("sessionRequestId") {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            Some(Value::Number(id)) => id.to_string(),
+            _ => return Err(unexpected(&site, "no sessionRequestId".into())),
+        };
+        let url = created
+            .get("url")
+            .and_then(Value::as_str)
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| unexpected(&site, "no url".into()))?;
+        if !open_browser(url) {
+            return Err(Error::ApprovalBrowserFailed {
+                url: url.to_owned(),
+            });
+        }
+        tracing::debug!(site = %site, "awaiting the approval in the browser");
+        let poll_path = format!("{REQUEST_PATH}/{request_id}");
+        let started = Instant::now();
+        let timed_out = || Error::ApprovalTimedOut {
+            site: site.clone(),
+            waited: options.time_limit,
+        };
+        loop {
+            let remaining = options.time_limit.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                return Err(timed_out());
+            }
+            self.with_cancel(
+                cancel,
+                tokio::time::sleep(options.poll_interval.min(remaining)),
+            )
+            .await?;
+            let remaining = options.time_limit.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                return Err(timed_out());
+            }
+            let poll = self.approval_request(Method::PUT, poll_path.clone(), None, options);
+            let answer = self
+                .with_cancel(cancel, tokio::time::timeout(remaining, poll))
+                .await?
+                .map_err(|_| timed_out())??;
+            if let Some(approved) = poll_outcome(&site, &answer)? {
+                tracing::debug!(site = %site, login = %approved.login, "request approved");
+                return Ok(approved);
+            }
+        }
+    }
+
+    /// Runs `work` unless `cancel` fires first.
+    async fn with_cancel<T>(
+        &self,
+        cancel: &CancelHandle,
+        work: impl Future<Output = T>,
+    ) -> Result<T, Error> {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(Error::ApprovalCancelled { site: self.inner().site_label.clone() }),
+            out = work => Ok(out),
+        }
+    }
+
+    /// One approval request with its retries (5xx, refused or dropped connections).
+    async fn approval_request(
+        &self,
+        method: Method,
+        path: String,
+        form: Option<&[(&str, String); 2]>,
+        options: &ApprovalOptions,
+    ) -> Result<Answer, Error> {
+        let inner = self.inner();
+        let url = inner.site.absolute(&path);
+        let route = self.route();
+        let max_attempts = options.max_attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let mut request = inner.http.request(method.clone(), url.clone());
+            if let Some(form) = form {
+                request = request.form(form);
+            }
+            let outcome = read(request, &route).await;
+            let retry = match &outcome {
+                Ok(answer) => answer.status.is_server_error(),
+                Err(Failure::Dropped(_) | Failure::Fatal(Error::ConnectionRefused { .. })) => true,
+                Err(Failure::Fatal(_)) => false,
+            };
+            if !retry || attempt >= max_attempts {
+                return match outcome {
+                    Ok(answer) => Ok(answer),
+                    Err(Failure::Dropped(err)) => Err(Error::ConnectionDropped {
+                        site: inner.site_label.clone(),
+                        attempts: attempt,
+                        source: Box::new(err),
+                    }),
+                    Err(Failure::Fatal(err)) => Err(err),
+                };
+            }
+            tracing::debug!(site = %inner.site_label, attempt, max_attempts, "approval request failed: retrying");
+            tokio::time::sleep(options.backoff.mul_f64(f64::from(attempt) * jitter())).await;
+            attempt += 1;
+        }
+    }
+}
+
+/// A random factor in [1, 3), so that many clients do not retry in step.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    if SystemRandom::new().fill(&mut bytes).is_err() {
+        return 2.0;
+    }
+    1.0 + 2.0 * f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
+}
+
+fn unexpected(site: &str, detail: String) -> Error {
+    Error::ApprovalUnexpectedResponse {
+        site: site.to_owned(),
+        detail,
+    }
+}
+
+/// The body as JSON when the answer says it is JSON, as `http_request` in Python reads it.
+fn approval_json(site: &str, answer: &Answer) -> Result<Option<Value>, Error> {
+    let is_json = answer
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Ok(None);
+    }
+    serde_json::from_slice(&answer.body)
+        .map(Some)
+        .map_err(|source| Error::ApprovalUndecodableJson {
+            site: site.to_owned(),
+            source,
+        })
+}
+
+/// Reads one poll: `Some` when approved, `None` to keep waiting, or the error.
+fn poll_outcome(site: &str, answer: &Answer) -> Result<Option<ApprovedSession>, Error> {
+    let json = approval_json(site, answer)?;
+    let status = answer.status.as_u16();
+    if answer.status.is_server_error() {
+        return Err(Error::ApprovalSiteUnstable {
+            site: site.to_owned(),
+            status,
+        });
+    }
+    if answer.status.is_redirection() {
+        let location = answer
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("None")
+            .to_owned();
+        return Err(Error::ApprovalRedirected {
+            site: site.to_owned(),
+            location,
+        });
+    }
+    if answer.status.is_client_error() {
+        if status == 404 && json.is_some() {
+            return Err(Error::ApprovalRejected {
+                site: site.to_owned(),
+            });
+        }
+        return Err(unexpected(site, format!("HTTP {status}")));
+    }
+    if status != 200 {
+        return Err(Error::ApprovalDenied {
+            site: site.to_owned(),
+            status,
+        });
+    }
+    let Some(Value::Object(body)) = json else {
+        return Err(unexpected(site, "expected a JSON object".into()));
+    };
+    let approved = match body.get("approved") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Null) | None => false,
+        Some(_) => true,
+    };
+    if !approved {
+        return Ok(None);
+    }
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    match (text("sessionToken"), text("userLogin")) {
+        (Some(token), Some(login)) => Ok(Some(ApprovedSession {
+            site: site.to_owned(),
+            login,
+            session_token: Secret::new(token),
+        })),
+        _ => Err(unexpected(
+            site,
+            "an approval without sessionToken or userLogin".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn answer(status: u16, content_type: Option<&str>, body: &str) -> Answer {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        }
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const JSON: Option<&str> = Some("application/json; charset=utf-8");
+
+    #[test]
+    fn polls_map_every_python_outcome() {
+        let outcome = |status, ct, body| poll_outcome("https://s", &answer(status, ct, body));
+        assert!(outcome(200, JSON, "{}").unwrap().is_none());
+        assert!(
+            outcome(200, JSON, r#"{"approved": false}"#)
+                .unwrap()
+                .is_none()
+        );
+        let ok = outcome(
+            200,
+            JSON,
+            r#"{"approved": true, "sessionToken": "t", "userLogin": "al"}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((ok.login.as_str(), ok.session_token.expose()), ("al", "t"));
+        assert!(matches!(
+            outcome(404, JSON, "{}"),
+            Err(Error::ApprovalRejected { .. })
+        ));
+        assert!(matches!(
+            outcome(404, Some("text/html"), "gone"),
+            Err(Error::ApprovalUnexpectedResponse { .. })
+        ));
+        assert!(matches!(
+            outcome(500, None, ""),
+            Err(Error::ApprovalSiteUnstable { status: 500, .. })
+        ));
+        assert!(matches!(
+            outcome(302, None, ""),
+            Err(Error::ApprovalRedirected { .. })
+        ));
+        assert!(matches!(
+            outcome(204, None, ""),
+            Err(Error::ApprovalDenied { status: 204, .. })
+        ));
+        assert!(matches!(
+            outcome(200, JSON, "[1]"),
+            Err(Error::ApprovalUnexpectedResponse { .. })
+        ));
+        assert!(matches!(
+            outcome(200, JSON, "{"),
+            Err(Error::ApprovalUndecodableJson { .. })
+        ));
+        assert!(matches!(
+            outcome(200, JSON, r#"{"approved": true, "userLogin": "al"}"#),
+            Err(Error::ApprovalUnexpectedResponse { .. })
+        ));
+    }
+
+    #[test]
+    fn error_messages_are_the_python_ones() {
+        let rejected = poll_outcome("https://s", &answer(404, JSON, "{}")).unwrap_err();
+        assert_eq!(
+            rejected.to_string(),
+            "The request has been rejected or has expired."
+        );
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        for _ in 0..100 {
+            let j = jitter();
+            assert!((1.0..3.0).contains(&j), "{j}");
+        }
+    }
+}

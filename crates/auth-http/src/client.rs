@@ -1,0 +1,410 @@
+//! The site client: one per site, holding the connection pool, proxy and TLS settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use serde_json::{Map, Value};
+use tk_auth_core::Secret;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use crate::auth::{ExtraAuthParams, auth_params, needs_version};
+use crate::options::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, retry_interval_from, user_agent};
+use crate::proxy::{self, ChosenProxy};
+use crate::renewal::{RenewalReason, RenewalRequest};
+use crate::rpc::{self, Exchange};
+use crate::site_info::INFO_CACHE;
+use crate::tls::{self, Trust};
+use crate::transport::{ProxyLabel, Route};
+use crate::{
+    Auth, ClientOptions, Environment, Error, RetryPolicy, ServerVersion, SessionRenewer, SiteInfo,
+    SiteUrl,
+};
+
+/// A client for one Flow Production Tracking site.
+///
+/// It keeps its connections open between calls (keep-alive), sends every request through
+/// the configured proxy and TLS settings, gives every request a timeout, and retries only
+/// what is safe to retry (see [`RetryPolicy`]). Cloning is cheap and clones share the
+/// connection pool; a client can serve many concurrent calls.
+///
+/// ```no_run
+/// use serde_json::json;
+/// use tk_auth_http::{Auth, ClientOptions, SiteClient};
+///
+/// # async fn run() -> Result<(), tk_auth_http::Error> {
+/// let site = SiteClient::new("https://mystudio.shotgunstudio.com", ClientOptions::new())?;
+/// let token = site.generate_session_token("alice", &"pw".into(), None).await?;
+/// let me = site
+///     .find_one(&Auth::SessionToken(token), "HumanUser", &json!([["login", "is", "alice"]]), &["id"])
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SiteClient {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) site: SiteUrl,
+    pub(crate) site_label: String,
+    pub(crate) api_url: Url,
+    pub(crate) http: reqwest::Client,
+    pub(crate) proxy: Option<ProxyLabel>,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) dropped_interval: Duration,
+    pub(crate) extra_auth: ExtraAuthParams,
+    pub(crate) environment: Environment,
+    renewer: Option<Arc<dyn SessionRenewer>>,
+    version: OnceCell<ServerVersion>,
+}
+
+impl SiteClient {
+    /// A client for the site at `url` (`https://…`; `user:password@` in it becomes Basic
+    /// authentication).
+    pub fn new(url: &str, options: ClientOptions) -> Result<Self, Error> {
+        Self::for_site(SiteUrl::parse(url)?, options)
+    }
+
+    /// A client for an already parsed site address.
+    pub fn for_site(site: SiteUrl, options: ClientOptions) -> Result<Self, Error> {
+        let environment = options.environment.clone();
+        let chosen = proxy::choose(&options.proxy, &site, &environment)?;
+        let tls = if site.scheme() == "https" {
+            tls::client_config(&Trust::choose(options.ca_file.as_deref(), &environment))?
+        } else {
+            tls::unused_config()?
+        };
+        let timeout = options.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let mut headers = HeaderMap::new();
+        if let Some(basic) = site.authorization() {
+            let mut value =
+                HeaderValue::from_str(basic.expose()).map_err(|_| Error::InvalidSiteUrl {
+                    url: site.to_string(),
+                    reason: "its credentials cannot be sent in a header",
+                })?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent(user_agent(&options.user_agents))
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(options.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .http1_only()
+            .no_proxy();
+        if let Some(chosen) = &chosen {
+            builder = builder.proxy(chosen.to_reqwest()?);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::ClientSetup(Box::new(e)))?;
+        let dropped_interval = match options.retry.dropped_connection_interval {
+            Some(interval) => interval,
+            None => retry_interval_from(&environment)?,
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                site_label: site.to_string(),
+                api_url: site.api_url(),
+                site,
+                http,
+                proxy: chosen.map(|ChosenProxy { label, .. }| label),
+                timeout,
+                retry: options.retry,
+                dropped_interval,
+                extra_auth: options.extra_auth,
+                environment,
+                renewer: options.renewer,
+                version: OnceCell::new(),
+            }),
+        })
+    }
+
+    /// The site this client talks to.
+    pub fn site(&self) -> &SiteUrl {
+        &self.inner.site
+    }
+
+    /// The proxy in use, as `host:port`, if any.
+    pub fn proxy(&self) -> Option<&str> {
+        self.inner.proxy.as_ref().map(|p| p.host_port.as_str())
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The site's `info` (unauthenticated), reused for 30 s across all clients of the
+    /// process that use the same site and proxy.
+    pub async fn info(&self) -> Result<SiteInfo, Error> {
+        let key = self.proxy().unwrap_or_default();
+        if let Some(info) = INFO_CACHE.get(&self.inner.site_label, key) {
+            tracing::debug!(site = %self.inner.site_label, "site info found in cache");
+            return Ok(info);
+        }
+        tracing::debug!(site = %self.inner.site_label, "site info not in cache or expired");
+        // As the Python site-info helper does, a dropped connection is retried at once.
+        let body = payload("info", Vec::new())?;
+        let value = self.post("info", body, false, Duration::ZERO).await?;
+        let info = SiteInfo::from_json(value);
+        INFO_CACHE.put(&self.inner.site_label, key, info.clone());
+        Ok(info)
+    }
+
+    /// The site's version, read once per client (sessions and some parameters depend on it).
+    pub async fn server_version(&self) -> Result<ServerVersion, Error> {
+        self.inner
+            .version
+            .get_or_try_init(|| async {
+                self.info()
+                    .await?
+                    .version()
+                    .ok_or_else(|| Error::MalformedResponse {
+                        site: self.inner.site_label.clone(),
+                        detail: "its info has no version number".into(),
+                    })
+            })
+            .await
+            .copied()
+    }
+
+    /// Trades a login and password (and a two-factor or backup code, when the site asked
+    /// for one) for a session token.
+    ///
+    /// Fails with [`Error::TwoFactorRequired`] when a code is needed, and with
+    /// [`Error::SsoRequired`] or [`Error::IdentityRequired`] on sites where only the
+    /// browser login works.
+    pub async fn generate_session_token(
+        &self,
+        login: &str,
+        password: &Secret,
+        two_factor_code: Option<&Secret>,
+    ) -> Result<Secret, Error> {
+        tracing::debug!(site = %self.inner.site_label, login, "generating a session token");
+        let auth = Auth::password(login, password.clone(), two_factor_code.cloned());
+        let result = self.call("get_session_token", None, Some(&auth)).await?;
+        result
+            .get("session_id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(Secret::from)
+            .ok_or_else(|| Error::MissingSessionId {
+                site: self.inner.site_label.clone(),
+            })
+    }
+
+    /// The first active entity of `entity_type` matching `filters`, with `fields` (`id`
+    /// when empty), or `None`.
+    ///
+    /// `filters` takes the `shotgun_api3` forms: a list of `[field, relation, value…]`, or
+    /// `{"filter_operator": "all"|"any", "filters": […]}`.
+    pub async fn find_one(
+        &self,
+        auth: &Auth,
+        entity_type: &str,
+        filters: &Value,
+        fields: &[&str],
+    ) -> Result<Option<Map<String, Value>>, Error> {
+        let version = self.server_version().await?;
+        let params = crate::read::find_one_params(entity_type, filters, fields, Some(version))?;
+        let result = self.call("read", Some(params), Some(auth)).await?;
+        let entities = result
+            .get("entities")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::MalformedResponse {
+                site: self.inner.site_label.clone(),
+                detail: "the read answer has no entity list".into(),
+            })?;
+        match entities.first() {
+            None => Ok(None),
+            Some(Value::Object(entity)) => Ok(Some(entity.clone())),
+            Some(_) => Err(Error::MalformedResponse {
+                site: self.inner.site_label.clone(),
+                detail: "an entity of the read answer is not an object".into(),
+            }),
+        }
+    }
+
+    /// Calls any API method: `params` is sent after the authentication parameters (left out
+    /// when `None` or empty), `auth` `None` sends none (as for `info`). Returns `results`
+    /// when the answer has it, else the whole answer.
+    ///
+    /// When a session token is refused and a [`SessionRenewer`] is set, the renewer is
+    /// asked for a new token and the call is made once more with it.
+    pub async fn call(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        auth: Option<&Auth>,
+    ) -> Result<Value, Error> {
+        let interval = self.inner.dropped_interval;
+        let first = self.exchange(method, params.as_ref(), auth, interval).await;
+        let (Err(err), Some(Auth::SessionToken(expired)), Some(renewer)) =
+            (&first, auth, &self.inner.renewer)
+        else {
+            return first;
+        };
+        let reason = match err {
+            Error::SessionExpired { .. } => RenewalReason::SessionExpired,
+            Error::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
+            _ => return first,
+        };
+        tracing::debug!(site = %self.inner.site_label, ?reason, "session refused: renewing");
+        let request = RenewalRequest {
+            site: self.inner.site_label.clone(),
+            expired_token: expired.clone(),
+            reason,
+        };
+        let token = renewer
+            .renew(&request)
+            .await
+            .map_err(|source| Error::RenewalFailed {
+                site: self.inner.site_label.clone(),
+                source,
+            })?;
+        self.exchange(
+            method,
+            params.as_ref(),
+            Some(&Auth::SessionToken(token)),
+            interval,
+        )
+        .await
+    }
+
+    /// One call with its retries, without renewal.
+    async fn exchange(
+        &self,
+        method: &str,
+        params: Option<&Value>,
+        auth: Option<&Auth>,
+        dropped_interval: Duration,
+    ) -> Result<Value, Error> {
+        if method.is_empty() {
+            return Err(Error::InvalidRequest {
+                reason: "method is empty".into(),
+            });
+        }
+        let mut call_params = Vec::with_capacity(2);
+        if let Some(auth) = auth {
+            let version = if needs_version(auth, &self.inner.extra_auth) {
+                Some(self.server_version().await?)
+            } else {
+                None
+            };
+            call_params.push(Value::Object(auth_params(
+                auth,
+                &self.inner.extra_auth,
+                version,
+            )?));
+        }
+        if let Some(params) = params.filter(|p| is_truthy(p)) {
+            call_params.push(params.clone());
+        }
+        let body = payload(method, call_params)?;
+        let session_auth = auth.is_some_and(Auth::is_session_token);
+        self.post(method, body, session_auth, dropped_interval)
+            .await
+    }
+
+    /// Sends a built body (no site-version look-up here, so `info` can use it).
+    async fn post(
+        &self,
+        method: &str,
+        body: Vec<u8>,
+        session_auth: bool,
+        dropped_interval: Duration,
+    ) -> Result<Value, Error> {
+        tracing::debug!(site = %self.inner.site_label, method, "starting rpc call");
+        let exchange = Exchange {
+            inner: &self.inner,
+            route: self.route(),
+            method,
+            session_auth,
+        };
+        rpc::send(&exchange, body, dropped_interval).await
+    }
+
+    pub(crate) fn route(&self) -> Route<'_> {
+        Route {
+            site: &self.inner.site_label,
+            host: self.inner.site.host(),
+            proxy: self.inner.proxy.as_ref(),
+            timeout: self.inner.timeout,
+        }
+    }
+}
+
+impl std::fmt::Debug for SiteClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteClient")
+            .field("site", &self.inner.site_label)
+            .field("proxy", &self.proxy())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `{"method_name": …, "params": […]}` as UTF-8 JSON.
+fn payload(method: &str, params: Vec<Value>) -> Result<Vec<u8>, Error> {
+    let mut payload = Map::new();
+    payload.insert("method_name".into(), Value::String(method.to_owned()));
+    payload.insert("params".into(), Value::Array(params));
+    serde_json::to_vec(&payload).map_err(|e| Error::InvalidRequest {
+        reason: format!("the parameters cannot be encoded: {e}"),
+    })
+}
+
+/// Python's truthiness for parameters: `None`, `{}`, `[]`, `""`, `0`, `false` are left out.
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn falsy_params_are_left_out_as_in_python() {
+        for v in [
+            Value::Null,
+            serde_json::json!({}),
+            serde_json::json!([]),
+            serde_json::json!(""),
+        ] {
+            assert!(!is_truthy(&v));
+        }
+        assert!(is_truthy(&serde_json::json!({"type": "HumanUser"})));
+    }
+
+    #[test]
+    fn building_a_client_needs_no_network_and_rejects_bad_input() {
+        use crate::env::SHOTGUN_API_RETRY_INTERVAL;
+
+        let quiet = Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]);
+        let client = SiteClient::new(
+            "http://127.0.0.1:9",
+            ClientOptions::new().environment(quiet),
+        )
+        .unwrap();
+        assert_eq!(client.site().to_string(), "http://127.0.0.1:9");
+        assert_eq!(client.proxy(), None);
+        let env = Environment::from_pairs([(SHOTGUN_API_RETRY_INTERVAL, "soon")]);
+        let err = SiteClient::new("http://127.0.0.1:9", ClientOptions::new().environment(env))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("SHOTGUN_API_RETRY_INTERVAL"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! Choosing the proxy for a site: the configured one, or the environment's unless `NO_PROXY`
+//! lists the site.
+
+use std::net::IpAddr;
+
+use url::Url;
+
+use crate::env::{HTTP_PROXY, HTTPS_PROXY, NO_PROXY};
+use crate::options::ProxySetting;
+use crate::site_url::redact_userinfo;
+use crate::transport::ProxyLabel;
+use crate::{Environment, Error, SiteUrl};
+
+/// The proxy a client uses, ready for reqwest, with the name errors give it.
+pub(crate) struct ChosenProxy {
+    /// The proxy URL with percent-encoded credentials. Holds a password: never log it.
+    pub(crate) url: String,
+    pub(crate) label: ProxyLabel,
+}
+
+impl ChosenProxy {
+    pub(crate) fn to_reqwest(&self) -> Result<reqwest::Proxy, Error> {
+        reqwest::Proxy::all(self.url.as_str()).map_err(|e| Error::ClientSetup(Box::new(e)))
+    }
+}
+
+/// The proxy for `site`, or `None` to connect directly.
+pub(crate) fn choose(
+    setting: &ProxySetting,
+    site: &SiteUrl,
+    env: &Environment,
+) -> Result<Option<ChosenProxy>, Error> {
+    match setting {
+        ProxySetting::Direct => Ok(None),
+        ProxySetting::Explicit(proxy) if !matches!(proxy.scheme(), "http" | "https") => {
+            Err(Error::InvalidProxy(tk_auth_core::Error::InvalidProxy {
+                proxy: proxy.to_string(),
+                reason: "only http:// and https:// proxies are supported".into(),
+            }))
+        }
+        ProxySetting::Explicit(proxy) => Ok(Some(ChosenProxy {
+            url: proxy.to_url(),
+            label: ProxyLabel {
+                host_port: host_port(proxy.host(), proxy.port()),
+                has_credentials: proxy.username().is_some(),
+            },
+        })),
+        ProxySetting::FromEnvironment => {
+            let variable = if site.scheme() == "https" {
+                HTTPS_PROXY
+            } else {
+                HTTP_PROXY
+            };
+            let Some(value) = env.get_either_case(variable) else {
+                return Ok(None);
+            };
+            if env
+                .get_either_case(NO_PROXY)
+                .is_some_and(|list| no_proxy_matches(&list, site.host()))
+            {
+                tracing::debug!(site = %site, "NO_PROXY lists the site: connecting directly");
+                return Ok(None);
+            }
+            let invalid = || Error::InvalidEnvironmentProxy {
+                variable,
+                proxy: redact_userinfo(&value),
+            };
+            let with_scheme = if value.contains("://") {
+                value.clone()
+            } else {
+                format!("http://{value}")
+            };
+            let url = Url::parse(&with_scheme).map_err(|_| invalid())?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid());
+            }
+            let host = url
+                .host_str()
+                .filter(|h| !h.is_empty())
+                .ok_or_else(invalid)?;
+            let port = url.port_or_known_default().unwrap_or(80);
+            tracing::debug!(variable, proxy = %host_port(host, port), "using the proxy from the environment");
+            Ok(Some(ChosenProxy {
+                label: ProxyLabel {
+                    host_port: host_port(host, port),
+                    has_credentials: !url.username().is_empty(),
+                },
+                url: url.to_string(),
+            }))
+        }
+    }
+}
+
+fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Whether a `NO_PROXY` list names `host`: `*`, an exact name, a parent domain (with or
+/// without a leading dot), an IP address, or an IP network in CIDR form.
+pub(crate) fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let host_ip: Option<IpAddr> = host.parse().ok();
+    list.split(',')
+        .map(|entry| entry.trim().to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            if let Some(ip) = host_ip {
+                if let Some((net, bits)) = entry.split_once('/') {
+                    return match (net.parse::<IpAddr>(), bits.parse::<u8>()) {
+                        (Ok(net), Ok(bits)) => in_network(ip, net, bits),
+                        _ => false,
+                    };
+                }
+                let entry = entry.trim_start_matches('[').trim_end_matches(']');
+                return entry.parse::<IpAddr>().is_ok_and(|e| e == ip);
+            }
+            let domain = entry.trim_start_matches('.');
+            host == domain || host.ends_with(&format!(".{domain}"))
+        })
+}
+
+fn in_network(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tk_auth_core::HttpProxy;
+
+    fn site(url: &str) -> SiteUrl {
+        SiteUrl::parse(url).unwrap()
+    }
+
+    #[test]
+    fn no_proxy_matches_names_domains_addresses_and_networks() {
+        assert!(no_proxy_matches("*", "anything"));
+        assert!(no_proxy_matches("example.com", "site.example.com"));
+        assert!(no_proxy_matches(" .example.com ", "example.com"));
+        assert!(!no_proxy_matches("example.com", "notexample.com"));
+        assert!(no_proxy_matches("localhost,127.0.0.1", "127.0.0.1"));
+        assert!(no_proxy_matches("10.0.0.0/8", "10.1.2.3"));
+        assert!(!no_proxy_matches("10.0.0.0/8", "11.1.2.3"));
+        assert!(no_proxy_matches("::1", "[::1]"));
+        assert!(!no_proxy_matches("", "site"));
+    }
+
+    #[test]
+    fn the_environment_proxy_follows_the_site_scheme_and_no_proxy() {
+        let env = Environment::from_pairs([
+            ("HTTPS_PROXY", "http://u:p%40ss@secure-proxy:3128"),
+            ("http_proxy", "plain-proxy"),
+            ("NO_PROXY", "direct.example.com"),
+        ]);
+        let https = choose(
+            &ProxySetting::FromEnvironment,
+            &site("https://a.example.com"),
+            &env,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(https.label.host_port, "secure-proxy:3128");
+        assert!(https.label.has_credentials);
+        assert_eq!(https.url, "http://u:p%40ss@secure-proxy:3128/");
+        let http = choose(
+            &ProxySetting::FromEnvironment,
+            &site("http://a.example.com"),
+            &env,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(http.label.host_port, "plain-proxy:80");
+        let direct = choose(
+            &ProxySetting::FromEnvironment,
+            &site("https://direct.example.com"),
+            &env,
+        )
+        .unwrap();
+        assert!(direct.is_none());
+        assert!(
+            choose(&ProxySetting::Direct, &site("https://a.example.com"), &env)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_explicit_proxy_keeps_credential_case_and_encodes_them() {
+        let proxy = HttpProxy::parse("Bob:MiXeD@Case:pw@proxy.local:3128").unwrap();
+        let chosen = choose(
+            &ProxySetting::Explicit(proxy),
+            &site("https://a.example.com"),
+            &Environment::from_pairs::<[(&str, &str); 0], _, _>([]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(chosen.label.host_port, "proxy.local:3128");
+        let url = Url::parse(&chosen.url).unwrap();
+        assert_eq!(url.username(), "Bob");
+        let password = percent_encoding::percent_decode_str(url.password().unwrap())
+            .decode_utf8()
+            .unwrap();
+        assert_eq!(password, "MiXeD@Case:pw");
+    }
+
+    #[test]
+    fn only_http_and_https_proxies_are_accepted() {
+        let proxy = HttpProxy::parse("socks5://u:hunter2@proxy.local:1080").unwrap();
+        let err = choose(
+            &ProxySetting::Explicit(proxy),
+            &site("https://a.example.com"),
+            &Environment::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().contains("only http:// and https://"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_environment_proxy_is_reported_without_its_password() {
+        let env = Environment::from_pairs([("HTTPS_PROXY", "http://u:hunter2@")]);
+        let err = choose(
+            &ProxySetting::FromEnvironment,
+            &site("https://a.example.com"),
+            &env,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            matches!(err, Error::InvalidEnvironmentProxy { .. }),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+}

@@ -1,0 +1,401 @@
+//! One JSON-RPC exchange with `/api3/json`: sending with retries, and reading the answer
+//! the way `shotgun_api3` reads it.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONNECTION, CONTENT_TYPE, HeaderMap, LOCATION};
+use serde_json::Value;
+
+use crate::Error;
+use crate::client::Inner;
+use crate::error::MAINTENANCE_MESSAGE;
+use crate::transport::{Failure, Route, classify};
+
+/// Where the SSO redirect of an expired claims session goes.
+const SAML_LOGIN_PATH: &str = "/saml/saml_login_request";
+
+/// What one call needs to know besides its body.
+pub(crate) struct Exchange<'a> {
+    pub(crate) inner: &'a Inner,
+    pub(crate) route: Route<'a>,
+    pub(crate) method: &'a str,
+    /// Whether the call was made with a session token (error 102 then means "expired").
+    pub(crate) session_auth: bool,
+}
+
+/// An HTTP answer, read whole.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Sends `body`, retrying 502/504 and dropped connections, and decodes the answer.
+pub(crate) async fn send(
+    exchange: &Exchange<'_>,
+    body: Vec<u8>,
+    dropped_interval: Duration,
+) -> Result<Value, Error> {
+    let inner = exchange.inner;
+    let max_attempts = inner.retry.max_attempts.max(1);
+    let mut attempt = 1;
+    loop {
+        let request = inner
+            .http
+            .post(inner.api_url.clone())
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(CONNECTION, "keep-alive")
+            .body(body.clone());
+        match read(request, &exchange.route).await {
+            Ok(answer) if matches!(answer.status.as_u16(), 502 | 504) && attempt < max_attempts => {
+                tracing::debug!(
+                    site = exchange.route.site,
+                    method = exchange.method,
+                    status = answer.status.as_u16(),
+                    attempt,
+                    "bad gateway or gateway timeout: waiting and retrying"
+                );
+                tokio::time::sleep(inner.retry.status_backoff * attempt).await;
+            }
+            Ok(answer) => return decode(exchange, &answer),
+            Err(Failure::Dropped(err)) if attempt < max_attempts => {
+                tracing::debug!(
+                    site = exchange.route.site,
+                    method = exchange.method,
+                    attempt,
+                    max_attempts,
+                    error = %err,
+                    "connection dropped before an answer: retrying"
+                );
+                tokio::time::sleep(dropped_interval).await;
+            }
+            Err(Failure::Dropped(err)) => {
+                return Err(Error::ConnectionDropped {
+                    site: exchange.route.site.to_owned(),
+                    attempts: attempt,
+                    source: Box::new(err),
+                });
+            }
+            Err(Failure::Fatal(err)) => return Err(err),
+        }
+        attempt += 1;
+    }
+}
+
+/// Sends a request and reads the whole answer.
+pub(crate) async fn read(
+    request: reqwest::RequestBuilder,
+    route: &Route<'_>,
+) -> Result<Answer, Failure> {
+    let response = request.send().await.map_err(|e| classify(e, route))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(|e| classify(e, route))?;
+    Ok(Answer {
+        status,
+        headers,
+        body: body.to_vec(),
+    })
+}
+
+/// The error for an HTTP status of 300 or more, as `_parse_http_status` and tk-core read it.
+fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> Error {
+    let site = exchange.route.site.to_owned();
+    let status = answer.status.as_u16();
+    let reason = answer
+        .status
+        .canonical_reason()
+        .unwrap_or("unknown status")
+        .to_owned();
+    if answer.status.is_redirection() {
+        let location = answer
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if location.ends_with(SAML_LOGIN_PATH) {
+            return Error::SamlClaimsExpired { site, location };
+        }
+        return Error::Redirected {
+            site,
+            status,
+            location,
+        };
+    }
+    if status == 503 {
+        return Error::SiteUnavailable {
+            site,
+            status,
+            message: MAINTENANCE_MESSAGE.to_owned(),
+        };
+    }
+    if answer.status.is_server_error() {
+        return Error::SiteUnavailable {
+            site,
+            status,
+            message: format!("{reason}; try again later"),
+        };
+    }
+    if status == 407
+        && let Some(proxy) = exchange.route.proxy
+    {
+        return Error::ProxyAuthenticationRequired {
+            proxy: proxy.host_port.clone(),
+            credentials_given: proxy.has_credentials,
+        };
+    }
+    let message = if status == 403 {
+        // As `shotgun_api3` does: a 403 page says why API access is blocked.
+        format!("{reason}: {}", excerpt(&answer.body))
+    } else {
+        reason
+    };
+    Error::HttpStatus {
+        site,
+        status,
+        message,
+    }
+}
+
+/// The start of a body, as text, for messages.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Reads an answer: HTTP errors, the body's JSON, the site's error codes, `results`.
+pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, Error> {
+    let site = || exchange.route.site.to_owned();
+    if answer.status.as_u16() >= 300 {
+        return Err(status_error(exchange, answer));
+    }
+    let malformed = |detail: String| Error::MalformedResponse {
+        site: site(),
+        detail,
+    };
+    let content_type = answer
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_ascii_lowercase();
+    if !(content_type.starts_with("application/json")
+        || content_type.starts_with("text/javascript"))
+    {
+        return Err(malformed(format!(
+            "expected JSON, got '{content_type}' to `{}`",
+            exchange.method
+        )));
+    }
+    if answer.body.is_empty() {
+        return Err(malformed(format!("empty answer to `{}`", exchange.method)));
+    }
+    let value: Value = serde_json::from_slice(&answer.body).map_err(|e| {
+        malformed(format!(
+            "the answer to `{}` is not JSON: {e}",
+            exchange.method
+        ))
+    })?;
+    if let Some(error) = api_error(exchange, &value) {
+        return Err(error);
+    }
+    match value {
+        Value::Object(mut map) if map.contains_key("results") => {
+            Ok(map.remove("results").unwrap_or(Value::Null))
+        }
+        other => Ok(other),
+    }
+}
+
+/// The site's `{"exception": true, "error_code": …, "message": …}`, mapped by code.
+fn api_error(exchange: &Exchange<'_>, value: &Value) -> Option<Error> {
+    let map = value.as_object()?;
+    let raised = match map.get("exception") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Null) | None => false,
+        Some(_) => true,
+    };
+    if !raised {
+        return None;
+    }
+    let site = exchange.route.site.to_owned();
+    let code = map.get("error_code").and_then(Value::as_i64);
+    let message = |default: &str| {
+        map.get("message").map_or_else(
+            || default.to_owned(),
+            |m| match m {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        )
+    };
+    Some(match code {
+        Some(102) if exchange.session_auth => Error::SessionExpired {
+            site,
+            message: message("Unknown Authentication Error"),
+        },
+        Some(102) => Error::AuthenticationFailed {
+            site,
+            message: message("Unknown Authentication Error"),
+        },
+        Some(106) => Error::TwoFactorRequired {
+            site,
+            message: message("Unknown 2FA Authentication Error"),
+        },
+        Some(108) => Error::SsoRequired {
+            site,
+            message: message(
+                "Authentication using username/password is not allowed for an SSO-enabled Flow Production Tracking site",
+            ),
+        },
+        Some(110) => Error::IdentityRequired {
+            site,
+            message: message(
+                "Authentication using username/password is not allowed for an Autodesk Identity enabled Flow Production Tracking site",
+            ),
+        },
+        code => Error::Fault {
+            site,
+            code,
+            message: message("Unknown Error"),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::header::HeaderValue;
+    use serde_json::json;
+
+    use super::*;
+    use crate::{ClientOptions, Environment, SiteClient};
+
+    fn decode_with(session_auth: bool, answer: &Answer) -> Result<Value, Error> {
+        let quiet = Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]);
+        let client = SiteClient::new(
+            "https://site.example.com",
+            ClientOptions::new().environment(quiet),
+        )
+        .unwrap();
+        let exchange = Exchange {
+            inner: client.inner(),
+            route: Route {
+                site: "https://site.example.com",
+                host: "site.example.com",
+                proxy: None,
+                timeout: Duration::from_secs(1),
+            },
+            method: "read",
+            session_auth,
+        };
+        decode(&exchange, answer)
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn json_is_the_default_and_results_are_unwrapped() {
+        let got = decode_with(false, &answer(200, &[], r#"{"results": {"entities": []}}"#));
+        assert_eq!(got.unwrap(), json!({"entities": []}));
+        let got = decode_with(
+            false,
+            &answer(
+                200,
+                &[("content-type", "text/javascript")],
+                r#"{"version": [8]}"#,
+            ),
+        );
+        assert_eq!(got.unwrap(), json!({"version": [8]}));
+        let err = decode_with(
+            false,
+            &answer(200, &[("content-type", "text/html")], "<html>"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::MalformedResponse { .. }), "{err}");
+        let err = decode_with(false, &answer(200, &[], "")).unwrap_err();
+        assert!(matches!(err, Error::MalformedResponse { .. }), "{err}");
+    }
+
+    #[test]
+    fn error_codes_map_to_their_variants_with_python_default_messages() {
+        let fault = |session, body: Value| {
+            decode_with(session, &answer(200, &[], &body.to_string())).unwrap_err()
+        };
+        let err = fault(false, json!({"exception": true, "error_code": 102}));
+        assert_eq!(
+            err.to_string(),
+            "Authentication failed: Unknown Authentication Error"
+        );
+        let err = fault(
+            true,
+            json!({"exception": true, "error_code": 102, "message": "gone"}),
+        );
+        assert!(matches!(err, Error::SessionExpired { ref message, .. } if message == "gone"));
+        let err = fault(false, json!({"exception": true, "error_code": 108}));
+        assert!(
+            matches!(err, Error::SsoRequired { ref message, .. } if message.contains("SSO-enabled"))
+        );
+        let err = fault(false, json!({"exception": true, "error_code": 110}));
+        assert!(matches!(err, Error::IdentityRequired { .. }));
+        let err = fault(false, json!({"exception": true, "error_code": 106}));
+        assert!(matches!(err, Error::TwoFactorRequired { .. }));
+        let err = fault(false, json!({"exception": true}));
+        assert!(
+            matches!(err, Error::Fault { code: None, ref message, .. } if message == "Unknown Error")
+        );
+        // `exception: false` is an ordinary answer.
+        let ok = decode_with(false, &answer(200, &[], r#"{"exception": false, "x": 1}"#));
+        assert_eq!(ok.unwrap(), json!({"exception": false, "x": 1}));
+    }
+
+    #[test]
+    fn redirects_are_claims_expiry_only_towards_the_saml_login() {
+        let saml = answer(
+            302,
+            &[(
+                "location",
+                "https://site.example.com/saml/saml_login_request",
+            )],
+            "",
+        );
+        assert!(matches!(
+            decode_with(true, &saml),
+            Err(Error::SamlClaimsExpired { .. })
+        ));
+        let other = answer(301, &[("location", "https://elsewhere.example.com/")], "");
+        let err = decode_with(true, &other).unwrap_err();
+        assert!(
+            matches!(err, Error::Redirected { status: 301, ref location, .. } if location == "https://elsewhere.example.com/")
+        );
+    }
+
+    #[test]
+    fn a_407_without_a_proxy_is_an_ordinary_status() {
+        let err = decode_with(false, &answer(407, &[], "")).unwrap_err();
+        assert!(
+            matches!(err, Error::HttpStatus { status: 407, .. }),
+            "{err}"
+        );
+    }
+}

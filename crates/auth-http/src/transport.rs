@@ -1,0 +1,223 @@
+//! Telling network failures apart: which ones deserve another attempt, and what each one
+//! means for the person reading the error.
+
+use std::error::Error as StdError;
+use std::io;
+use std::time::Duration;
+
+use rustls::CertificateError;
+
+use crate::Error;
+
+/// What a failed request (one that got no HTTP answer) amounts to.
+pub(crate) enum Failure {
+    /// The connection closed under the request (a stale keep-alive connection, a proxy or
+    /// load balancer dropping it, a TLS EOF): worth another attempt.
+    Dropped(reqwest::Error),
+    /// Anything else, already turned into the error to report.
+    Fatal(Error),
+}
+
+/// Where a request went: the site, and the proxy in between if any.
+pub(crate) struct Route<'a> {
+    pub(crate) site: &'a str,
+    pub(crate) host: &'a str,
+    pub(crate) proxy: Option<&'a ProxyLabel>,
+    pub(crate) timeout: Duration,
+}
+
+/// A proxy as errors name it: `host:port`, and whether credentials were configured.
+#[derive(Clone, Debug)]
+pub(crate) struct ProxyLabel {
+    pub(crate) host_port: String,
+    pub(crate) has_credentials: bool,
+}
+
+/// The error and its sources, outermost first.
+fn chain<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    let mut next = Some(err);
+    std::iter::from_fn(move || {
+        let current = next?;
+        // `io::Error::source` skips the error it wraps; step into it explicitly.
+        next = match current.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+        Some(current)
+    })
+}
+
+pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
+    let site = route.site.to_owned();
+    if err.is_timeout() {
+        return Failure::Fatal(Error::Timeout {
+            site,
+            timeout: route.timeout,
+        });
+    }
+    let mut refused = false;
+    let mut dropped = false;
+    let mut dns = false;
+    let mut tls: Option<String> = None;
+    let mut tunnel_auth = false;
+    let mut tunnel_refused = false;
+    let mut not_http = false;
+    for e in chain(&err) {
+        if let Some(tls_err) = e.downcast_ref::<rustls::Error>() {
+            tls.get_or_insert_with(|| describe_tls(tls_err, route.host));
+        }
+        if let Some(io_err) = e.downcast_ref::<io::Error>() {
+            match io_err.kind() {
+                io::ErrorKind::ConnectionRefused => refused = true,
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof => dropped = true,
+                _ => {}
+            }
+        }
+        if let Some(hyper_err) = e.downcast_ref::<hyper::Error>() {
+            if hyper_err.is_incomplete_message() || hyper_err.is_canceled() {
+                dropped = true;
+            }
+            // Bytes that are not an HTTP answer, or bytes sent before any request.
+            if hyper_err.is_parse()
+                || hyper_err.to_string() == "received unexpected message from connection"
+            {
+                not_http = true;
+            }
+        }
+        // hyper-util's resolver and tunnel errors are private types; their texts are stable.
+        let text = e.to_string();
+        if text.starts_with("dns error") {
+            dns = true;
+        }
+        if text.ends_with("proxy authorization required") {
+            tunnel_auth = true;
+        }
+        if text == "tunnel error: unsuccessful" {
+            tunnel_refused = true;
+        }
+    }
+    let source = Box::new(err);
+    if let Some(proxy) = route.proxy {
+        if tunnel_auth {
+            return Failure::Fatal(Error::ProxyAuthenticationRequired {
+                proxy: proxy.host_port.clone(),
+                credentials_given: proxy.has_credentials,
+            });
+        }
+        if tunnel_refused {
+            return Failure::Fatal(Error::ProxyRefused {
+                proxy: proxy.host_port.clone(),
+                site,
+            });
+        }
+        // With a proxy, the only thing the client connects to is the proxy.
+        if (refused || dns) && source.is_connect() {
+            return Failure::Fatal(Error::ProxyUnreachable {
+                proxy: proxy.host_port.clone(),
+                source,
+            });
+        }
+    }
+    if let Some(problem) = tls {
+        return Failure::Fatal(Error::Tls {
+            site,
+            problem,
+            source,
+        });
+    }
+    if dns {
+        return Failure::Fatal(Error::SiteNotFound {
+            site,
+            host: route.host.to_owned(),
+            source,
+        });
+    }
+    if refused {
+        return Failure::Fatal(Error::ConnectionRefused { site, source });
+    }
+    if not_http {
+        return Failure::Fatal(Error::MalformedResponse {
+            site,
+            detail: "what answers at this address does not speak HTTP".into(),
+        });
+    }
+    if dropped {
+        return Failure::Dropped(*source);
+    }
+    Failure::Fatal(Error::Network { site, source })
+}
+
+/// Names a TLS problem in words a person can act on.
+fn describe_tls(err: &rustls::Error, host: &str) -> String {
+    let cert = |e: &CertificateError| match e {
+        CertificateError::UnknownIssuer => format!(
+            "the certificate of {host} is not trusted: it was issued by an unknown certificate \
+             authority; if the site uses a private CA, point SHOTGUN_API_CACERTS at a PEM file \
+             that contains it"
+        ),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            format!("the certificate of {host} has expired")
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            format!("the certificate of {host} is not valid yet (check the computer's clock)")
+        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            format!("the certificate presented is not valid for the name {host}")
+        }
+        CertificateError::Revoked => format!("the certificate of {host} has been revoked"),
+        CertificateError::BadSignature | CertificateError::BadEncoding => {
+            format!("the certificate of {host} is malformed or badly signed")
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            format!("the certificate of {host} is not meant for a server")
+        }
+        other => format!("the certificate of {host} was rejected ({other})"),
+    };
+    match err {
+        rustls::Error::InvalidCertificate(e) => cert(e),
+        rustls::Error::AlertReceived(alert) => {
+            format!("{host} ended the TLS handshake with the alert {alert:?}")
+        }
+        rustls::Error::InvalidMessage(_) => format!(
+            "{host} did not answer with TLS; if the site is served over plain HTTP, use an \
+             http:// address"
+        ),
+        rustls::Error::PeerIncompatible(_) | rustls::Error::PeerMisbehaved(_) => {
+            format!("{host} does not speak a TLS version or cipher this client accepts ({err})")
+        }
+        other => format!("TLS error with {host}: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_issuers_are_named_with_the_remedy() {
+        let text = describe_tls(
+            &rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+            "site.local",
+        );
+        assert!(text.contains("not trusted"), "{text}");
+        assert!(text.contains("SHOTGUN_API_CACERTS"), "{text}");
+        let text = describe_tls(
+            &rustls::Error::InvalidCertificate(CertificateError::NotValidForName),
+            "site.local",
+        );
+        assert!(text.contains("not valid for the name site.local"), "{text}");
+    }
+
+    #[test]
+    fn the_chain_steps_into_wrapped_io_errors() {
+        let inner = rustls::Error::InvalidCertificate(CertificateError::Expired);
+        let io_err = io::Error::new(io::ErrorKind::InvalidData, inner);
+        let found = chain(&io_err).any(|e| e.downcast_ref::<rustls::Error>().is_some());
+        assert!(found);
+    }
+}

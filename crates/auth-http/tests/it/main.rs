@@ -1,0 +1,13 @@
+//! Behaviour tests of the site client against the site emulator over loopback.
+
+mod approval;
+mod errors;
+mod logging;
+mod proxy;
+mod renewal;
+mod retries;
+mod rpc_calls;
+mod site_info;
+mod support;
+mod tls;
+mod wire;

@@ -1,0 +1,88 @@
+//! The judge: the real Python client `shotgun_api3` against emulated sites.
+
+use std::process::Command;
+
+use serde_json::json;
+use tk_auth_site_emulator::{AuthMethod, HumanUser, ScriptUser, SiteEmulator};
+
+const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+/// Checks in `conformance.py`; a check silently lost would lower the count.
+const EXPECTED_CHECKS: usize = 44;
+
+#[test]
+fn shotgun_api3_accepts_the_emulated_sites() {
+    let default_site = SiteEmulator::builder()
+        .human_user(HumanUser::new("alice", "pw-Alice-1").with_id(42))
+        .human_user(
+            HumanUser::new("bob", "pw-Bob-2")
+                .with_totp_secret(TOTP_SECRET)
+                .with_backup_codes(["backup-1111", "backup-2222"]),
+        )
+        .human_user(HumanUser::new("carol", "pw-Carol-3").inactive())
+        .human_user(HumanUser::new("dave", "pw-Dave-4"))
+        .human_user(HumanUser::new("erin", "pw-Erin-5"))
+        .human_user(HumanUser::new("zoë", "pässwörd-é-6"))
+        .script_user(ScriptUser::new("farm_script", "key-123").with_id(7))
+        .unified_login_flow(true)
+        .app_session_launcher(true)
+        .server_version([8, 50, 0])
+        .max_entities_per_page(2)
+        .start()
+        .unwrap();
+    let saml = SiteEmulator::builder()
+        .human_user(HumanUser::new("sso_user", "pw-Sso-1"))
+        .auth_method(AuthMethod::Saml2)
+        .start()
+        .unwrap();
+    let oxygen = SiteEmulator::builder()
+        .human_user(HumanUser::new("adsk_user", "pw-Adsk-1"))
+        .auth_method(AuthMethod::Oxygen)
+        .start()
+        .unwrap();
+    let launcher_off = SiteEmulator::builder()
+        .app_session_launcher(false)
+        .start()
+        .unwrap();
+    let config = json!({
+        "default": {
+            "url": default_site.url(),
+            "human": {"login": "alice", "password": "pw-Alice-1", "id": 42},
+            "two_factor": {
+                "login": "bob", "password": "pw-Bob-2",
+                "totp_secret_base32": TOTP_SECRET, "backup_code": "backup-2222",
+            },
+            "inactive": {"login": "carol", "password": "pw-Carol-3"},
+            "script": {"name": "farm_script", "key": "key-123", "id": 7},
+            "version": [8, 50, 0],
+            "non_ascii": {"login": "zoë", "password": "pässwörd-é-6"},
+            "human_count": 6,
+        },
+        "saml2": {"url": saml.url(), "human": {"login": "sso_user", "password": "pw-Sso-1"}},
+        "oxygen": {"url": oxygen.url(), "human": {"login": "adsk_user", "password": "pw-Adsk-1"}},
+        "launcher_off": {"url": launcher_off.url()},
+    });
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/conformance.py");
+    let output = Command::new(tk_auth_test_support::python())
+        .arg(&script)
+        .env("TK_EMULATOR_CONFORMANCE", config.to_string())
+        // The client's own settings must not come from the machine running the tests.
+        .env_remove("SHOTGUN_API_RETRY_INTERVAL")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("http_proxy")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "conformance failed:\n{stdout}\n{stderr}"
+    );
+    let summary = format!("{EXPECTED_CHECKS} passed, 0 failed");
+    assert!(
+        stdout.lines().last() == Some(summary.as_str()),
+        "expected {summary:?} as the last line:\n{stdout}\n{stderr}"
+    );
+}
