@@ -11,7 +11,9 @@
 //! - site URLs and proxies ([`sanitize_url`], [`sanitize_http_proxy`], [`HttpProxy`],
 //!   [`site_folder_name`]);
 //! - [`Secret`], whose `Debug` and `Display` never show the value, and the one [`Error`] type,
-//!   which mirrors the Python exception hierarchy.
+//!   which mirrors the Python exception hierarchy;
+//! - the environment variables every tk-auth crate reads, declared once in
+//!   [`env`](mod@env) and read through an [`Env`].
 //!
 //! ```
 //! use tk_auth_core::{Format, User, UserClass, deserialize_user, serialize_user};
@@ -33,6 +35,7 @@
 
 mod cookie_jar;
 mod cookies;
+pub mod env;
 mod error;
 mod payload;
 mod pickle_read;
@@ -49,6 +52,7 @@ pub use cookies::{
     get_session_expiration, get_session_id, get_user_name, has_sso_info_in_cookies,
     has_unified_login_flow_info_in_cookies,
 };
+pub use env::Env;
 pub use error::Error;
 pub use payload::{
     Format, Payload, SessionPayload, UserPayload, deserialize_payload, deserialize_user,
@@ -57,6 +61,7 @@ pub use payload::{
 pub use proxy::{
     DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, redact_proxy_password, sanitize_http_proxy,
 };
+pub use py_value::parse_python_int;
 pub use secret::{REDACTED, Secret};
 pub use site_url::{legacy_site_folder_name, sanitize_url, site_folder_name};
 pub use user::{ScriptUser, SessionUser, User, UserClass};

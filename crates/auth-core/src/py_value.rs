@@ -211,9 +211,59 @@ impl From<&serde_json::Value> for PyValue {
     }
 }
 
+/// Python's `int(text)` in base 10: surrounding whitespace, a sign, and `_` between
+/// digits are accepted; anything else (or a value beyond `i64`) is `None`. Used wherever
+/// Python reads an integer from text: cookie expirations, `toolkit.ini` settings.
+///
+/// ```
+/// use tk_auth_core::parse_python_int;
+///
+/// assert_eq!(parse_python_int(" +1_000\n"), Some(1000));
+/// assert_eq!(parse_python_int("-5"), Some(-5));
+/// assert_eq!(parse_python_int("0x10"), None);
+/// ```
+pub fn parse_python_int(text: &str) -> Option<i64> {
+    let t = crate::urlparse::py_strip(text);
+    let (negative, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
+        return None;
+    }
+    let magnitude: i64 = digits.replace('_', "").parse().ok()?;
+    Some(if negative { -magnitude } else { magnitude })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int_accepts_what_python_int_accepts() {
+        assert_eq!(parse_python_int(" +1_000\n"), Some(1000));
+        assert_eq!(parse_python_int("-5"), Some(-5));
+        for bad in [
+            "",
+            "12.5",
+            "0x10",
+            "_1",
+            "1__0",
+            "tomorrow",
+            "1_",
+            "+",
+            "-",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_python_int(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn str_and_repr_follow_python() {

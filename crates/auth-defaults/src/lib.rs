@@ -27,7 +27,6 @@
 mod cache_file;
 mod defaults_manager;
 mod documents;
-pub mod env;
 mod error;
 mod expand;
 mod ini_file;
@@ -42,11 +41,13 @@ mod yaml;
 pub use defaults_manager::{
     ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, ShotgunConfig,
 };
-pub use env::Env;
 pub use error::{DefaultsError, Result};
 pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};
 pub use proxy::system_http_proxy;
 pub use secret_store::{KEYRING_TIMEOUT, KeyringStore, SecretStore, StoreBackend};
 pub use session_cache::{AuthMethod, SessionCache, SessionData};
+/// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
+pub use tk_auth_core::env;
+pub use tk_auth_core::env::Env;
 pub use user_settings::UserSettings;

@@ -21,8 +21,10 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::error::{DefaultsError, Result};
 
 mod holder;
+mod wait;
 
 use holder::{holder_of, holder_record, hostname, parse_holder, process_alive};
+use wait::Backoff;
 
 /// How a session-cache lock is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,6 +77,10 @@ impl LockGuard {
 }
 
 impl Drop for LockGuard {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "this module is the one place that takes and releases locks"
+    )]
     fn drop(&mut self) {
         // Delete first, unlock second: a process that locked the same inode meanwhile sees
         // that the path no longer names it and tries again.
@@ -119,12 +125,13 @@ pub(crate) fn lock(target: &Path, options: &LockOptions) -> Result<LockGuard> {
                 other => other,
             }
         };
-        match attempt {
+        let retry_at_once = match attempt {
             Ok(guard) => return Ok(guard),
+            Err(Attempt::Replaced) => true,
             // (The lock-file method never reports `Unsupported`.)
-            Err(Attempt::Busy | Attempt::Unsupported) => {}
+            Err(Attempt::Busy | Attempt::Unsupported) => false,
             Err(Attempt::Failed(e)) => return Err(e),
-        }
+        };
         let waited = start.elapsed();
         if waited >= options.timeout {
             return Err(DefaultsError::LockTimeout {
@@ -133,12 +140,17 @@ pub(crate) fn lock(target: &Path, options: &LockOptions) -> Result<LockGuard> {
                 waited,
             });
         }
-        std::thread::sleep(backoff.next());
+        if !retry_at_once {
+            std::thread::sleep(backoff.next());
+        }
     }
 }
 
 enum Attempt {
+    /// Held by another process: try again after a pause.
     Busy,
+    /// The lock file was deleted or replaced as we locked it: try again at once.
+    Replaced,
     Unsupported,
     Failed(DefaultsError),
 }
@@ -159,6 +171,10 @@ fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
     options.open(path)
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this module is the one place that takes and releases locks"
+)]
 fn try_flock(lock_path: &Path, options: &LockOptions) -> Result<LockGuard, Attempt> {
     let mut file = open_lock_file(lock_path, false)
         .map_err(|e| Attempt::Failed(DefaultsError::io("open the lock file", lock_path, e)))?;
@@ -175,7 +191,7 @@ fn try_flock(lock_path: &Path, options: &LockOptions) -> Result<LockGuard, Attem
     }
     // The holder we waited for may have deleted the path; then this inode is orphaned.
     if !same_file(&file, lock_path) {
-        return Err(Attempt::Busy);
+        return Err(Attempt::Replaced);
     }
     let mut current = String::new();
     let _ = file.read_to_string(&mut current);
@@ -248,37 +264,6 @@ fn remove_if_stale(lock_path: &Path, stale_after: Duration) {
         let _ = std::fs::hard_link(&aside, lock_path);
     }
     let _ = std::fs::remove_file(&aside);
-}
-
-/// Grows the pause between attempts from 1 ms to 50 ms, with jitter so that many waiting
-/// processes do not wake in step.
-struct Backoff {
-    current: u64,
-    seed: u64,
-}
-
-impl Backoff {
-    fn new() -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| u64::from(d.subsec_nanos()))
-            .unwrap_or_default();
-        Self {
-            current: 1,
-            seed: nanos ^ u64::from(std::process::id()).rotate_left(17),
-        }
-    }
-
-    fn next(&mut self) -> Duration {
-        // xorshift: cheap, good enough for jitter.
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        let jitter = self.seed % (self.current + 1);
-        let pause = Duration::from_micros((self.current + jitter) * 500);
-        self.current = (self.current * 2).min(50);
-        pause
-    }
 }
 
 #[cfg(unix)]

@@ -31,7 +31,7 @@ pub enum StoreBackend {
     },
     /// Tokens are in the named keyring store.
     Keyring {
-        /// The keyring store (`linux-keyutils` …).
+        /// The keyring store: `secret-service` or `linux-keyutils`.
         name: &'static str,
     },
 }
@@ -134,6 +134,52 @@ fn keyring_error(operation: &'static str, e: impl std::fmt::Display) -> Defaults
     }
 }
 
+type StoreMaker = fn() -> keyring_core::Result<Arc<CredentialStore>>;
+
+/// The keyring stores to try, best first.
+#[cfg(target_os = "linux")]
+fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
+    vec![
+        ("secret-service", || {
+            let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
+            Ok(store)
+        }),
+        ("linux-keyutils", || {
+            let store: Arc<CredentialStore> = linux_keyutils_keyring_store::Store::new()?;
+            Ok(store)
+        }),
+    ]
+}
+
+#[cfg(not(target_os = "linux"))]
+fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
+    Vec::new()
+}
+
+/// Checks that `store` keeps a value and gives it back.
+fn probe(store: &Arc<CredentialStore>) -> Result<()> {
+    let entry =
+        Entry::new_in_store(store, "tk-auth", "probe").map_err(|e| keyring_error("open", e))?;
+    entry
+        .set_password("probe")
+        .map_err(|e| keyring_error("open", e))?;
+    let back = entry.get_password().map_err(|e| keyring_error("open", e))?;
+    let _ = entry.delete_credential();
+    if back == "probe" {
+        Ok(())
+    } else {
+        Err(keyring_error("open", "the keyring returned another value"))
+    }
+}
+
+/// The keyring's own message inside one of our errors.
+fn error_message(e: &DefaultsError) -> String {
+    match e {
+        DefaultsError::Keyring { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Runs `f` on a thread and waits at most [`KEYRING_TIMEOUT`] for it.
 fn time_boxed<T: Send + 'static>(
     operation: &'static str,
@@ -151,43 +197,29 @@ fn time_boxed<T: Send + 'static>(
 }
 
 impl KeyringStore {
-    /// Opens the platform keyring store and checks that it stores and returns a value.
+    /// Opens the first platform keyring store that stores and returns a value within
+    /// [`KEYRING_TIMEOUT`]. On Linux: the Secret Service (GNOME Keyring, `KWallet`, `KeePassXC`)
+    /// when a session bus and a service answer, else the kernel keyutils store. The error
+    /// says why each one could not be used.
     pub fn open() -> Result<Self> {
-        let store = Self::platform()?;
-        let probe = store.clone();
-        time_boxed("open", move || {
-            let entry = Entry::new_in_store(&probe.store, "tk-auth", "probe")
-                .map_err(|e| keyring_error("open", e))?;
-            entry
-                .set_password("probe")
-                .map_err(|e| keyring_error("open", e))?;
-            let back = entry.get_password().map_err(|e| keyring_error("open", e))?;
-            let _ = entry.delete_credential();
-            if back == "probe" {
-                Ok(())
-            } else {
-                Err(keyring_error("open", "the keyring returned another value"))
+        let mut problems = Vec::new();
+        for (name, make) in platform_stores() {
+            match time_boxed("open", move || {
+                let store = make().map_err(|e| keyring_error("open", e))?;
+                probe(&store)?;
+                Ok(store)
+            }) {
+                Ok(store) => return Ok(Self { store, name }),
+                Err(e) => {
+                    tracing::debug!(store = name, error = %e, "keyring store unusable");
+                    problems.push(format!("{name}: {}", error_message(&e)));
+                }
             }
-        })?;
-        Ok(store)
-    }
-
-    #[cfg(target_os = "linux")]
-    fn platform() -> Result<Self> {
-        let store: Arc<CredentialStore> =
-            linux_keyutils_keyring_store::Store::new().map_err(|e| keyring_error("open", e))?;
-        Ok(Self {
-            store,
-            name: "linux-keyutils",
-        })
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn platform() -> Result<Self> {
-        Err(keyring_error(
-            "open",
-            "no keyring store is built in for this platform",
-        ))
+        }
+        if problems.is_empty() {
+            problems.push("no keyring store is built in for this platform".to_owned());
+        }
+        Err(keyring_error("open", problems.join("; ")))
     }
 
     fn entry_names(site_folder: &Path, login: &str) -> (String, String) {

@@ -145,7 +145,7 @@ impl UserSettings {
         let Some(value) = self.get_setting(section, name)? else {
             return Ok(None);
         };
-        parse_python_int(&value)
+        tk_auth_core::parse_python_int(&value)
             .map(Some)
             .ok_or_else(|| self.invalid(value, section, name, "expecting integer".to_owned()))
     }
@@ -159,25 +159,6 @@ impl UserSettings {
             expected,
         }
     }
-}
-
-fn parse_python_int(value: &str) -> Option<i64> {
-    let (negative, digits) = match value.as_bytes().first()? {
-        b'-' => (true, &value[1..]),
-        b'+' => (false, &value[1..]),
-        _ => (false, value),
-    };
-    // Underscores only between digits, as Python allows.
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    {
-        return None;
-    }
-    let n: i64 = digits.replace('_', "").parse().ok()?;
-    Some(if negative { -n } else { n })
 }
 
 /// A variable naming a settings file: `None` when unset, an error when set to a missing file.
@@ -213,19 +194,4 @@ fn config_location(env: &Env, locations: &Locations) -> Result<PathBuf> {
         .flatten()
         .find(|p| p.exists())
         .unwrap_or(default))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_python_int;
-
-    #[test]
-    fn integers_follow_python() {
-        assert_eq!(parse_python_int("+3"), Some(3));
-        assert_eq!(parse_python_int("-7"), Some(-7));
-        assert_eq!(parse_python_int("1_000"), Some(1000));
-        for bad in ["", "3.5", "0x10", "abc", "_1", "1__0", "-"] {
-            assert_eq!(parse_python_int(bad), None, "{bad}");
-        }
-    }
 }

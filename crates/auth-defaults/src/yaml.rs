@@ -95,6 +95,22 @@ impl Yaml {
         }
     }
 
+    /// The value with every mapping's keys in the order they are written in.
+    fn key_sorted(&self) -> Yaml {
+        match self {
+            Yaml::Seq(items) => Yaml::Seq(items.iter().map(Yaml::key_sorted).collect()),
+            Yaml::Map(entries) => {
+                let mut sorted: Vec<(Yaml, Yaml)> = entries
+                    .iter()
+                    .map(|(k, v)| (k.key_sorted(), v.key_sorted()))
+                    .collect();
+                sorted.sort_by(|a, b| Yaml::key_order(&a.0, &b.0));
+                Yaml::Map(sorted)
+            }
+            scalar => scalar.clone(),
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             Yaml::Null => 0,
@@ -231,7 +247,7 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, String> {
         return Ok(Yaml::Null);
     }
     // No source snippets in errors: the text holds session tokens, and errors are logged.
-    let options = serde_saphyr::options! { with_snippet: false };
+    let options = serde_saphyr::options! { with_snippet: false, emit_comments: false };
     serde_saphyr::from_str_with_options::<Yaml>(text, options).map_err(|e| match e.location() {
         Some(at) => format!("syntax error at line {}, column {}", at.line(), at.column()),
         None => "syntax error".to_owned(),
@@ -248,14 +264,15 @@ pub(crate) fn dump(value: &Yaml) -> Result<String, String> {
         return Ok(text);
     }
     // PyYAML single-quotes the scalars that need quoting and have no escapes; do the same so
-    // that files match Python's byte for byte. Kept only if it reads back identically.
+    // that files match Python's byte for byte. Kept only if it reads back as the value
+    // written (one parse, checked against the value itself rather than a second parse).
     let mut converted = text
         .lines()
         .map(single_quoted_line)
         .collect::<Vec<_>>()
         .join("\n");
     converted.push('\n');
-    if converted != text && parse(&converted) == parse(&text) {
+    if converted != text && parse(&converted).is_ok_and(|back| back == value.key_sorted()) {
         Ok(converted)
     } else {
         Ok(text)

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tk_auth_http::{Auth, ClientOptions, Environment, SiteClient};
+use tk_auth_http::{Auth, ClientOptions, Env, SiteClient};
 use tk_auth_site_emulator::{HumanUser, SiteEmulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -268,9 +268,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let options =
-        ClientOptions::new()
-            .environment(Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]));
+    let options = ClientOptions::new().environment(Env::empty());
     let client = SiteClient::new(site.url(), options.clone()).expect("a client");
     let auth = Auth::session_token(token.clone());
 

@@ -18,8 +18,7 @@ use crate::site_info::INFO_CACHE;
 use crate::tls::{self, Trust};
 use crate::transport::{ProxyLabel, Route};
 use crate::{
-    Auth, ClientOptions, Environment, Error, RetryPolicy, ServerVersion, SessionRenewer, SiteInfo,
-    SiteUrl,
+    Auth, ClientOptions, Env, Error, RetryPolicy, ServerVersion, SessionRenewer, SiteInfo, SiteUrl,
 };
 
 /// A client for one Flow Production Tracking site.
@@ -56,7 +55,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) dropped_interval: Duration,
     pub(crate) extra_auth: ExtraAuthParams,
-    pub(crate) environment: Environment,
+    pub(crate) environment: Env,
     renewer: Option<Arc<dyn SessionRenewer>>,
     version: OnceCell<ServerVersion>,
 }
@@ -391,7 +390,7 @@ mod tests {
     fn building_a_client_needs_no_network_and_rejects_bad_input() {
         use crate::env::SHOTGUN_API_RETRY_INTERVAL;
 
-        let quiet = Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]);
+        let quiet = Env::empty();
         let client = SiteClient::new(
             "http://127.0.0.1:9",
             ClientOptions::new().environment(quiet),
@@ -399,7 +398,7 @@ mod tests {
         .unwrap();
         assert_eq!(client.site().to_string(), "http://127.0.0.1:9");
         assert_eq!(client.proxy(), None);
-        let env = Environment::from_pairs([(SHOTGUN_API_RETRY_INTERVAL, "soon")]);
+        let env = Env::from_pairs([(SHOTGUN_API_RETRY_INTERVAL, "soon")]);
         let err = SiteClient::new("http://127.0.0.1:9", ClientOptions::new().environment(env))
             .unwrap_err();
         assert!(

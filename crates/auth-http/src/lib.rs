@@ -18,11 +18,11 @@
 //! parameters and error codes, so a site cannot tell the two clients apart by what they send.
 //!
 //! ```
-//! use tk_auth_http::{Auth, ClientOptions, Environment, SiteClient};
+//! use tk_auth_http::{Auth, ClientOptions, Env, SiteClient};
 //!
 //! // Building a client checks the address and settings; nothing is sent yet.
 //! let options = ClientOptions::new()
-//!     .environment(Environment::from_pairs([("HTTPS_PROXY", "proxy.local:3128")]))
+//!     .environment(Env::from_pairs([("HTTPS_PROXY", "proxy.local:3128")]))
 //!     .product("rv");
 //! let site = SiteClient::new("https://mystudio.shotgunstudio.com", options)?;
 //! assert_eq!(site.proxy(), Some("proxy.local:3128"));
@@ -38,7 +38,8 @@ mod approval;
 mod auth;
 mod cancel;
 mod client;
-pub mod env;
+/// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
+pub use tk_auth_core::env;
 mod error;
 mod options;
 mod product;
@@ -55,7 +56,6 @@ pub use approval::{ApprovalOptions, ApprovedSession};
 pub use auth::Auth;
 pub use cancel::CancelHandle;
 pub use client::SiteClient;
-pub use env::Environment;
 pub use error::{BoxError, Error};
 pub use options::{
     ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ProxySetting, RetryPolicy,
@@ -64,6 +64,7 @@ pub use product::{PRODUCT_DEFAULT, PRODUCT_DESKTOP, machine_id, product_name};
 pub use renewal::{RenewalReason, RenewalRequest, SessionRenewer};
 pub use site_info::{AuthMethod, SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
 pub use site_url::SiteUrl;
+pub use tk_auth_core::env::Env;
 pub use tk_auth_core::{HttpProxy, Secret};
 
 /// The site's info for `url`, after checking the address (as the Python `SiteInfo.reload`

@@ -11,7 +11,7 @@ use tk_auth_core::HttpProxy;
 
 use crate::auth::ExtraAuthParams;
 use crate::env::SHOTGUN_API_RETRY_INTERVAL;
-use crate::{Environment, Error, SessionRenewer};
+use crate::{Env, Error, SessionRenewer};
 
 /// The request timeout when none is set: generous for a slow site, but never a hang.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(1);
@@ -91,7 +91,7 @@ pub struct ClientOptions {
     pub(crate) user_agents: Vec<String>,
     pub(crate) extra_auth: ExtraAuthParams,
     pub(crate) retry: RetryPolicy,
-    pub(crate) environment: Environment,
+    pub(crate) environment: Env,
     pub(crate) renewer: Option<Arc<dyn SessionRenewer>>,
 }
 
@@ -176,7 +176,7 @@ impl ClientOptions {
     }
 
     /// Reads environment variables from `environment` instead of the process.
-    pub fn environment(mut self, environment: Environment) -> Self {
+    pub fn environment(mut self, environment: Env) -> Self {
         self.environment = environment;
         self
     }
@@ -233,8 +233,8 @@ pub(crate) fn user_agent(extra: &[String]) -> String {
 }
 
 /// `SHOTGUN_API_RETRY_INTERVAL` in milliseconds, 3000 when unset.
-pub(crate) fn retry_interval_from(env: &Environment) -> Result<Duration, Error> {
-    match env.get(SHOTGUN_API_RETRY_INTERVAL) {
+pub(crate) fn retry_interval_from(env: &Env) -> Result<Duration, Error> {
+    match env.var(SHOTGUN_API_RETRY_INTERVAL) {
         None => Ok(Duration::from_secs(3)),
         Some(value) => value
             .trim()
@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn the_retry_interval_comes_from_the_environment_and_must_be_a_number() {
-        let env = |v: &str| Environment::from_pairs([(SHOTGUN_API_RETRY_INTERVAL, v)]);
+        let env = |v: &str| Env::from_pairs([(SHOTGUN_API_RETRY_INTERVAL, v)]);
         assert_eq!(
             retry_interval_from(&env("250")).unwrap(),
             Duration::from_millis(250)
@@ -278,8 +278,7 @@ mod tests {
             Err(Error::InvalidRetryInterval { .. })
         ));
         assert_eq!(
-            retry_interval_from(&Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]))
-                .unwrap(),
+            retry_interval_from(&Env::empty()).unwrap(),
             Duration::from_secs(3)
         );
     }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::Environment;
+use crate::Env;
 use crate::env::{SHOTGUN_FLAME_CONFIGPATH, SHOTGUN_FLAME_VERSION, TK_AUTH_PRODUCT};
 
 /// The product name when nothing else says it.
@@ -16,24 +16,20 @@ pub const PRODUCT_DESKTOP: &str = "FPTR desktop app";
 /// (`Flame <version>`), then [`PRODUCT_DEFAULT`].
 ///
 /// ```
-/// use tk_auth_http::{Environment, product_name};
+/// use tk_auth_http::{Env, product_name};
 ///
-/// let env = Environment::from_pairs([("TK_AUTH_PRODUCT", "My Tool")]);
+/// let env = Env::from_pairs([("TK_AUTH_PRODUCT", "My Tool")]);
 /// assert_eq!(product_name(Some("RV"), &env, None), "RV");
 /// assert_eq!(product_name(None, &env, None), "My Tool");
-/// let none = Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]);
+/// let none = Env::empty();
 /// assert_eq!(product_name(None, &none, Some("/opt/Shotgun".as_ref())), "FPTR desktop app");
 /// assert_eq!(product_name(None, &none, Some("/usr/bin/tk-auth".as_ref())), "Flow Production Tracking Toolkit");
 /// ```
-pub fn product_name(
-    explicit: Option<&str>,
-    env: &Environment,
-    executable: Option<&Path>,
-) -> String {
+pub fn product_name(explicit: Option<&str>, env: &Env, executable: Option<&Path>) -> String {
     if let Some(product) = explicit.filter(|p| !p.is_empty()) {
         return product.to_owned();
     }
-    if let Some(product) = env.get(TK_AUTH_PRODUCT).filter(|p| !p.is_empty()) {
+    if let Some(product) = env.var(TK_AUTH_PRODUCT).filter(|p| !p.is_empty()) {
         return product;
     }
     if executable
@@ -43,8 +39,8 @@ pub fn product_name(
     {
         return PRODUCT_DESKTOP.to_owned();
     }
-    if env.get(SHOTGUN_FLAME_CONFIGPATH).is_some()
-        && let Some(version) = env.get(SHOTGUN_FLAME_VERSION)
+    if env.var(SHOTGUN_FLAME_CONFIGPATH).is_some()
+        && let Some(version) = env.var(SHOTGUN_FLAME_VERSION)
     {
         return format!("Flame {version}");
     }
@@ -62,12 +58,12 @@ mod tests {
 
     #[test]
     fn flame_variables_name_flame_with_its_version() {
-        let env = Environment::from_pairs([
+        let env = Env::from_pairs([
             (SHOTGUN_FLAME_CONFIGPATH, "/opt/flame"),
             (SHOTGUN_FLAME_VERSION, "2025.1"),
         ]);
         assert_eq!(product_name(None, &env, None), "Flame 2025.1");
-        let only_path = Environment::from_pairs([(SHOTGUN_FLAME_CONFIGPATH, "/opt/flame")]);
+        let only_path = Env::from_pairs([(SHOTGUN_FLAME_CONFIGPATH, "/opt/flame")]);
         assert_eq!(product_name(None, &only_path, None), PRODUCT_DEFAULT);
     }
 
@@ -75,7 +71,7 @@ mod tests {
     fn empty_names_are_skipped() {
         // Python would send an empty name and then fail an assertion; the next source is
         // more useful.
-        let env = Environment::from_pairs([(TK_AUTH_PRODUCT, "")]);
+        let env = Env::from_pairs([(TK_AUTH_PRODUCT, "")]);
         assert_eq!(product_name(Some(""), &env, None), PRODUCT_DEFAULT);
     }
 

@@ -9,7 +9,7 @@ use crate::env::{HTTP_PROXY, HTTPS_PROXY, NO_PROXY};
 use crate::options::ProxySetting;
 use crate::site_url::redact_userinfo;
 use crate::transport::ProxyLabel;
-use crate::{Environment, Error, SiteUrl};
+use crate::{Env, Error, SiteUrl};
 
 /// The proxy a client uses, ready for reqwest, with the name errors give it.
 pub(crate) struct ChosenProxy {
@@ -28,7 +28,7 @@ impl ChosenProxy {
 pub(crate) fn choose(
     setting: &ProxySetting,
     site: &SiteUrl,
-    env: &Environment,
+    env: &Env,
 ) -> Result<Option<ChosenProxy>, Error> {
     match setting {
         ProxySetting::Direct => Ok(None),
@@ -51,11 +51,11 @@ pub(crate) fn choose(
             } else {
                 HTTP_PROXY
             };
-            let Some(value) = env.get_either_case(variable) else {
+            let Some(value) = env.var_either_case(variable) else {
                 return Ok(None);
             };
             if env
-                .get_either_case(NO_PROXY)
+                .var_either_case(NO_PROXY)
                 .is_some_and(|list| no_proxy_matches(&list, site.host()))
             {
                 tracing::debug!(site = %site, "NO_PROXY lists the site: connecting directly");
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn the_environment_proxy_follows_the_site_scheme_and_no_proxy() {
-        let env = Environment::from_pairs([
+        let env = Env::from_pairs([
             ("HTTPS_PROXY", "http://u:p%40ss@secure-proxy:3128"),
             ("http_proxy", "plain-proxy"),
             ("NO_PROXY", "direct.example.com"),
@@ -210,7 +210,7 @@ mod tests {
         let chosen = choose(
             &ProxySetting::Explicit(proxy),
             &site("https://a.example.com"),
-            &Environment::from_pairs::<[(&str, &str); 0], _, _>([]),
+            &Env::empty(),
         )
         .unwrap()
         .unwrap();
@@ -229,7 +229,7 @@ mod tests {
         let err = choose(
             &ProxySetting::Explicit(proxy),
             &site("https://a.example.com"),
-            &Environment::default(),
+            &Env::default(),
         )
         .err()
         .unwrap();
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_bad_environment_proxy_is_reported_without_its_password() {
-        let env = Environment::from_pairs([("HTTPS_PROXY", "http://u:hunter2@")]);
+        let env = Env::from_pairs([("HTTPS_PROXY", "http://u:hunter2@")]);
         let err = choose(
             &ProxySetting::FromEnvironment,
             &site("https://a.example.com"),

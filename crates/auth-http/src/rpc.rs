@@ -276,10 +276,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::{ClientOptions, Environment, SiteClient};
+    use crate::{ClientOptions, Env, SiteClient};
 
     fn decode_with(session_auth: bool, answer: &Answer) -> Result<Value, Error> {
-        let quiet = Environment::from_pairs::<[(&str, &str); 0], &str, &str>([]);
+        let quiet = Env::empty();
         let client = SiteClient::new(
             "https://site.example.com",
             ClientOptions::new().environment(quiet),

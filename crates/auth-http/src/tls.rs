@@ -10,7 +10,7 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_platform_verifier::BuilderVerifierExt;
 
 use crate::env::SHOTGUN_API_CACERTS;
-use crate::{Environment, Error};
+use crate::{Env, Error};
 
 /// Where the trusted certificates come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub(crate) enum Trust {
 
 impl Trust {
     /// The explicit option first, then `SHOTGUN_API_CACERTS`, then the system.
-    pub(crate) fn choose(explicit: Option<&Path>, env: &Environment) -> Self {
+    pub(crate) fn choose(explicit: Option<&Path>, env: &Env) -> Self {
         if let Some(path) = explicit {
             return Self::CaFile {
                 path: path.to_owned(),
@@ -31,7 +31,7 @@ impl Trust {
             };
         }
         match env
-            .get(SHOTGUN_API_CACERTS)
+            .var(SHOTGUN_API_CACERTS)
             .filter(|v| !v.trim().is_empty())
         {
             Some(path) => Self::CaFile {
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn the_explicit_ca_file_wins_over_the_environment() {
-        let env = Environment::from_pairs([(SHOTGUN_API_CACERTS, "/env/ca.pem")]);
+        let env = Env::from_pairs([(SHOTGUN_API_CACERTS, "/env/ca.pem")]);
         assert_eq!(
             Trust::choose(Some(Path::new("/opt/ca.pem")), &env),
             Trust::CaFile {
@@ -144,7 +144,7 @@ mod tests {
                 origin: SHOTGUN_API_CACERTS
             }
         );
-        let empty = Environment::from_pairs([(SHOTGUN_API_CACERTS, " ")]);
+        let empty = Env::from_pairs([(SHOTGUN_API_CACERTS, " ")]);
         assert_eq!(Trust::choose(None, &empty), Trust::System);
     }
 

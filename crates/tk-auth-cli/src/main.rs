@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 /// Log in to Flow Production Tracking sites and share the session with other tools.
 #[derive(Debug, Parser)]
-#[command(name = "tk-auth", version, about, propagate_version = true)]
+#[command(name = "tk-auth", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -1,5 +1,8 @@
 //! The keyring store: used when it works here, otherwise the file store with the reason.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 use tk_auth_core::Secret;
 use tk_auth_defaults::{Env, SecretStore, SessionCache, StoreBackend};
 
@@ -59,11 +62,89 @@ fn keyring_store_keeps_tokens_out_of_the_file_or_falls_back() {
             assert!(!text.contains("kr-token"), "the file keeps the login only");
         }
         StoreBackend::File { fallback_reason } => {
-            assert!(fallback_reason.is_some(), "a fallback says why");
+            let why = fallback_reason.expect("a fallback says why");
+            // Each store tried says why it could not be used.
+            for store in ["secret-service:", "linux-keyutils:"] {
+                assert!(why.contains(store), "{why}");
+            }
             assert!(text.contains("kr-token"));
         }
         other => panic!("unexpected backend {other:?}"),
     }
     cache.delete_session_data(SITE, &login).unwrap();
     assert!(cache.get_session_data(SITE, &login).unwrap().is_none());
+}
+
+/// Worker mode: run by `the_secret_service_is_used_when_one_answers` inside a private D-Bus
+/// session with an unlocked GNOME Keyring. (In a normal run the variable is unset.)
+#[test]
+fn secret_service_child() {
+    let Ok(home) = std::env::var("TK_AUTH_SECRET_SERVICE_HOME") else {
+        return;
+    };
+    let store = SecretStore::keyring(&Env::empty());
+    assert_eq!(
+        store.backend(),
+        StoreBackend::Keyring {
+            name: "secret-service"
+        }
+    );
+    let cache = SessionCache::at(Path::new(&home).join("cache")).with_secret_store(store);
+    cache
+        .cache_session_data(SITE, "ss-user", &Secret::new("ss-token"), None)
+        .unwrap();
+    let text = std::fs::read_to_string(cache.site_file(SITE).unwrap()).unwrap();
+    assert!(
+        !text.contains("ss-token"),
+        "the token is in the keyring only"
+    );
+    assert_eq!(yaml_data(&text)["users"][0]["login"], "ss-user");
+    let got = cache.get_session_data(SITE, "SS-User").unwrap().unwrap();
+    assert_eq!(got.session_token.expose(), "ss-token");
+    cache.delete_session_data(SITE, "ss-user").unwrap();
+    assert!(cache.get_session_data(SITE, "ss-user").unwrap().is_none());
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+#[test]
+fn the_secret_service_is_used_when_one_answers() {
+    let (Some(_), Some(_)) = (on_path("dbus-run-session"), on_path("gnome-keyring-daemon")) else {
+        // CI machines must have them (the Debian packages dbus-daemon and gnome-keyring).
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "dbus-run-session and gnome-keyring-daemon are needed on CI"
+        );
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    // A private session bus and keyring, unlocked with a throwaway password, in a private
+    // home: the user's own keyring is never touched.
+    let script = r#"printf throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" "$@""#;
+    let output = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "keyring::secret_service_child",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env("HOME", home.path())
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env("TK_AUTH_SECRET_SERVICE_HOME", home.path())
+        .env_remove("CI")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the Secret Service run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

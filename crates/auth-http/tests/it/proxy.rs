@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use serde_json::json;
-use tk_auth_http::{Auth, Environment, Error, ProxySetting, Secret, SiteClient};
+use tk_auth_http::{Auth, Env, Error, ProxySetting, Secret, SiteClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -319,13 +319,13 @@ async fn the_environment_proxy_is_used_unless_no_proxy_lists_the_site() {
             .replace(':', "%3A"),
         proxy.port
     );
-    let env = Environment::from_pairs([("HTTP_PROXY", encoded.as_str())]);
+    let env = Env::from_pairs([("HTTP_PROXY", encoded.as_str())]);
     let client = SiteClient::new(site.url(), support::options().environment(env)).unwrap();
     client.info().await.unwrap();
     assert_eq!(proxy.connections(), 1);
     assert!(proxy.seen()[0].authorized);
 
-    let env = Environment::from_pairs([
+    let env = Env::from_pairs([
         ("http_proxy", encoded.as_str()),
         ("NO_PROXY", "localhost, 127.0.0.1"),
     ]);
@@ -337,7 +337,7 @@ async fn the_environment_proxy_is_used_unless_no_proxy_lists_the_site() {
     assert_eq!(proxy.connections(), 1, "NO_PROXY bypasses the proxy");
 
     // An explicit choice of no proxy wins over the environment.
-    let env = Environment::from_pairs([("HTTP_PROXY", encoded.as_str())]);
+    let env = Env::from_pairs([("HTTP_PROXY", encoded.as_str())]);
     let client = SiteClient::new(
         site.url(),
         support::options()

@@ -5,15 +5,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-use tk_auth_http::{ClientOptions, Environment, RetryPolicy, SiteClient};
+use tk_auth_http::{ClientOptions, Env, RetryPolicy, SiteClient};
 use tk_auth_site_emulator::{HumanUser, ScriptUser, SiteEmulator, SiteEmulatorBuilder};
 
 pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
 pub(crate) const SCRIPT_KEY: &str = "key-canary-123";
 
 /// No proxy or CA variables, whatever the machine running the tests has set.
-pub(crate) fn quiet_env() -> Environment {
-    Environment::from_pairs::<[(&str, &str); 0], &str, &str>([])
+pub(crate) fn quiet_env() -> Env {
+    Env::empty()
 }
 
 /// Options for tests: a quiet environment, short timeouts, quick retries.

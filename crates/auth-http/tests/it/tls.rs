@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use serde_json::json;
-use tk_auth_http::{Auth, ClientOptions, Environment, Error, SiteClient};
+use tk_auth_http::{Auth, ClientOptions, Env, Error, SiteClient};
 
 use crate::support::{self, SCRIPT_KEY};
 
@@ -26,7 +26,7 @@ async fn shotgun_api_cacerts_makes_the_site_trusted() {
     let site = ca.https_site();
     assert!(site.url().starts_with("https://"));
     let ca_path = ca.ca_file.to_str().unwrap();
-    let env = Environment::from_pairs([("SHOTGUN_API_CACERTS", ca_path)]);
+    let env = Env::from_pairs([("SHOTGUN_API_CACERTS", ca_path)]);
     let client = SiteClient::new(site.url(), support::options().environment(env)).unwrap();
     read_as_script(&client).await.unwrap();
 }
@@ -88,7 +88,7 @@ async fn a_certificate_for_another_name_is_named_as_such() {
 async fn a_missing_ca_file_is_reported_with_where_it_came_from() {
     let ca = support::TestCa::new();
     let missing = ca.dir.path().join("nope.pem");
-    let env = Environment::from_pairs([("SHOTGUN_API_CACERTS", missing.to_str().unwrap())]);
+    let env = Env::from_pairs([("SHOTGUN_API_CACERTS", missing.to_str().unwrap())]);
     let err =
         SiteClient::new("https://127.0.0.1:1", support::options().environment(env)).unwrap_err();
     assert!(matches!(err, Error::CaFile { .. }), "{err:?}");

@@ -1,0 +1,216 @@
+//! Every environment variable tk-auth reads, declared once with what it means, and [`Env`],
+//! the view through which they are read.
+//!
+//! No tk-auth crate calls `std::env::var` elsewhere: every lookup goes through an [`Env`], so
+//! behaviour that depends on the environment can be exercised with a fixed set of variables
+//! instead of mutating the process environment.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+// Where defaults and sessions live (`tk-auth-defaults`).
+
+/// Overrides the cache, data, preferences and log roots (`~` and `$VARS` expanded).
+pub const SHOTGUN_HOME: &str = "SHOTGUN_HOME";
+/// Location of `toolkit.ini`, first choice.
+pub const SGTK_PREFERENCES_LOCATION: &str = "SGTK_PREFERENCES_LOCATION";
+/// Location of the Desktop app's `config.ini`, second choice for `toolkit.ini` settings.
+pub const SGTK_DESKTOP_CONFIG_LOCATION: &str = "SGTK_DESKTOP_CONFIG_LOCATION";
+/// Where session tokens are kept: `file` (the default, shared with Python) or `keyring`.
+pub const TK_AUTH_STORE: &str = "TK_AUTH_STORE";
+/// Set on continuous-integration machines; the keyring is never tried there.
+pub const CI: &str = "CI";
+/// The user's home folder, what `~` expands to.
+pub const HOME: &str = "HOME";
+/// The roaming application data folder on Windows.
+pub const APPDATA: &str = "APPDATA";
+/// The machine's name on Windows (recorded in lock files).
+pub const COMPUTERNAME: &str = "COMPUTERNAME";
+/// Set when running as a CGI script: an upper-case `HTTP_PROXY` is then ignored
+/// (CVE-2016-1000110), as Python's `urllib.request.getproxies` does.
+pub const REQUEST_METHOD: &str = "REQUEST_METHOD";
+
+// Talking to a site (`tk-auth-http`).
+
+/// CA bundle (a PEM file) to trust instead of the system roots, as in `shotgun_api3`.
+pub const SHOTGUN_API_CACERTS: &str = "SHOTGUN_API_CACERTS";
+/// Milliseconds to wait before retrying a request whose connection dropped (default 3000),
+/// as in `shotgun_api3`.
+pub const SHOTGUN_API_RETRY_INTERVAL: &str = "SHOTGUN_API_RETRY_INTERVAL";
+/// Proxy for `https://` sites when no proxy is configured (also read in lower case).
+pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
+/// Proxy for `http://` sites when no proxy is configured (also read in lower case).
+pub const HTTP_PROXY: &str = "HTTP_PROXY";
+/// Comma-separated hosts that are reached directly even when a proxy comes from the
+/// environment (also read in lower case).
+pub const NO_PROXY: &str = "NO_PROXY";
+/// Product name sent with a browser-approval request (`appName`).
+pub const TK_AUTH_PRODUCT: &str = "TK_AUTH_PRODUCT";
+/// Set, with [`SHOTGUN_FLAME_VERSION`], when running inside Flame.
+pub const SHOTGUN_FLAME_CONFIGPATH: &str = "SHOTGUN_FLAME_CONFIGPATH";
+/// Flame's version, used in the product name when running inside Flame.
+pub const SHOTGUN_FLAME_VERSION: &str = "SHOTGUN_FLAME_VERSION";
+
+/// A view of environment variables: the process's own, or a fixed set.
+///
+/// Its `Debug` shows variable names only: values can hold proxy passwords and keys.
+///
+/// ```
+/// use tk_auth_core::Env;
+///
+/// let env = Env::from_pairs([("SHOTGUN_HOME", "/srv/sg"), ("https_proxy", "proxy.local:3128")]);
+/// assert_eq!(env.var("SHOTGUN_HOME").as_deref(), Some("/srv/sg"));
+/// assert_eq!(env.var_either_case("HTTPS_PROXY").as_deref(), Some("proxy.local:3128"));
+/// assert_eq!(env.var("HOME"), None);
+/// assert_eq!(format!("{env:?}"), r#"Env(["SHOTGUN_HOME", "https_proxy"])"#);
+/// ```
+#[derive(Clone, Default)]
+pub struct Env {
+    // `None` means "the live process environment".
+    fixed: Option<Arc<BTreeMap<String, String>>>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.fixed {
+            None => f.write_str("Env(process)"),
+            Some(map) => f
+                .debug_tuple("Env")
+                .field(&map.keys().collect::<Vec<_>>())
+                .finish(),
+        }
+    }
+}
+
+impl Env {
+    /// The process environment, read at each lookup.
+    pub fn process() -> Self {
+        Self { fixed: None }
+    }
+
+    /// A fixed set of variables; everything else is unset.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            fixed: Some(Arc::new(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            )),
+        }
+    }
+
+    /// No variables at all (a fixed, empty set).
+    pub fn empty() -> Self {
+        Self::from_pairs::<String, String>([])
+    }
+
+    /// The value of a variable, if it is set and valid Unicode.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match &self.fixed {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+
+    /// The value of `name`, else of its lower-case spelling, trimmed and ignoring empty
+    /// values (the convention of curl and most tools for proxy variables).
+    pub fn var_either_case(&self, name: &str) -> Option<String> {
+        [name.to_owned(), name.to_ascii_lowercase()]
+            .iter()
+            .filter_map(|n| self.var(n))
+            .map(|v| v.trim().to_owned())
+            .find(|v| !v.is_empty())
+    }
+
+    /// Whether a variable is set at all (even to an empty string).
+    pub fn is_set(&self, name: &str) -> bool {
+        match &self.fixed {
+            Some(map) => map.contains_key(name),
+            None => std::env::var_os(name).is_some(),
+        }
+    }
+
+    /// Every variable, in the environment's own order (used to scan `*_proxy` variables).
+    pub fn vars(&self) -> Vec<(String, String)> {
+        match &self.fixed {
+            Some(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            None => std::env::vars_os()
+                .filter_map(|(k, v)| Some((os_to_string(k)?, os_to_string(v)?)))
+                .collect(),
+        }
+    }
+
+    /// The home folder: [`HOME`], else (for the process environment) what the platform
+    /// reports.
+    pub fn home(&self) -> Option<PathBuf> {
+        match self.var(HOME) {
+            Some(h) if !h.is_empty() => Some(PathBuf::from(h)),
+            _ if self.fixed.is_some() => None,
+            _ => dirs::home_dir(),
+        }
+    }
+
+    /// The secret store asked for through [`TK_AUTH_STORE`], trimmed and in lower case.
+    pub fn requested_store(&self) -> Option<String> {
+        self.var(TK_AUTH_STORE)
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Whether this looks like a CI machine ([`CI`] set to anything but empty, `0` or
+    /// `false`).
+    pub fn is_ci(&self) -> bool {
+        self.var(CI)
+            .is_some_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
+    }
+}
+
+fn os_to_string(s: OsString) -> Option<String> {
+    s.into_string().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_variables_are_read_in_either_case_and_empty_means_unset() {
+        let env = Env::from_pairs([("https_proxy", "lower:1"), ("NO_PROXY", " ")]);
+        assert_eq!(env.var_either_case(HTTPS_PROXY).as_deref(), Some("lower:1"));
+        assert_eq!(env.var_either_case(NO_PROXY), None);
+        let env = Env::from_pairs([("HTTPS_PROXY", "upper:1"), ("https_proxy", "lower:1")]);
+        assert_eq!(env.var_either_case(HTTPS_PROXY).as_deref(), Some("upper:1"));
+    }
+
+    #[test]
+    fn debug_shows_names_never_values() {
+        let env = Env::from_pairs([("HTTPS_PROXY", "http://u:canary-pw@proxy:3128")]);
+        let shown = format!("{env:?}");
+        assert!(shown.contains("HTTPS_PROXY"), "{shown}");
+        assert!(!shown.contains("canary"), "{shown}");
+        assert_eq!(format!("{:?}", Env::process()), "Env(process)");
+    }
+
+    #[test]
+    fn ci_is_any_value_but_empty_zero_or_false() {
+        for (value, ci) in [("true", true), ("1", true), ("", false), ("0", false)] {
+            assert_eq!(Env::from_pairs([(CI, value)]).is_ci(), ci, "CI={value:?}");
+        }
+        assert!(!Env::from_pairs([(CI, " False ")]).is_ci());
+        assert!(!Env::empty().is_ci());
+    }
+
+    #[test]
+    fn a_fixed_set_has_no_home_unless_given() {
+        assert_eq!(Env::empty().home(), None);
+        assert_eq!(
+            Env::from_pairs([(HOME, "/home/jdoe")]).home(),
+            Some(PathBuf::from("/home/jdoe"))
+        );
+    }
+}
