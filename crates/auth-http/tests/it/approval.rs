@@ -64,15 +64,13 @@ async fn an_approved_request_gives_a_working_session() {
             .unwrap()
             .starts_with(&format!("{}/app_session_request/", site.url()))
     );
-    let me = client
-        .find_one(
-            &Auth::SessionToken(approved.session_token),
-            "HumanUser",
-            &json!([["login", "is", "alice"]]),
-            &[],
-        )
-        .await
-        .unwrap();
+    let me = support::find_person(
+        &client,
+        &Auth::SessionToken(approved.session_token),
+        "alice",
+    )
+    .await
+    .unwrap();
     assert_eq!(me.unwrap()["id"], json!(42));
 }
 

@@ -57,13 +57,7 @@ async fn no_flow_logs_a_secret() {
         .generate_session_token("alice", &Secret::new(ALICE_PASSWORD), None)
         .await
         .unwrap();
-    client
-        .find_one(
-            &Auth::SessionToken(token.clone()),
-            "HumanUser",
-            &json!([]),
-            &[],
-        )
+    support::find_anyone(&client, &Auth::SessionToken(token.clone()))
         .await
         .unwrap();
     client

@@ -4,7 +4,6 @@
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use serde_json::json;
 use tk_auth_http::{Auth, Env, Error, ProxySetting, Secret, SiteClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -186,13 +185,7 @@ async fn requests_go_through_the_proxy_with_credentials_kept_as_typed() {
         .await
         .unwrap();
     for _ in 0..5 {
-        client
-            .find_one(
-                &Auth::SessionToken(token.clone()),
-                "HumanUser",
-                &json!([]),
-                &[],
-            )
+        support::find_anyone(&client, &Auth::SessionToken(token.clone()))
             .await
             .unwrap();
     }
@@ -273,13 +266,7 @@ async fn https_sites_are_tunnelled_with_connect() {
         .http_proxy(&proxy.address(Some((PROXY_USER, PROXY_PASSWORD))))
         .unwrap();
     let client = SiteClient::new(site.url(), options).unwrap();
-    let found = client
-        .find_one(
-            &Auth::script("farm_script", SCRIPT_KEY),
-            "HumanUser",
-            &json!([["login", "is", "alice"]]),
-            &[],
-        )
+    let found = support::find_person(&client, &Auth::script("farm_script", SCRIPT_KEY), "alice")
         .await
         .unwrap();
     assert!(found.is_some());

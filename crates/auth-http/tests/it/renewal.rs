@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde_json::json;
 use tk_auth_http::{
     Auth, BoxError, Error, RenewalReason, RenewalRequest, Secret, SessionRenewer, SiteClient,
 };
@@ -56,13 +55,7 @@ fn client_with(site: &SiteEmulator, renewer: Arc<LogInAgain>) -> SiteClient {
 }
 
 async fn read_with(client: &SiteClient, token: &str) -> Result<(), Error> {
-    client
-        .find_one(
-            &Auth::session_token(token),
-            "HumanUser",
-            &json!([["login", "is", "alice"]]),
-            &[],
-        )
+    support::find_person(client, &Auth::session_token(token), "alice")
         .await
         .map(|found| assert!(found.is_some()))
 }
@@ -142,23 +135,11 @@ async fn only_session_tokens_are_renewed() {
     let site = Arc::new(support::start());
     let renewer = LogInAgain::new(&site, Outcome::NewSession);
     let client = client_with(&site, Arc::clone(&renewer));
-    let err = client
-        .find_one(
-            &Auth::script("farm_script", "wrong-key"),
-            "HumanUser",
-            &json!([]),
-            &[],
-        )
+    let err = support::find_anyone(&client, &Auth::script("farm_script", "wrong-key"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::AuthenticationFailed { .. }), "{err:?}");
-    client
-        .find_one(
-            &Auth::script("farm_script", SCRIPT_KEY),
-            "HumanUser",
-            &json!([]),
-            &[],
-        )
+    support::find_anyone(&client, &Auth::script("farm_script", SCRIPT_KEY))
         .await
         .unwrap();
     assert_eq!(renewer.calls.load(Ordering::SeqCst), 0);

@@ -28,13 +28,7 @@ async fn a_password_gives_a_token_that_finds_the_person() {
         .expect("alice is found");
     assert_eq!(me["id"], json!(42));
     assert_eq!(me["type"], json!("HumanUser"));
-    let nobody = client
-        .find_one(
-            &Auth::script("farm_script", SCRIPT_KEY),
-            "HumanUser",
-            &json!([["login", "is", "nobody"]]),
-            &[],
-        )
+    let nobody = support::find_person(&client, &Auth::script("farm_script", SCRIPT_KEY), "nobody")
         .await
         .unwrap();
     assert_eq!(nobody, None);
@@ -148,13 +142,7 @@ async fn extra_auth_params_travel_with_every_authenticated_call() {
             .product("rv"),
     )
     .unwrap();
-    client
-        .find_one(
-            &Auth::script("farm_script", SCRIPT_KEY),
-            "HumanUser",
-            &json!([["login", "is", "alice"]]),
-            &[],
-        )
+    support::find_person(&client, &Auth::script("farm_script", SCRIPT_KEY), "alice")
         .await
         .unwrap();
     let auth = &site.last_request_body("read").unwrap()["params"][0];
@@ -202,9 +190,7 @@ async fn many_concurrent_calls_share_one_client() {
         let client = client.clone();
         let auth = auth.clone();
         tasks.push(tokio::spawn(async move {
-            client
-                .find_one(&auth, "HumanUser", &json!([["login", "is", "alice"]]), &[])
-                .await
+            support::find_person(&client, &auth, "alice").await
         }));
     }
     for task in tasks {

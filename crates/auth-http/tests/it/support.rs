@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-use tk_auth_http::{ClientOptions, Env, RetryPolicy, SiteClient};
+use serde_json::{Map, Value, json};
+use tk_auth_http::{Auth, ClientOptions, Env, Error, RetryPolicy, SiteClient};
 use tk_auth_site_emulator::{HumanUser, ScriptUser, SiteEmulator, SiteEmulatorBuilder};
 
 pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
@@ -41,6 +42,25 @@ pub(crate) fn start() -> SiteEmulator {
 
 pub(crate) fn client(site: &SiteEmulator) -> SiteClient {
     SiteClient::new(site.url(), options()).expect("a client for the emulator")
+}
+
+/// Looks up the `HumanUser` named `login`, as most tests' one authenticated call.
+pub(crate) async fn find_person(
+    client: &SiteClient,
+    auth: &Auth,
+    login: &str,
+) -> Result<Option<Map<String, Value>>, Error> {
+    client
+        .find_one(auth, "HumanUser", &json!([["login", "is", login]]), &[])
+        .await
+}
+
+/// Looks up any `HumanUser` (empty filters): a call that only has to be authenticated.
+pub(crate) async fn find_anyone(
+    client: &SiteClient,
+    auth: &Auth,
+) -> Result<Option<Map<String, Value>>, Error> {
+    client.find_one(auth, "HumanUser", &json!([]), &[]).await
 }
 
 /// A certificate authority made for one test, and leaf certificates it signs.

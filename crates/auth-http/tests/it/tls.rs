@@ -3,19 +3,12 @@
 
 use std::process::Command;
 
-use serde_json::json;
 use tk_auth_http::{Auth, ClientOptions, Env, Error, SiteClient};
 
 use crate::support::{self, SCRIPT_KEY};
 
 async fn read_as_script(client: &SiteClient) -> Result<(), Error> {
-    client
-        .find_one(
-            &Auth::script("farm_script", SCRIPT_KEY),
-            "HumanUser",
-            &json!([["login", "is", "alice"]]),
-            &[],
-        )
+    support::find_person(client, &Auth::script("farm_script", SCRIPT_KEY), "alice")
         .await
         .map(|found| assert!(found.is_some()))
 }
