@@ -60,10 +60,9 @@ pub enum Error {
     /// A serialized user whose `type` is neither `SessionUser` nor `ScriptUser`.
     #[error("Could not deserialize PTR user. Invalid user type: {0}")]
     InvalidUserType(String),
-    /// A serialized user that cannot be read: malformed JSON or pickle, missing `data`,
-    /// a forbidden pickle opcode, truncated input.
-    #[error("invalid user payload: {0}")]
-    InvalidPayload(String),
+    /// A serialized user that cannot be read; the [`PayloadError`] says why.
+    #[error("invalid user payload")]
+    InvalidPayload(#[source] PayloadError),
     /// A cookie jar holding sessions of two sites (Python
     /// `SsoSaml2MultiSessionNotSupportedError`), so the user cannot be told.
     #[error(
@@ -75,6 +74,71 @@ pub enum Error {
         /// The domain of the CSRF cookie that disagrees with it.
         second_domain: String,
     },
+}
+
+/// Why a serialized user could not be read (the cause of [`Error::InvalidPayload`]). No text
+/// quotes the payload, which holds secrets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// The payload has no bytes at all.
+    #[error("the payload is empty")]
+    Empty,
+    /// The payload is longer than any user payload (they are well under 10 KiB).
+    #[error("the payload is {size} bytes long; payloads of more than {limit} bytes are refused")]
+    TooLarge {
+        /// The payload's length in bytes.
+        size: usize,
+        /// The most bytes a payload may have.
+        limit: usize,
+    },
+    /// A payload starting with `{` that is not JSON, or turns into too much data.
+    #[error("the JSON could not be read")]
+    Json(#[source] serde_json::Error),
+    /// A pickle that could not be read: malformed, truncated, asking to build or call an
+    /// object, or turning into too much data.
+    #[error("unpickling failed")]
+    Pickle(#[source] crate::PickleError),
+    /// The payload holds something other than a dict.
+    #[error("the payload holds a {type_name}, not a dict")]
+    NotADict {
+        /// The Python type the payload holds.
+        type_name: &'static str,
+    },
+    /// The payload dict has no `data` key.
+    #[error("the payload has no 'data'")]
+    MissingData,
+    /// The payload's `data` is not a dict.
+    #[error("'data' is a {type_name}, not a dict")]
+    DataNotADict {
+        /// The Python type `data` holds.
+        type_name: &'static str,
+    },
+    /// `_payload_encoding` is not a string.
+    #[error("'_payload_encoding' is a {type_name}, not an encoding name")]
+    EncodingNotAString {
+        /// The Python type `_payload_encoding` holds.
+        type_name: &'static str,
+    },
+    /// `_payload_encoding` names an encoding other than Latin-1, ASCII or UTF-8 (the name is
+    /// not quoted: it is payload text).
+    #[error("unsupported payload encoding; only ISO-8859-1, ASCII and UTF-8 are read")]
+    UnsupportedEncoding,
+    /// The payload text has characters its `_payload_encoding` cannot hold.
+    #[error("the payload has characters outside {encoding}")]
+    OutsideEncoding {
+        /// The encoding `_payload_encoding` names (one of those that are read).
+        encoding: String,
+    },
+    /// A bytes value in the payload is not UTF-8 (Python's `ensure_contains_str` decodes it).
+    #[error("a bytes value is not valid UTF-8")]
+    BytesNotUtf8(#[source] std::str::Utf8Error),
+}
+
+impl From<PayloadError> for Error {
+    fn from(e: PayloadError) -> Self {
+        Self::InvalidPayload(e)
+    }
 }
 
 impl Error {

@@ -37,10 +37,12 @@ mod cookie_jar;
 mod cookies;
 pub mod env;
 mod error;
+mod limits;
 mod payload;
 mod pickle_read;
 mod pickle_write;
 mod proxy;
+mod py_key;
 mod py_value;
 mod secret;
 mod site_url;
@@ -53,11 +55,12 @@ pub use cookies::{
     has_unified_login_flow_info_in_cookies,
 };
 pub use env::Env;
-pub use error::Error;
+pub use error::{Error, PayloadError};
 pub use payload::{
     Format, Payload, SessionPayload, UserPayload, deserialize_payload, deserialize_user,
     serialize_user,
 };
+pub use pickle_read::PickleError;
 pub use proxy::{
     DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, redact_proxy_password, sanitize_http_proxy,
 };

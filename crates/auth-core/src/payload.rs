@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use crate::pickle_write::{self, Item};
 use crate::{Error, ScriptUser, Secret, SessionUser, User};
 
+mod json_read;
 mod reading;
 
 /// The marker key Python adds to a pickle payload that had to be decoded as ISO-8859-1.

@@ -17,9 +17,11 @@ mod literals;
 mod machine;
 mod opcodes;
 
-/// Why a pickle could not be read; the text says what was wrong and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PickleError(pub(crate) String);
+/// Why a pickle could not be read: the text says what was wrong and where, in Python's
+/// words where Python has them (`Memo value not found at index 101`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PickleError(pub(crate) String);
 
 fn err<T>(message: impl Into<String>) -> Result<T, PickleError> {
     Err(PickleError(message.into()))

@@ -5,6 +5,13 @@ use std::fmt::Write as _;
 
 use crate::urlparse::py_repr_str;
 
+#[cfg(test)]
+thread_local! {
+    /// How many times [`PyValue::py_eq`] ran on this thread: tests check that building a
+    /// dict does not compare every new key with every key before it.
+    pub(crate) static KEY_COMPARISONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A Python value made only of data: what JSON or a data-only pickle can carry.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum PyValue {
@@ -57,6 +64,8 @@ impl PyValue {
 
     /// Python's `==` for the values that can be dict keys.
     pub(crate) fn py_eq(&self, other: &PyValue) -> bool {
+        #[cfg(test)]
+        KEY_COMPARISONS.with(|n| n.set(n.get() + 1));
         match (self.as_number(), other.as_number()) {
             (Some(a), Some(b)) => a == b,
             _ => match (self, other) {
@@ -68,10 +77,12 @@ impl PyValue {
         }
     }
 
-    fn as_number(&self) -> Option<f64> {
-        // Exactness is irrelevant here: keys that differ only beyond f64 precision do not
-        // occur in payloads.
-        #[allow(clippy::cast_precision_loss)]
+    /// The value as a float if it is a number (`bool`, `int`, `float`), as `==` compares it.
+    pub(crate) fn as_number(&self) -> Option<f64> {
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "keys that differ only beyond f64 precision do not occur in payloads"
+        )]
         match self {
             Self::Bool(b) => Some(f64::from(u8::from(*b))),
             Self::Int(i) => Some(*i as f64),

@@ -1,56 +1,59 @@
 //! Reading a payload: JSON or a data-only pickle into plain Python data, the ISO-8859-1
 //! fallback undone, and the user fields taken from it with Python's checks and coercions.
 
+use super::json_read;
 use super::{FALLBACK_ENCODING_KEY, Payload, SessionPayload, UserPayload};
+use crate::limits::MAX_PAYLOAD_BYTES;
 use crate::pickle_read;
 use crate::py_value::PyValue;
 use crate::urlparse::py_repr_str;
-use crate::{Error, ScriptUser, Secret};
+use crate::{Error, PayloadError, ScriptUser, Secret};
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::InvalidPayload(message.into())
-}
-
-pub(super) fn load(payload: Payload<'_>) -> Result<PyValue, Error> {
+pub(super) fn load(payload: Payload<'_>) -> Result<PyValue, PayloadError> {
     let bytes = match payload {
         Payload::Text(text) => text.as_bytes(),
         Payload::Bytes(bytes) => bytes,
     };
+    if bytes.len() > MAX_PAYLOAD_BYTES {
+        return Err(PayloadError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_PAYLOAD_BYTES,
+        });
+    }
     match bytes.first() {
-        None => Err(invalid("the payload is empty")),
-        Some(b'{') => {
-            let value: serde_json::Value = serde_json::from_slice(bytes)
-                .map_err(|e| invalid(format!("malformed JSON: {e}")))?;
-            Ok(PyValue::from(&value))
-        }
+        None => Err(PayloadError::Empty),
+        Some(b'{') => json_read::loads(bytes).map_err(PayloadError::Json),
         Some(_) => {
             let value = unpickle(bytes)?;
             let Payload::Text(text) = payload else {
                 return Ok(value);
             };
-            match value.get(FALLBACK_ENCODING_KEY) {
-                None => Ok(value),
-                Some(PyValue::Str(encoding)) => unpickle(&encode_text(text, encoding)?),
-                Some(other) => Err(invalid(format!(
-                    "'{FALLBACK_ENCODING_KEY}' is a {}, not an encoding name",
-                    other.type_name()
-                ))),
-            }
+            let encoding = match value.get(FALLBACK_ENCODING_KEY) {
+                None => return Ok(value),
+                Some(PyValue::Str(encoding)) => encoding.clone(),
+                Some(other) => {
+                    return Err(PayloadError::EncodingNotAString {
+                        type_name: other.type_name(),
+                    });
+                }
+            };
+            // Only one decoded payload is held at a time.
+            drop(value);
+            unpickle(&encode_text(text, &encoding)?)
         }
     }
 }
 
-fn unpickle(bytes: &[u8]) -> Result<PyValue, Error> {
-    let value =
-        pickle_read::loads(bytes).map_err(|e| invalid(format!("unpickling failed: {}", e.0)))?;
+fn unpickle(bytes: &[u8]) -> Result<PyValue, PayloadError> {
+    let value = pickle_read::loads(bytes).map_err(PayloadError::Pickle)?;
     ensure_contains_str(value)
 }
 
 /// Python's `ensure_contains_str`: bytes become UTF-8 strings, through lists, tuples and dicts.
-fn ensure_contains_str(value: PyValue) -> Result<PyValue, Error> {
+fn ensure_contains_str(value: PyValue) -> Result<PyValue, PayloadError> {
     Ok(match value {
         PyValue::Bytes(bytes) => PyValue::Str(
-            String::from_utf8(bytes).map_err(|_| invalid("a bytes value is not valid UTF-8"))?,
+            String::from_utf8(bytes).map_err(|e| PayloadError::BytesNotUtf8(e.utf8_error()))?,
         ),
         PyValue::List(items) => PyValue::List(
             items
@@ -68,64 +71,69 @@ fn ensure_contains_str(value: PyValue) -> Result<PyValue, Error> {
             items
                 .into_iter()
                 .map(|(k, v)| Ok((ensure_contains_str(k)?, ensure_contains_str(v)?)))
-                .collect::<Result<_, Error>>()?,
+                .collect::<Result<_, PayloadError>>()?,
         ),
         other => other,
     })
 }
 
 /// The payload text in the encoding its `_payload_encoding` names.
-fn encode_text(text: &str, encoding: &str) -> Result<Vec<u8>, Error> {
+fn encode_text(text: &str, encoding: &str) -> Result<Vec<u8>, PayloadError> {
     let name: String = encoding
         .to_ascii_lowercase()
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect();
-    let limit = match name.as_str() {
-        "iso88591" | "iso8859" | "latin1" | "latin" | "l1" | "8859" | "cp819" => 0xff,
-        "ascii" | "usascii" | "646" => 0x7f,
-        "utf8" | "utf" | "u8" | "cp65001" => return Ok(text.as_bytes().to_vec()),
-        _ => {
-            return Err(invalid(format!(
-                "unsupported payload encoding {}",
-                py_repr_str(encoding)
-            )));
+    let (limit, canonical) = match name.as_str() {
+        "iso88591" | "iso8859" | "latin1" | "latin" | "l1" | "8859" | "cp819" => {
+            (0xff, "ISO-8859-1")
         }
+        "ascii" | "usascii" | "646" => (0x7f, "ASCII"),
+        "utf8" | "utf" | "u8" | "cp65001" => return Ok(text.as_bytes().to_vec()),
+        _ => return Err(PayloadError::UnsupportedEncoding),
     };
     text.chars()
         .map(|c| {
             u8::try_from(u32::from(c))
                 .ok()
                 .filter(|b| u32::from(*b) <= limit)
-                .ok_or_else(|| invalid(format!("the payload has characters outside {encoding}")))
+                .ok_or_else(|| PayloadError::OutsideEncoding {
+                    encoding: canonical.to_owned(),
+                })
         })
         .collect()
 }
 
 pub(super) fn user_from_dict(dict: &PyValue) -> Result<UserPayload, Error> {
     if !matches!(dict, PyValue::Dict(_)) {
-        return Err(invalid(format!(
-            "the payload holds a {}, not a dict",
-            dict.type_name()
-        )));
+        return Err(PayloadError::NotADict {
+            type_name: dict.type_name(),
+        }
+        .into());
     }
     let kind = match dict.get("type") {
         Some(PyValue::Str(kind)) if kind == "SessionUser" || kind == "ScriptUser" => kind.as_str(),
-        Some(other) => return Err(Error::InvalidUserType(other.py_repr())),
+        // A string is shown as Python shows it; anything else only by its type, since a
+        // container could hold the payload's secrets.
+        Some(PyValue::Str(other)) => return Err(Error::InvalidUserType(py_repr_str(other))),
+        Some(other) => {
+            return Err(Error::InvalidUserType(format!(
+                "a {}, not a string",
+                other.type_name()
+            )));
+        }
         None => {
             return Err(Error::InvalidUserType(
                 "no 'type' in the payload".to_owned(),
             ));
         }
     };
-    let data = dict
-        .get("data")
-        .ok_or_else(|| invalid("the payload has no 'data'"))?;
+    let data = dict.get("data").ok_or(PayloadError::MissingData)?;
     if !matches!(data, PyValue::Dict(_)) {
-        return Err(invalid(format!(
-            "'data' is a {}, not a dict",
-            data.type_name()
-        )));
+        return Err(PayloadError::DataNotADict {
+            type_name: data.type_name(),
+        }
+        .into());
     }
     let field = |name: &str| {
         data.get(name)

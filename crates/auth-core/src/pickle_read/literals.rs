@@ -4,7 +4,10 @@
 use super::{PickleError, err};
 use crate::py_value::PyValue;
 
-/// `int(text, 0)` as the `I` and `L` opcodes read it (decimal, or `0x`/`0o`/`0b`).
+/// `int(text, 0)` as the `I` and `L` opcodes read it: one optional sign, then decimal digits
+/// or `0x`/`0o`/`0b` and digits of that base, with single underscores between digits. Only
+/// ASCII digits count (the text is bytes), and the value is built with checked arithmetic,
+/// so nothing can overflow whatever the build profile.
 pub(super) fn parse_int_text(text: &[u8]) -> Result<i128, PickleError> {
     let bad = || PickleError("invalid literal for int() in pickle".to_owned());
     let text = std::str::from_utf8(text).map_err(|_| bad())?;
@@ -14,29 +17,41 @@ pub(super) fn parse_int_text(text: &[u8]) -> Result<i128, PickleError> {
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = match lower.get(..2) {
-        Some("0x") => (16, &lower[2..]),
-        Some("0o") => (8, &lower[2..]),
-        Some("0b") => (2, &lower[2..]),
-        _ => (10, lower.as_str()),
+    let prefix = body.get(..2).map(str::to_ascii_lowercase);
+    let (radix, digits) = match prefix.as_deref() {
+        Some("0x") => (16, &body[2..]),
+        Some("0o") => (8, &body[2..]),
+        Some("0b") => (2, &body[2..]),
+        _ => (10, body),
     };
-    let digits = digits
-        .strip_prefix('_')
-        .filter(|_| radix != 10)
-        .unwrap_or(digits);
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
+    // After a base prefix, one underscore may come before the first digit.
+    let digits = match digits.strip_prefix('_') {
+        Some(rest) if radix != 10 => rest,
+        _ => digits,
+    };
+    let well_formed = !digits.is_empty()
+        && digits.bytes().all(|b| b == b'_' || char::from(b).is_digit(radix))
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
         // Like Python, a decimal with a leading zero must be all zeros.
-        || (radix == 10 && digits.starts_with('0') && !digits.trim_start_matches(['0', '_']).is_empty())
-    {
+        && !(radix == 10 && digits.starts_with('0') && digits.bytes().any(|b| b != b'0' && b != b'_'));
+    if !well_formed {
         return Err(bad());
     }
-    let magnitude = i128::from_str_radix(&digits.replace('_', ""), radix)
-        .map_err(|_| PickleError("integer in pickle is too large".to_owned()))?;
-    Ok(if negative { -magnitude } else { magnitude })
+    let too_large = || PickleError("integer in pickle is too large".to_owned());
+    let mut magnitude: u128 = 0;
+    for digit in digits.chars().filter_map(|c| c.to_digit(radix)) {
+        magnitude = magnitude
+            .checked_mul(u128::from(radix))
+            .and_then(|m| m.checked_add(u128::from(digit)))
+            .ok_or_else(too_large)?;
+    }
+    if negative {
+        0i128.checked_sub_unsigned(magnitude).ok_or_else(too_large)
+    } else {
+        i128::try_from(magnitude).map_err(|_| too_large())
+    }
 }
 
 /// A little-endian two's-complement integer (`LONG1`/`LONG4`).
@@ -195,7 +210,48 @@ mod tests {
         assert_eq!(parse_int_text(b"000").unwrap(), 0);
         assert!(parse_int_text(b"012").is_err());
         assert!(parse_int_text(b"1__2").is_err());
+        assert_eq!(parse_int_text(b" 0b_1_0\n").unwrap(), 2);
+        assert_eq!(parse_int_text(b"000_0").unwrap(), 0);
+        assert_eq!(
+            parse_int_text(b"-170141183460469231731687303715884105728").unwrap(),
+            i128::MIN
+        );
         assert_eq!(long_from_le(b"\xff").unwrap(), -1);
         assert_eq!(long_from_le(b"\x00\x01").unwrap(), 256);
+    }
+
+    #[test]
+    fn a_second_sign_or_a_non_digit_is_refused_as_python_refuses_it() {
+        for bad in [
+            &b"--5"[..],
+            b"-+5",
+            b"+-5",
+            b"- 5",
+            b"0x-5",
+            b"0x+5",
+            b"5L",
+            b"\xd9\xa5",
+            b"0x",
+            b"_5",
+        ] {
+            assert!(
+                parse_int_text(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn integers_beyond_128_bits_are_refused_without_overflowing() {
+        // -(i128::MIN) used to overflow: a panic in debug builds, a wrong sign in release.
+        assert!(parse_int_text(b"--170141183460469231731687303715884105728").is_err());
+        assert!(parse_int_text(b"170141183460469231731687303715884105728").is_err());
+        assert!(parse_int_text(b"-170141183460469231731687303715884105729").is_err());
+        assert!(parse_int_text(b"0x1_0000_0000_0000_0000_0000_0000_0000_0000").is_err());
+        assert_eq!(
+            parse_int_text(b"170141183460469231731687303715884105727").unwrap(),
+            i128::MAX
+        );
     }
 }

@@ -2,10 +2,11 @@
 //! of objects that containers refer to by index, so that memo references share them the
 //! way Python does.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::{PickleError, err};
+use crate::limits::{Budget, MAX_PICKLE_ITEMS};
+use crate::py_key::PyKey;
 use crate::py_value::PyValue;
 
 /// Containers nest at most this deep (Python's own limit is about as deep).
@@ -13,27 +14,27 @@ const MAX_DEPTH: usize = 200;
 
 const NESTS_TOO_DEEPLY: &str = "the data nests too deeply or refers to itself";
 
-/// The most values a pickle may turn into. Memo references let a few bytes name the same
-/// list many times over (`[l, l]`, nested), which Python shares but a finished value copies;
-/// this stops such a payload from growing without bound.
-const MAX_VALUES: usize = 1 << 20;
-
 /// An object on the unpickler's heap.
 pub(super) enum Obj {
     Value(PyValue),
     List(Vec<usize>),
-    Tuple(Vec<usize>),
-    Dict(Vec<DictEntry>),
+    /// A tuple, with the reason it cannot be hashed (`None` if it can), decided once when it
+    /// is built: its items never change, and looking through shared items again at every
+    /// use would take time exponential in the pickle's length.
+    Tuple(Vec<usize>, Option<&'static str>),
+    /// Boxed: a dict's index is large, and most objects are not dicts.
+    Dict(Box<Dict>),
     Set(Vec<usize>),
     FrozenSet(Vec<usize>),
 }
 
-/// A dict entry; the key's finished value is kept to compare keys with Python's `==`
-/// (keys are immutable, so it cannot go stale).
-pub(super) struct DictEntry {
-    key: usize,
-    key_value: PyValue,
-    value: usize,
+/// A dict under construction: heap indices of its keys and values in insertion order, and
+/// each key's finished value, hashed, to find an equal key in one look-up (keys are
+/// immutable, so it cannot go stale).
+#[derive(Default)]
+pub(super) struct Dict {
+    entries: Vec<(usize, usize)>,
+    positions: HashMap<PyKey, usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -48,8 +49,8 @@ pub(super) struct Reader<'a> {
     pub(super) heap: Vec<Obj>,
     pub(super) stack: Vec<Slot>,
     memo: HashMap<u64, usize>,
-    /// How many more values [`Reader::to_value`] may produce.
-    budget: Cell<usize>,
+    /// What [`Reader::to_value`] may still produce, copies of dict keys included.
+    budget: Budget,
 }
 
 impl<'a> Reader<'a> {
@@ -60,7 +61,7 @@ impl<'a> Reader<'a> {
             heap: Vec::new(),
             stack: Vec::new(),
             memo: HashMap::new(),
-            budget: Cell::new(MAX_VALUES),
+            budget: Budget::new(),
         }
     }
 
@@ -117,13 +118,38 @@ impl<'a> Reader<'a> {
         Ok(&rest[..len])
     }
 
-    pub(super) fn push(&mut self, obj: Obj) {
-        self.heap.push(obj);
-        self.stack.push(Slot::Obj(self.heap.len() - 1));
+    fn too_many() -> PickleError {
+        PickleError(format!(
+            "the pickle holds more than {MAX_PICKLE_ITEMS} objects, stack entries or memo entries"
+        ))
     }
 
-    pub(super) fn push_value(&mut self, value: PyValue) {
-        self.push(Obj::Value(value));
+    /// Puts `slot` on the stack.
+    pub(super) fn push_slot(&mut self, slot: Slot) -> Result<(), PickleError> {
+        if self.stack.len() >= MAX_PICKLE_ITEMS {
+            return Err(Self::too_many());
+        }
+        self.stack.push(slot);
+        Ok(())
+    }
+
+    /// Puts a new object on the heap and on the stack.
+    pub(super) fn push(&mut self, obj: Obj) -> Result<(), PickleError> {
+        if self.heap.len() >= MAX_PICKLE_ITEMS {
+            return Err(Self::too_many());
+        }
+        self.heap.push(obj);
+        self.push_slot(Slot::Obj(self.heap.len() - 1))
+    }
+
+    pub(super) fn push_value(&mut self, value: PyValue) -> Result<(), PickleError> {
+        self.push(Obj::Value(value))
+    }
+
+    /// Puts a new tuple of `items` on the heap and on the stack.
+    pub(super) fn push_tuple(&mut self, items: Vec<usize>) -> Result<(), PickleError> {
+        let unhashable = items.iter().find_map(|i| self.unhashable(*i));
+        self.push(Obj::Tuple(items, unhashable))
     }
 
     pub(super) fn pop(&mut self) -> Result<usize, PickleError> {
@@ -164,6 +190,9 @@ impl<'a> Reader<'a> {
             Some(Slot::Obj(i)) => *i,
             _ => return err("memo key must be put after an object"),
         };
+        if self.memo.len() >= MAX_PICKLE_ITEMS && !self.memo.contains_key(&index) {
+            return Err(Self::too_many());
+        }
         self.memo.insert(index, top);
         Ok(())
     }
@@ -175,10 +204,7 @@ impl<'a> Reader<'a> {
 
     pub(super) fn memo_get(&mut self, index: u64) -> Result<(), PickleError> {
         match self.memo.get(&index) {
-            Some(i) => {
-                self.stack.push(Slot::Obj(*i));
-                Ok(())
-            }
+            Some(i) => self.push_slot(Slot::Obj(*i)),
             None => err(format!("Memo value not found at index {index}")),
         }
     }
@@ -188,20 +214,23 @@ impl<'a> Reader<'a> {
         if !items.len().is_multiple_of(2) {
             return err("odd number of items for SETITEMS");
         }
+        if !matches!(self.heap[target], Obj::Dict(_)) {
+            return err("SETITEM target is not a dict");
+        }
         for pair in items.chunks(2) {
             let (key, value) = (pair[0], pair[1]);
-            self.check_hashable(key, 0)?;
-            let key_value = self.to_value(key)?;
-            let Obj::Dict(entries) = &mut self.heap[target] else {
+            if let Some(kind) = self.unhashable(key) {
+                return err(format!("unhashable type: '{kind}'"));
+            }
+            let key_value = PyKey(self.to_value(key)?);
+            let Obj::Dict(dict) = &mut self.heap[target] else {
                 return err("SETITEM target is not a dict");
             };
-            match entries.iter_mut().find(|e| e.key_value.py_eq(&key_value)) {
-                Some(entry) => entry.value = value,
-                None => entries.push(DictEntry {
-                    key,
-                    key_value,
-                    value,
-                }),
+            if let Some(&position) = dict.positions.get(&key_value) {
+                dict.entries[position].1 = value;
+            } else {
+                dict.positions.insert(key_value, dict.entries.len());
+                dict.entries.push((key, value));
             }
         }
         Ok(())
@@ -231,27 +260,27 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn check_all_hashable(&self, items: &[usize]) -> Result<(), PickleError> {
-        items.iter().try_for_each(|i| self.check_hashable(*i, 0))
+        match items.iter().find_map(|i| self.unhashable(*i)) {
+            Some(kind) => err(format!("unhashable type: '{kind}'")),
+            None => Ok(()),
+        }
     }
 
-    fn check_hashable(&self, index: usize, depth: usize) -> Result<(), PickleError> {
+    /// The type that makes the object at `index` unhashable, as Python's `hash()` would name
+    /// it; `None` if it is hashable. Constant time: tuples carry their answer.
+    fn unhashable(&self, index: usize) -> Option<&'static str> {
         match &self.heap[index] {
-            Obj::Value(PyValue::ByteArray(_)) => err("unhashable type: 'bytearray'"),
-            Obj::List(_) => err("unhashable type: 'list'"),
-            Obj::Dict(_) => err("unhashable type: 'dict'"),
-            Obj::Set(_) => err("unhashable type: 'set'"),
-            // Tuples nested deeper than a finished value may be are refused later anyway;
-            // stopping here keeps the recursion bounded.
-            Obj::Tuple(_) if depth > MAX_DEPTH => err(NESTS_TOO_DEEPLY),
-            Obj::Tuple(items) => items
-                .iter()
-                .try_for_each(|i| self.check_hashable(*i, depth + 1)),
-            _ => Ok(()),
+            Obj::Value(PyValue::ByteArray(_)) => Some("bytearray"),
+            Obj::List(_) => Some("list"),
+            Obj::Dict(_) => Some("dict"),
+            Obj::Set(_) => Some("set"),
+            Obj::Tuple(_, unhashable) => *unhashable,
+            Obj::Value(_) | Obj::FrozenSet(_) => None,
         }
     }
 
     /// The finished value of a heap object. A container that contains itself, or data that
-    /// repeated references blow up past [`MAX_VALUES`], is refused.
+    /// repeated references blow up past the [limits](crate::limits), is refused.
     pub(super) fn to_value(&self, index: usize) -> Result<PyValue, PickleError> {
         self.value_at(index, 0)
     }
@@ -260,28 +289,31 @@ impl<'a> Reader<'a> {
         if depth > MAX_DEPTH {
             return err(NESTS_TOO_DEEPLY);
         }
-        let Some(budget) = self.budget.get().checked_sub(1) else {
-            return err(format!(
-                "the data holds more than {MAX_VALUES} values once its shared references are copied"
-            ));
+        let obj = &self.heap[index];
+        let bytes = match obj {
+            Obj::Value(PyValue::Str(s)) => s.len(),
+            Obj::Value(PyValue::Bytes(b) | PyValue::ByteArray(b)) => b.len(),
+            _ => 0,
         };
-        self.budget.set(budget);
+        self.budget
+            .charge(bytes)
+            .map_err(|exceeded| PickleError(exceeded.message()))?;
         let all = |items: &[usize]| -> Result<Vec<PyValue>, PickleError> {
             items.iter().map(|i| self.value_at(*i, depth + 1)).collect()
         };
-        Ok(match &self.heap[index] {
+        Ok(match obj {
             Obj::Value(v) => v.clone(),
             Obj::List(items) => PyValue::List(all(items)?),
-            Obj::Tuple(items) => PyValue::Tuple(all(items)?),
+            Obj::Tuple(items, _) => PyValue::Tuple(all(items)?),
             Obj::Set(items) => PyValue::Set(all(items)?),
             Obj::FrozenSet(items) => PyValue::FrozenSet(all(items)?),
-            Obj::Dict(entries) => PyValue::Dict(
-                entries
+            Obj::Dict(dict) => PyValue::Dict(
+                dict.entries
                     .iter()
-                    .map(|e| {
+                    .map(|&(key, value)| {
                         Ok((
-                            self.value_at(e.key, depth + 1)?,
-                            self.value_at(e.value, depth + 1)?,
+                            self.value_at(key, depth + 1)?,
+                            self.value_at(value, depth + 1)?,
                         ))
                     })
                     .collect::<Result<_, PickleError>>()?,

@@ -89,7 +89,7 @@ fn framing(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
         0x95 => {
             r.take(8)?;
         }
-        b'(' => r.stack.push(Slot::Mark),
+        b'(' => r.push_slot(Slot::Mark)?,
         b'0' => {
             if r.stack.pop().is_none() {
                 return err("unpickling stack underflow");
@@ -100,7 +100,7 @@ fn framing(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
         }
         b'2' => {
             let top = r.top()?;
-            r.stack.push(Slot::Obj(top));
+            r.push_slot(Slot::Obj(top))?;
         }
         _ => return Ok(None),
     }
@@ -145,7 +145,7 @@ fn scalars(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
         b'G' => PyValue::Float(f64::from_be_bytes(r.take_array()?)),
         _ => return Ok(None),
     };
-    r.push_value(value);
+    r.push_value(value)?;
     Ok(Some(Step::Continue))
 }
 
@@ -188,17 +188,17 @@ fn text(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
         }
         _ => return Ok(None),
     };
-    r.push_value(value);
+    r.push_value(value)?;
     Ok(Some(Step::Continue))
 }
 
 /// Tuples, lists, dicts, sets and frozensets, and the opcodes that fill them.
 fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
     match op {
-        b')' => r.push(Obj::Tuple(Vec::new())),
+        b')' => r.push_tuple(Vec::new())?,
         b't' => {
             let items = r.pop_mark()?;
-            r.push(Obj::Tuple(items));
+            r.push_tuple(items)?;
         }
         // TUPLE1, TUPLE2, TUPLE3.
         0x85..=0x87 => {
@@ -208,12 +208,12 @@ fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
                 items.push(r.pop()?);
             }
             items.reverse();
-            r.push(Obj::Tuple(items));
+            r.push_tuple(items)?;
         }
-        b']' => r.push(Obj::List(Vec::new())),
+        b']' => r.push(Obj::List(Vec::new()))?,
         b'l' => {
             let items = r.pop_mark()?;
-            r.push(Obj::List(items));
+            r.push(Obj::List(items))?;
         }
         b'a' => {
             let item = r.pop()?;
@@ -225,10 +225,10 @@ fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
             let target = r.top()?;
             r.append(target, items)?;
         }
-        b'}' => r.push(Obj::Dict(Vec::new())),
+        b'}' => r.push(Obj::Dict(Box::default()))?,
         b'd' => {
             let items = r.pop_mark()?;
-            r.push(Obj::Dict(Vec::new()));
+            r.push(Obj::Dict(Box::default()))?;
             let target = r.top()?;
             r.set_items(target, &items)?;
         }
@@ -243,7 +243,7 @@ fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
             let target = r.top()?;
             r.set_items(target, &items)?;
         }
-        0x8f => r.push(Obj::Set(Vec::new())),
+        0x8f => r.push(Obj::Set(Vec::new()))?,
         0x90 => {
             let items = r.pop_mark()?;
             let target = r.top()?;
@@ -252,7 +252,7 @@ fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
         0x91 => {
             let items = r.pop_mark()?;
             r.check_all_hashable(&items)?;
-            r.push(Obj::FrozenSet(items));
+            r.push(Obj::FrozenSet(items))?;
         }
         _ => return Ok(None),
     }

@@ -103,6 +103,23 @@ fn shared_references_that_blow_up_are_refused() {
 }
 
 #[test]
+fn memo_and_stack_growth_is_bounded() {
+    for data in [
+        vec![b'('; 1 << 18],
+        [&b"N"[..], &vec![0x94; 1 << 18]].concat(),
+        [&b"N"[..], &b"2".repeat(1 << 18)].concat(),
+        b"]".repeat(1 << 18),
+    ] {
+        let e = loads(&data).unwrap_err();
+        assert!(
+            e.0.contains("objects, stack entries or memo entries"),
+            "{}",
+            e.0
+        );
+    }
+}
+
+#[test]
 fn deeply_nested_tuple_keys_are_refused() {
     // ((((…(None,)…),),),): a dict key nested far deeper than any payload.
     let mut data = b"\x80\x02}N".to_vec();
@@ -125,4 +142,45 @@ fn large_dicts_read_whole() {
         panic!("a dict");
     };
     assert_eq!(entries.len(), 5000);
+}
+
+#[test]
+fn building_a_dict_compares_each_key_with_few_others() {
+    // Scanning the keys read so far would compare n²/2 = 12.5 million times.
+    let n = 5000u16;
+    let mut data = b"\x80\x02}(".to_vec();
+    for i in 0..n {
+        data.push(b'X');
+        let key = format!("key{i}");
+        data.extend(u32::try_from(key.len()).unwrap().to_le_bytes());
+        data.extend(key.as_bytes());
+        data.extend(b"N");
+    }
+    data.extend(b"u.");
+    let before = crate::py_value::KEY_COMPARISONS.with(std::cell::Cell::get);
+    let PyValue::Dict(entries) = loads(&data).unwrap() else {
+        panic!("a dict");
+    };
+    let comparisons = crate::py_value::KEY_COMPARISONS.with(std::cell::Cell::get) - before;
+    assert_eq!(entries.len(), usize::from(n));
+    assert!(comparisons < usize::from(n), "{comparisons} comparisons");
+}
+
+#[test]
+fn a_tuple_is_checked_for_hashability_once_when_it_is_built() {
+    // t = (None, None); t = (t, t) 64 times; {t: None}: 2^64 paths through the key.
+    let mut data = b"}(NNt".to_vec();
+    for _ in 0..64 {
+        data.extend(b"2\x86");
+    }
+    data.extend(b"Ns.");
+    let e = loads(&data).unwrap_err();
+    assert!(e.0.contains("values once its shared references"), "{}", e.0);
+    // Unhashable items anywhere inside are still found, and named as Python names them.
+    let mut data = b"}(]t".to_vec();
+    for _ in 0..64 {
+        data.extend(b"2\x86");
+    }
+    data.extend(b"Ns.");
+    assert_eq!(loads(&data).unwrap_err().0, "unhashable type: 'list'");
 }

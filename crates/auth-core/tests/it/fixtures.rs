@@ -37,3 +37,15 @@ pub(crate) fn json_at(relative: &str) -> Value {
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_slice(&bytes).expect("fixture files are JSON")
 }
+
+/// An error and its causes on one line, as `anyhow`'s `{:#}` prints them.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

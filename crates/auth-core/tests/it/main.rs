@@ -3,6 +3,7 @@
 mod canaries;
 mod cookies;
 mod fixtures;
+mod hostile_payloads;
 mod pickle_payloads;
 mod properties;
 mod site_layout;

@@ -86,6 +86,7 @@ fn assert_raises_like(id: &str, expected: &Value, actual: &Error) {
                 matches!(actual, Error::InvalidPayload(_)),
                 "{id}: {actual:?}"
             );
+            let text = fixtures::chain(actual);
             assert!(text.contains(message), "{id}: {text} lacks {message}");
         }
         "KeyError" | "JSONDecodeError" | "IndexError" => {
