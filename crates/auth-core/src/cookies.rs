@@ -169,7 +169,7 @@ fn expiration(name: &str, value: Option<String>) -> Option<i64> {
 /// `shotgun_sso_session_expiration_u<ID>`. `None` when absent or not an integer.
 ///
 /// ```
-/// use tk_auth_core::get_saml_claims_expiration;
+/// use tk_auth_core::cookies::get_saml_claims_expiration;
 ///
 /// // base64 of "csrf_token_u00=fedcba;shotgun_sso_session_expiration_u00=4321"
 /// let jar = "Y3NyZl90b2tlbl91MDA9ZmVkY2JhO3Nob3RndW5fc3NvX3Nlc3Npb25fZXhwaXJhdGlvbl91MDA9NDMyMQ==";

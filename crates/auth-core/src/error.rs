@@ -176,7 +176,8 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{HttpProxy, deserialize_user, get_csrf_key, sanitize_http_proxy};
+    use crate::cookies::get_csrf_key;
+    use crate::{HttpProxy, deserialize_user, sanitize_http_proxy};
 
     const SECRET: &str = "canary-0a9f";
 

@@ -5,11 +5,11 @@
 //! interoperate with Python Toolkit processes byte for byte:
 //!
 //! - the user model ([`User`]: a [`SessionUser`] or a [`ScriptUser`]) and its Python class
-//!   ([`UserClass`]), told from the web-login cookies by the [cookie helpers](get_session_expiration);
+//!   ([`UserClass`]), told from the web-login cookies by the [cookie helpers](cookies);
 //! - serialized users ([`serialize_user`], [`deserialize_user`]): the JSON and pickle payloads
 //!   that launchers, DCCs and render-farm jobs pass around, read without executing anything;
-//! - site URLs and proxies ([`sanitize_url`], [`sanitize_http_proxy`], [`HttpProxy`],
-//!   [`site_folder_name`]);
+//! - site URLs and proxies ([`sanitize_url`], [`sanitize_http_proxy`], [`HttpProxy`]) and the
+//!   session-cache folder of a site ([`site_url::site_folder_name`]);
 //! - [`Secret`], whose `Debug` and `Display` never show the value, and the one [`Error`] type,
 //!   which mirrors the Python exception hierarchy;
 //! - the environment variables every tk-auth crate reads, declared once in
@@ -34,7 +34,7 @@
 #![deny(missing_docs)]
 
 mod cookie_jar;
-mod cookies;
+pub mod cookies;
 pub mod env;
 mod error;
 mod limits;
@@ -45,15 +45,10 @@ mod proxy;
 mod py_key;
 mod py_value;
 mod secret;
-mod site_url;
+pub mod site_url;
 mod urlparse;
 mod user;
 
-pub use cookies::{
-    decode_cookies, get_csrf_key, get_csrf_token, get_saml_claims_expiration,
-    get_session_expiration, get_session_id, get_user_name, has_sso_info_in_cookies,
-    has_unified_login_flow_info_in_cookies,
-};
 pub use env::Env;
 pub use error::{Error, PayloadError};
 pub use payload::{
@@ -66,5 +61,5 @@ pub use proxy::{
 };
 pub use py_value::parse_python_int;
 pub use secret::{REDACTED, Secret};
-pub use site_url::{legacy_site_folder_name, sanitize_url, site_folder_name};
+pub use site_url::sanitize_url;
 pub use user::{ScriptUser, SessionUser, User, UserClass};

@@ -46,7 +46,7 @@ fn sanitize_once(server_url: &str) -> String {
 /// `.shotgrid.autodesk.com` removed.
 ///
 /// ```
-/// use tk_auth_core::site_folder_name;
+/// use tk_auth_core::site_url::site_folder_name;
 ///
 /// assert_eq!(site_folder_name("https://mysite.shotgunstudio.com"), "mysite");
 /// assert_eq!(site_folder_name("https://foo.shotgrid.autodesk.com"), "foo");
@@ -63,7 +63,7 @@ pub fn site_folder_name(host: &str) -> String {
 /// the full host name of `host`, lowercased, without its port.
 ///
 /// ```
-/// use tk_auth_core::legacy_site_folder_name;
+/// use tk_auth_core::site_url::legacy_site_folder_name;
 ///
 /// assert_eq!(legacy_site_folder_name("https://mysite.shotgunstudio.com:443"), "mysite.shotgunstudio.com");
 /// ```

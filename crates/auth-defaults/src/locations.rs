@@ -143,13 +143,13 @@ impl Locations {
     /// A site's cache folder in the current layout (`mysite` for
     /// `https://mysite.shotgunstudio.com`).
     pub fn site_folder(&self, host: &str) -> Result<PathBuf> {
-        let name = tk_auth_core::site_folder_name(host);
+        let name = tk_auth_core::site_url::site_folder_name(host);
         folder_below(&self.cache, host, &name)
     }
 
     /// A site's cache folder in the legacy layout (the full host name).
     pub fn legacy_site_folder(&self, host: &str) -> Result<PathBuf> {
-        let name = tk_auth_core::legacy_site_folder_name(host);
+        let name = tk_auth_core::site_url::legacy_site_folder_name(host);
         folder_below(&self.legacy_cache, host, &name)
     }
 

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Context as _, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
+use tk_auth_core::cookies::{get_saml_claims_expiration, get_session_expiration};
 use tk_auth_core::{
     Format, Payload, REDACTED, ScriptUser, Secret, SessionUser, User, deserialize_user,
-    get_saml_claims_expiration, get_session_expiration, redact_proxy_password, serialize_user,
+    redact_proxy_password, serialize_user,
 };
 
 use crate::exit::{Failure, Outcome};

@@ -1,10 +1,10 @@
 //! Secrets never reach `Debug`, `Display`, error texts or logs.
 
 use base64::Engine as _;
-use tk_auth_core::{
-    Error, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user, get_csrf_key,
-    get_saml_claims_expiration, get_session_expiration, get_user_name,
+use tk_auth_core::cookies::{
+    get_csrf_key, get_saml_claims_expiration, get_session_expiration, get_user_name,
 };
+use tk_auth_core::{Error, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user};
 
 const TOKEN: &str = "canary-token-5e1f";
 const KEY: &str = "canary-key-77ab";

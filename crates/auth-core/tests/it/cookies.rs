@@ -1,11 +1,12 @@
 //! The `cookies` vectors: every cookie helper on every jar.
 
 use serde_json::{Value, json};
-use tk_auth_core::{
-    Error, SessionUser, User, decode_cookies, get_csrf_key, get_csrf_token,
-    get_saml_claims_expiration, get_session_expiration, get_session_id, get_user_name,
-    has_sso_info_in_cookies, has_unified_login_flow_info_in_cookies,
+use tk_auth_core::cookies::{
+    decode_cookies, get_csrf_key, get_csrf_token, get_saml_claims_expiration,
+    get_session_expiration, get_session_id, get_user_name, has_sso_info_in_cookies,
+    has_unified_login_flow_info_in_cookies,
 };
+use tk_auth_core::{Error, SessionUser, User};
 
 use crate::fixtures;
 

@@ -2,11 +2,14 @@
 
 use base64::Engine as _;
 use proptest::prelude::*;
+use tk_auth_core::cookies::{
+    get_csrf_key, get_csrf_token, get_saml_claims_expiration, get_session_expiration,
+    get_session_id, get_user_name, has_sso_info_in_cookies, has_unified_login_flow_info_in_cookies,
+};
+use tk_auth_core::site_url::{legacy_site_folder_name, site_folder_name};
 use tk_auth_core::{
-    Format, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user, get_csrf_key,
-    get_csrf_token, get_saml_claims_expiration, get_session_expiration, get_session_id,
-    get_user_name, has_sso_info_in_cookies, has_unified_login_flow_info_in_cookies,
-    legacy_site_folder_name, sanitize_http_proxy, sanitize_url, serialize_user, site_folder_name,
+    Format, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user,
+    sanitize_http_proxy, sanitize_url, serialize_user,
 };
 
 fn text() -> impl Strategy<Value = String> {

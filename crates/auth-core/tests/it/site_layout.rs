@@ -1,6 +1,6 @@
 //! The `site_layout` vectors: per-site cache folder names, current and legacy layouts.
 
-use tk_auth_core::{legacy_site_folder_name, site_folder_name};
+use tk_auth_core::site_url::{legacy_site_folder_name, site_folder_name};
 
 use crate::fixtures;
 
