@@ -247,4 +247,77 @@ mod tests {
         }
         assert_eq!(seen.len(), 11, "every variant is covered: {seen:?}");
     }
+
+    /// Which cause a payload error is; exhaustive for the same reason as [`variant`].
+    fn payload_variant(e: &PayloadError) -> &'static str {
+        match e {
+            PayloadError::Empty => "Empty",
+            PayloadError::TooLarge { .. } => "TooLarge",
+            PayloadError::Json(_) => "Json",
+            PayloadError::Pickle(_) => "Pickle",
+            PayloadError::NotADict { .. } => "NotADict",
+            PayloadError::MissingData => "MissingData",
+            PayloadError::DataNotADict { .. } => "DataNotADict",
+            PayloadError::EncodingNotAString { .. } => "EncodingNotAString",
+            PayloadError::UnsupportedEncoding => "UnsupportedEncoding",
+            PayloadError::OutsideEncoding { .. } => "OutsideEncoding",
+            PayloadError::BytesNotUtf8(_) => "BytesNotUtf8",
+        }
+    }
+
+    /// The error and all its causes, as `{:#}` shows them in the CLI.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            text = format!("{text}: {cause}");
+            source = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn no_payload_error_shows_the_payload_text() {
+        let text = |payload: String| deserialize_user(payload.as_str());
+        let mut not_utf8 = b"(dp0\nVx\nC".to_vec();
+        not_utf8.push(u8::try_from(SECRET.len() + 1).unwrap());
+        not_utf8.extend(SECRET.as_bytes());
+        not_utf8.extend(b"\xffs.");
+        let results = [
+            text(String::new()),
+            text(format!(
+                r#"{{"session_token": "{}"}}"#,
+                SECRET.repeat(100_000)
+            )),
+            text(format!(
+                r#"{{"type": "SessionUser", "data": {{"session_token": "{SECRET}\q"}}}}"#
+            )),
+            text(format!("(dp0\nVsession_token\nV{SECRET}\\u12\n")),
+            text(format!("V{SECRET}\n.")),
+            text(format!(
+                r#"{{"type": "SessionUser", "session_token": "{SECRET}"}}"#
+            )),
+            text(format!(r#"{{"type": "SessionUser", "data": "{SECRET}"}}"#)),
+            text(format!("(dp0\nV_payload_encoding\n(lp1\nV{SECRET}\nas.")),
+            text(format!("(dp0\nV_payload_encoding\nV{SECRET}\ns.")),
+            text(format!(
+                "(dp0\nV_payload_encoding\nVascii\nsVx\nV{SECRET}\u{e9}\ns."
+            )),
+            deserialize_user(&not_utf8),
+            text(format!(
+                r#"{{"type": {{"session_token": "{SECRET}"}}, "data": {{}}}}"#
+            )),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for result in results {
+            let e = result.expect_err("every case fails");
+            for shown in [chain(&e), format!("{e:?}"), format!("{e:#?}")] {
+                assert!(!shown.contains(SECRET), "{shown}");
+            }
+            if let Error::InvalidPayload(cause) = &e {
+                seen.insert(payload_variant(cause));
+            }
+        }
+        assert_eq!(seen.len(), 11, "every cause is covered: {seen:?}");
+    }
 }

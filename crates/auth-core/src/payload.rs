@@ -74,7 +74,10 @@ pub enum UserPayload {
 }
 
 /// A session user as a payload describes it; the token may be missing.
+///
+/// Non-exhaustive: payloads may come to carry more fields, as Python's `to_dict()` grows.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionPayload {
     /// The site URL, as given.
     pub host: String,

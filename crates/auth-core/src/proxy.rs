@@ -162,6 +162,11 @@ impl fmt::Debug for SanitizedProxy {
 /// assert_eq!(proxy.to_string(), "http://bob:<redacted>@proxy.local:8080");
 /// assert_eq!(proxy.to_url(), "http://bob:S3cret@proxy.local:8080");
 /// assert!(HttpProxy::parse("proxy.local:http").is_err());
+///
+/// // `str::parse` does the same.
+/// let proxy: HttpProxy = "https://proxy.local:3128".parse()?;
+/// assert_eq!((proxy.scheme(), proxy.port()), ("https", 3128));
+/// assert!("".parse::<HttpProxy>().is_err());
 /// # Ok::<(), tk_auth_core::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -307,6 +312,15 @@ impl HttpProxy {
         }
         let _ = write!(url, ":{}", self.port);
         url
+    }
+}
+
+impl std::str::FromStr for HttpProxy {
+    type Err = Error;
+
+    /// [`HttpProxy::parse`].
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
     }
 }
 

@@ -83,7 +83,7 @@ fn errors_never_show_secrets() {
     }
     assert_eq!(errors.len(), 16);
     for e in &errors {
-        assert_clean(&e.to_string());
+        assert_clean(&crate::fixtures::chain(e));
         assert_clean(&format!("{e:?}"));
     }
 }

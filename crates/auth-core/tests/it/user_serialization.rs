@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 use tk_auth_core::{
-    Error, Format, ScriptUser, Secret, SessionPayload, SessionUser, User, UserPayload,
-    deserialize_payload, deserialize_user, serialize_user,
+    Error, Format, ScriptUser, Secret, SessionUser, User, UserPayload, deserialize_payload,
+    deserialize_user, serialize_user,
 };
 
 use crate::fixtures;
@@ -180,18 +180,14 @@ fn check_token_left_to_the_cache(payload: &str, expected: &Value) {
         e.to_string(),
         "Incomplete credentials: missing session_token"
     );
-    let UserPayload::Session(description) = deserialize_payload(payload).unwrap() else {
+    let UserPayload::Session(mut description) = deserialize_payload(payload).unwrap() else {
         panic!("a session user payload");
     };
     assert_eq!(description.session_token, None);
     assert_eq!(description.login, expected["login"].as_str().unwrap());
     let cached = expected["session_token"].as_str().unwrap();
-    let user = SessionPayload {
-        session_token: Some(Secret::from(cached)),
-        ..description
-    }
-    .into_user()
-    .unwrap();
+    description.session_token = Some(Secret::from(cached));
+    let user = description.into_user().unwrap();
     assert_eq!(&describe(&User::from(user)), expected);
 }
 
