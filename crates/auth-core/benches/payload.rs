@@ -49,7 +49,8 @@ fn main() {
         "dict keys: 8,000 in {small:?}, 16,000 in {large:?}: ratio {ratio:.2} (linear ≈ 2, quadratic ≈ 4)"
     );
 
-    let user = User::from(SessionUser::new("https://mysite.shotgunstudio.com", "jdoe", "t").unwrap());
+    let user =
+        User::from(SessionUser::new("https://mysite.shotgunstudio.com", "jdoe", "t").unwrap());
     let (ordinary, ok) = time(serialize_user(&user, Format::Pickle).as_bytes());
     assert!(ok, "an ordinary payload decodes");
     for name in ["tuple_dag_key.pickle0", "memo_string_blowup.pickle0"] {
