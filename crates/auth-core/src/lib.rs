@@ -43,6 +43,7 @@ mod pickle_write;
 mod proxy;
 mod py_value;
 mod secret;
+mod site_auth_method;
 mod site_url;
 mod urlparse;
 mod user;
@@ -63,5 +64,6 @@ pub use proxy::{
 };
 pub use py_value::parse_python_int;
 pub use secret::{REDACTED, Secret};
+pub use site_auth_method::SiteAuthMethod;
 pub use site_url::{legacy_site_folder_name, sanitize_url, site_folder_name};
 pub use user::{ScriptUser, SessionUser, User, UserClass};

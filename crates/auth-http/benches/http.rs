@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tk_auth_http::{Auth, ClientOptions, Env, SiteClient};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -259,7 +259,7 @@ fn python_runs(url: &str, token: &str, sequential: usize, concurrent: usize) -> 
 fn main() {
     let scale = scale();
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-bench").with_id(1))
+        .human_user(HumanAccount::new("alice", "pw-bench").with_id(1))
         .start()
         .expect("the emulator starts");
     let token = site.create_session("alice").expect("a session");

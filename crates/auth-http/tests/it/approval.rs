@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use tk_auth_http::{
-    ApprovalOptions, ApprovedSession, Auth, CancelHandle, Error, SiteClient, machine_id,
+    ApprovalError, ApprovalOptions, ApprovedSession, Auth, CancelHandle, Error, SiteClient,
+    machine_id,
 };
 use tk_auth_site_emulator::{Fault, SiteEmulator};
 
@@ -109,7 +110,10 @@ async fn a_denied_request_is_rejected() {
     })
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::ApprovalRejected { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Approval(ApprovalError::Rejected { .. })),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "The request has been rejected or has expired."
@@ -125,7 +129,10 @@ async fn a_request_that_expires_on_the_site_is_rejected() {
     let err = approve(&support::client(&site), &quick(), |_| true)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::ApprovalRejected { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Approval(ApprovalError::Rejected { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -142,7 +149,10 @@ async fn cancelling_stops_the_wait() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::ApprovalCancelled { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Approval(ApprovalError::Cancelled { .. })),
+        "{err:?}"
+    );
     assert!(
         err.to_string()
             .starts_with("The request has never been approved")
@@ -160,7 +170,7 @@ async fn waiting_ends_at_the_time_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalTimedOut { waited, .. } if waited == Duration::from_millis(150)),
+        matches!(err, Error::Approval(ApprovalError::TimedOut { waited, .. }) if waited == Duration::from_millis(150)),
         "{err:?}"
     );
     assert!(
@@ -179,7 +189,7 @@ async fn a_site_without_the_feature_says_so() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalFeatureDisabled { .. }),
+        matches!(err, Error::Approval(ApprovalError::FeatureDisabled { .. })),
         "{err:?}"
     );
     assert!(
@@ -212,7 +222,10 @@ async fn server_errors_on_every_attempt_are_unstable_communication() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalSiteUnstable { status: 502, .. }),
+        matches!(
+            err,
+            Error::Approval(ApprovalError::SiteUnstable { status: 502, .. })
+        ),
         "{err:?}"
     );
     assert!(site.pending_requests().is_empty());
@@ -226,7 +239,7 @@ async fn malformed_bodies_cannot_be_decoded() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalUndecodableJson { .. }),
+        matches!(err, Error::Approval(ApprovalError::UndecodableJson { .. })),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "Unable to decode JSON content");
@@ -243,7 +256,7 @@ async fn malformed_bodies_cannot_be_decoded() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalUndecodableJson { .. }),
+        matches!(err, Error::Approval(ApprovalError::UndecodableJson { .. })),
         "{err:?}"
     );
 }
@@ -255,7 +268,7 @@ async fn a_browser_that_cannot_open_ends_the_flow() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalBrowserFailed { .. }),
+        matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "Unable to open local browser");
@@ -282,7 +295,7 @@ async fn the_product_name_defaults_to_the_toolkit() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalBrowserFailed { .. }),
+        matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
         "{err:?}"
     );
 }
