@@ -20,7 +20,18 @@ const REQUEST_PATH: &str = "/internal_api/app_session_request";
 
 /// How a browser approval runs. Defaults are the Python Toolkit's: poll every 2 s, give up
 /// after 180 s, try each request up to 4 times.
+///
+/// ```
+/// use std::time::Duration;
+/// use tk_auth_http::ApprovalOptions;
+///
+/// let options = ApprovalOptions::default()
+///     .with_product("rv")
+///     .with_time_limit(Duration::from_secs(60));
+/// assert_eq!(options.poll_interval, Duration::from_secs(2));
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ApprovalOptions {
     /// The product name shown to the person; resolved by [`product_name`] when `None`.
     pub product: Option<String>,
@@ -46,6 +57,50 @@ impl Default for ApprovalOptions {
             backoff: Duration::from_millis(750),
             executable: None,
         }
+    }
+}
+
+impl ApprovalOptions {
+    /// The same options with this product name.
+    #[must_use]
+    pub fn with_product(mut self, product: impl Into<String>) -> Self {
+        self.product = Some(product.into());
+        self
+    }
+
+    /// The same options with this wait between polls.
+    #[must_use]
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// The same options with this overall limit.
+    #[must_use]
+    pub fn with_time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
+    }
+
+    /// The same options with this many attempts per request.
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The same options with this base wait between attempts.
+    #[must_use]
+    pub fn with_backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The same options with this executable giving the product name.
+    #[must_use]
+    pub fn with_executable(mut self, executable: impl Into<PathBuf>) -> Self {
+        self.executable = Some(executable.into());
+        self
     }
 }
 

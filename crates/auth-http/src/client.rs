@@ -170,6 +170,15 @@ impl SiteClient {
         })
     }
 
+    /// [`check_secure`](Self::check_secure) for the credentials `auth` would send.
+    fn check_auth_secure(&self, auth: Option<&Auth>) -> Result<(), Error> {
+        match auth {
+            Some(Auth::Password { .. }) => self.check_secure("a password"),
+            Some(Auth::Script { .. }) => self.check_secure("a script key"),
+            _ => Ok(()),
+        }
+    }
+
     /// The site's `info` (unauthenticated), reused for 30 s across all clients of the
     /// process that use the same site and proxy, unless the options turned that off
     /// ([`ClientOptions::site_info_cache`]).
@@ -249,6 +258,8 @@ impl SiteClient {
         filters: &Value,
         fields: &[&str],
     ) -> Result<Option<Map<String, Value>>, Error> {
+        // Before the version look-up, so that a refused call sends nothing at all.
+        self.check_auth_secure(Some(auth))?;
         let version = self.server_version().await?;
         let params = crate::read::find_one_params(entity_type, filters, fields, Some(version))?;
         let result = self.call("read", Some(params), Some(auth)).await?;
@@ -285,6 +296,7 @@ impl SiteClient {
         params: Option<Value>,
         auth: Option<&Auth>,
     ) -> Result<Value, Error> {
+        self.check_auth_secure(auth)?;
         let interval = self.inner.dropped_interval;
         let first = self.exchange(method, params.as_ref(), auth, interval).await;
         let (Err(err), Some(Auth::SessionToken(expired)), Some(renewer)) =
@@ -332,11 +344,7 @@ impl SiteClient {
                 reason: "method is empty".into(),
             });
         }
-        match auth {
-            Some(Auth::Password { .. }) => self.check_secure("a password")?,
-            Some(Auth::Script { .. }) => self.check_secure("a script key")?,
-            _ => {}
-        }
+        self.check_auth_secure(auth)?;
         let mut call_params = Vec::with_capacity(2);
         if let Some(auth) = auth {
             let version = if needs_version(auth, &self.inner.extra_auth) {

@@ -39,7 +39,18 @@ pub enum ProxySetting {
 ///
 /// A call is tried again only when the site answers 502 or 504, or when the connection
 /// closes before an answer (including a TLS EOF). Nothing else is repeated.
+///
+/// ```
+/// use std::time::Duration;
+/// use tk_auth_http::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_dropped_connection_interval(Duration::from_millis(500));
+/// assert_eq!(patient.max_attempts, 5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (3, as in `shotgun_api3`).
     pub max_attempts: u32,
@@ -67,6 +78,28 @@ impl RetryPolicy {
             max_attempts: 1,
             ..Self::default()
         }
+    }
+
+    /// The same policy with `max_attempts` attempts in all.
+    #[must_use]
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The same policy with this base wait after a 502/504.
+    #[must_use]
+    pub fn with_status_backoff(mut self, backoff: Duration) -> Self {
+        self.status_backoff = backoff;
+        self
+    }
+
+    /// The same policy with this wait after a dropped connection (instead of
+    /// `SHOTGUN_API_RETRY_INTERVAL`).
+    #[must_use]
+    pub fn with_dropped_connection_interval(mut self, interval: Duration) -> Self {
+        self.dropped_connection_interval = Some(interval);
+        self
     }
 }
 

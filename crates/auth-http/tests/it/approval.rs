@@ -13,13 +13,11 @@ use tk_auth_site_emulator::{Fault, SiteEmulator};
 use crate::support;
 
 fn quick() -> ApprovalOptions {
-    ApprovalOptions {
-        product: Some("tk-auth tests".into()),
-        poll_interval: Duration::from_millis(20),
-        time_limit: Duration::from_secs(30),
-        backoff: Duration::from_millis(5),
-        ..ApprovalOptions::default()
-    }
+    ApprovalOptions::default()
+        .with_product("tk-auth tests")
+        .with_poll_interval(Duration::from_millis(20))
+        .with_time_limit(Duration::from_secs(30))
+        .with_backoff(Duration::from_millis(5))
 }
 
 /// The request id at the end of the approval page's URL.
@@ -162,10 +160,7 @@ async fn cancelling_stops_the_wait() {
 #[tokio::test]
 async fn waiting_ends_at_the_time_limit() {
     let site = support::start();
-    let options = ApprovalOptions {
-        time_limit: Duration::from_millis(150),
-        ..quick()
-    };
+    let options = quick().with_time_limit(Duration::from_millis(150));
     let err = approve(&support::client(&site), &options, |_| true)
         .await
         .unwrap_err();
@@ -277,11 +272,8 @@ async fn a_browser_that_cannot_open_ends_the_flow() {
 #[tokio::test]
 async fn the_product_name_defaults_to_the_toolkit() {
     let site = Arc::new(SiteEmulator::builder().start().unwrap());
-    let options = ApprovalOptions {
-        product: None,
-        executable: Some("/usr/local/bin/render-job".into()),
-        ..quick()
-    };
+    let mut options = quick().with_executable("/usr/local/bin/render-job");
+    options.product = None;
     let err = approve(&support::client(&site), &options, {
         let site = Arc::clone(&site);
         move |_| {
@@ -298,4 +290,53 @@ async fn the_product_name_defaults_to_the_toolkit() {
         matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn a_page_on_another_host_is_never_opened() {
+    for base in [
+        "https://elsewhere.example.net",
+        "http://elsewhere.example.net",
+        "https://127.0.0.1.example.net",
+    ] {
+        let site = support::builder().approval_page_base(base).start().unwrap();
+        let opened = Arc::new(Mutex::new(false));
+        let err = approve(&support::client(&site), &quick(), {
+            let opened = Arc::clone(&opened);
+            move |_| {
+                *opened.lock().unwrap() = true;
+                true
+            }
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Approval(ApprovalError::UntrustedPage { .. })),
+            "{base}: {err:?}"
+        );
+        assert!(!*opened.lock().unwrap(), "{base}: the page was opened");
+        let text = err.to_string();
+        assert!(
+            text.contains("elsewhere") || text.contains(".example.net"),
+            "{text}"
+        );
+        assert!(text.contains("was not opened"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_plain_http_page_is_opened_only_for_a_site_on_this_computer() {
+    // The emulator's own page, `http://127.0.0.1:…`, is this computer: it is opened.
+    let site = Arc::new(support::start());
+    let approved = approve(&support::client(&site), &quick(), {
+        let site = Arc::clone(&site);
+        move |url| {
+            assert!(url.starts_with(site.url()), "{url}");
+            site.approve_request(&request_id(url), "alice").unwrap();
+            true
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(approved.login, "alice");
 }

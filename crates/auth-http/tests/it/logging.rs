@@ -73,10 +73,7 @@ async fn no_flow_logs_a_secret() {
         .unwrap();
     let approved = client
         .request_browser_approval(
-            &ApprovalOptions {
-                poll_interval: std::time::Duration::from_millis(10),
-                ..ApprovalOptions::default()
-            },
+            &ApprovalOptions::default().with_poll_interval(std::time::Duration::from_millis(10)),
             &CancelHandle::new(),
             {
                 let site = Arc::clone(&site);

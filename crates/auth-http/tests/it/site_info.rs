@@ -75,3 +75,18 @@ async fn invalid_addresses_are_refused_before_any_request() {
             .contains("<redacted>")
     );
 }
+
+#[tokio::test]
+async fn clients_can_opt_out_of_the_shared_info_cache() {
+    let site = SiteEmulator::builder().start().unwrap();
+    let uncached =
+        || SiteClient::new(site.url(), support::options().site_info_cache(false)).unwrap();
+    uncached().info().await.unwrap();
+    uncached().info().await.unwrap();
+    assert_eq!(site.calls("info"), 2);
+    // What they read was not shared either: a caching client still asks once.
+    support::client(&site).info().await.unwrap();
+    assert_eq!(site.calls("info"), 3);
+    support::client(&site).info().await.unwrap();
+    assert_eq!(site.calls("info"), 3);
+}

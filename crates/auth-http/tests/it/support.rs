@@ -22,11 +22,12 @@ pub(crate) fn options() -> ClientOptions {
     ClientOptions::new()
         .environment(quiet_env())
         .timeout(Duration::from_secs(20))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            status_backoff: Duration::from_millis(5),
-            dropped_connection_interval: Some(Duration::from_millis(5)),
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_status_backoff(Duration::from_millis(5))
+                .with_dropped_connection_interval(Duration::from_millis(5)),
+        )
 }
 
 /// A site with `alice` (a person) and `farm_script` (a script).
