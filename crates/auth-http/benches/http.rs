@@ -8,7 +8,11 @@
 //! A third line, the site floor, is the same call written by hand on a raw socket: the
 //! emulator's own time per call, which bounds what any client can reach.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports its figures on the terminal"
+)]
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -28,15 +32,16 @@ struct Run {
 }
 
 impl Run {
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(clippy::cast_precision_loss, reason = "call counts are far below 2^52")]
     fn per_second(&self) -> f64 {
         self.latencies.len() as f64 / self.wall.as_secs_f64()
     }
 
-    #[allow(
+    #[expect(
         clippy::cast_precision_loss,
         clippy::cast_possible_truncation,
-        clippy::cast_sign_loss
+        clippy::cast_sign_loss,
+        reason = "a rank within a vector of latencies: small and non-negative"
     )]
     fn percentile(&self, p: f64) -> Duration {
         let mut sorted = self.latencies.clone();

@@ -9,8 +9,8 @@ use tk_auth_core::Secret;
 use tokio::sync::OnceCell;
 
 use crate::auth::{ExtraAuthParams, auth_params, needs_version};
-use crate::env::SGTK_AUTH_ALLOW_NO_HTTPS;
 use crate::options::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, retry_interval_from, user_agent};
+use crate::plain_http;
 use crate::proxy::{self, ChosenProxy};
 use crate::renewal::{RenewalReason, RenewalRequest};
 use crate::rpc::{self, Exchange};
@@ -55,8 +55,8 @@ pub(crate) struct Inner {
     renewer: Option<Arc<dyn SessionRenewer>>,
     version: OnceCell<ServerVersion>,
     use_info_cache: bool,
-    /// Whether credentials may go to this site unencrypted (see [`SiteClient::check_secure`]).
-    plain_http_allowed: bool,
+    /// Whether credentials may go to this site unencrypted (`plain_http.rs`).
+    pub(crate) plain_http_allowed: bool,
 }
 
 impl SiteClient {
@@ -105,11 +105,7 @@ impl SiteClient {
             Some(interval) => interval,
             None => retry_interval_from(&environment)?,
         };
-        let plain_http_allowed = site.scheme() == "https"
-            || is_loopback(site.host())
-            || environment
-                .var(SGTK_AUTH_ALLOW_NO_HTTPS)
-                .is_some_and(|v| !v.is_empty());
+        let plain_http_allowed = plain_http::allowed(&site, &environment);
         Ok(Self {
             inner: Arc::new(Inner {
                 transport: Transport {
@@ -155,28 +151,6 @@ impl SiteClient {
     /// The site as errors and logs name it (no credentials).
     pub(crate) fn site_label(&self) -> &str {
         &self.inner.transport.site_label
-    }
-
-    /// Refuses to send `what` (a password, a script key, a browser approval) over plain
-    /// `http://`, unless the site is this computer or [`SGTK_AUTH_ALLOW_NO_HTTPS`] is set.
-    /// Nothing has been sent when this fails.
-    pub(crate) fn check_secure(&self, what: &'static str) -> Result<(), Error> {
-        if self.inner.plain_http_allowed {
-            return Ok(());
-        }
-        Err(Error::InsecureSite {
-            site: self.site_label().to_owned(),
-            what,
-        })
-    }
-
-    /// [`check_secure`](Self::check_secure) for the credentials `auth` would send.
-    fn check_auth_secure(&self, auth: Option<&Auth>) -> Result<(), Error> {
-        match auth {
-            Some(Auth::Password { .. }) => self.check_secure("a password"),
-            Some(Auth::Script { .. }) => self.check_secure("a script key"),
-            _ => Ok(()),
-        }
     }
 
     /// The site's `info` (unauthenticated), reused for 30 s across all clients of the
@@ -411,15 +385,6 @@ fn payload(method: &str, params: Vec<Value>) -> Result<Vec<u8>, Error> {
         method: method.to_owned(),
         source,
     })
-}
-
-/// Whether `host` is this computer: `localhost` or a loopback address.
-pub(crate) fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Python's truthiness for parameters: `None`, `{}`, `[]`, `""`, `0`, `false` are left out.

@@ -36,13 +36,17 @@
 
 mod approval;
 mod approval_error;
+mod approval_options;
 mod auth;
 mod cancel;
 mod client;
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 mod error;
+#[cfg(test)]
+mod error_tests;
 mod options;
+mod plain_http;
 mod product;
 mod proxy;
 mod read;
@@ -53,8 +57,9 @@ mod site_url;
 mod tls;
 mod transport;
 
-pub use approval::{ApprovalOptions, ApprovedSession};
+pub use approval::ApprovedSession;
 pub use approval_error::ApprovalError;
+pub use approval_options::ApprovalOptions;
 pub use auth::Auth;
 pub use cancel::CancelHandle;
 pub use client::SiteClient;

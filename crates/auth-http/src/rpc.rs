@@ -376,4 +376,68 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn a_407_through_a_proxy_names_the_proxy_and_whether_credentials_were_sent() {
+        let proxy = ProxyLabel {
+            host_port: "proxy.local:3128".into(),
+            has_credentials: true,
+        };
+        let err = decode_as(false, Some(&proxy), &answer(407, &[], "")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ProxyAuthenticationRequired {
+                    ref proxy,
+                    credentials_given: true
+                } if proxy == "proxy.local:3128"
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn server_errors_are_unavailability_with_the_maintenance_message_for_503() {
+        let err = decode_with(false, &answer(503, &[], "")).unwrap_err();
+        assert!(
+            matches!(err, Error::SiteUnavailable { status: 503, ref message, .. } if message == MAINTENANCE_MESSAGE),
+            "{err:?}"
+        );
+        let err = decode_with(false, &answer(500, &[], "")).unwrap_err();
+        assert!(
+            matches!(err, Error::SiteUnavailable { status: 500, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_403_shows_the_start_of_the_page_and_nothing_more() {
+        let page = format!("API access blocked {}", "x".repeat(1000));
+        let err = decode_with(false, &answer(403, &[], &page)).unwrap_err();
+        let Error::HttpStatus { message, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            message.starts_with("Forbidden: API access blocked"),
+            "{message}"
+        );
+        assert!(message.chars().count() < 340, "{message}");
+    }
+
+    #[test]
+    fn json_that_does_not_parse_keeps_the_parser_error_as_its_source() {
+        let err = decode_with(false, &answer(200, &[], "{\"results\": ")).unwrap_err();
+        let source = std::error::Error::source(&err).expect("the parser's error is chained");
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
+        // The message says what failed; the parser's words are left to the source.
+        assert!(!err.to_string().contains(&source.to_string()), "{err}");
+    }
+
+    #[test]
+    fn null_and_missing_results_are_returned_as_the_site_sent_them() {
+        let got = decode_with(false, &answer(200, &[], r#"{"results": null}"#));
+        assert_eq!(got.unwrap(), Value::Null);
+        let got = decode_with(false, &answer(200, &[], "[1, 2]"));
+        assert_eq!(got.unwrap(), json!([1, 2]));
+    }
 }

@@ -104,6 +104,13 @@ pub(crate) struct ProxyLabel {
     pub(crate) has_credentials: bool,
 }
 
+/// What hyper-util's connector says when a name does not resolve.
+const DNS_ERROR: &str = "dns error";
+/// What hyper-util's proxy tunnel says when the proxy answers 407.
+const TUNNEL_AUTH_REQUIRED: &str = "proxy authorization required";
+/// What hyper-util's proxy tunnel says when the proxy refuses the `CONNECT`.
+const TUNNEL_UNSUCCESSFUL: &str = "tunnel error: unsuccessful";
+
 /// The error and its sources, outermost first.
 fn chain<'a>(
     err: &'a (dyn StdError + 'static),
@@ -160,15 +167,16 @@ pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
                 not_http = true;
             }
         }
-        // hyper-util's resolver and tunnel errors are private types; their texts are stable.
+        // hyper-util's resolver and tunnel errors are private types: only their texts tell
+        // them apart. The version is pinned and a test checks these texts.
         let text = e.to_string();
-        if text.starts_with("dns error") {
+        if text.starts_with(DNS_ERROR) {
             dns = true;
         }
-        if text.ends_with("proxy authorization required") {
+        if text.ends_with(TUNNEL_AUTH_REQUIRED) {
             tunnel_auth = true;
         }
-        if text == "tunnel error: unsuccessful" {
+        if text == TUNNEL_UNSUCCESSFUL {
             tunnel_refused = true;
         }
     }
@@ -281,6 +289,85 @@ mod tests {
             "site.local",
         );
         assert!(text.contains("not valid for the name site.local"), "{text}");
+    }
+
+    /// A one-shot proxy on loopback that answers every `CONNECT` with `status`.
+    async fn refusing_proxy(status: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
+            let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+            let _ = stream.write_all(answer.as_bytes()).await;
+        });
+        format!("http://{address}")
+    }
+
+    /// A resolver that resolves nothing, so that no name lookup leaves the machine.
+    struct NoNames;
+
+    impl reqwest::dns::Resolve for NoNames {
+        fn resolve(&self, _name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async { Err("no such name (test resolver)".into()) })
+        }
+    }
+
+    fn texts(err: &reqwest::Error) -> Vec<String> {
+        chain(err).map(ToString::to_string).collect()
+    }
+
+    #[tokio::test]
+    async fn the_hyper_util_texts_the_classifier_matches_are_unchanged() {
+        let client = |proxy: Option<String>| {
+            let mut builder = reqwest::Client::builder()
+                .tls_backend_preconfigured(crate::tls::unused_config().unwrap())
+                .dns_resolver(std::sync::Arc::new(NoNames))
+                .no_proxy();
+            if let Some(proxy) = proxy {
+                builder = builder.proxy(reqwest::Proxy::all(proxy).unwrap());
+            }
+            builder.build().unwrap()
+        };
+
+        let proxy = refusing_proxy("407 Proxy Authentication Required").await;
+        let err = client(Some(proxy))
+            .get("https://site.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let found = texts(&err);
+        assert!(
+            found.iter().any(|t| t.ends_with(TUNNEL_AUTH_REQUIRED)),
+            "{found:?}"
+        );
+
+        let proxy = refusing_proxy("403 Forbidden").await;
+        let err = client(Some(proxy))
+            .get("https://site.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let found = texts(&err);
+        assert!(found.iter().any(|t| t == TUNNEL_UNSUCCESSFUL), "{found:?}");
+
+        let err = client(None)
+            .get("http://site.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let found = texts(&err);
+        assert!(found.iter().any(|t| t.starts_with(DNS_ERROR)), "{found:?}");
     }
 
     #[test]
