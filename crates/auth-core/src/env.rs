@@ -52,6 +52,9 @@ pub const TK_AUTH_PRODUCT: &str = "TK_AUTH_PRODUCT";
 pub const SHOTGUN_FLAME_CONFIGPATH: &str = "SHOTGUN_FLAME_CONFIGPATH";
 /// Flame's version, used in the product name when running inside Flame.
 pub const SHOTGUN_FLAME_VERSION: &str = "SHOTGUN_FLAME_VERSION";
+/// Set (to anything but an empty string), lets passwords, script keys and browser approvals
+/// go to a plain `http://` site that is not this computer; otherwise they are refused.
+pub const SGTK_AUTH_ALLOW_NO_HTTPS: &str = "SGTK_AUTH_ALLOW_NO_HTTPS";
 
 /// A view of environment variables: the process's own, or a fixed set.
 ///

@@ -45,6 +45,7 @@ mod proxy;
 mod py_key;
 mod py_value;
 mod secret;
+mod site_auth_method;
 pub mod site_url;
 mod urlparse;
 mod user;
@@ -61,5 +62,6 @@ pub use proxy::{
 };
 pub use py_value::parse_python_int;
 pub use secret::{REDACTED, Secret};
+pub use site_auth_method::SiteAuthMethod;
 pub use site_url::sanitize_url;
 pub use user::{ScriptUser, SessionUser, User, UserClass};

@@ -8,14 +8,18 @@
 //! A third line, the site floor, is the same call written by hand on a raw socket: the
 //! emulator's own time per call, which bounds what any client can reach.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports its figures on the terminal"
+)]
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tk_auth_http::{Auth, ClientOptions, Env, SiteClient};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -28,15 +32,16 @@ struct Run {
 }
 
 impl Run {
-    #[allow(clippy::cast_precision_loss)]
+    #[expect(clippy::cast_precision_loss, reason = "call counts are far below 2^52")]
     fn per_second(&self) -> f64 {
         self.latencies.len() as f64 / self.wall.as_secs_f64()
     }
 
-    #[allow(
+    #[expect(
         clippy::cast_precision_loss,
         clippy::cast_possible_truncation,
-        clippy::cast_sign_loss
+        clippy::cast_sign_loss,
+        reason = "a rank within a vector of latencies: small and non-negative"
     )]
     fn percentile(&self, p: f64) -> Duration {
         let mut sorted = self.latencies.clone();
@@ -259,7 +264,7 @@ fn python_runs(url: &str, token: &str, sequential: usize, concurrent: usize) -> 
 fn main() {
     let scale = scale();
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-bench").with_id(1))
+        .human_user(HumanAccount::new("alice", "pw-bench").with_id(1))
         .start()
         .expect("the emulator starts");
     let token = site.create_session("alice").expect("a session");

@@ -2,8 +2,7 @@
 //! approve this program; once they do, the program gets a session token.
 
 use std::future::Future;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
@@ -11,43 +10,15 @@ use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use tk_auth_core::Secret;
 
-use crate::rpc::{Answer, read};
-use crate::transport::Failure;
-use crate::{CancelHandle, Error, SiteClient, machine_id, product_name};
+use crate::site_url::redact_userinfo;
+use crate::transport::{Answer, Failure};
+use crate::{
+    ApprovalError, ApprovalOptions, CancelHandle, Error, SiteClient, SiteUrl, machine_id,
+    product_name,
+};
 
 /// The path where approval requests are created, then polled (`…/<id>`).
 const REQUEST_PATH: &str = "/internal_api/app_session_request";
-
-/// How a browser approval runs. Defaults are the Python Toolkit's: poll every 2 s, give up
-/// after 180 s, try each request up to 4 times.
-#[derive(Clone, Debug)]
-pub struct ApprovalOptions {
-    /// The product name shown to the person; resolved by [`product_name`] when `None`.
-    pub product: Option<String>,
-    /// The wait between two polls.
-    pub poll_interval: Duration,
-    /// The overall limit from the first poll's wait to the approval.
-    pub time_limit: Duration,
-    /// Attempts for each request, retried on 5xx and when the connection fails.
-    pub max_attempts: u32,
-    /// Before attempt n ≥ 2 the wait is (n − 1) × this × a random factor in [1, 3).
-    pub backoff: Duration,
-    /// The executable whose name may give the product name (the running one when `None`).
-    pub executable: Option<PathBuf>,
-}
-
-impl Default for ApprovalOptions {
-    fn default() -> Self {
-        Self {
-            product: None,
-            poll_interval: Duration::from_secs(2),
-            time_limit: Duration::from_mins(3),
-            max_attempts: 4,
-            backoff: Duration::from_millis(750),
-            executable: None,
-        }
-    }
-}
 
 /// The outcome of an approved request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,10 +37,16 @@ impl SiteClient {
     /// `open_browser` (which returns whether it could open it), then polls until the person
     /// approves, rejects, `cancel` is cancelled, or the time limit passes.
     ///
-    /// Each outcome is its own error, with the Python Toolkit's message:
-    /// [`Error::ApprovalFeatureDisabled`], [`Error::ApprovalRejected`],
-    /// [`Error::ApprovalTimedOut`], [`Error::ApprovalCancelled`] and the others
-    /// `Approval…`; network failures are the client's usual errors.
+    /// Each outcome is its own [`Error::Approval`], with the Python Toolkit's message:
+    /// [`ApprovalError::FeatureDisabled`], [`ApprovalError::Rejected`],
+    /// [`ApprovalError::TimedOut`], [`ApprovalError::Cancelled`] and the others; network
+    /// failures are the client's usual errors.
+    ///
+    /// The page is handed to `open_browser` only if it is an `https://` page of the site's
+    /// own host (or `http://` when the site itself is this computer):
+    /// [`ApprovalError::UntrustedPage`] otherwise. On a plain `http://` site that is not this
+    /// computer nothing is sent ([`Error::InsecureSite`]) unless `SGTK_AUTH_ALLOW_NO_HTTPS`
+    /// is set.
     pub async fn request_browser_approval<F>(
         &self,
         options: &ApprovalOptions,
@@ -79,7 +56,8 @@ impl SiteClient {
     where
         F: FnOnce(&str) -> bool + Send,
     {
-        let site = self.inner().site_label.clone();
+        self.check_secure("a browser approval request")?;
+        let site = self.site_label().to_owned();
         let executable = options
             .executable
             .clone()
@@ -100,13 +78,13 @@ impl SiteClient {
         let json = approval_json(&site, &create)?;
         let status = create.status.as_u16();
         if create.status.is_server_error() {
-            return Err(Error::ApprovalSiteUnstable { site, status });
+            return Err(ApprovalError::SiteUnstable { site, status }.into());
         }
         if create.status.is_client_error() {
             if status == 403 && json.is_some() {
-                return Err(Error::ApprovalFeatureDisabled { site });
+                return Err(ApprovalError::FeatureDisabled { site }.into());
             }
-            return Err(Error::ApprovalRequestFailed { site, status });
+            return Err(ApprovalError::RequestFailed { site, status }.into());
         }
         if status != 200 {
             return Err(unexpected(&site, format!("HTTP {status}")));
@@ -124,17 +102,22 @@ impl SiteClient {
             .and_then(Value::as_str)
             .filter(|u| !u.is_empty())
             .ok_or_else(|| unexpected(&site, "no url".into()))?;
+        check_page(&self.inner().site, &site, url)?;
         if !open_browser(url) {
-            return Err(Error::ApprovalBrowserFailed {
+            return Err(ApprovalError::BrowserFailed {
                 url: url.to_owned(),
-            });
+            }
+            .into());
         }
         tracing::debug!(site = %site, "awaiting the approval in the browser");
         let poll_path = format!("{REQUEST_PATH}/{request_id}");
         let started = Instant::now();
-        let timed_out = || Error::ApprovalTimedOut {
-            site: site.clone(),
-            waited: options.time_limit,
+        let timed_out = || -> Error {
+            ApprovalError::TimedOut {
+                site: site.clone(),
+                waited: options.time_limit,
+            }
+            .into()
         };
         loop {
             let remaining = options.time_limit.saturating_sub(started.elapsed());
@@ -170,7 +153,7 @@ impl SiteClient {
     ) -> Result<T, Error> {
         tokio::select! {
             biased;
-            () = cancel.cancelled() => Err(Error::ApprovalCancelled { site: self.inner().site_label.clone() }),
+            () = cancel.cancelled() => Err(ApprovalError::Cancelled { site: self.site_label().to_owned() }.into()),
             out = work => Ok(out),
         }
     }
@@ -184,16 +167,16 @@ impl SiteClient {
         options: &ApprovalOptions,
     ) -> Result<Answer, Error> {
         let inner = self.inner();
+        let transport = &inner.transport;
         let url = inner.site.absolute(&path);
-        let route = self.route();
         let max_attempts = options.max_attempts.max(1);
         let mut attempt = 1;
         loop {
-            let mut request = inner.http.request(method.clone(), url.clone());
+            let mut request = transport.http.request(method.clone(), url.clone());
             if let Some(form) = form {
                 request = request.form(form);
             }
-            let outcome = read(request, &route).await;
+            let outcome = transport.read(request).await;
             let retry = match &outcome {
                 Ok(answer) => answer.status.is_server_error(),
                 Err(Failure::Dropped(_) | Failure::Fatal(Error::ConnectionRefused { .. })) => true,
@@ -203,14 +186,14 @@ impl SiteClient {
                 return match outcome {
                     Ok(answer) => Ok(answer),
                     Err(Failure::Dropped(err)) => Err(Error::ConnectionDropped {
-                        site: inner.site_label.clone(),
+                        site: transport.site_label.clone(),
                         attempts: attempt,
                         source: Box::new(err),
                     }),
                     Err(Failure::Fatal(err)) => Err(err),
                 };
             }
-            tracing::debug!(site = %inner.site_label, attempt, max_attempts, "approval request failed: retrying");
+            tracing::debug!(site = %transport.site_label, attempt, max_attempts, "approval request failed: retrying");
             tokio::time::sleep(options.backoff.mul_f64(f64::from(attempt) * jitter())).await;
             attempt += 1;
         }
@@ -227,9 +210,34 @@ fn jitter() -> f64 {
 }
 
 fn unexpected(site: &str, detail: String) -> Error {
-    Error::ApprovalUnexpectedResponse {
+    ApprovalError::UnexpectedResponse {
         site: site.to_owned(),
         detail,
+    }
+    .into()
+}
+
+/// Accepts the approval page only on the site's own host, over `https` (or `http` when the
+/// site itself is served over `http` on this computer): a page elsewhere could ask for the
+/// person's credentials.
+fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result<(), Error> {
+    let untrusted = |reason: &'static str| -> Error {
+        ApprovalError::UntrustedPage {
+            site: site_label.to_owned(),
+            url: redact_userinfo(page),
+            reason,
+        }
+        .into()
+    };
+    let parsed = url::Url::parse(page).map_err(|_| untrusted("it is not a valid URL"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    if !host.eq_ignore_ascii_case(site.host()) {
+        return Err(untrusted("it is on another host"));
+    }
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if site.scheme() == "http" && crate::plain_http::is_loopback(site.host()) => Ok(()),
+        _ => Err(untrusted("it is not an https:// page")),
     }
 }
 
@@ -246,9 +254,12 @@ fn approval_json(site: &str, answer: &Answer) -> Result<Option<Value>, Error> {
     }
     serde_json::from_slice(&answer.body)
         .map(Some)
-        .map_err(|source| Error::ApprovalUndecodableJson {
-            site: site.to_owned(),
-            source,
+        .map_err(|source| {
+            ApprovalError::UndecodableJson {
+                site: site.to_owned(),
+                source,
+            }
+            .into()
         })
 }
 
@@ -257,10 +268,11 @@ fn poll_outcome(site: &str, answer: &Answer) -> Result<Option<ApprovedSession>, 
     let json = approval_json(site, answer)?;
     let status = answer.status.as_u16();
     if answer.status.is_server_error() {
-        return Err(Error::ApprovalSiteUnstable {
+        return Err(ApprovalError::SiteUnstable {
             site: site.to_owned(),
             status,
-        });
+        }
+        .into());
     }
     if answer.status.is_redirection() {
         let location = answer
@@ -269,24 +281,27 @@ fn poll_outcome(site: &str, answer: &Answer) -> Result<Option<ApprovedSession>, 
             .and_then(|v| v.to_str().ok())
             .unwrap_or("None")
             .to_owned();
-        return Err(Error::ApprovalRedirected {
+        return Err(ApprovalError::Redirected {
             site: site.to_owned(),
             location,
-        });
+        }
+        .into());
     }
     if answer.status.is_client_error() {
         if status == 404 && json.is_some() {
-            return Err(Error::ApprovalRejected {
+            return Err(ApprovalError::Rejected {
                 site: site.to_owned(),
-            });
+            }
+            .into());
         }
         return Err(unexpected(site, format!("HTTP {status}")));
     }
     if status != 200 {
-        return Err(Error::ApprovalDenied {
+        return Err(ApprovalError::Denied {
             site: site.to_owned(),
             status,
-        });
+        }
+        .into());
     }
     let Some(Value::Object(body)) = json else {
         return Err(unexpected(site, "expected a JSON object".into()));
@@ -357,35 +372,38 @@ mod tests {
         assert_eq!((ok.login.as_str(), ok.session_token.expose()), ("al", "t"));
         assert!(matches!(
             outcome(404, JSON, "{}"),
-            Err(Error::ApprovalRejected { .. })
+            Err(Error::Approval(ApprovalError::Rejected { .. }))
         ));
         assert!(matches!(
             outcome(404, Some("text/html"), "gone"),
-            Err(Error::ApprovalUnexpectedResponse { .. })
+            Err(Error::Approval(ApprovalError::UnexpectedResponse { .. }))
         ));
         assert!(matches!(
             outcome(500, None, ""),
-            Err(Error::ApprovalSiteUnstable { status: 500, .. })
+            Err(Error::Approval(ApprovalError::SiteUnstable {
+                status: 500,
+                ..
+            }))
         ));
         assert!(matches!(
             outcome(302, None, ""),
-            Err(Error::ApprovalRedirected { .. })
+            Err(Error::Approval(ApprovalError::Redirected { .. }))
         ));
         assert!(matches!(
             outcome(204, None, ""),
-            Err(Error::ApprovalDenied { status: 204, .. })
+            Err(Error::Approval(ApprovalError::Denied { status: 204, .. }))
         ));
         assert!(matches!(
             outcome(200, JSON, "[1]"),
-            Err(Error::ApprovalUnexpectedResponse { .. })
+            Err(Error::Approval(ApprovalError::UnexpectedResponse { .. }))
         ));
         assert!(matches!(
             outcome(200, JSON, "{"),
-            Err(Error::ApprovalUndecodableJson { .. })
+            Err(Error::Approval(ApprovalError::UndecodableJson { .. }))
         ));
         assert!(matches!(
             outcome(200, JSON, r#"{"approved": true, "userLogin": "al"}"#),
-            Err(Error::ApprovalUnexpectedResponse { .. })
+            Err(Error::Approval(ApprovalError::UnexpectedResponse { .. }))
         ));
     }
 
@@ -396,6 +414,33 @@ mod tests {
             rejected.to_string(),
             "The request has been rejected or has expired."
         );
+    }
+
+    #[test]
+    fn approval_pages_are_trusted_only_on_the_site_host_over_https() {
+        let site = SiteUrl::parse("https://studio.example.com").unwrap();
+        let check = |page: &str| check_page(&site, "https://studio.example.com", page);
+        assert!(check("https://studio.example.com/app_session_request/1").is_ok());
+        assert!(check("https://STUDIO.example.com:8443/app_session_request/1").is_ok());
+        for page in [
+            "http://studio.example.com/app_session_request/1",
+            "https://evil.example.net/app_session_request/1",
+            "https://studio.example.com.evil.net/x",
+            "https://studio.example.com@evil.example.net/x",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "/app_session_request/1",
+        ] {
+            let err = check(page).unwrap_err();
+            assert!(
+                matches!(err, Error::Approval(ApprovalError::UntrustedPage { .. })),
+                "{page}: {err}"
+            );
+        }
+        let local = SiteUrl::parse("http://127.0.0.1:8000").unwrap();
+        assert!(check_page(&local, "http://127.0.0.1:8000", "http://127.0.0.1:8000/a").is_ok());
+        let err = check("https://bob:canary-pw@evil.example.net/x").unwrap_err();
+        assert!(!err.to_string().contains("canary"), "{err}");
     }
 
     #[test]

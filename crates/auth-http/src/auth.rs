@@ -92,6 +92,31 @@ impl Auth {
     }
 }
 
+impl From<&tk_auth_core::User> for Auth {
+    /// A session user's token, or a script user's name and key — what calls made as that
+    /// user send. (The user's host and proxy configure the [`SiteClient`](crate::SiteClient).)
+    ///
+    /// ```
+    /// use tk_auth_core::{ScriptUser, User};
+    /// use tk_auth_http::Auth;
+    ///
+    /// let farm = User::Script(ScriptUser::new("https://site.example.com", "farm", "key-1")?);
+    /// assert_eq!(Auth::from(&farm), Auth::script("farm", "key-1"));
+    /// # Ok::<(), tk_auth_core::Error>(())
+    /// ```
+    fn from(user: &tk_auth_core::User) -> Self {
+        match user {
+            tk_auth_core::User::Session(session) => {
+                Self::SessionToken(session.session_token().clone())
+            }
+            tk_auth_core::User::Script(script) => Self::Script {
+                name: script.api_script().to_owned(),
+                key: script.api_key().clone(),
+            },
+        }
+    }
+}
+
 /// The parameters merged into every authenticated call.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ExtraAuthParams {
@@ -239,6 +264,20 @@ mod tests {
         assert!(needs_version(&auth, &extra));
         let err = auth_params(&auth, &extra, Some(ServerVersion::new(5, 3, 11))).unwrap_err();
         assert!(err.to_string().contains("5.3.12"), "{err}");
+    }
+
+    #[test]
+    fn users_become_their_session_token_or_script_credentials() {
+        use tk_auth_core::{ScriptUser, SessionUser, User};
+
+        let session = User::Session(
+            SessionUser::new("https://site.example.com", "alice", Secret::new("tok-1")).unwrap(),
+        );
+        assert_eq!(Auth::from(&session), Auth::session_token("tok-1"));
+        let script = User::Script(
+            ScriptUser::new("https://site.example.com", "farm", Secret::new("key-1")).unwrap(),
+        );
+        assert_eq!(Auth::from(&script), Auth::script("farm", "key-1"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl CancelHandle {
         Self::default()
     }
 
-    /// Cancels the wait; the approval ends with [`Error::ApprovalCancelled`](crate::Error::ApprovalCancelled).
+    /// Cancels the wait; the approval ends with [`ApprovalError::Cancelled`](crate::ApprovalError::Cancelled).
     pub fn cancel(&self) {
         self.0.cancelled.store(true, Ordering::SeqCst);
         self.0.notify.notify_waiters();

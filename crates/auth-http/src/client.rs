@@ -7,16 +7,16 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 use tk_auth_core::Secret;
 use tokio::sync::OnceCell;
-use url::Url;
 
 use crate::auth::{ExtraAuthParams, auth_params, needs_version};
 use crate::options::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, retry_interval_from, user_agent};
+use crate::plain_http;
 use crate::proxy::{self, ChosenProxy};
 use crate::renewal::{RenewalReason, RenewalRequest};
 use crate::rpc::{self, Exchange};
 use crate::site_info::INFO_CACHE;
 use crate::tls::{self, Trust};
-use crate::transport::{ProxyLabel, Route};
+use crate::transport::Transport;
 use crate::{
     Auth, ClientOptions, Env, Error, RetryPolicy, ServerVersion, SessionRenewer, SiteInfo, SiteUrl,
 };
@@ -47,17 +47,16 @@ pub struct SiteClient {
 
 pub(crate) struct Inner {
     pub(crate) site: SiteUrl,
-    pub(crate) site_label: String,
-    pub(crate) api_url: Url,
-    pub(crate) http: reqwest::Client,
-    pub(crate) proxy: Option<ProxyLabel>,
-    pub(crate) timeout: Duration,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) dropped_interval: Duration,
-    pub(crate) extra_auth: ExtraAuthParams,
+    pub(crate) transport: Transport,
+    retry: RetryPolicy,
+    dropped_interval: Duration,
+    extra_auth: ExtraAuthParams,
     pub(crate) environment: Env,
     renewer: Option<Arc<dyn SessionRenewer>>,
     version: OnceCell<ServerVersion>,
+    use_info_cache: bool,
+    /// Whether credentials may go to this site unencrypted (`plain_http.rs`).
+    pub(crate) plain_http_allowed: bool,
 }
 
 impl SiteClient {
@@ -106,20 +105,27 @@ impl SiteClient {
             Some(interval) => interval,
             None => retry_interval_from(&environment)?,
         };
+        let plain_http_allowed = plain_http::allowed(&site, &environment);
         Ok(Self {
             inner: Arc::new(Inner {
-                site_label: site.to_string(),
-                api_url: site.api_url(),
+                transport: Transport {
+                    http,
+                    site_label: site.to_string(),
+                    host: site.host().to_owned(),
+                    api_url: site.api_url(),
+                    proxy: chosen.map(|ChosenProxy { label, .. }| label),
+                    timeout,
+                    max_response_bytes: options.max_response_bytes,
+                },
                 site,
-                http,
-                proxy: chosen.map(|ChosenProxy { label, .. }| label),
-                timeout,
                 retry: options.retry,
                 dropped_interval,
                 extra_auth: options.extra_auth,
                 environment,
                 renewer: options.renewer,
                 version: OnceCell::new(),
+                use_info_cache: options.site_info_cache,
+                plain_http_allowed,
             }),
         })
     }
@@ -131,27 +137,41 @@ impl SiteClient {
 
     /// The proxy in use, as `host:port`, if any.
     pub fn proxy(&self) -> Option<&str> {
-        self.inner.proxy.as_ref().map(|p| p.host_port.as_str())
+        self.inner
+            .transport
+            .proxy
+            .as_ref()
+            .map(|p| p.host_port.as_str())
     }
 
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
 
+    /// The site as errors and logs name it (no credentials).
+    pub(crate) fn site_label(&self) -> &str {
+        &self.inner.transport.site_label
+    }
+
     /// The site's `info` (unauthenticated), reused for 30 s across all clients of the
-    /// process that use the same site and proxy.
+    /// process that use the same site and proxy, unless the options turned that off
+    /// ([`ClientOptions::site_info_cache`]).
     pub async fn info(&self) -> Result<SiteInfo, Error> {
         let key = self.proxy().unwrap_or_default();
-        if let Some(info) = INFO_CACHE.get(&self.inner.site_label, key) {
-            tracing::debug!(site = %self.inner.site_label, "site info found in cache");
+        let site = self.site_label();
+        let cached = self.inner.use_info_cache;
+        if cached && let Some(info) = INFO_CACHE.get(site, key) {
+            tracing::debug!(site, "site info found in cache");
             return Ok(info);
         }
-        tracing::debug!(site = %self.inner.site_label, "site info not in cache or expired");
+        tracing::debug!(site, cached, "reading the site info");
         // As the Python site-info helper does, a dropped connection is retried at once.
         let body = payload("info", Vec::new())?;
         let value = self.post("info", body, false, Duration::ZERO).await?;
         let info = SiteInfo::from_json(value);
-        INFO_CACHE.put(&self.inner.site_label, key, info.clone());
+        if cached {
+            INFO_CACHE.put(site, key, info.clone());
+        }
         Ok(info)
     }
 
@@ -164,8 +184,9 @@ impl SiteClient {
                     .await?
                     .version()
                     .ok_or_else(|| Error::MalformedResponse {
-                        site: self.inner.site_label.clone(),
+                        site: self.site_label().to_owned(),
                         detail: "its info has no version number".into(),
+                        source: None,
                     })
             })
             .await
@@ -177,14 +198,16 @@ impl SiteClient {
     ///
     /// Fails with [`Error::TwoFactorRequired`] when a code is needed, and with
     /// [`Error::SsoRequired`] or [`Error::IdentityRequired`] on sites where only the
-    /// browser login works.
+    /// browser login works. On a plain `http://` site that is not this computer it fails
+    /// with [`Error::InsecureSite`] before sending anything, unless
+    /// `SGTK_AUTH_ALLOW_NO_HTTPS` is set.
     pub async fn generate_session_token(
         &self,
         login: &str,
         password: &Secret,
         two_factor_code: Option<&Secret>,
     ) -> Result<Secret, Error> {
-        tracing::debug!(site = %self.inner.site_label, login, "generating a session token");
+        tracing::debug!(site = %self.site_label(), login, "generating a session token");
         let auth = Auth::password(login, password.clone(), two_factor_code.cloned());
         let result = self.call("get_session_token", None, Some(&auth)).await?;
         result
@@ -193,7 +216,7 @@ impl SiteClient {
             .filter(|s| !s.is_empty())
             .map(Secret::from)
             .ok_or_else(|| Error::MissingSessionId {
-                site: self.inner.site_label.clone(),
+                site: self.site_label().to_owned(),
             })
     }
 
@@ -209,6 +232,8 @@ impl SiteClient {
         filters: &Value,
         fields: &[&str],
     ) -> Result<Option<Map<String, Value>>, Error> {
+        // Before the version look-up, so that a refused call sends nothing at all.
+        self.check_auth_secure(Some(auth))?;
         let version = self.server_version().await?;
         let params = crate::read::find_one_params(entity_type, filters, fields, Some(version))?;
         let result = self.call("read", Some(params), Some(auth)).await?;
@@ -216,15 +241,17 @@ impl SiteClient {
             .get("entities")
             .and_then(Value::as_array)
             .ok_or_else(|| Error::MalformedResponse {
-                site: self.inner.site_label.clone(),
+                site: self.site_label().to_owned(),
                 detail: "the read answer has no entity list".into(),
+                source: None,
             })?;
         match entities.first() {
             None => Ok(None),
             Some(Value::Object(entity)) => Ok(Some(entity.clone())),
             Some(_) => Err(Error::MalformedResponse {
-                site: self.inner.site_label.clone(),
+                site: self.site_label().to_owned(),
                 detail: "an entity of the read answer is not an object".into(),
+                source: None,
             }),
         }
     }
@@ -234,13 +261,16 @@ impl SiteClient {
     /// when the answer has it, else the whole answer.
     ///
     /// When a session token is refused and a [`SessionRenewer`] is set, the renewer is
-    /// asked for a new token and the call is made once more with it.
+    /// asked for a new token and the call is made once more with it. A password or script
+    /// key is never sent over plain `http://` to a site other than this computer
+    /// ([`Error::InsecureSite`]) unless `SGTK_AUTH_ALLOW_NO_HTTPS` is set.
     pub async fn call(
         &self,
         method: &str,
         params: Option<Value>,
         auth: Option<&Auth>,
     ) -> Result<Value, Error> {
+        self.check_auth_secure(auth)?;
         let interval = self.inner.dropped_interval;
         let first = self.exchange(method, params.as_ref(), auth, interval).await;
         let (Err(err), Some(Auth::SessionToken(expired)), Some(renewer)) =
@@ -253,9 +283,9 @@ impl SiteClient {
             Error::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
             _ => return first,
         };
-        tracing::debug!(site = %self.inner.site_label, ?reason, "session refused: renewing");
+        tracing::debug!(site = %self.site_label(), ?reason, "session refused: renewing");
         let request = RenewalRequest {
-            site: self.inner.site_label.clone(),
+            site: self.site_label().to_owned(),
             expired_token: expired.clone(),
             reason,
         };
@@ -263,7 +293,7 @@ impl SiteClient {
             .renew(&request)
             .await
             .map_err(|source| Error::RenewalFailed {
-                site: self.inner.site_label.clone(),
+                site: self.site_label().to_owned(),
                 source,
             })?;
         self.exchange(
@@ -288,6 +318,7 @@ impl SiteClient {
                 reason: "method is empty".into(),
             });
         }
+        self.check_auth_secure(auth)?;
         let mut call_params = Vec::with_capacity(2);
         if let Some(auth) = auth {
             let version = if needs_version(auth, &self.inner.extra_auth) {
@@ -318,30 +349,28 @@ impl SiteClient {
         session_auth: bool,
         dropped_interval: Duration,
     ) -> Result<Value, Error> {
-        tracing::debug!(site = %self.inner.site_label, method, "starting rpc call");
+        tracing::debug!(site = %self.site_label(), method, "starting rpc call");
+        let transport = &self.inner.transport;
         let exchange = Exchange {
-            inner: &self.inner,
-            route: self.route(),
+            route: transport.route(),
             method,
             session_auth,
         };
-        rpc::send(&exchange, body, dropped_interval).await
-    }
-
-    pub(crate) fn route(&self) -> Route<'_> {
-        Route {
-            site: &self.inner.site_label,
-            host: self.inner.site.host(),
-            proxy: self.inner.proxy.as_ref(),
-            timeout: self.inner.timeout,
-        }
+        rpc::send(
+            transport,
+            &self.inner.retry,
+            &exchange,
+            body,
+            dropped_interval,
+        )
+        .await
     }
 }
 
 impl std::fmt::Debug for SiteClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SiteClient")
-            .field("site", &self.inner.site_label)
+            .field("site", &self.site_label())
             .field("proxy", &self.proxy())
             .finish_non_exhaustive()
     }
@@ -352,8 +381,9 @@ fn payload(method: &str, params: Vec<Value>) -> Result<Vec<u8>, Error> {
     let mut payload = Map::new();
     payload.insert("method_name".into(), Value::String(method.to_owned()));
     payload.insert("params".into(), Value::Array(params));
-    serde_json::to_vec(&payload).map_err(|e| Error::InvalidRequest {
-        reason: format!("the parameters cannot be encoded: {e}"),
+    serde_json::to_vec(&payload).map_err(|source| Error::UnencodableParams {
+        method: method.to_owned(),
+        source,
     })
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::ServerVersion;
+use crate::{ApprovalError, ServerVersion};
 
 /// A boxed error from outside this crate (a renewal hook's failure).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -33,7 +33,7 @@ pub enum Error {
     #[error("invalid proxy in {variable}: '{proxy}' is not a URL; fix or unset {variable}")]
     InvalidEnvironmentProxy {
         /// The variable, e.g. `HTTPS_PROXY`.
-        variable: &'static str,
+        variable: String,
         /// Its value, credentials redacted.
         proxy: String,
     },
@@ -64,9 +64,14 @@ pub enum Error {
         /// The value found.
         value: String,
     },
-    /// The HTTP client could not be built (TLS set-up, system certificate store).
+    /// The HTTP client could not be built (TLS set-up).
     #[error("could not set up the HTTP client")]
     ClientSetup(#[source] BoxError),
+    /// The system's trusted certificates cannot be loaded.
+    #[error(
+        "cannot load the system's trusted certificates: set SHOTGUN_API_CACERTS to a PEM file of the authorities to trust"
+    )]
+    SystemTrustStore(#[source] rustls::Error),
     /// Credentials are missing a part; nothing was sent.
     #[error("Incomplete credentials: {what}")]
     IncompleteCredentials {
@@ -78,6 +83,15 @@ pub enum Error {
     InvalidRequest {
         /// What is wrong.
         reason: String,
+    },
+    /// The call's parameters cannot be encoded as JSON.
+    #[error("the parameters of `{method}` cannot be encoded as JSON")]
+    UnencodableParams {
+        /// The API method.
+        method: String,
+        /// The encoder's error.
+        #[source]
+        source: serde_json::Error,
     },
     /// The site is too old for what was asked.
     #[error("{feature} requires server version {required} or higher, the site runs {actual}")]
@@ -204,6 +218,34 @@ pub enum Error {
         site: String,
         /// What was wrong with it.
         detail: String,
+        /// The decoder's or connection's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The answer is larger than the client accepts
+    /// ([`ClientOptions::max_response_bytes`](crate::ClientOptions::max_response_bytes)).
+    #[error(
+        "{site} sent an answer larger than {limit} bytes{}: check that the URL points to a Flow Production Tracking site, or raise the limit",
+        declared.map(|n| format!(" ({n} bytes announced)")).unwrap_or_default()
+    )]
+    ResponseTooLarge {
+        /// The site.
+        site: String,
+        /// The limit in bytes.
+        limit: u64,
+        /// The size the answer announced (`Content-Length`), when it did.
+        declared: Option<u64>,
+    },
+    /// Credentials would travel unencrypted: a password or script key (or a browser
+    /// approval) on a plain `http://` site that is not this computer.
+    #[error(
+        "refusing to send {what} to {site} over plain http://: use the site's https:// address, or set SGTK_AUTH_ALLOW_NO_HTTPS=1 if the network between here and the site is trusted"
+    )]
+    InsecureSite {
+        /// The site.
+        site: String,
+        /// What would have been sent, e.g. `a password`.
+        what: &'static str,
     },
 
     /// The site's host name does not resolve.
@@ -306,94 +348,9 @@ pub enum Error {
         site: String,
     },
 
-    /// Browser approval: the site has it switched off (403).
-    #[error(
-        "Unable to create an authentication request. The feature does not seem to be enabled on the Flow Production Tracking site"
-    )]
-    ApprovalFeatureDisabled {
-        /// The site.
-        site: String,
-    },
-    /// Browser approval: the site kept answering 5xx.
-    #[error(
-        "Unable to establish a stable communication with the Flow Production Tracking site (HTTP {status})"
-    )]
-    ApprovalSiteUnstable {
-        /// The site.
-        site: String,
-        /// The last status.
-        status: u16,
-    },
-    /// Browser approval: the request was refused (4xx other than 403 with JSON).
-    #[error("Unable to create an authentication request (HTTP {status})")]
-    ApprovalRequestFailed {
-        /// The site.
-        site: String,
-        /// The status.
-        status: u16,
-    },
-    /// Browser approval: an answer of the wrong shape.
-    #[error("Unexpected response from the Flow Production Tracking site ({detail})")]
-    ApprovalUnexpectedResponse {
-        /// The site.
-        site: String,
-        /// What was wrong.
-        detail: String,
-    },
-    /// Browser approval: a JSON answer that does not decode.
-    #[error("Unable to decode JSON content")]
-    ApprovalUndecodableJson {
-        /// The site.
-        site: String,
-        /// The decoder's error.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// Browser approval: the opener could not open the approval page.
-    #[error("Unable to open local browser")]
-    ApprovalBrowserFailed {
-        /// The page that could not be opened.
-        url: String,
-    },
-    /// Browser approval: a poll was redirected.
-    #[error("Request redirected (HTTP Redirect to {location})")]
-    ApprovalRedirected {
-        /// The site.
-        site: String,
-        /// Where to.
-        location: String,
-    },
-    /// Browser approval: the person rejected the request, or it expired on the site.
-    #[error("The request has been rejected or has expired.")]
-    ApprovalRejected {
-        /// The site.
-        site: String,
-    },
-    /// Browser approval: a poll got another non-200 status.
-    #[error("Request denied (HTTP {status})")]
-    ApprovalDenied {
-        /// The site.
-        site: String,
-        /// The status.
-        status: u16,
-    },
-    /// Browser approval: no approval within the overall limit.
-    #[error(
-        "The request has never been approved (no answer within {} s); start the login again",
-        waited.as_secs()
-    )]
-    ApprovalTimedOut {
-        /// The site.
-        site: String,
-        /// The limit that ran out.
-        waited: Duration,
-    },
-    /// Browser approval: the wait was cancelled.
-    #[error("The request has never been approved: the wait was cancelled")]
-    ApprovalCancelled {
-        /// The site.
-        site: String,
-    },
+    /// Browser approval failed; network failures are the other variants.
+    #[error(transparent)]
+    Approval(#[from] ApprovalError),
 
     /// The renewal hook failed (or was cancelled); the call was not retried.
     #[error("the session on {site} could not be renewed")]

@@ -35,13 +35,18 @@
 #![deny(missing_docs)]
 
 mod approval;
+mod approval_error;
+mod approval_options;
 mod auth;
 mod cancel;
 mod client;
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 mod error;
+#[cfg(test)]
+mod error_tests;
 mod options;
+mod plain_http;
 mod product;
 mod proxy;
 mod read;
@@ -52,20 +57,23 @@ mod site_url;
 mod tls;
 mod transport;
 
-pub use approval::{ApprovalOptions, ApprovedSession};
+pub use approval::ApprovedSession;
+pub use approval_error::ApprovalError;
+pub use approval_options::ApprovalOptions;
 pub use auth::Auth;
 pub use cancel::CancelHandle;
 pub use client::SiteClient;
 pub use error::{BoxError, Error};
 pub use options::{
-    ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ProxySetting, RetryPolicy,
+    ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    ProxySetting, RetryPolicy,
 };
 pub use product::{PRODUCT_DEFAULT, PRODUCT_DESKTOP, machine_id, product_name};
 pub use renewal::{RenewalReason, RenewalRequest, SessionRenewer};
-pub use site_info::{AuthMethod, SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
+pub use site_info::{SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
 pub use site_url::SiteUrl;
 pub use tk_auth_core::env::Env;
-pub use tk_auth_core::{HttpProxy, Secret};
+pub use tk_auth_core::{HttpProxy, Secret, SiteAuthMethod};
 
 /// The site's info for `url`, after checking the address (as the Python `SiteInfo.reload`
 /// does, invalid addresses are refused before anything is sent); cached 30 s per site and

@@ -17,6 +17,9 @@ use crate::{Env, Error, SessionRenewer};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(1);
 /// The connection timeout when none is set.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The largest answer read when no limit is set: 32 MiB, far above any authentication
+/// answer, far below what would hurt a farm machine.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Which proxy requests go through.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,7 +39,18 @@ pub enum ProxySetting {
 ///
 /// A call is tried again only when the site answers 502 or 504, or when the connection
 /// closes before an answer (including a TLS EOF). Nothing else is repeated.
+///
+/// ```
+/// use std::time::Duration;
+/// use tk_auth_http::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .with_max_attempts(5)
+///     .with_dropped_connection_interval(Duration::from_millis(500));
+/// assert_eq!(patient.max_attempts, 5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (3, as in `shotgun_api3`).
     pub max_attempts: u32,
@@ -65,6 +79,28 @@ impl RetryPolicy {
             ..Self::default()
         }
     }
+
+    /// The same policy with `max_attempts` attempts in all.
+    #[must_use]
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The same policy with this base wait after a 502/504.
+    #[must_use]
+    pub fn with_status_backoff(mut self, backoff: Duration) -> Self {
+        self.status_backoff = backoff;
+        self
+    }
+
+    /// The same policy with this wait after a dropped connection (instead of
+    /// `SHOTGUN_API_RETRY_INTERVAL`).
+    #[must_use]
+    pub fn with_dropped_connection_interval(mut self, interval: Duration) -> Self {
+        self.dropped_connection_interval = Some(interval);
+        self
+    }
 }
 
 /// Everything a [`SiteClient`](crate::SiteClient) can be told.
@@ -81,7 +117,7 @@ impl RetryPolicy {
 /// assert!(!format!("{options:?}").contains("S3cret"));
 /// # Ok::<(), tk_auth_http::Error>(())
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[must_use]
 pub struct ClientOptions {
     pub(crate) proxy: ProxySetting,
@@ -93,10 +129,31 @@ pub struct ClientOptions {
     pub(crate) retry: RetryPolicy,
     pub(crate) environment: Env,
     pub(crate) renewer: Option<Arc<dyn SessionRenewer>>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) site_info_cache: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            proxy: ProxySetting::default(),
+            ca_file: None,
+            timeout: None,
+            connect_timeout: None,
+            user_agents: Vec::new(),
+            extra_auth: ExtraAuthParams::default(),
+            retry: RetryPolicy::default(),
+            environment: Env::default(),
+            renewer: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            site_info_cache: true,
+        }
+    }
 }
 
 impl ClientOptions {
-    /// Defaults: proxy and CA file from the environment, 60 s timeout, 3 attempts.
+    /// Defaults: proxy and CA file from the environment, 60 s timeout, 3 attempts, answers
+    /// up to 32 MiB, site info shared through the process-wide cache.
     pub fn new() -> Self {
         Self::default()
     }
@@ -188,6 +245,25 @@ impl ClientOptions {
         self
     }
 
+    /// The largest answer the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer one fails with
+    /// [`Error::ResponseTooLarge`] — at once when its `Content-Length` says so, else as soon
+    /// as the limit is passed while reading — so a hostile or broken server cannot make the
+    /// client hold more than this in memory.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Whether [`SiteClient::info`](crate::SiteClient::info) shares answers through the
+    /// process-wide cache (on by default: answers are reused for
+    /// [`SITE_INFO_CACHE_TTL`](crate::SITE_INFO_CACHE_TTL) by every client of the same site
+    /// and proxy). Off, this client asks the site itself (once per client for the version).
+    pub fn site_info_cache(mut self, enabled: bool) -> Self {
+        self.site_info_cache = enabled;
+        self
+    }
+
     pub(crate) fn extra_auth_params(&self) -> &Map<String, Value> {
         &self.extra_auth.extra
     }
@@ -210,6 +286,8 @@ impl fmt::Debug for ClientOptions {
             .field("retry", &self.retry)
             .field("environment", &self.environment)
             .field("session_renewer", &self.renewer.is_some())
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("site_info_cache", &self.site_info_cache)
             .finish()
     }
 }

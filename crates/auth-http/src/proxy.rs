@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use url::Url;
 
-use crate::env::{HTTP_PROXY, HTTPS_PROXY, NO_PROXY};
+use crate::env::REQUEST_METHOD;
 use crate::options::ProxySetting;
 use crate::site_url::redact_userinfo;
 use crate::transport::ProxyLabel;
@@ -46,23 +46,17 @@ pub(crate) fn choose(
             },
         })),
         ProxySetting::FromEnvironment => {
-            let variable = if site.scheme() == "https" {
-                HTTPS_PROXY
-            } else {
-                HTTP_PROXY
-            };
-            let Some(value) = env.var_either_case(variable) else {
+            let Some((variable, value)) = proxy_variable(env, site.scheme()) else {
                 return Ok(None);
             };
-            if env
-                .var_either_case(NO_PROXY)
-                .is_some_and(|list| no_proxy_matches(&list, site.host()))
+            if proxy_variable(env, "no")
+                .is_some_and(|(_, list)| no_proxy_matches(&list, site.host()))
             {
                 tracing::debug!(site = %site, "NO_PROXY lists the site: connecting directly");
                 return Ok(None);
             }
             let invalid = || Error::InvalidEnvironmentProxy {
-                variable,
+                variable: variable.clone(),
                 proxy: redact_userinfo(&value),
             };
             let with_scheme = if value.contains("://") {
@@ -72,6 +66,12 @@ pub(crate) fn choose(
             };
             let url = Url::parse(&with_scheme).map_err(|_| invalid())?;
             if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid());
+            }
+            // A proxy is a host and port only; anything after it is most likely the rest of
+            // a password that holds `/`, `?` or `#` without percent-encoding.
+            if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some()
+            {
                 return Err(invalid());
             }
             let host = url
@@ -89,6 +89,32 @@ pub(crate) fn choose(
             }))
         }
     }
+}
+
+/// The environment's proxy variable for `scheme` (`https`, `http`, or `no` for the
+/// bypass list), as `(name, value)`, by the rule `docs/network.md` states once for every
+/// reader (the system proxy of `tk-auth-defaults` follows it too):
+///
+/// 1. the lower-case `<scheme>_proxy`, when set, decides — set to an empty value, it means
+///    no proxy at all;
+/// 2. else another spelling (`HTTPS_PROXY`, …) with a non-empty value — except
+///    `HTTP_PROXY` when `REQUEST_METHOD` is set: under CGI a client's `Proxy:` header
+///    arrives as `HTTP_PROXY` (httpoxy, CVE-2016-1000110), as Python's `getproxies` knows;
+/// 3. else none.
+pub(crate) fn proxy_variable(env: &Env, scheme: &str) -> Option<(String, String)> {
+    let lower = format!("{scheme}_proxy");
+    if let Some(value) = env.var(&lower) {
+        let value = value.trim();
+        return (!value.is_empty()).then(|| (lower, value.to_owned()));
+    }
+    if scheme == "http" && env.is_set(REQUEST_METHOD) {
+        return None;
+    }
+    env.vars()
+        .into_iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(&lower))
+        .map(|(name, value)| (name, value.trim().to_owned()))
+        .find(|(_, value)| !value.is_empty())
 }
 
 fn host_port(host: &str, port: u16) -> String {
@@ -238,6 +264,86 @@ mod tests {
             "{err}"
         );
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn lower_case_wins_and_an_empty_lower_case_variable_means_no_proxy() {
+        let var = |pairs: &[(&str, &str)], scheme| {
+            proxy_variable(&Env::from_pairs(pairs.iter().copied()), scheme)
+                .map(|(name, value)| format!("{name}={value}"))
+        };
+        let both = [("HTTPS_PROXY", "upper:1"), ("https_proxy", "lower:2")];
+        assert_eq!(var(&both, "https").as_deref(), Some("https_proxy=lower:2"));
+        let off = [("HTTPS_PROXY", "upper:1"), ("https_proxy", " ")];
+        assert_eq!(var(&off, "https"), None);
+        let upper = [("HTTPS_PROXY", " upper:1 ")];
+        assert_eq!(var(&upper, "https").as_deref(), Some("HTTPS_PROXY=upper:1"));
+        let mixed = [("Http_Proxy", "mixed:1")];
+        assert_eq!(var(&mixed, "http").as_deref(), Some("Http_Proxy=mixed:1"));
+        assert_eq!(var(&[], "https"), None);
+    }
+
+    #[test]
+    fn under_cgi_an_upper_case_http_proxy_is_ignored() {
+        let env = Env::from_pairs([
+            ("HTTP_PROXY", "http://attacker:3128"),
+            ("HTTPS_PROXY", "http://secure:3128"),
+            ("REQUEST_METHOD", "GET"),
+        ]);
+        let http = choose(
+            &ProxySetting::FromEnvironment,
+            &site("http://a.example.com"),
+            &env,
+        )
+        .unwrap();
+        assert!(http.is_none());
+        // Only HTTP_PROXY can come from a request header; the others still count.
+        let https = choose(
+            &ProxySetting::FromEnvironment,
+            &site("https://a.example.com"),
+            &env,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(https.label.host_port, "secure:3128");
+        let lower = Env::from_pairs([
+            ("http_proxy", "http://mine:3128"),
+            ("REQUEST_METHOD", "GET"),
+        ]);
+        let http = choose(
+            &ProxySetting::FromEnvironment,
+            &site("http://a.example.com"),
+            &lower,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(http.label.host_port, "mine:3128");
+    }
+
+    #[test]
+    fn environment_proxy_passwords_with_url_delimiters_never_reach_a_message() {
+        for password in [
+            "ca/nary",
+            "12/canary",
+            "ca?nary",
+            "ca#nary",
+            "ca%zznary",
+            "ca@nary",
+            "1/canary?#%@:x",
+        ] {
+            let value = format!("http://u:{password}@proxy.local:3128");
+            let env = Env::from_pairs([("HTTPS_PROXY", value.as_str())]);
+            let shown = match choose(
+                &ProxySetting::FromEnvironment,
+                &site("https://a.example.com"),
+                &env,
+            ) {
+                Ok(Some(chosen)) => format!("{:?}", chosen.label),
+                Ok(None) => String::new(),
+                Err(err) => format!("{err} {err:?}"),
+            };
+            assert!(!shown.contains("nary"), "{value}: {shown}");
+        }
     }
 
     #[test]

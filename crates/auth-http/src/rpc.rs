@@ -3,51 +3,42 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::{CONNECTION, CONTENT_TYPE, HeaderMap, LOCATION};
+use reqwest::header::{CONNECTION, CONTENT_TYPE, LOCATION};
 use serde_json::Value;
 
-use crate::Error;
-use crate::client::Inner;
 use crate::error::MAINTENANCE_MESSAGE;
-use crate::transport::{Failure, Route, classify};
+use crate::transport::{Answer, Failure, Route, Transport};
+use crate::{Error, RetryPolicy};
 
 /// Where the SSO redirect of an expired claims session goes.
 const SAML_LOGIN_PATH: &str = "/saml/saml_login_request";
 
-/// What one call needs to know besides its body.
+/// What reading one call's answer needs to know besides the answer.
 pub(crate) struct Exchange<'a> {
-    pub(crate) inner: &'a Inner,
     pub(crate) route: Route<'a>,
     pub(crate) method: &'a str,
     /// Whether the call was made with a session token (error 102 then means "expired").
     pub(crate) session_auth: bool,
 }
 
-/// An HTTP answer, read whole.
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
-}
-
 /// Sends `body`, retrying 502/504 and dropped connections, and decodes the answer.
 pub(crate) async fn send(
+    transport: &Transport,
+    retry: &RetryPolicy,
     exchange: &Exchange<'_>,
     body: Vec<u8>,
     dropped_interval: Duration,
 ) -> Result<Value, Error> {
-    let inner = exchange.inner;
-    let max_attempts = inner.retry.max_attempts.max(1);
+    let max_attempts = retry.max_attempts.max(1);
     let mut attempt = 1;
     loop {
-        let request = inner
+        let request = transport
             .http
-            .post(inner.api_url.clone())
+            .post(transport.api_url.clone())
             .header(CONTENT_TYPE, "application/json; charset=utf-8")
             .header(CONNECTION, "keep-alive")
             .body(body.clone());
-        match read(request, &exchange.route).await {
+        match transport.read(request).await {
             Ok(answer) if matches!(answer.status.as_u16(), 502 | 504) && attempt < max_attempts => {
                 tracing::debug!(
                     site = exchange.route.site,
@@ -56,7 +47,7 @@ pub(crate) async fn send(
                     attempt,
                     "bad gateway or gateway timeout: waiting and retrying"
                 );
-                tokio::time::sleep(inner.retry.status_backoff * attempt).await;
+                tokio::time::sleep(retry.status_backoff * attempt).await;
             }
             Ok(answer) => return decode(exchange, &answer),
             Err(Failure::Dropped(err)) if attempt < max_attempts => {
@@ -81,22 +72,6 @@ pub(crate) async fn send(
         }
         attempt += 1;
     }
-}
-
-/// Sends a request and reads the whole answer.
-pub(crate) async fn read(
-    request: reqwest::RequestBuilder,
-    route: &Route<'_>,
-) -> Result<Answer, Failure> {
-    let response = request.send().await.map_err(|e| classify(e, route))?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(|e| classify(e, route))?;
-    Ok(Answer {
-        status,
-        headers,
-        body: body.to_vec(),
-    })
 }
 
 /// The error for an HTTP status of 300 or more, as `_parse_http_status` and tk-core read it.
@@ -178,6 +153,7 @@ pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, 
     let malformed = |detail: String| Error::MalformedResponse {
         site: site(),
         detail,
+        source: None,
     };
     let content_type = answer
         .headers
@@ -196,12 +172,12 @@ pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, 
     if answer.body.is_empty() {
         return Err(malformed(format!("empty answer to `{}`", exchange.method)));
     }
-    let value: Value = serde_json::from_slice(&answer.body).map_err(|e| {
-        malformed(format!(
-            "the answer to `{}` is not JSON: {e}",
-            exchange.method
-        ))
-    })?;
+    let value: Value =
+        serde_json::from_slice(&answer.body).map_err(|e| Error::MalformedResponse {
+            site: site(),
+            detail: format!("the answer to `{}` is not JSON", exchange.method),
+            source: Some(Box::new(e)),
+        })?;
     if let Some(error) = api_error(exchange, &value) {
         return Err(error);
     }
@@ -272,31 +248,33 @@ fn api_error(exchange: &Exchange<'_>, value: &Value) -> Option<Error> {
 mod tests {
     use std::time::Duration;
 
-    use reqwest::header::HeaderValue;
+    use reqwest::StatusCode;
+    use reqwest::header::{HeaderMap, HeaderValue};
     use serde_json::json;
 
     use super::*;
-    use crate::{ClientOptions, Env, SiteClient};
+    use crate::transport::ProxyLabel;
 
-    fn decode_with(session_auth: bool, answer: &Answer) -> Result<Value, Error> {
-        let quiet = Env::empty();
-        let client = SiteClient::new(
-            "https://site.example.com",
-            ClientOptions::new().environment(quiet),
-        )
-        .unwrap();
+    fn decode_as(
+        session_auth: bool,
+        proxy: Option<&ProxyLabel>,
+        answer: &Answer,
+    ) -> Result<Value, Error> {
         let exchange = Exchange {
-            inner: client.inner(),
             route: Route {
                 site: "https://site.example.com",
                 host: "site.example.com",
-                proxy: None,
+                proxy,
                 timeout: Duration::from_secs(1),
             },
             method: "read",
             session_auth,
         };
         decode(&exchange, answer)
+    }
+
+    fn decode_with(session_auth: bool, answer: &Answer) -> Result<Value, Error> {
+        decode_as(session_auth, None, answer)
     }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
@@ -397,5 +375,69 @@ mod tests {
             matches!(err, Error::HttpStatus { status: 407, .. }),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_407_through_a_proxy_names_the_proxy_and_whether_credentials_were_sent() {
+        let proxy = ProxyLabel {
+            host_port: "proxy.local:3128".into(),
+            has_credentials: true,
+        };
+        let err = decode_as(false, Some(&proxy), &answer(407, &[], "")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ProxyAuthenticationRequired {
+                    ref proxy,
+                    credentials_given: true
+                } if proxy == "proxy.local:3128"
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn server_errors_are_unavailability_with_the_maintenance_message_for_503() {
+        let err = decode_with(false, &answer(503, &[], "")).unwrap_err();
+        assert!(
+            matches!(err, Error::SiteUnavailable { status: 503, ref message, .. } if message == MAINTENANCE_MESSAGE),
+            "{err:?}"
+        );
+        let err = decode_with(false, &answer(500, &[], "")).unwrap_err();
+        assert!(
+            matches!(err, Error::SiteUnavailable { status: 500, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_403_shows_the_start_of_the_page_and_nothing_more() {
+        let page = format!("API access blocked {}", "x".repeat(1000));
+        let err = decode_with(false, &answer(403, &[], &page)).unwrap_err();
+        let Error::HttpStatus { message, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            message.starts_with("Forbidden: API access blocked"),
+            "{message}"
+        );
+        assert!(message.chars().count() < 340, "{message}");
+    }
+
+    #[test]
+    fn json_that_does_not_parse_keeps_the_parser_error_as_its_source() {
+        let err = decode_with(false, &answer(200, &[], "{\"results\": ")).unwrap_err();
+        let source = std::error::Error::source(&err).expect("the parser's error is chained");
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
+        // The message says what failed; the parser's words are left to the source.
+        assert!(!err.to_string().contains(&source.to_string()), "{err}");
+    }
+
+    #[test]
+    fn null_and_missing_results_are_returned_as_the_site_sent_them() {
+        let got = decode_with(false, &answer(200, &[], r#"{"results": null}"#));
+        assert_eq!(got.unwrap(), Value::Null);
+        let got = decode_with(false, &answer(200, &[], "[1, 2]"));
+        assert_eq!(got.unwrap(), json!([1, 2]));
     }
 }

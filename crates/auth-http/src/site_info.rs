@@ -8,55 +8,10 @@ use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
+use tk_auth_core::SiteAuthMethod;
 
 /// How long an `info` answer is reused, as in the Python `site_info` module.
 pub const SITE_INFO_CACHE_TTL: Duration = Duration::from_secs(30);
-
-/// How a site authenticates people (`user_authentication_method` in `info`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthMethod {
-    /// Login and password checked by the site itself.
-    Default,
-    /// Login and password checked against the studio's LDAP.
-    Ldap,
-    /// Single sign-on through a SAML identity provider: browser login only.
-    Saml2,
-    /// Autodesk Identity: browser login only.
-    Oxygen,
-    /// A method this version does not know, kept as the site spelled it.
-    Other(String),
-}
-
-impl AuthMethod {
-    /// Reads the site's spelling.
-    pub fn from_site(name: &str) -> Self {
-        match name {
-            "default" => Self::Default,
-            "ldap" => Self::Ldap,
-            "saml2" => Self::Saml2,
-            "oxygen" => Self::Oxygen,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// The site's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Ldap => "ldap",
-            Self::Saml2 => "saml2",
-            Self::Oxygen => "oxygen",
-            Self::Other(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A site's version, `major.minor.patch`, possibly a development build.
 ///
@@ -127,14 +82,14 @@ impl fmt::Display for ServerVersion {
 ///
 /// ```
 /// use serde_json::json;
-/// use tk_auth_http::{AuthMethod, SiteInfo};
+/// use tk_auth_http::{SiteAuthMethod, SiteInfo};
 ///
 /// let info = SiteInfo::from_json(json!({
 ///     "version": [8, 50, 0],
 ///     "user_authentication_method": "oxygen",
 ///     "unified_login_flow_enabled": true,
 /// }));
-/// assert_eq!(info.user_authentication_method(), Some(AuthMethod::Oxygen));
+/// assert_eq!(info.user_authentication_method(), Some(SiteAuthMethod::Oxygen));
 /// assert!(info.autodesk_identity_enabled());
 /// assert!(!info.sso_enabled());
 /// assert!(info.unified_login_flow_enabled());
@@ -156,21 +111,21 @@ impl SiteInfo {
     }
 
     /// How people log in, when the site says.
-    pub fn user_authentication_method(&self) -> Option<AuthMethod> {
+    pub fn user_authentication_method(&self) -> Option<SiteAuthMethod> {
         self.raw
             .get("user_authentication_method")
             .and_then(Value::as_str)
-            .map(AuthMethod::from_site)
+            .map(SiteAuthMethod::from_site)
     }
 
     /// Whether the site uses SAML single sign-on.
     pub fn sso_enabled(&self) -> bool {
-        self.user_authentication_method() == Some(AuthMethod::Saml2)
+        self.user_authentication_method() == Some(SiteAuthMethod::Saml2)
     }
 
     /// Whether the site uses Autodesk Identity.
     pub fn autodesk_identity_enabled(&self) -> bool {
-        self.user_authentication_method() == Some(AuthMethod::Oxygen)
+        self.user_authentication_method() == Some(SiteAuthMethod::Oxygen)
     }
 
     /// Whether the site uses the unified (web) login flow; false when not said.
@@ -257,7 +212,7 @@ mod tests {
         let info = SiteInfo::from_json(json!({"user_authentication_method": "kerberos"}));
         assert_eq!(
             info.user_authentication_method(),
-            Some(AuthMethod::Other("kerberos".into()))
+            Some(SiteAuthMethod::Other("kerberos".into()))
         );
         assert!(!info.unified_login_flow_enabled());
         assert!(!info.app_session_launcher_enabled());

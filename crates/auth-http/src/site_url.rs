@@ -50,6 +50,17 @@ impl SiteUrl {
             return Err(invalid("only http:// and https:// sites are supported"));
         }
         let parsed = Url::parse(trimmed).map_err(|_| invalid("it is not a valid URL"))?;
+        // An `@` after the host is most likely a password holding `/`, `?` or `#` typed
+        // as is: the URL would keep part of it in its path.
+        if parsed.path().contains('@')
+            || parsed.query().is_some_and(|q| q.contains('@'))
+            || parsed.fragment().is_some_and(|f| f.contains('@'))
+        {
+            return Err(invalid(
+                "it has an '@' after the host; if a password in it holds '/', '?' or '#', \
+                 write them as %2F, %3F and %23",
+            ));
+        }
         let host = parsed.host_str().unwrap_or_default();
         if host.is_empty() {
             return Err(invalid("it has no host name"));
@@ -149,12 +160,13 @@ impl fmt::Debug for SiteUrl {
 }
 
 /// `text` with any `user:password@` part replaced, for error messages.
+///
+/// Everything from the scheme to the last `@` goes, even past a `/`, `?` or `#`: a password
+/// typed without percent-encoding may hold those, and where the credentials end cannot be
+/// known. An `@` later in a path or query costs some of the message, never a secret.
 pub(crate) fn redact_userinfo(text: &str) -> String {
     let start = text.find("://").map_or(0, |i| i + 3);
-    let end = text[start..]
-        .find(['/', '?', '#'])
-        .map_or(text.len(), |i| start + i);
-    match text[start..end].rfind('@') {
+    match text[start..].rfind('@') {
         Some(at) => format!("{}<redacted>{}", &text[..start], &text[start + at..]),
         None => text.to_owned(),
     }
@@ -213,6 +225,36 @@ mod tests {
     fn errors_never_show_url_passwords() {
         let err = SiteUrl::parse("ftp://bob:hunter2@site").unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_never_reach_a_message() {
+        for password in [
+            "ca/nary",
+            "12/canary",
+            "ca?nary",
+            "ca#nary",
+            "ca%nary",
+            "ca%zznary",
+            "ca@nary",
+            "ca:nary",
+            "1/canary?#%@:x",
+        ] {
+            for text in [
+                format!("https://bob:{password}@site.example.com"),
+                format!("ftp://bob:{password}@site.example.com"),
+                format!("https://bob:{password}@"),
+                format!("https://bob:{password}@site.example.com/a@b"),
+            ] {
+                let shown = match SiteUrl::parse(&text) {
+                    Ok(site) => format!("{site} {site:?} {}", site.api_url()),
+                    Err(err) => format!("{err} {err:?}"),
+                };
+                assert!(!shown.contains("nary"), "{text}: {shown}");
+            }
+            assert!(!redact_userinfo(&format!("http://u:{password}@proxy:3128")).contains("nary"));
+            assert!(!redact_userinfo(&format!("u:{password}@proxy:3128")).contains("nary"));
+        }
     }
 
     #[test]

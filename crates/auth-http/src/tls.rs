@@ -85,17 +85,14 @@ fn finish(mut config: ClientConfig) -> ClientConfig {
 
 /// The system store is read once per process: reading it costs milliseconds.
 fn system_config() -> Result<ClientConfig, Error> {
-    static SYSTEM: OnceLock<Result<ClientConfig, String>> = OnceLock::new();
+    static SYSTEM: OnceLock<Result<ClientConfig, rustls::Error>> = OnceLock::new();
     let cached = SYSTEM.get_or_init(|| {
-        builder()
-            .map_err(|e| e.to_string())?
+        ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?
             .with_platform_verifier()
             .map(|b| finish(b.with_no_client_auth()))
-            .map_err(|e| format!("cannot load the system's trusted certificates ({e}); set SHOTGUN_API_CACERTS to a CA bundle"))
     });
-    cached
-        .clone()
-        .map_err(|message| Error::ClientSetup(message.into()))
+    cached.clone().map_err(Error::SystemTrustStore)
 }
 
 fn read_roots(path: &Path, origin: &'static str) -> Result<RootCertStore, Error> {

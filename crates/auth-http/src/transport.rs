@@ -1,13 +1,84 @@
-//! Telling network failures apart: which ones deserve another attempt, and what each one
-//! means for the person reading the error.
+//! Sending a request to the site and reading its answer within a size limit, and telling
+//! network failures apart: which ones deserve another attempt, and what each one means for
+//! the person reading the error.
 
 use std::error::Error as StdError;
 use std::io;
 use std::time::Duration;
 
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use rustls::CertificateError;
+use url::Url;
 
 use crate::Error;
+
+/// How one site is reached: the HTTP client (pool, proxy, TLS), the site's names, and the
+/// limits every request has. Shared by the JSON-RPC calls and browser approval.
+pub(crate) struct Transport {
+    pub(crate) http: reqwest::Client,
+    /// The site as errors name it (no credentials).
+    pub(crate) site_label: String,
+    pub(crate) host: String,
+    pub(crate) api_url: Url,
+    pub(crate) proxy: Option<ProxyLabel>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+}
+
+/// An HTTP answer, read whole.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Transport {
+    pub(crate) fn route(&self) -> Route<'_> {
+        Route {
+            site: &self.site_label,
+            host: &self.host,
+            proxy: self.proxy.as_ref(),
+            timeout: self.timeout,
+        }
+    }
+
+    /// Sends a request and reads the whole answer, refusing one longer than the limit:
+    /// first by its announced length, then while reading (an answer may announce none).
+    pub(crate) async fn read(&self, request: reqwest::RequestBuilder) -> Result<Answer, Failure> {
+        let route = self.route();
+        let limit = self.max_response_bytes;
+        let mut response = request.send().await.map_err(|e| classify(e, &route))?;
+        let declared = response.content_length();
+        let too_large = || {
+            Failure::Fatal(Error::ResponseTooLarge {
+                site: self.site_label.clone(),
+                limit,
+                declared,
+            })
+        };
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        // Sized from the announced length only up to a modest bound: a liar gains nothing.
+        let initial = declared.unwrap_or(0).min(limit).min(1 << 20);
+        let mut body = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, &route))? {
+            let total = u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX);
+            if total > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+}
 
 /// What a failed request (one that got no HTTP answer) amounts to.
 pub(crate) enum Failure {
@@ -32,6 +103,13 @@ pub(crate) struct ProxyLabel {
     pub(crate) host_port: String,
     pub(crate) has_credentials: bool,
 }
+
+/// What hyper-util's connector says when a name does not resolve.
+const DNS_ERROR: &str = "dns error";
+/// What hyper-util's proxy tunnel says when the proxy answers 407.
+const TUNNEL_AUTH_REQUIRED: &str = "proxy authorization required";
+/// What hyper-util's proxy tunnel says when the proxy refuses the `CONNECT`.
+const TUNNEL_UNSUCCESSFUL: &str = "tunnel error: unsuccessful";
 
 /// The error and its sources, outermost first.
 fn chain<'a>(
@@ -89,15 +167,16 @@ pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
                 not_http = true;
             }
         }
-        // hyper-util's resolver and tunnel errors are private types; their texts are stable.
+        // hyper-util's resolver and tunnel errors are private types: only their texts tell
+        // them apart. The version is pinned and a test checks these texts.
         let text = e.to_string();
-        if text.starts_with("dns error") {
+        if text.starts_with(DNS_ERROR) {
             dns = true;
         }
-        if text.ends_with("proxy authorization required") {
+        if text.ends_with(TUNNEL_AUTH_REQUIRED) {
             tunnel_auth = true;
         }
-        if text == "tunnel error: unsuccessful" {
+        if text == TUNNEL_UNSUCCESSFUL {
             tunnel_refused = true;
         }
     }
@@ -144,6 +223,7 @@ pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
         return Failure::Fatal(Error::MalformedResponse {
             site,
             detail: "what answers at this address does not speak HTTP".into(),
+            source: Some(source),
         });
     }
     if dropped {
@@ -176,21 +256,19 @@ fn describe_tls(err: &rustls::Error, host: &str) -> String {
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             format!("the certificate of {host} is not meant for a server")
         }
-        other => format!("the certificate of {host} was rejected ({other})"),
+        _ => format!("the certificate of {host} was rejected"),
     };
     match err {
         rustls::Error::InvalidCertificate(e) => cert(e),
-        rustls::Error::AlertReceived(alert) => {
-            format!("{host} ended the TLS handshake with the alert {alert:?}")
-        }
+        rustls::Error::AlertReceived(_) => format!("{host} ended the TLS handshake"),
         rustls::Error::InvalidMessage(_) => format!(
             "{host} did not answer with TLS; if the site is served over plain HTTP, use an \
              http:// address"
         ),
         rustls::Error::PeerIncompatible(_) | rustls::Error::PeerMisbehaved(_) => {
-            format!("{host} does not speak a TLS version or cipher this client accepts ({err})")
+            format!("{host} does not speak a TLS version or cipher this client accepts")
         }
-        other => format!("TLS error with {host}: {other}"),
+        _ => format!("the TLS handshake with {host} failed"),
     }
 }
 
@@ -211,6 +289,85 @@ mod tests {
             "site.local",
         );
         assert!(text.contains("not valid for the name site.local"), "{text}");
+    }
+
+    /// A one-shot proxy on loopback that answers every `CONNECT` with `status`.
+    async fn refusing_proxy(status: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = stream.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
+            let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+            let _ = stream.write_all(answer.as_bytes()).await;
+        });
+        format!("http://{address}")
+    }
+
+    /// A resolver that resolves nothing, so that no name lookup leaves the machine.
+    struct NoNames;
+
+    impl reqwest::dns::Resolve for NoNames {
+        fn resolve(&self, _name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async { Err("no such name (test resolver)".into()) })
+        }
+    }
+
+    fn texts(err: &reqwest::Error) -> Vec<String> {
+        chain(err).map(ToString::to_string).collect()
+    }
+
+    #[tokio::test]
+    async fn the_hyper_util_texts_the_classifier_matches_are_unchanged() {
+        let client = |proxy: Option<String>| {
+            let mut builder = reqwest::Client::builder()
+                .tls_backend_preconfigured(crate::tls::unused_config().unwrap())
+                .dns_resolver(std::sync::Arc::new(NoNames))
+                .no_proxy();
+            if let Some(proxy) = proxy {
+                builder = builder.proxy(reqwest::Proxy::all(proxy).unwrap());
+            }
+            builder.build().unwrap()
+        };
+
+        let proxy = refusing_proxy("407 Proxy Authentication Required").await;
+        let err = client(Some(proxy))
+            .get("https://site.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let found = texts(&err);
+        assert!(
+            found.iter().any(|t| t.ends_with(TUNNEL_AUTH_REQUIRED)),
+            "{found:?}"
+        );
+
+        let proxy = refusing_proxy("403 Forbidden").await;
+        let err = client(Some(proxy))
+            .get("https://site.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let found = texts(&err);
+        assert!(found.iter().any(|t| t == TUNNEL_UNSUCCESSFUL), "{found:?}");
+
+        let err = client(None)
+            .get("http://site.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let found = texts(&err);
+        assert!(found.iter().any(|t| t.starts_with(DNS_ERROR)), "{found:?}");
     }
 
     #[test]

@@ -13,7 +13,9 @@ use crate::listener::{bind, tls_acceptor, url_host};
 use crate::server;
 use crate::state::{Counters, HumanRecord, ScriptRecord, Settings, Shared, State};
 use crate::totp;
-use crate::users::{AuthMethod, HumanUser, ScriptUser, TotpSecret};
+use tk_auth_core::SiteAuthMethod;
+
+use crate::users::{HumanAccount, ScriptAccount, TotpSecret};
 
 /// Requests larger than this are answered with `413 Payload Too Large`.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -22,8 +24,8 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 #[derive(Clone)]
 #[must_use]
 pub struct SiteEmulatorBuilder {
-    humans: Vec<HumanUser>,
-    scripts: Vec<ScriptUser>,
+    humans: Vec<HumanAccount>,
+    scripts: Vec<ScriptAccount>,
     settings: Settings,
     listen: SocketAddr,
     tls: Option<(Vec<u8>, Vec<u8>)>,
@@ -50,7 +52,7 @@ impl Default for SiteEmulatorBuilder {
             humans: Vec::new(),
             scripts: Vec::new(),
             settings: Settings {
-                auth_method: AuthMethod::Default,
+                auth_method: SiteAuthMethod::Default,
                 unified_login_flow: false,
                 app_session_launcher: true,
                 version: [8, 50, 0],
@@ -59,6 +61,7 @@ impl Default for SiteEmulatorBuilder {
                 request_lifetime: Duration::from_mins(5),
                 max_entities_per_page: 500,
                 max_body_bytes: MAX_BODY_BYTES,
+                approval_page_base: None,
             },
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: None,
@@ -69,19 +72,19 @@ impl Default for SiteEmulatorBuilder {
 
 impl SiteEmulatorBuilder {
     /// Adds a person with a login.
-    pub fn human_user(mut self, user: HumanUser) -> Self {
+    pub fn human_user(mut self, user: HumanAccount) -> Self {
         self.humans.push(user);
         self
     }
 
     /// Adds a script with an API key.
-    pub fn script_user(mut self, user: ScriptUser) -> Self {
+    pub fn script_user(mut self, user: ScriptAccount) -> Self {
         self.scripts.push(user);
         self
     }
 
     /// How the site authenticates people (default: [`AuthMethod::Default`]).
-    pub fn auth_method(mut self, method: AuthMethod) -> Self {
+    pub fn auth_method(mut self, method: SiteAuthMethod) -> Self {
         self.settings.auth_method = method;
         self
     }
@@ -122,6 +125,15 @@ impl SiteEmulatorBuilder {
     /// How long a browser-approval request stays open (default: 5 minutes).
     pub fn app_session_request_lifetime(mut self, lifetime: Duration) -> Self {
         self.settings.request_lifetime = lifetime;
+        self
+    }
+
+    /// Makes browser-approval requests name their page under `base` (e.g.
+    /// `https://elsewhere.example.net`) instead of under the site's own URL — a misbehaving
+    /// or hijacked site, for testing that clients refuse to open such a page. The page
+    /// itself is still served by this site only.
+    pub fn approval_page_base(mut self, base: impl Into<String>) -> Self {
+        self.settings.approval_page_base = Some(base.into());
         self
     }
 

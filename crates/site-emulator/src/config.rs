@@ -9,14 +9,16 @@ use serde::Deserialize;
 
 use crate::builder::SiteEmulatorBuilder;
 use crate::error::EmulatorError;
-use crate::users::{AuthMethod, HumanUser, ScriptUser};
+use tk_auth_core::SiteAuthMethod;
+
+use crate::users::{HumanAccount, ScriptAccount};
 
 /// The file's shape: site settings at the top level, then the users.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     listen: Option<SocketAddr>,
-    user_authentication_method: Option<AuthMethod>,
+    user_authentication_method: Option<MethodEntry>,
     unified_login_flow_enabled: Option<bool>,
     authentication_app_session_launcher_enabled: Option<bool>,
     version: Option<[u32; 3]>,
@@ -28,6 +30,27 @@ struct ConfigFile {
     human_users: Vec<HumanUserEntry>,
     #[serde(default)]
     script_users: Vec<ScriptUserEntry>,
+}
+
+/// The methods a file may name; an unknown name is refused with its line and column.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum MethodEntry {
+    Default,
+    Ldap,
+    Saml2,
+    Oxygen,
+}
+
+impl From<MethodEntry> for SiteAuthMethod {
+    fn from(entry: MethodEntry) -> Self {
+        match entry {
+            MethodEntry::Default => Self::Default,
+            MethodEntry::Ldap => Self::Ldap,
+            MethodEntry::Saml2 => Self::Saml2,
+            MethodEntry::Oxygen => Self::Oxygen,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,7 +128,7 @@ impl SiteEmulatorBuilder {
             self = self.listen(addr);
         }
         if let Some(method) = file.user_authentication_method {
-            self = self.auth_method(method);
+            self = self.auth_method(method.into());
         }
         if let Some(on) = file.unified_login_flow_enabled {
             self = self.unified_login_flow(on);
@@ -129,7 +152,7 @@ impl SiteEmulatorBuilder {
             self = self.max_entities_per_page(n);
         }
         for entry in file.human_users {
-            let mut user = HumanUser::new(entry.login, entry.password);
+            let mut user = HumanAccount::new(entry.login, entry.password);
             user.id = entry.id;
             user.active = entry.active;
             user.totp_secret = entry.totp_secret.map(Into::into);
@@ -140,7 +163,7 @@ impl SiteEmulatorBuilder {
             self = self.human_user(user);
         }
         for entry in file.script_users {
-            let mut script = ScriptUser::new(entry.name, entry.key);
+            let mut script = ScriptAccount::new(entry.name, entry.key);
             script.id = entry.id;
             self = self.script_user(script);
         }

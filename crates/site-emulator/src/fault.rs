@@ -20,17 +20,30 @@ pub enum Fault {
     Stall(Duration),
     /// Answer `200` with a `Content-Type: application/json` body that is not JSON.
     MalformedBody,
+    /// Answer `200` with a body of `bytes` bytes. `announced`: the `Content-Length` says
+    /// `bytes` but nothing follows (a client must refuse on the announcement alone, or it
+    /// waits until its timeout); otherwise the bytes are sent in chunks with no length
+    /// announced (a client must count while it reads).
+    OversizedBody {
+        /// The size of the body.
+        bytes: u64,
+        /// Whether the size is announced in `Content-Length` (and the body withheld).
+        announced: bool,
+    },
 }
 
 impl Fault {
     /// Reads the control API's JSON form: `{"fault": "status", "status": 502}`,
     /// `{"fault": "drop_connection"}`, `{"fault": "stall", "millis": 500}`,
-    /// `{"fault": "malformed_body"}`.
+    /// `{"fault": "malformed_body"}`, `{"fault": "oversized_body", "bytes": 40000000,
+    /// "announced": true}`.
     pub(crate) fn from_json(value: &serde_json::Value) -> Result<Self, String> {
         let kind = value
             .get("fault")
             .and_then(serde_json::Value::as_str)
-            .ok_or("missing \"fault\": one of status, drop_connection, stall, malformed_body")?;
+            .ok_or(
+                "missing \"fault\": one of status, drop_connection, stall, malformed_body, oversized_body",
+            )?;
         match kind {
             "status" => {
                 let status = value
@@ -50,8 +63,19 @@ impl Fault {
                 Ok(Self::Stall(Duration::from_millis(millis)))
             }
             "malformed_body" => Ok(Self::MalformedBody),
+            "oversized_body" => {
+                let bytes = value
+                    .get("bytes")
+                    .and_then(serde_json::Value::as_u64)
+                    .ok_or("an \"oversized_body\" fault needs \"bytes\": the body's size")?;
+                let announced = value
+                    .get("announced")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(true);
+                Ok(Self::OversizedBody { bytes, announced })
+            }
             other => Err(format!(
-                "unknown fault {other:?}: expected status, drop_connection, stall or malformed_body"
+                "unknown fault {other:?}: expected status, drop_connection, stall, malformed_body or oversized_body"
             )),
         }
     }
@@ -80,6 +104,14 @@ mod tests {
             Fault::from_json(&json!({"fault": "malformed_body"})),
             Ok(Fault::MalformedBody)
         );
+        assert_eq!(
+            Fault::from_json(&json!({"fault": "oversized_body", "bytes": 9, "announced": false})),
+            Ok(Fault::OversizedBody {
+                bytes: 9,
+                announced: false
+            })
+        );
+        assert!(Fault::from_json(&json!({"fault": "oversized_body"})).is_err());
         assert!(Fault::from_json(&json!({"fault": "status"})).is_err());
         assert!(Fault::from_json(&json!({"fault": "boom"})).is_err());
         assert!(Fault::from_json(&json!([])).is_err());

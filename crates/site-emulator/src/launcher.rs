@@ -9,11 +9,7 @@ use serde_json::{Value, json};
 
 use crate::error::EmulatorError;
 use crate::state::{Principal, Shared, State};
-
-/// Path of the application side.
-pub(crate) const API_PATH: &str = "/internal_api/app_session_request";
-/// Path of the browser side.
-pub(crate) const PAGE_PATH: &str = "/app_session_request";
+use crate::wire::LAUNCHER_PAGE_PATH as PAGE_PATH;
 
 /// Where a browser-approval request stands.
 pub(crate) enum RequestStatus {
@@ -143,7 +139,13 @@ pub(crate) fn create(shared: &Shared, form: &[u8], site_url: &str) -> (StatusCod
         },
     );
     tracing::debug!(request = %id, "app session request created");
-    let url = format!("{site_url}{PAGE_PATH}/{id}");
+    let base = shared
+        .settings
+        .approval_page_base
+        .as_deref()
+        .unwrap_or(site_url)
+        .trim_end_matches('/');
+    let url = format!("{base}{PAGE_PATH}/{id}");
     (StatusCode::OK, json!({"sessionRequestId": id, "url": url}))
 }
 

@@ -24,11 +24,11 @@
 //!
 //! ```text
 //! SiteEmulator::builder() -> SiteEmulatorBuilder
-//!   .human_user(HumanUser::new(login, password)
+//!   .human_user(HumanAccount::new(login, password)
 //!        [.with_id(n)] [.inactive()] [.with_totp_secret(base32 &str | bytes)]
 //!        [.with_backup_codes([..])] [.with_name(first, last)] [.with_email(e)])
-//!   .script_user(ScriptUser::new(name, key) [.with_id(n)])
-//!   .auth_method(AuthMethod::Default | Ldap | Saml2 | Oxygen)
+//!   .script_user(ScriptAccount::new(name, key) [.with_id(n)])
+//!   .auth_method(SiteAuthMethod::Default | Ldap | Saml2 | Oxygen)
 //!   .unified_login_flow(bool) .app_session_launcher(bool)
 //!   .server_version([8, 50, 0]) .session_lifetime(Duration) .saml_claims_lifetime(Duration)
 //!   .app_session_request_lifetime(Duration) .max_entities_per_page(n)
@@ -53,10 +53,10 @@
 //! # Example
 //!
 //! ```
-//! use tk_auth_site_emulator::{Fault, HumanUser, SiteEmulator};
+//! use tk_auth_site_emulator::{Fault, HumanAccount, SiteEmulator};
 //!
 //! let site = SiteEmulator::builder()
-//!     .human_user(HumanUser::new("alice", "pw-Alice-1"))
+//!     .human_user(HumanAccount::new("alice", "pw-Alice-1"))
 //!     .start()?;
 //! assert!(site.url().starts_with("http://127.0.0.1:"));
 //!
@@ -83,10 +83,12 @@ mod server;
 mod state;
 mod totp;
 mod users;
+mod wire;
 
 pub use builder::{MAX_BODY_BYTES, SiteEmulatorBuilder};
 pub use error::EmulatorError;
 pub use fault::Fault;
 pub use handle::SiteEmulator;
 pub use launcher::PendingRequest;
-pub use users::{AuthMethod, HumanUser, ScriptUser, TotpSecret};
+pub use tk_auth_core::SiteAuthMethod;
+pub use users::{HumanAccount, ScriptAccount, TotpSecret};

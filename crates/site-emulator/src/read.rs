@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::rpc::{ERR_GENERIC, fault_body};
+use crate::rpc::fault_body;
 use crate::state::State;
+use crate::wire::ERR_GENERIC;
 
 /// The fields each entity of a type has, as a site would return them.
 fn entities(state: &State, entity_type: &str) -> Option<Vec<Map<String, Value>>> {

@@ -3,21 +3,13 @@
 
 use serde_json::{Map, Value, json};
 
+use tk_auth_core::SiteAuthMethod;
+
 use crate::read;
 use crate::state::{Principal, Shared, State};
 use crate::totp;
-use crate::users::{AuthMethod, secrets_equal};
-
-/// Credentials rejected, account disabled, session expired or unknown.
-pub(crate) const ERR_AUTH: u64 = 102;
-/// Two-factor authentication is on and no code was sent.
-pub(crate) const ERR_2FA: u64 = 106;
-/// Password login on a SAML single-sign-on site.
-pub(crate) const ERR_SSO: u64 = 108;
-/// Password login on an Autodesk Identity site.
-pub(crate) const ERR_OXYGEN: u64 = 110;
-/// Any other fault (unknown method, bad parameters): the emulator's generic code.
-pub(crate) const ERR_GENERIC: u64 = 100;
+use crate::users::secrets_equal;
+use crate::wire::{ERR_2FA, ERR_AUTH, ERR_GENERIC, ERR_OXYGEN, ERR_SSO, SAML_LOGIN_PATH};
 
 /// What the endpoint answers.
 #[derive(Debug)]
@@ -185,21 +177,22 @@ fn password_login(
     code: Option<&str>,
 ) -> Result<Principal, Reply> {
     match shared.settings.auth_method {
-        AuthMethod::Saml2 => {
+        SiteAuthMethod::Saml2 => {
             return Err(Reply::Json(fault_body(
                 ERR_SSO,
                 "Authentication using username/password is not allowed for an SSO-enabled \
                  Flow Production Tracking site",
             )));
         }
-        AuthMethod::Oxygen => {
+        SiteAuthMethod::Oxygen => {
             return Err(Reply::Json(fault_body(
                 ERR_OXYGEN,
                 "Authentication using username/password is not allowed for an Autodesk \
                  Identity enabled Flow Production Tracking site",
             )));
         }
-        AuthMethod::Default | AuthMethod::Ldap => {}
+        // An unknown method (set through the builder) checks passwords like `default`.
+        _ => {}
     }
     let cant = || auth_error(&format!("Can't authenticate user '{login}'"));
     let user = state.human_mut(login).ok_or_else(cant)?;
@@ -259,9 +252,7 @@ fn session_login(
     if claims_lapsed {
         // A SAML site sends the browser back to the identity provider; for a POST the
         // client does not follow the redirect and sees the 302 itself.
-        return Err(Reply::Redirect(format!(
-            "{site_url}/saml/saml_login_request"
-        )));
+        return Err(Reply::Redirect(format!("{site_url}{SAML_LOGIN_PATH}")));
     }
     if let Some(session) = state.sessions.get_mut(token) {
         session.last_used = now;

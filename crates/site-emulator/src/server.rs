@@ -4,11 +4,12 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -19,7 +20,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::fault::Fault;
 use crate::state::Shared;
-use crate::{control, launcher, rpc};
+use crate::{control, launcher, rpc, wire};
 
 /// Bodies larger than this are refused, unread beyond a bounded drain.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -135,9 +136,9 @@ async fn route(
         return json_response(status, &value);
     }
 
-    let is_rpc = path == "/api3/json";
-    let is_launcher_api =
-        path == launcher::API_PATH || path.starts_with(&format!("{}/", launcher::API_PATH));
+    let is_rpc = path == wire::RPC_PATH;
+    let is_launcher_api = path == wire::LAUNCHER_API_PATH
+        || path.starts_with(&format!("{}/", wire::LAUNCHER_API_PATH));
     if is_rpc || is_launcher_api {
         let request: Option<Result<Value, serde_json::Error>> =
             (is_rpc && method == Method::POST).then(|| serde_json::from_slice(&body));
@@ -157,13 +158,13 @@ async fn route(
                 },
                 (Method::POST, _) => json_response(
                     StatusCode::BAD_REQUEST,
-                    &rpc::fault_body(rpc::ERR_GENERIC, "The request body is not valid JSON"),
+                    &rpc::fault_body(wire::ERR_GENERIC, "The request body is not valid JSON"),
                 ),
                 _ => method_not_allowed("POST"),
             };
         }
         let id = path
-            .strip_prefix(launcher::API_PATH)
+            .strip_prefix(wire::LAUNCHER_API_PATH)
             .unwrap_or_default()
             .trim_start_matches('/');
         let (status, value) = match (method, id) {
@@ -176,7 +177,7 @@ async fn route(
     }
 
     if let Some(id) = path
-        .strip_prefix(launcher::PAGE_PATH)
+        .strip_prefix(wire::LAUNCHER_PAGE_PATH)
         .and_then(|rest| rest.strip_prefix('/'))
         .filter(|id| !id.is_empty() && !id.contains('/'))
     {
@@ -196,7 +197,7 @@ async fn route(
              <p>JSON-RPC at <code>/api3/json</code>; control API at <a href=\"/_emulator/\"><code>/_emulator/</code></a>.</p></body></html>\n"
                 .to_owned(),
         ),
-        (Method::GET, "/saml/saml_login_request") => html_response(
+        (Method::GET, wire::SAML_LOGIN_PATH) => html_response(
             StatusCode::OK,
             "<!DOCTYPE html>\n<html><body><p>Single sign-on login (emulated): renew the session through the App Session Launcher or the control API.</p></body></html>\n".to_owned(),
         ),
@@ -231,6 +232,22 @@ async fn apply_fault(fault: Option<Fault>, drop_now: &Notify) -> Option<Response
             tokio::time::sleep(duration).await;
             None
         }
+        Fault::OversizedBody { bytes, announced } => {
+            let mut response = if announced {
+                let mut response = Response::new(Body::new(Withheld));
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
+                response
+            } else {
+                Response::new(Body::new(Unannounced { remaining: bytes }))
+            };
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            Some(response)
+        }
         Fault::MalformedBody => {
             let mut response = Response::new(Body::from("{\"results\": {\"session_id\": "));
             response.headers_mut().insert(
@@ -242,13 +259,52 @@ async fn apply_fault(fault: Option<Fault>, drop_now: &Notify) -> Option<Response
     }
 }
 
+/// A body announced by its `Content-Length` and then withheld: it never yields.
+struct Withheld;
+
+impl hyper::body::Body for Withheld {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Pending
+    }
+}
+
+/// `remaining` spaces, sent in chunks without a length, so they go out chunk-encoded.
+struct Unannounced {
+    remaining: u64,
+}
+
+impl hyper::body::Body for Unannounced {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        const CHUNK: u64 = 64 * 1024;
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let n = self.remaining.min(CHUNK);
+        self.remaining -= n;
+        let chunk = vec![b' '; usize::try_from(n).unwrap_or(0)];
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from(chunk)))))
+    }
+}
+
 /// Reads the whole body, or answers 413 when it is larger than `limit`.
 async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Vec<u8>, Response<Body>> {
     let too_large = || {
         json_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             &rpc::fault_body(
-                rpc::ERR_GENERIC,
+                wire::ERR_GENERIC,
                 &format!("The request body is larger than {limit} bytes"),
             ),
         )
@@ -274,7 +330,7 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Vec<u8>, Resp
                 tracing::debug!(error = %e, "reading a request body failed");
                 return Err(json_response(
                     StatusCode::BAD_REQUEST,
-                    &rpc::fault_body(rpc::ERR_GENERIC, "The request body could not be read"),
+                    &rpc::fault_body(wire::ERR_GENERIC, "The request body could not be read"),
                 ));
             }
             Some(Ok(frame)) => {

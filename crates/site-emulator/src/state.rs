@@ -8,17 +8,17 @@ use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
+use tk_auth_core::SiteAuthMethod;
 
 use crate::error::EmulatorError;
 use crate::fault::Fault;
 use crate::launcher::LauncherRequest;
 use crate::totp;
-use crate::users::AuthMethod;
 
 /// The site's fixed settings.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    pub(crate) auth_method: AuthMethod,
+    pub(crate) auth_method: SiteAuthMethod,
     pub(crate) unified_login_flow: bool,
     pub(crate) app_session_launcher: bool,
     pub(crate) version: [u32; 3],
@@ -27,6 +27,9 @@ pub(crate) struct Settings {
     pub(crate) request_lifetime: Duration,
     pub(crate) max_entities_per_page: u64,
     pub(crate) max_body_bytes: usize,
+    /// Where approval pages are said to be, instead of the site itself (a misbehaving or
+    /// hijacked site, for clients' tests).
+    pub(crate) approval_page_base: Option<String>,
 }
 
 /// A human user as the running site holds it (secret decoded, backup codes consumable).
@@ -162,7 +165,7 @@ impl Shared {
     pub(crate) fn new_session(&self, state: &mut State, owner: Principal) -> String {
         let token = self.random_hex();
         let now = self.now();
-        let claims_expire_at = (self.settings.auth_method == AuthMethod::Saml2
+        let claims_expire_at = (self.settings.auth_method == SiteAuthMethod::Saml2
             && matches!(owner, Principal::Human(_)))
         .then(|| later(now, self.settings.saml_claims_lifetime));
         state.sessions.insert(

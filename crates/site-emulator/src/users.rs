@@ -1,42 +1,6 @@
-//! The people and scripts a site knows, and how the site authenticates them.
+//! The people and scripts a site knows.
 
 use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-/// How a site authenticates people: the `user_authentication_method` of its `info`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum AuthMethod {
-    /// Login and password checked by the site itself.
-    #[default]
-    Default,
-    /// Login and password checked against the studio's LDAP (the wire is the same as `Default`).
-    Ldap,
-    /// Single sign-on through SAML 2: password logins get error 108, sessions carry claims.
-    Saml2,
-    /// Autodesk Identity: password logins get error 110.
-    Oxygen,
-}
-
-impl AuthMethod {
-    /// The name the site reports in `info`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Default => "default",
-            Self::Ldap => "ldap",
-            Self::Saml2 => "saml2",
-            Self::Oxygen => "oxygen",
-        }
-    }
-}
-
-impl fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A two-factor secret: raw key bytes, or the base32 text authenticator apps are given.
 ///
@@ -93,9 +57,9 @@ impl<const N: usize> From<&[u8; N]> for TotpSecret {
     }
 }
 
-/// A person with a login on the site (a `HumanUser` entity).
+/// A person's account on the site (a `HumanUser` entity).
 #[derive(Clone)]
-pub struct HumanUser {
+pub struct HumanAccount {
     pub(crate) login: String,
     pub(crate) password: String,
     pub(crate) id: Option<u64>,
@@ -107,7 +71,7 @@ pub struct HumanUser {
     pub(crate) email: Option<String>,
 }
 
-impl HumanUser {
+impl HumanAccount {
     /// An active user without two-factor authentication; its id is assigned when the site
     /// starts unless [`with_id`](Self::with_id) sets one.
     pub fn new(login: impl Into<String>, password: impl Into<String>) -> Self {
@@ -178,9 +142,9 @@ impl HumanUser {
     }
 }
 
-impl fmt::Debug for HumanUser {
+impl fmt::Debug for HumanAccount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HumanUser")
+        f.debug_struct("HumanAccount")
             .field("login", &self.login)
             .field("password", &"<redacted>")
             .field("id", &self.id)
@@ -191,15 +155,15 @@ impl fmt::Debug for HumanUser {
     }
 }
 
-/// A script with an API key (an `ApiUser` entity, found by its `firstname`).
+/// A script's account with an API key (an `ApiUser` entity, found by its `firstname`).
 #[derive(Clone)]
-pub struct ScriptUser {
+pub struct ScriptAccount {
     pub(crate) name: String,
     pub(crate) key: String,
     pub(crate) id: Option<u64>,
 }
 
-impl ScriptUser {
+impl ScriptAccount {
     /// A script user; its id is assigned when the site starts unless set.
     pub fn new(name: impl Into<String>, key: impl Into<String>) -> Self {
         Self {
@@ -222,9 +186,9 @@ impl ScriptUser {
     }
 }
 
-impl fmt::Debug for ScriptUser {
+impl fmt::Debug for ScriptAccount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScriptUser")
+        f.debug_struct("ScriptAccount")
             .field("name", &self.name)
             .field("key", &"<redacted>")
             .field("id", &self.id)
@@ -252,26 +216,12 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let human = HumanUser::new("alice", "canary-pw")
+        let human = HumanAccount::new("alice", "canary-pw")
             .with_totp_secret("canarysecret")
             .with_backup_codes(["canary-backup"]);
-        let script = ScriptUser::new("farm", "canary-key");
+        let script = ScriptAccount::new("farm", "canary-key");
         let text = format!("{human:?} {script:?}");
         assert!(!text.contains("canary"), "{text}");
         assert!(text.contains("alice") && text.contains("farm"));
-    }
-
-    #[test]
-    fn auth_method_names_match_info() {
-        let names: Vec<_> = [
-            AuthMethod::Default,
-            AuthMethod::Ldap,
-            AuthMethod::Saml2,
-            AuthMethod::Oxygen,
-        ]
-        .iter()
-        .map(|m| m.as_str())
-        .collect();
-        assert_eq!(names, ["default", "ldap", "saml2", "oxygen"]);
     }
 }

@@ -5,20 +5,19 @@ use std::time::Duration;
 
 use serde_json::json;
 use tk_auth_http::{
-    ApprovalOptions, ApprovedSession, Auth, CancelHandle, Error, SiteClient, machine_id,
+    ApprovalError, ApprovalOptions, ApprovedSession, Auth, CancelHandle, Error, SiteClient,
+    machine_id,
 };
 use tk_auth_site_emulator::{Fault, SiteEmulator};
 
 use crate::support;
 
 fn quick() -> ApprovalOptions {
-    ApprovalOptions {
-        product: Some("tk-auth tests".into()),
-        poll_interval: Duration::from_millis(20),
-        time_limit: Duration::from_secs(30),
-        backoff: Duration::from_millis(5),
-        ..ApprovalOptions::default()
-    }
+    ApprovalOptions::default()
+        .with_product("tk-auth tests")
+        .with_poll_interval(Duration::from_millis(20))
+        .with_time_limit(Duration::from_secs(30))
+        .with_backoff(Duration::from_millis(5))
 }
 
 /// The request id at the end of the approval page's URL.
@@ -109,7 +108,10 @@ async fn a_denied_request_is_rejected() {
     })
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::ApprovalRejected { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Approval(ApprovalError::Rejected { .. })),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "The request has been rejected or has expired."
@@ -125,7 +127,10 @@ async fn a_request_that_expires_on_the_site_is_rejected() {
     let err = approve(&support::client(&site), &quick(), |_| true)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::ApprovalRejected { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Approval(ApprovalError::Rejected { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -142,7 +147,10 @@ async fn cancelling_stops_the_wait() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::ApprovalCancelled { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Approval(ApprovalError::Cancelled { .. })),
+        "{err:?}"
+    );
     assert!(
         err.to_string()
             .starts_with("The request has never been approved")
@@ -152,15 +160,12 @@ async fn cancelling_stops_the_wait() {
 #[tokio::test]
 async fn waiting_ends_at_the_time_limit() {
     let site = support::start();
-    let options = ApprovalOptions {
-        time_limit: Duration::from_millis(150),
-        ..quick()
-    };
+    let options = quick().with_time_limit(Duration::from_millis(150));
     let err = approve(&support::client(&site), &options, |_| true)
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalTimedOut { waited, .. } if waited == Duration::from_millis(150)),
+        matches!(err, Error::Approval(ApprovalError::TimedOut { waited, .. }) if waited == Duration::from_millis(150)),
         "{err:?}"
     );
     assert!(
@@ -179,7 +184,7 @@ async fn a_site_without_the_feature_says_so() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalFeatureDisabled { .. }),
+        matches!(err, Error::Approval(ApprovalError::FeatureDisabled { .. })),
         "{err:?}"
     );
     assert!(
@@ -212,7 +217,10 @@ async fn server_errors_on_every_attempt_are_unstable_communication() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalSiteUnstable { status: 502, .. }),
+        matches!(
+            err,
+            Error::Approval(ApprovalError::SiteUnstable { status: 502, .. })
+        ),
         "{err:?}"
     );
     assert!(site.pending_requests().is_empty());
@@ -226,7 +234,7 @@ async fn malformed_bodies_cannot_be_decoded() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalUndecodableJson { .. }),
+        matches!(err, Error::Approval(ApprovalError::UndecodableJson { .. })),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "Unable to decode JSON content");
@@ -243,7 +251,7 @@ async fn malformed_bodies_cannot_be_decoded() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalUndecodableJson { .. }),
+        matches!(err, Error::Approval(ApprovalError::UndecodableJson { .. })),
         "{err:?}"
     );
 }
@@ -255,7 +263,7 @@ async fn a_browser_that_cannot_open_ends_the_flow() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalBrowserFailed { .. }),
+        matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "Unable to open local browser");
@@ -264,11 +272,8 @@ async fn a_browser_that_cannot_open_ends_the_flow() {
 #[tokio::test]
 async fn the_product_name_defaults_to_the_toolkit() {
     let site = Arc::new(SiteEmulator::builder().start().unwrap());
-    let options = ApprovalOptions {
-        product: None,
-        executable: Some("/usr/local/bin/render-job".into()),
-        ..quick()
-    };
+    let mut options = quick().with_executable("/usr/local/bin/render-job");
+    options.product = None;
     let err = approve(&support::client(&site), &options, {
         let site = Arc::clone(&site);
         move |_| {
@@ -282,7 +287,56 @@ async fn the_product_name_defaults_to_the_toolkit() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::ApprovalBrowserFailed { .. }),
+        matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn a_page_on_another_host_is_never_opened() {
+    for base in [
+        "https://elsewhere.example.net",
+        "http://elsewhere.example.net",
+        "https://127.0.0.1.example.net",
+    ] {
+        let site = support::builder().approval_page_base(base).start().unwrap();
+        let opened = Arc::new(Mutex::new(false));
+        let err = approve(&support::client(&site), &quick(), {
+            let opened = Arc::clone(&opened);
+            move |_| {
+                *opened.lock().unwrap() = true;
+                true
+            }
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Approval(ApprovalError::UntrustedPage { .. })),
+            "{base}: {err:?}"
+        );
+        assert!(!*opened.lock().unwrap(), "{base}: the page was opened");
+        let text = err.to_string();
+        assert!(
+            text.contains("elsewhere") || text.contains(".example.net"),
+            "{text}"
+        );
+        assert!(text.contains("was not opened"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_plain_http_page_is_opened_only_for_a_site_on_this_computer() {
+    // The emulator's own page, `http://127.0.0.1:…`, is this computer: it is opened.
+    let site = Arc::new(support::start());
+    let approved = approve(&support::client(&site), &quick(), {
+        let site = Arc::clone(&site);
+        move |url| {
+            assert!(url.starts_with(site.url()), "{url}");
+            site.approve_request(&request_id(url), "alice").unwrap();
+            true
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(approved.login, "alice");
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tk_auth_http::{Auth, Error, Secret, SiteClient};
-use tk_auth_site_emulator::{AuthMethod, Fault, HumanUser};
+use tk_auth_site_emulator::{Fault, HumanAccount, SiteAuthMethod};
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 
@@ -36,7 +36,7 @@ async fn a_wrong_password_is_an_authentication_failure_with_the_site_message() {
 #[tokio::test]
 async fn an_inactive_account_is_an_authentication_failure() {
     let site = support::builder()
-        .human_user(HumanUser::new("carol", "pw-canary").inactive())
+        .human_user(HumanAccount::new("carol", "pw-canary").inactive())
         .start()
         .unwrap();
     let err = token_error(site.url(), "carol", "pw-canary").await;
@@ -48,7 +48,10 @@ async fn an_inactive_account_is_an_authentication_failure() {
 
 #[tokio::test]
 async fn sso_and_identity_sites_say_to_use_the_browser() {
-    for (method, is_sso) in [(AuthMethod::Saml2, true), (AuthMethod::Oxygen, false)] {
+    for (method, is_sso) in [
+        (SiteAuthMethod::Saml2, true),
+        (SiteAuthMethod::Oxygen, false),
+    ] {
         let site = support::builder().auth_method(method).start().unwrap();
         let err = token_error(site.url(), "alice", ALICE_PASSWORD).await;
         if is_sso {
@@ -88,7 +91,7 @@ async fn an_expired_session_is_its_own_error() {
 #[tokio::test]
 async fn lapsed_sso_claims_are_the_302_to_the_saml_login() {
     let site = support::builder()
-        .auth_method(AuthMethod::Saml2)
+        .auth_method(SiteAuthMethod::Saml2)
         .start()
         .unwrap();
     let token = site.create_session("alice").unwrap();

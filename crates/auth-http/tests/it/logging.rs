@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use tk_auth_http::{ApprovalOptions, Auth, CancelHandle, Secret, SiteClient};
-use tk_auth_site_emulator::{Fault, HumanUser};
+use tk_auth_site_emulator::{Fault, HumanAccount};
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 
@@ -40,7 +40,9 @@ async fn no_flow_logs_a_secret() {
 
     let site = Arc::new(
         support::builder()
-            .human_user(HumanUser::new("bob", "pw-Bob-canary").with_backup_codes(["code-canary"]))
+            .human_user(
+                HumanAccount::new("bob", "pw-Bob-canary").with_backup_codes(["code-canary"]),
+            )
             .start()
             .unwrap(),
     );
@@ -71,10 +73,7 @@ async fn no_flow_logs_a_secret() {
         .unwrap();
     let approved = client
         .request_browser_approval(
-            &ApprovalOptions {
-                poll_interval: std::time::Duration::from_millis(10),
-                ..ApprovalOptions::default()
-            },
+            &ApprovalOptions::default().with_poll_interval(std::time::Duration::from_millis(10)),
             &CancelHandle::new(),
             {
                 let site = Arc::clone(&site);

@@ -2,8 +2,11 @@
 
 mod approval;
 mod errors;
+mod limits;
 mod logging;
+mod plain_http;
 mod proxy;
+mod redaction;
 mod renewal;
 mod retries;
 mod rpc_calls;

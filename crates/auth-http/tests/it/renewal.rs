@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tk_auth_http::{
     Auth, BoxError, Error, RenewalReason, RenewalRequest, Secret, SessionRenewer, SiteClient,
 };
-use tk_auth_site_emulator::{AuthMethod, SiteEmulator};
+use tk_auth_site_emulator::{SiteAuthMethod, SiteEmulator};
 
 use crate::support::{self, SCRIPT_KEY};
 
@@ -81,7 +81,7 @@ async fn an_expired_session_is_renewed_once_and_the_call_repeated() {
 async fn lapsed_sso_claims_are_renewed_too() {
     let site = Arc::new(
         support::builder()
-            .auth_method(AuthMethod::Saml2)
+            .auth_method(SiteAuthMethod::Saml2)
             .start()
             .unwrap(),
     );

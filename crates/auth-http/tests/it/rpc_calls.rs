@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use tk_auth_http::{Auth, Secret, SiteClient};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 
@@ -54,7 +54,7 @@ async fn a_script_finds_itself() {
 async fn two_factor_accounts_need_a_code_then_accept_totp_and_backup_codes_once() {
     let site = support::builder()
         .human_user(
-            HumanUser::new("bob", "pw-Bob-canary")
+            HumanAccount::new("bob", "pw-Bob-canary")
                 .with_totp_secret(TOTP_SECRET)
                 .with_backup_codes(["backup-canary-1"]),
         )

@@ -1,7 +1,7 @@
 //! The typed `info` answer, its 30-second cache, and addresses refused up front.
 
-use tk_auth_http::{AuthMethod, ClientOptions, Error, ServerVersion, SiteClient, site_info};
-use tk_auth_site_emulator::{AuthMethod as SiteAuthMethod, SiteEmulator};
+use tk_auth_http::{ClientOptions, Error, ServerVersion, SiteAuthMethod, SiteClient, site_info};
+use tk_auth_site_emulator::SiteEmulator;
 
 use crate::support;
 
@@ -15,7 +15,10 @@ async fn info_is_typed() {
         .start()
         .unwrap();
     let info = support::client(&site).info().await.unwrap();
-    assert_eq!(info.user_authentication_method(), Some(AuthMethod::Oxygen));
+    assert_eq!(
+        info.user_authentication_method(),
+        Some(SiteAuthMethod::Oxygen)
+    );
     assert!(info.autodesk_identity_enabled());
     assert!(!info.sso_enabled());
     assert!(info.unified_login_flow_enabled());
@@ -40,7 +43,7 @@ async fn info_is_cached_across_clients_of_the_same_site() {
     let other_info = site_info(other.url(), support::options()).await.unwrap();
     assert_eq!(
         other_info.user_authentication_method(),
-        Some(AuthMethod::Default)
+        Some(SiteAuthMethod::Default)
     );
     assert_eq!(other.calls("info"), 1);
 }
@@ -71,4 +74,19 @@ async fn invalid_addresses_are_refused_before_any_request() {
             .to_string()
             .contains("<redacted>")
     );
+}
+
+#[tokio::test]
+async fn clients_can_opt_out_of_the_shared_info_cache() {
+    let site = SiteEmulator::builder().start().unwrap();
+    let uncached =
+        || SiteClient::new(site.url(), support::options().site_info_cache(false)).unwrap();
+    uncached().info().await.unwrap();
+    uncached().info().await.unwrap();
+    assert_eq!(site.calls("info"), 2);
+    // What they read was not shared either: a caching client still asks once.
+    support::client(&site).info().await.unwrap();
+    assert_eq!(site.calls("info"), 3);
+    support::client(&site).info().await.unwrap();
+    assert_eq!(site.calls("info"), 3);
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use serde_json::{Map, Value, json};
 use tk_auth_http::{Auth, ClientOptions, Env, Error, RetryPolicy, SiteClient};
-use tk_auth_site_emulator::{HumanUser, ScriptUser, SiteEmulator, SiteEmulatorBuilder};
+use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator, SiteEmulatorBuilder};
 
 pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
 pub(crate) const SCRIPT_KEY: &str = "key-canary-123";
@@ -22,18 +22,19 @@ pub(crate) fn options() -> ClientOptions {
     ClientOptions::new()
         .environment(quiet_env())
         .timeout(Duration::from_secs(20))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            status_backoff: Duration::from_millis(5),
-            dropped_connection_interval: Some(Duration::from_millis(5)),
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_status_backoff(Duration::from_millis(5))
+                .with_dropped_connection_interval(Duration::from_millis(5)),
+        )
 }
 
 /// A site with `alice` (a person) and `farm_script` (a script).
 pub(crate) fn builder() -> SiteEmulatorBuilder {
     SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", ALICE_PASSWORD).with_id(42))
-        .script_user(ScriptUser::new("farm_script", SCRIPT_KEY).with_id(7))
+        .human_user(HumanAccount::new("alice", ALICE_PASSWORD).with_id(42))
+        .script_user(ScriptAccount::new("farm_script", SCRIPT_KEY).with_id(7))
 }
 
 pub(crate) fn start() -> SiteEmulator {

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use tk_auth_http::{Auth, Secret, SiteClient};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 
@@ -61,7 +61,7 @@ async fn get_session_token_bodies_match() {
 #[tokio::test]
 async fn get_session_token_bodies_with_a_two_factor_code_match() {
     let site = support::builder()
-        .human_user(HumanUser::new("bob", "pw-Bob").with_totp_secret("JBSWY3DPEHPK3PXP"))
+        .human_user(HumanAccount::new("bob", "pw-Bob").with_totp_secret("JBSWY3DPEHPK3PXP"))
         .start()
         .unwrap();
     // The same code for both; whether the site still accepts it does not matter here.

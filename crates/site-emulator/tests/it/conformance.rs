@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use serde_json::json;
-use tk_auth_site_emulator::{AuthMethod, HumanUser, ScriptUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteAuthMethod, SiteEmulator};
 
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 /// Checks in `conformance.py`; a check silently lost would lower the count.
@@ -12,17 +12,17 @@ const EXPECTED_CHECKS: usize = 44;
 #[test]
 fn shotgun_api3_accepts_the_emulated_sites() {
     let default_site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1").with_id(42))
+        .human_user(HumanAccount::new("alice", "pw-Alice-1").with_id(42))
         .human_user(
-            HumanUser::new("bob", "pw-Bob-2")
+            HumanAccount::new("bob", "pw-Bob-2")
                 .with_totp_secret(TOTP_SECRET)
                 .with_backup_codes(["backup-1111", "backup-2222"]),
         )
-        .human_user(HumanUser::new("carol", "pw-Carol-3").inactive())
-        .human_user(HumanUser::new("dave", "pw-Dave-4"))
-        .human_user(HumanUser::new("erin", "pw-Erin-5"))
-        .human_user(HumanUser::new("zoë", "pässwörd-é-6"))
-        .script_user(ScriptUser::new("farm_script", "key-123").with_id(7))
+        .human_user(HumanAccount::new("carol", "pw-Carol-3").inactive())
+        .human_user(HumanAccount::new("dave", "pw-Dave-4"))
+        .human_user(HumanAccount::new("erin", "pw-Erin-5"))
+        .human_user(HumanAccount::new("zoë", "pässwörd-é-6"))
+        .script_user(ScriptAccount::new("farm_script", "key-123").with_id(7))
         .unified_login_flow(true)
         .app_session_launcher(true)
         .server_version([8, 50, 0])
@@ -30,13 +30,13 @@ fn shotgun_api3_accepts_the_emulated_sites() {
         .start()
         .unwrap();
     let saml = SiteEmulator::builder()
-        .human_user(HumanUser::new("sso_user", "pw-Sso-1"))
-        .auth_method(AuthMethod::Saml2)
+        .human_user(HumanAccount::new("sso_user", "pw-Sso-1"))
+        .auth_method(SiteAuthMethod::Saml2)
         .start()
         .unwrap();
     let oxygen = SiteEmulator::builder()
-        .human_user(HumanUser::new("adsk_user", "pw-Adsk-1"))
-        .auth_method(AuthMethod::Oxygen)
+        .human_user(HumanAccount::new("adsk_user", "pw-Adsk-1"))
+        .auth_method(SiteAuthMethod::Oxygen)
         .start()
         .unwrap();
     let launcher_off = SiteEmulator::builder()

@@ -1,7 +1,7 @@
 //! The `/_emulator/` control API over HTTP.
 
 use serde_json::{Value, json};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 use crate::{client, poll_session, request_session, rpc};
 
@@ -27,8 +27,8 @@ async fn call(
 #[tokio::test]
 async fn sessions_requests_and_counters_are_driven_over_http() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw").with_totp_secret("JBSWY3DPEHPK3PXP"))
-        .human_user(HumanUser::new("dave", "pw"))
+        .human_user(HumanAccount::new("alice", "pw").with_totp_secret("JBSWY3DPEHPK3PXP"))
+        .human_user(HumanAccount::new("dave", "pw"))
         .start()
         .unwrap();
     let http = client();
@@ -120,7 +120,7 @@ async fn sessions_requests_and_counters_are_driven_over_http() {
 #[tokio::test]
 async fn approving_through_the_control_api() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw"))
+        .human_user(HumanAccount::new("alice", "pw"))
         .start()
         .unwrap();
     let http = client();
@@ -180,7 +180,7 @@ async fn bad_control_requests_are_400_or_404_with_a_reason() {
 #[tokio::test]
 async fn moving_the_clock_over_http_expires_idle_sessions() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw"))
+        .human_user(HumanAccount::new("alice", "pw"))
         .session_lifetime(std::time::Duration::from_hours(1))
         .start()
         .unwrap();
@@ -220,8 +220,8 @@ async fn moving_the_clock_over_http_expires_idle_sessions() {
 #[tokio::test]
 async fn out_of_range_durations_are_refused_or_capped_never_a_crash() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw"))
-        .auth_method(tk_auth_site_emulator::AuthMethod::Saml2)
+        .human_user(HumanAccount::new("alice", "pw"))
+        .auth_method(tk_auth_site_emulator::SiteAuthMethod::Saml2)
         .saml_claims_lifetime(std::time::Duration::MAX)
         .start()
         .unwrap();

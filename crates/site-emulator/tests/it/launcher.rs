@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tk_auth_site_emulator::{EmulatorError, HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{EmulatorError, HumanAccount, SiteEmulator};
 
 use crate::{client, poll_session, request_session, rpc};
 
@@ -23,8 +23,8 @@ async fn poll(http: &reqwest::Client, site: &SiteEmulator, id: &str) -> (u16, Va
 
 fn site() -> SiteEmulator {
     SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
-        .human_user(HumanUser::new("carol", "pw").inactive())
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+        .human_user(HumanAccount::new("carol", "pw").inactive())
         .start()
         .unwrap()
 }
@@ -147,7 +147,7 @@ async fn approval_needs_an_active_known_user_and_a_pending_request() {
 #[tokio::test]
 async fn requests_expire_after_their_lifetime() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw"))
+        .human_user(HumanAccount::new("alice", "pw"))
         .app_session_request_lifetime(Duration::from_mins(5))
         .start()
         .unwrap();

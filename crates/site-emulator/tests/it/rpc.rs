@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tk_auth_site_emulator::{AuthMethod, HumanUser, ScriptUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteAuthMethod, SiteEmulator};
 
 use crate::{client, rpc};
 
@@ -36,7 +36,7 @@ fn error_code(answer: &Value) -> Option<u64> {
 #[tokio::test]
 async fn info_reports_the_declared_settings_without_credentials() {
     let site = SiteEmulator::builder()
-        .auth_method(AuthMethod::Ldap)
+        .auth_method(SiteAuthMethod::Ldap)
         .unified_login_flow(true)
         .app_session_launcher(false)
         .server_version([7, 4, 2])
@@ -62,7 +62,7 @@ async fn info_reports_the_declared_settings_without_credentials() {
 #[tokio::test]
 async fn a_password_login_gives_a_token_that_reads_users_and_is_counted() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1").with_id(42))
+        .human_user(HumanAccount::new("alice", "pw-Alice-1").with_id(42))
         .start()
         .unwrap();
     let http = client();
@@ -88,9 +88,9 @@ async fn a_password_login_gives_a_token_that_reads_users_and_is_counted() {
 #[tokio::test]
 async fn bad_credentials_inactive_users_and_unknown_tokens_are_error_102() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
-        .human_user(HumanUser::new("carol", "pw-Carol-3").inactive())
-        .script_user(ScriptUser::new("farm", "key-1"))
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+        .human_user(HumanAccount::new("carol", "pw-Carol-3").inactive())
+        .script_user(ScriptAccount::new("farm", "key-1"))
         .start()
         .unwrap();
     let http = client();
@@ -126,7 +126,7 @@ async fn bad_credentials_inactive_users_and_unknown_tokens_are_error_102() {
 async fn sessions_expire_after_inactivity_and_each_use_restarts_the_clock() {
     let lifetime = Duration::from_mins(10);
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
         .session_lifetime(lifetime)
         .start()
         .unwrap();
@@ -151,7 +151,7 @@ async fn sessions_expire_after_inactivity_and_each_use_restarts_the_clock() {
 #[tokio::test]
 async fn expiring_sessions_by_hand_refuses_them() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
         .start()
         .unwrap();
     let http = client();
@@ -172,7 +172,7 @@ async fn expiring_sessions_by_hand_refuses_them() {
 async fn two_factor_needs_a_code_accepts_totp_and_single_use_backup_codes() {
     let site = SiteEmulator::builder()
         .human_user(
-            HumanUser::new("bob", "pw-Bob-2")
+            HumanAccount::new("bob", "pw-Bob-2")
                 .with_totp_secret(*b"12345678901234567890")
                 .with_backup_codes(["backup-1"]),
         )
@@ -203,10 +203,10 @@ async fn two_factor_needs_a_code_accepts_totp_and_single_use_backup_codes() {
 
 #[tokio::test]
 async fn sso_sites_refuse_passwords_with_108_and_110() {
-    for (method, code) in [(AuthMethod::Saml2, 108), (AuthMethod::Oxygen, 110)] {
+    for (method, code) in [(SiteAuthMethod::Saml2, 108), (SiteAuthMethod::Oxygen, 110)] {
         let site = SiteEmulator::builder()
-            .human_user(HumanUser::new("alice", "pw-Alice-1"))
-            .auth_method(method)
+            .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+            .auth_method(method.clone())
             .start()
             .unwrap();
         let (_, answer) = rpc(&client(), site.url(), &login_body("alice", "pw-Alice-1")).await;
@@ -219,11 +219,11 @@ async fn read_filters_pages_and_returns_fields() {
     let mut builder = SiteEmulator::builder();
     for i in 1..=5 {
         builder = builder.human_user(
-            HumanUser::new(format!("user{i}"), "pw").with_name(format!("First{i}"), "Last"),
+            HumanAccount::new(format!("user{i}"), "pw").with_name(format!("First{i}"), "Last"),
         );
     }
     let site = builder
-        .script_user(ScriptUser::new("farm", "key"))
+        .script_user(ScriptAccount::new("farm", "key"))
         .start()
         .unwrap();
     let http = client();
@@ -293,7 +293,7 @@ async fn read_filters_pages_and_returns_fields() {
 #[tokio::test]
 async fn wrong_shapes_and_unknown_methods_get_faults_and_the_site_keeps_serving() {
     let site = SiteEmulator::builder()
-        .script_user(ScriptUser::new("farm", "key"))
+        .script_user(ScriptAccount::new("farm", "key"))
         .start()
         .unwrap();
     let http = client();

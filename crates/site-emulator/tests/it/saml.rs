@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tk_auth_site_emulator::{AuthMethod, HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteAuthMethod, SiteEmulator};
 
 use crate::rpc::{find_one_body, session};
 use crate::{client, rpc};
@@ -12,8 +12,8 @@ use crate::{client, rpc};
 #[tokio::test]
 async fn lapsed_saml_claims_redirect_authenticated_calls_only() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
-        .auth_method(AuthMethod::Saml2)
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+        .auth_method(SiteAuthMethod::Saml2)
         .start()
         .unwrap();
     let http = client();
@@ -52,8 +52,8 @@ async fn lapsed_saml_claims_redirect_authenticated_calls_only() {
 #[tokio::test]
 async fn saml_claims_lapse_after_their_lifetime_even_while_the_session_is_in_use() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
-        .auth_method(AuthMethod::Saml2)
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+        .auth_method(SiteAuthMethod::Saml2)
         .saml_claims_lifetime(Duration::from_mins(30))
         .start()
         .unwrap();
@@ -78,7 +78,7 @@ async fn saml_claims_lapse_after_their_lifetime_even_while_the_session_is_in_use
 #[tokio::test]
 async fn sessions_of_non_saml_sites_carry_no_claims() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-Alice-1"))
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
         .start()
         .unwrap();
     site.create_session("alice").unwrap();

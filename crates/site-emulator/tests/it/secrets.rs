@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
-use tk_auth_site_emulator::{HumanUser, ScriptUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator};
 
 use crate::{client, rpc};
 
@@ -35,11 +35,11 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
 
     let builder = SiteEmulator::builder()
         .human_user(
-            HumanUser::new("alice", "canary-password")
+            HumanAccount::new("alice", "canary-password")
                 .with_totp_secret("CANARYSECRETAAAA")
                 .with_backup_codes(["canary-backup"]),
         )
-        .script_user(ScriptUser::new("farm", "canary-key"));
+        .script_user(ScriptAccount::new("farm", "canary-key"));
     let debug_builder = format!("{builder:?}");
     let site = builder.start().unwrap();
     let http = client();
@@ -64,7 +64,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         site.approve_request("x", "alice").unwrap_err().to_string(),
         SiteEmulator::builder()
             .human_user(
-                HumanUser::new("bob", "canary-password").with_totp_secret("canary-not-base32!"),
+                HumanAccount::new("bob", "canary-password").with_totp_secret("canary-not-base32!"),
             )
             .start()
             .unwrap_err()
