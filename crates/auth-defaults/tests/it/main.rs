@@ -5,5 +5,6 @@ mod hostile_files;
 mod keyring;
 mod python_compat_session_cache;
 mod python_compat_toolkit_ini;
+mod python_compat_yaml_layout;
 mod stress;
 mod support;
