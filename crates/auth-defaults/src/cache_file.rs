@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use crate::error::{DefaultsError, Result};
 use crate::lock::{self, LockGuard, LockOptions};
+use crate::pyyaml_emitter;
 use crate::yaml::{self, Yaml};
 
 /// Files larger than this are not session caches (a real one holds a few kilobytes).
@@ -152,7 +153,10 @@ fn load(path: &Path) -> Result<Content> {
         Ok(Yaml::Null) => Content::Document(Yaml::Map(Vec::new())),
         Ok(doc @ Yaml::Map(_)) => Content::Document(doc),
         Ok(other) => Content::Unusable(format!("it holds {} instead of a mapping", other.kind())),
-        Err(e) => Content::Unusable(format!("it is not valid YAML: {e}")),
+        Err(e) => Content::Unusable(match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        }),
     })
 }
 
@@ -222,10 +226,7 @@ fn make_folder_private(folder: &Path) {
 /// it over `path`. Taking the guard proves the caller holds the lock.
 pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
-    let text = yaml::dump(doc).map_err(|message| DefaultsError::YamlWrite {
-        path: path.to_path_buf(),
-        message,
-    })?;
+    let text = pyyaml_emitter::dump(doc);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = path.with_file_name(format!(
         ".{name}.tmp-{}-{}",

@@ -195,8 +195,10 @@ impl ShotgunConfig {
             path: path.to_path_buf(),
             message,
         };
-        let doc = yaml::parse(&text)
-            .map_err(|e| err(format!("'{}' is not valid YAML: {e}", path.display())))?;
+        let doc = yaml::parse(&text).map_err(|source| DefaultsError::Yaml {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let get = |key: &str| -> Option<String> {
             match doc.get(key) {
                 Some(Yaml::Str(s)) => Some(expand_vars(s, env)),

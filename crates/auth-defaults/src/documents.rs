@@ -4,6 +4,7 @@
 //! Everything not understood is left in place, so files stay readable by every Toolkit
 //! version that shares them.
 
+use crate::python_text::py_strip;
 use crate::yaml::Yaml;
 
 pub(crate) const CURRENT_HOST: &str = "current_host";
@@ -58,13 +59,13 @@ pub(crate) fn normalize_site(doc: &mut Yaml) {
         doc.remove(PREFERRED_METHOD);
     }
     if let Some(Yaml::Str(user)) = doc.get(CURRENT_USER) {
-        let stripped = user.trim().to_owned();
+        let stripped = py_strip(user).to_owned();
         doc.set(CURRENT_USER, Yaml::Str(stripped));
     }
     if let Some(Yaml::Seq(users)) = doc_get_mut(doc, USERS) {
         for entry in users.iter_mut() {
             if let Some(Yaml::Str(login)) = entry.get(LOGIN) {
-                let stripped = login.trim().to_owned();
+                let stripped = py_strip(login).to_owned();
                 entry.set(LOGIN, Yaml::Str(stripped));
             }
         }
@@ -111,7 +112,7 @@ fn entry_login(entry: &Yaml) -> Option<&str> {
 }
 
 fn same_login(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    py_strip(a).to_lowercase() == py_strip(b).to_lowercase()
 }
 
 /// A cached session as found in a file: the stored login spelling, token and metadata.
@@ -232,6 +233,43 @@ pub(crate) fn update_recent(doc: &mut Yaml, current_key: &str, recent_key: &str,
     }
 }
 
+/// A login as the Python Toolkit stores it: stripped of Python's white space.
+pub(crate) fn strip_login(login: &str) -> String {
+    py_strip(login).to_owned()
+}
+
+/// The current user of a site file, stripped, if it is a non-empty string.
+pub(crate) fn current_user(doc: &Yaml) -> Option<String> {
+    current_value(doc, CURRENT_USER)
+        .map(py_strip)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+}
+
+/// The current host of the global file, if it is a non-empty string.
+pub(crate) fn current_host(doc: &Yaml) -> Option<String> {
+    current_value(doc, CURRENT_HOST)
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+}
+
+/// A string value; another type (a number, a list …) is logged and read as none, where
+/// Python would fail on it.
+fn current_value<'a>(doc: &'a Yaml, key: &str) -> Option<&'a str> {
+    match doc.get(key) {
+        Some(Yaml::Str(s)) => Some(s),
+        None | Some(Yaml::Null) => None,
+        Some(other) => {
+            tracing::warn!(
+                key,
+                found = other.kind(),
+                "ignoring a session cache value that is not a string"
+            );
+            None
+        }
+    }
+}
+
 /// The recent list with the current value forced to the front (files written by older
 /// Toolkits may lack it). Reading does not truncate. Entries that are not strings are left
 /// out.
@@ -275,6 +313,30 @@ mod tests {
             panic!()
         };
         assert_eq!(users.len(), 2, "the login-less entry survives");
+    }
+
+    #[test]
+    fn logins_are_stripped_of_python_white_space() {
+        let mut doc =
+            parse("current_user: \"\\x1Cjd\\x1F\"\nusers:\n- {login: \"\\u3000Bob\\x1D\", session_token: b}\n")
+                .unwrap();
+        normalize_site(&mut doc);
+        assert_eq!(current_user(&doc).as_deref(), Some("jd"));
+        assert_eq!(find_session(&doc, "\u{1e}BOB ", true).unwrap().login, "Bob");
+        assert_eq!(strip_login("\u{1f}x\u{85}"), "x");
+    }
+
+    #[test]
+    fn odd_current_values_read_as_none() {
+        for text in [
+            "current_user: 5\n",
+            "current_user: [a]\n",
+            "current_user: {a: 1}\n",
+            "current_user: ' '\n",
+        ] {
+            let doc = parse(text).unwrap();
+            assert_eq!(current_user(&doc), None, "{text}");
+        }
     }
 
     #[test]

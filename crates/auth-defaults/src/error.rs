@@ -108,13 +108,16 @@ pub enum DefaultsError {
         reason: String,
     },
 
-    /// A value could not be written as YAML.
-    #[error("could not write YAML for '{}': {message}", path.display())]
-    YamlWrite {
+    /// A YAML file the caller asked for (a pipeline configuration's `shotgun.yml`) could not
+    /// be read as YAML. Session files are never reported this way: an unreadable one is moved
+    /// aside.
+    #[error("could not read '{}'", path.display())]
+    Yaml {
         /// The file.
         path: PathBuf,
-        /// The serializer's message.
-        message: String,
+        /// What is wrong with it.
+        #[source]
+        source: crate::yaml::YamlError,
     },
 
     /// The system keyring failed or did not answer in time.

@@ -1,27 +1,34 @@
-//! `toolkit.ini` read with the rules of Python's `configparser` (defaults), on top of
-//! rust-ini: option names case-insensitive, section names case-sensitive, `[DEFAULT]`
-//! inherited by every section, `:` and `=` delimiters, indented continuation lines, no
-//! inline comments, `%` interpolation on read, and duplicate sections or options rejected.
+//! `toolkit.ini` read with the rules of Python's `configparser` defaults, line for line:
+//! option names case-insensitive, section names case-sensitive, `[DEFAULT]` inherited by
+//! every section, `=` and `:` delimiters, indented continuation lines, comments only on lines
+//! of their own (`#`, `;`), `%` interpolation on read, and duplicate sections or options
+//! rejected.
 //!
-//! A UTF-8 byte-order mark is skipped (Python fails on it).
+//! The file must be UTF-8 (a byte-order mark is skipped, where Python fails on it). Errors
+//! name the file and the line, never the text on it: values hold proxy passwords.
 
 use std::path::{Path, PathBuf};
 
-use ini::{Ini, ParseOption};
-
 use crate::error::{DefaultsError, Result};
+use crate::python_text::{is_python_space, py_strip};
 
 const DEFAULT_SECTION: &str = "DEFAULT";
 const MAX_INTERPOLATION_DEPTH: usize = 10;
 
-type Options = Vec<(String, String)>;
+/// One option: its name (lower case), its value lines and the line it starts on.
+#[derive(Clone)]
+struct IniOption {
+    name: String,
+    value: String,
+    line: usize,
+}
 
 /// A parsed ini file.
 #[derive(Clone, Default)]
 pub(crate) struct IniFile {
     path: PathBuf,
-    defaults: Options,
-    sections: Vec<(String, Options)>,
+    defaults: Vec<IniOption>,
+    sections: Vec<(String, Vec<IniOption>)>,
 }
 
 // Values can hold proxy passwords: show the file and section names only.
@@ -45,16 +52,41 @@ fn syntax(path: &Path, line: usize, message: String) -> DefaultsError {
     }
 }
 
-/// The 1-based line of the `nth` (0-based) header of `section`, for messages.
-fn header_line(text: &str, section: &str, nth: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            let t = l.trim();
-            t.starts_with('[') && t.ends_with(']') && t[1..t.len() - 1].trim() == section
-        })
-        .nth(nth)
-        .map_or(0, |(i, _)| i + 1)
+/// The lines of a text file as Python's universal newlines split them.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        if let Some(i) = t.find(['\n', '\r']) {
+            let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+            rest = Some(&t[i + skip..]).filter(|r| !r.is_empty());
+            Some(&t[..i])
+        } else {
+            rest = None;
+            Some(t)
+        }
+    })
+}
+
+/// The 1-based line of a byte offset, counting line breaks as [`lines`] does.
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    let mut line = 1;
+    let mut after_cr = false;
+    for &b in &bytes[..offset.min(bytes.len())] {
+        if b == b'\r' || (b == b'\n' && !after_cr) {
+            line += 1;
+        }
+        after_cr = b == b'\r';
+    }
+    line
+}
+
+/// Where option lines go while reading.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    None,
+    Defaults,
+    Section(usize),
 }
 
 impl IniFile {
@@ -66,82 +98,135 @@ impl IniFile {
         }
     }
 
-    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self> {
+    /// Reads the bytes of the file at `path`.
+    pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Self> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            syntax(
+                path,
+                line_of(bytes, at),
+                format!(
+                    "the byte at position {at} (counting from 0) is not UTF-8 text; save the file as UTF-8"
+                ),
+            )
+        })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let options = ParseOption {
-            enabled_quote: false,
-            enabled_escape: false,
-            enabled_indented_mutiline_value: true,
-            ..ParseOption::default()
-        };
-        let ini = Ini::load_from_str_opt(text, options)
-            .map_err(|e| syntax(path, e.line, e.msg.to_string()))?;
         let mut file = Self::empty(path.to_path_buf());
-        let mut seen: Vec<String> = Vec::new();
-        for (section, props) in &ini {
-            let Some(section) = section else {
-                if props.is_empty() {
-                    continue;
+        let mut target = Target::None;
+        let mut section_name = String::new();
+        // The option that indented lines continue, and the indentation of its first line.
+        let mut open: Option<usize> = None;
+        let mut indent_level = 0;
+        // A line that is not an option is reported after the file is read, as Python does.
+        let mut bad_line: Option<DefaultsError> = None;
+        for (i, line) in lines(text).enumerate() {
+            let number = i + 1;
+            let stripped = py_strip(line);
+            let comment = stripped.starts_with('#') || stripped.starts_with(';');
+            if stripped.is_empty() || comment {
+                // Blank lines belong to a value being continued, comments do not.
+                if !comment && let Some(o) = open {
+                    file.options_mut(target)[o].value.push('\n');
                 }
-                let first = text
-                    .lines()
-                    .enumerate()
-                    .find(|(_, l)| {
-                        let t = l.trim();
-                        !t.is_empty() && !t.starts_with('#') && !t.starts_with(';')
-                    })
-                    .map_or((0, String::new()), |(i, l)| (i + 1, l.to_owned()));
-                return Err(syntax(
-                    path,
-                    first.0,
-                    format!("File contains no section headers: '{}'", first.1),
-                ));
-            };
-            let count = seen.iter().filter(|s| *s == section).count();
-            if count > 0 {
-                return Err(syntax(
-                    path,
-                    header_line(text, section, count),
-                    format!("section '{section}' already exists"),
-                ));
+                continue;
             }
-            seen.push(section.to_owned());
-            let mut options: Options = Vec::new();
-            for (key, value) in props {
-                if key.contains('\n') {
+            let indent = line.chars().take_while(|c| is_python_space(*c)).count();
+            if let (Some(o), true) = (open, indent > indent_level) {
+                let value = &mut file.options_mut(target)[o].value;
+                value.push('\n');
+                value.push_str(stripped);
+                continue;
+            }
+            indent_level = indent;
+            if let Some(name) = section_header(stripped) {
+                open = None;
+                name.clone_into(&mut section_name);
+                if name == DEFAULT_SECTION {
+                    target = Target::Defaults;
+                } else if file.sections.iter().any(|(n, _)| n == name) {
                     return Err(syntax(
                         path,
-                        header_line(text, section, 0),
+                        number,
+                        format!("section '{name}' already exists"),
+                    ));
+                } else {
+                    file.sections.push((name.to_owned(), Vec::new()));
+                    target = Target::Section(file.sections.len() - 1);
+                }
+                continue;
+            }
+            if target == Target::None {
+                return Err(syntax(
+                    path,
+                    number,
+                    "settings come before any section header such as [Login]".to_owned(),
+                ));
+            }
+            let Some((name, value)) = stripped.split_once(['=', ':']) else {
+                bad_line.get_or_insert_with(|| {
+                    syntax(
+                        path,
+                        number,
                         format!(
-                            "a line in section '{section}' has no '=' or ':': '{}'",
-                            key.lines().next().unwrap_or_default()
+                            "a line in section '{section_name}' has no '=' or ':' after the setting name"
                         ),
-                    ));
-                }
-                let name = key.trim().to_lowercase();
-                if options.iter().any(|(k, _)| *k == name) {
-                    return Err(syntax(
+                    )
+                });
+                continue;
+            };
+            let name = py_strip(name).to_lowercase();
+            if name.is_empty() {
+                bad_line.get_or_insert_with(|| {
+                    syntax(
                         path,
-                        header_line(text, section, 0),
-                        format!("option '{name}' in section '{section}' already exists"),
-                    ));
-                }
-                options.push((name, value.trim().to_owned()));
+                        number,
+                        format!(
+                            "a line in section '{section_name}' has a value but no setting name"
+                        ),
+                    )
+                });
             }
-            if section == DEFAULT_SECTION {
-                file.defaults = options;
-            } else {
-                file.sections.push((section.to_owned(), options));
+            let options = file.options_mut(target);
+            if options.iter().any(|o| o.name == name) {
+                return Err(syntax(
+                    path,
+                    number,
+                    format!("option '{name}' in section '{section_name}' already exists"),
+                ));
             }
+            options.push(IniOption {
+                name,
+                value: py_strip(value).to_owned(),
+                line: number,
+            });
+            open = Some(options.len() - 1);
+        }
+        if let Some(e) = bad_line {
+            return Err(e);
+        }
+        for option in file
+            .defaults
+            .iter_mut()
+            .chain(file.sections.iter_mut().flat_map(|(_, o)| o.iter_mut()))
+        {
+            let end = option.value.trim_end_matches(is_python_space).len();
+            option.value.truncate(end);
         }
         Ok(file)
+    }
+
+    fn options_mut(&mut self, target: Target) -> &mut Vec<IniOption> {
+        match target {
+            Target::Section(i) => &mut self.sections[i].1,
+            Target::Defaults | Target::None => &mut self.defaults,
+        }
     }
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    fn section(&self, section: &str) -> Option<&Options> {
+    fn section(&self, section: &str) -> Option<&Vec<IniOption>> {
         self.sections
             .iter()
             .find(|(name, _)| name == section)
@@ -151,46 +236,48 @@ impl IniFile {
     /// The option names of a section (with inherited defaults), or `None` if it is missing.
     pub(crate) fn options(&self, section: &str) -> Option<Vec<String>> {
         let own = self.section(section)?;
-        let mut names: Vec<String> = own.iter().map(|(k, _)| k.clone()).collect();
-        for (k, _) in &self.defaults {
-            if !names.contains(k) {
-                names.push(k.clone());
+        let mut names: Vec<String> = own.iter().map(|o| o.name.clone()).collect();
+        for o in &self.defaults {
+            if !names.contains(&o.name) {
+                names.push(o.name.clone());
             }
         }
         Some(names)
     }
 
-    fn raw(&self, section: &str, name: &str) -> Option<&str> {
+    fn raw(&self, section: &str, name: &str) -> Option<&IniOption> {
         let own = self.section(section)?;
         let name = name.to_lowercase();
         own.iter()
             .chain(self.defaults.iter())
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|o| o.name == name)
     }
 
     /// The value of an option after `%` interpolation, `None` if the section or option is
     /// missing.
     pub(crate) fn get(&self, section: &str, name: &str) -> Result<Option<String>> {
-        let Some(raw) = self.raw(section, name) else {
+        let Some(option) = self.raw(section, name) else {
             return Ok(None);
         };
-        self.interpolate(section, name, raw, 1).map(Some)
+        self.interpolate(section, option, 1).map(Some)
     }
 
-    fn interpolate(&self, section: &str, name: &str, raw: &str, depth: usize) -> Result<String> {
-        let bad = |why: String| DefaultsError::InvalidSetting {
-            value: raw.to_owned(),
-            path: self.path.clone(),
-            name: name.to_owned(),
-            section: section.to_owned(),
-            expected: why,
+    fn interpolate(&self, section: &str, option: &IniOption, depth: usize) -> Result<String> {
+        let bad = |why: &str| {
+            syntax(
+                &self.path,
+                option.line,
+                format!(
+                    "the value of '{}' in section '{section}' {why}",
+                    option.name
+                ),
+            )
         };
         if depth > MAX_INTERPOLATION_DEPTH {
-            return Err(bad("'%(…)s' references nest too deeply".to_owned()));
+            return Err(bad("has '%(…)s' references nested too deeply"));
         }
-        let mut out = String::with_capacity(raw.len());
-        let mut rest = raw;
+        let mut out = String::with_capacity(option.value.len());
+        let mut rest = option.value.as_str();
         while let Some(pos) = rest.find('%') {
             out.push_str(&rest[..pos]);
             let after = &rest[pos + 1..];
@@ -198,20 +285,23 @@ impl IniFile {
                 out.push('%');
                 rest = r;
             } else if let Some(r) = after.strip_prefix('(') {
-                let Some(close) = r.find(")s") else {
-                    return Err(bad("'%(' must be closed by ')s'".to_owned()));
+                let reference = r
+                    .find(')')
+                    .filter(|&close| close > 0 && r[close + 1..].starts_with('s'))
+                    .map(|close| &r[..close]);
+                let Some(reference) = reference else {
+                    return Err(bad("has a '%(' not closed by ')s'"));
                 };
-                let reference = &r[..close];
-                let Some(value) = self.raw(section, reference) else {
-                    return Err(bad(format!(
-                        "'%({reference})s' names no option of the section"
+                let Some(referenced) = self.raw(section, reference) else {
+                    return Err(bad(&format!(
+                        "refers to '%({reference})s', which is not a setting of the section"
                     )));
                 };
-                out.push_str(&self.interpolate(section, reference, value, depth + 1)?);
-                rest = &r[close + 2..];
+                out.push_str(&self.interpolate(section, referenced, depth + 1)?);
+                rest = &r[reference.len() + 2..];
             } else {
                 return Err(bad(
-                    "'%' must be followed by '%' or '(' (write '%%' for a literal '%')".to_owned(),
+                    "has a '%' not followed by '%' or '(' (write '%%' for a literal '%')",
                 ));
             }
         }
@@ -220,12 +310,26 @@ impl IniFile {
     }
 }
 
+/// The name in a `[name]` header line (Python takes everything up to the last `]`).
+fn section_header(stripped: &str) -> Option<&str> {
+    let inner = stripped.strip_prefix('[')?;
+    let close = inner.rfind(']')?;
+    Some(&inner[..close]).filter(|name| !name.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<IniFile> {
-        IniFile::parse(Path::new("t.ini"), text)
+        IniFile::parse(Path::new("t.ini"), text.as_bytes())
+    }
+
+    fn line_of_error(text: &str) -> usize {
+        match parse(text) {
+            Err(DefaultsError::IniSyntax { line, .. }) => line,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -238,10 +342,67 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_options_and_lone_percent_are_errors() {
-        assert!(parse("[A]\nx = 1\nX = 2\n").is_err());
-        let f = parse("[A]\nx = 50%\n").unwrap();
-        let e = f.get("A", "x").unwrap_err().to_string();
+    fn errors_name_the_offending_line_and_never_its_text() {
+        assert_eq!(line_of_error("[A]\nx = 1\n\nX = canary\n"), 4);
+        assert_eq!(line_of_error("[A]\nx = 1\n[B]\n[A]\n"), 4);
+        assert_eq!(line_of_error("[A]\nx = 1\ncanary-pw\ny = 2\n"), 3);
+        assert_eq!(line_of_error("[A]\nx = 1\ncanary-pw"), 3);
+        assert_eq!(line_of_error("# c\n\nx = canary\n[A]\n"), 3);
+        assert_eq!(line_of_error("[A]\r\nx = 1\rcanary\r\n"), 3);
+        for text in ["[A]\nx = 1\ncanary-pw\n", "x = canary\n", "[A]\n= canary\n"] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(!e.contains("canary"), "{e}");
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_an_error_with_its_position() {
+        let e =
+            IniFile::parse(Path::new("t.ini"), b"[Login]\nhttp_proxy = u:p\xe9ss@h\n").unwrap_err();
+        let DefaultsError::IniSyntax { line, message, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(*line, 2);
+        assert!(message.contains("position 24"), "{message}");
+        assert!(e.to_string().contains("t.ini"), "{e}");
+    }
+
+    #[test]
+    fn configparser_line_rules_are_followed() {
+        let f = parse(
+            "[A]\nkey : v:w\n  more\n\n  last\n# c\n[ B ]\nx=1\n[C] trailing\ny = 2 ; not a comment\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.get("A", "KEY").unwrap().as_deref(),
+            Some("v:w\nmore\n\nlast")
+        );
+        assert_eq!(f.get(" B ", "x").unwrap().as_deref(), Some("1"));
+        assert_eq!(
+            f.get("C", "y").unwrap().as_deref(),
+            Some("2 ; not a comment")
+        );
+        assert_eq!(
+            f.get("C", "\u{1c}y").unwrap(),
+            None,
+            "names are matched as written"
+        );
+    }
+
+    #[test]
+    fn interpolation_errors_name_the_line_not_the_value() {
+        let f = parse("[A]\nx = 1\np = canary%pw\nq = %(nope)s canary\nr = %(x)x)s\ns = %(x)s%%\n")
+            .unwrap();
+        for (name, line) in [("p", 3), ("q", 4), ("r", 5)] {
+            let e = f.get("A", name).unwrap_err();
+            assert!(!e.to_string().contains("canary"), "{e}");
+            assert!(
+                matches!(e, DefaultsError::IniSyntax { line: l, .. } if l == line),
+                "{e}"
+            );
+        }
+        assert_eq!(f.get("A", "s").unwrap().as_deref(), Some("1%"));
+        let e = f.get("A", "p").unwrap_err().to_string();
         assert!(e.contains("'%%'"), "{e}");
     }
 }

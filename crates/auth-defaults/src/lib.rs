@@ -33,10 +33,13 @@ mod ini_file;
 mod locations;
 mod lock;
 mod proxy;
+mod python_text;
+mod pyyaml_emitter;
 mod secret_store;
 mod session_cache;
 mod user_settings;
 mod yaml;
+mod yaml_1_1;
 
 pub use defaults_manager::{
     ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, ShotgunConfig,
@@ -51,3 +54,4 @@ pub use session_cache::{AuthMethod, SessionCache, SessionData};
 pub use tk_auth_core::env;
 pub use tk_auth_core::env::Env;
 pub use user_settings::UserSettings;
+pub use yaml::YamlError;

@@ -270,10 +270,7 @@ impl SessionCache {
 
     /// The current host, cleaned up as a site URL.
     pub fn get_current_host(&self) -> Option<String> {
-        match self.global_doc().get(CURRENT_HOST) {
-            Some(Yaml::Str(h)) if !h.is_empty() => Some(tk_auth_core::sanitize_url(h)),
-            _ => None,
-        }
+        doc::current_host(&self.global_doc()).map(|h| tk_auth_core::sanitize_url(&h))
     }
 
     /// Makes `host` (cleaned up as a site URL) the current host and the most recent one.
@@ -300,10 +297,7 @@ impl SessionCache {
 
     /// The current user of `host`.
     pub fn get_current_user(&self, host: &str) -> Result<Option<String>> {
-        Ok(match self.site_doc(host)?.get(CURRENT_USER) {
-            Some(Yaml::Str(u)) if !u.trim().is_empty() => Some(u.trim().to_owned()),
-            _ => None,
-        })
+        Ok(doc::current_user(&self.site_doc(host)?))
     }
 
     /// Makes `login` the current user of `host` and its most recent one (both stripped).
@@ -312,7 +306,7 @@ impl SessionCache {
         if host.is_empty() {
             return Err(DefaultsError::NoHost);
         }
-        let login = login.trim().to_owned();
+        let login = doc::strip_login(login);
         self.update_site(host, |d| {
             doc::update_recent(d, CURRENT_USER, RECENT_USERS, Yaml::Str(login));
             true

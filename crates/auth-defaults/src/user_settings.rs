@@ -7,6 +7,7 @@ use crate::error::{DefaultsError, Result};
 use crate::expand::{expand_user, expand_vars};
 use crate::ini_file::IniFile;
 use crate::locations::Locations;
+use crate::python_text::{IntError, py_strip, python_int};
 
 const LOGIN: &str = "Login";
 const BOOLEAN_STATES: [(&str, bool); 8] = [
@@ -25,8 +26,8 @@ const BOOLEAN_STATES: [(&str, bool); 8] = [
 /// The file is the first that exists of: `SGTK_PREFERENCES_LOCATION`,
 /// `SGTK_DESKTOP_CONFIG_LOCATION`, `<preferences root>/toolkit.ini` and the legacy Desktop
 /// `<cache root>/desktop/config/config.ini`. A variable that is set but names a missing file
-/// is an error. Values have `$VAR`, `${VAR}` and `~` expanded and are stripped; a missing
-/// setting is `None`, an empty one `""`.
+/// is an error. Values have `$VAR`, `${VAR}` and `~` expanded and are stripped (of Python's
+/// white space); a missing setting is `None`, an empty one `""`. The file must be UTF-8.
 ///
 /// ```
 /// use tk_auth_defaults::{Env, UserSettings};
@@ -67,10 +68,7 @@ impl UserSettings {
     pub fn load(env: &Env, locations: &Locations) -> Result<Self> {
         let path = config_location(env, locations)?;
         let ini = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                IniFile::parse(&path, &text)?
-            }
+            Ok(bytes) => IniFile::parse(&path, &bytes)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => IniFile::empty(path),
             Err(e) => return Err(DefaultsError::io("read", path, e)),
         };
@@ -113,11 +111,10 @@ impl UserSettings {
 
     /// Any setting, expanded and stripped.
     pub fn get_setting(&self, section: &str, name: &str) -> Result<Option<String>> {
-        Ok(self.ini.get(section, name)?.map(|raw| {
-            expand_user(&expand_vars(&raw, &self.env), &self.env)
-                .trim()
-                .to_owned()
-        }))
+        Ok(self
+            .ini
+            .get(section, name)?
+            .map(|raw| py_strip(&expand_user(&expand_vars(&raw, &self.env), &self.env)).to_owned()))
     }
 
     /// A setting read as a boolean (`1`/`yes`/`true`/`on`, `0`/`no`/`false`/`off`, any case).
@@ -140,14 +137,25 @@ impl UserSettings {
         }
     }
 
-    /// A setting read as an integer (Python's `int()` rules: sign, digits, `_` separators).
+    /// A setting read as an integer, with the rules of Python's `int()`: a sign, decimal
+    /// digits of any script, `_` between digits. A value Python reads but that does not fit
+    /// in 64 bits is an error that says so ("expecting an integer between …").
     pub fn get_integer_setting(&self, section: &str, name: &str) -> Result<Option<i64>> {
         let Some(value) = self.get_setting(section, name)? else {
             return Ok(None);
         };
-        tk_auth_core::parse_python_int(&value)
-            .map(Some)
-            .ok_or_else(|| self.invalid(value, section, name, "expecting integer".to_owned()))
+        match python_int(&value) {
+            Ok(i) => Ok(Some(i)),
+            Err(IntError::Invalid) => {
+                Err(self.invalid(value, section, name, "expecting integer".to_owned()))
+            }
+            Err(IntError::OutOfRange) => Err(self.invalid(
+                value,
+                section,
+                name,
+                format!("expecting an integer between {} and {}", i64::MIN, i64::MAX),
+            )),
+        }
     }
 
     fn invalid(&self, value: String, section: &str, name: &str, expected: String) -> DefaultsError {

@@ -1,14 +1,13 @@
 //! A YAML value that keeps whatever a session-cache file holds, so that keys written by other
-//! Toolkit versions survive a rewrite, and its reading and writing with serde-saphyr.
-//!
-//! Mappings are written with sorted keys in block style, as `PyYAML`'s `safe_dump` does, and
-//! strings are quoted wherever YAML 1.1 (what `PyYAML` reads) would take them for anything else.
+//! Toolkit versions survive a rewrite, and its reading with `PyYAML`'s typing (on the granit YAML parser). Writing is
+//! [`crate::pyyaml_emitter`]'s.
 
-use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use granit_parser::{Event, ScalarStyle, Tag};
+
+use crate::yaml_1_1;
 
 /// Any YAML value. Its `Debug` never shows strings: session files hold tokens.
 #[derive(Clone, PartialEq)]
@@ -94,232 +93,137 @@ impl Yaml {
             entries.retain(|(k, _)| k.as_str() != Some(key));
         }
     }
+}
 
-    /// The value with every mapping's keys in the order they are written in.
-    fn key_sorted(&self) -> Yaml {
-        match self {
-            Yaml::Seq(items) => Yaml::Seq(items.iter().map(Yaml::key_sorted).collect()),
-            Yaml::Map(entries) => {
-                let mut sorted: Vec<(Yaml, Yaml)> = entries
-                    .iter()
-                    .map(|(k, v)| (k.key_sorted(), v.key_sorted()))
-                    .collect();
-                sorted.sort_by(|a, b| Yaml::key_order(&a.0, &b.0));
-                Yaml::Map(sorted)
+/// Why a YAML document could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum YamlError {
+    /// The text is not YAML; the cause says what is wrong and where.
+    #[error("it is not valid YAML")]
+    Syntax(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The text holds several documents where one is expected.
+    #[error("it holds more than one YAML document")]
+    MultipleDocuments,
+    /// Collections are nested deeper than the reader accepts.
+    #[error("its values are nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+    /// Aliases (`*name`) would expand the document past the reader's budget.
+    #[error("its aliases expand it past {} MiB of values", MAX_VALUES / 65536)]
+    TooLarge,
+}
+
+/// Deepest nesting of collections accepted (a session file has 3 levels).
+const MAX_DEPTH: usize = 64;
+/// The budget of a document expanded through aliases, in values and 16-byte pieces of text
+/// (16 MiB; a session file holds a few KiB).
+const MAX_VALUES: usize = 1 << 20;
+
+/// A collection being read.
+enum Open {
+    Seq(Vec<Yaml>, usize),
+    Map(Vec<(Yaml, Yaml)>, Option<Yaml>, usize),
+}
+
+/// Parses a document with `PyYAML`'s `safe_load` typing (YAML 1.1 plain scalars). An empty
+/// document (or one holding only comments) is `Null`.
+pub(crate) fn parse(text: &str) -> Result<Yaml, YamlError> {
+    let mut options = granit_parser::Options::default();
+    options.emit_comments = false;
+    let parser = granit_parser::Parser::new_from_str_with_options(text, options);
+    let mut stack: Vec<Open> = Vec::new();
+    // Anchored values with their size, for aliases.
+    let mut anchors: HashMap<usize, (Yaml, usize)> = HashMap::new();
+    let mut values = 0_usize;
+    let mut root: Option<Yaml> = None;
+    let mut documents = 0;
+    for event in parser {
+        let (event, _) = event.map_err(|e| YamlError::Syntax(Box::new(e)))?;
+        let (value, anchor, size) = match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(YamlError::MultipleDocuments);
+                }
+                continue;
             }
-            scalar => scalar.clone(),
-        }
-    }
-
-    fn rank(&self) -> u8 {
-        match self {
-            Yaml::Null => 0,
-            Yaml::Bool(_) => 1,
-            Yaml::Int(_) | Yaml::UInt(_) | Yaml::Float(_) => 2,
-            Yaml::Str(_) => 3,
-            Yaml::Seq(_) => 4,
-            Yaml::Map(_) => 5,
-        }
-    }
-
-    // PyYAML sorts keys; Python cannot order keys of mixed types, so for those we simply
-    // group by type to stay deterministic.
-    fn key_order(a: &Yaml, b: &Yaml) -> Ordering {
-        match (a, b) {
-            (Yaml::Str(x), Yaml::Str(y)) => x.cmp(y),
-            (Yaml::Bool(x), Yaml::Bool(y)) => x.cmp(y),
-            _ => match (a.as_f64(), b.as_f64()) {
-                (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-                _ => a.rank().cmp(&b.rank()),
+            Event::SequenceStart(_, anchor, _) => {
+                push(&mut stack, Open::Seq(Vec::new(), anchor))?;
+                continue;
+            }
+            Event::MappingStart(_, anchor, _) => {
+                push(&mut stack, Open::Map(Vec::new(), None, anchor))?;
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Open::Seq(items, anchor)) => (Yaml::Seq(items), anchor, 0),
+                _ => continue,
             },
-        }
-    }
-
-    #[allow(clippy::cast_precision_loss)] // ordering only
-    fn as_f64(&self) -> Option<f64> {
-        match self {
-            Yaml::Int(i) => Some(*i as f64),
-            Yaml::UInt(u) => Some(*u as f64),
-            Yaml::Float(f) => Some(*f),
-            _ => None,
-        }
-    }
-}
-
-impl Serialize for Yaml {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Yaml::Null => serializer.serialize_unit(),
-            Yaml::Bool(b) => serializer.serialize_bool(*b),
-            Yaml::Int(i) => serializer.serialize_i64(*i),
-            Yaml::UInt(u) => serializer.serialize_u64(*u),
-            Yaml::Float(f) => serializer.serialize_f64(*f),
-            Yaml::Str(s) => serializer.serialize_str(s),
-            Yaml::Seq(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
+            Event::MappingEnd => match stack.pop() {
+                Some(Open::Map(entries, _, anchor)) => (Yaml::Map(entries), anchor, 0),
+                _ => continue,
+            },
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = scalar(&text, style, tag.as_deref());
+                let size = weight(&value);
+                (value, anchor, size)
             }
-            Yaml::Map(entries) => {
-                let mut sorted: Vec<&(Yaml, Yaml)> = entries.iter().collect();
-                sorted.sort_by(|a, b| Yaml::key_order(&a.0, &b.0));
-                let mut map = serializer.serialize_map(Some(sorted.len()))?;
-                for (k, v) in sorted {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Yaml {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(YamlVisitor)
-    }
-}
-
-struct YamlVisitor;
-
-impl<'de> Visitor<'de> for YamlVisitor {
-    type Value = Yaml;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Yaml, E> {
-        Ok(Yaml::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Yaml, E> {
-        Ok(Yaml::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Yaml, D::Error> {
-        Yaml::deserialize(d)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Yaml, E> {
-        Ok(Yaml::Bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Yaml, E> {
-        Ok(Yaml::Int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Yaml, E> {
-        Ok(i64::try_from(v).map_or(Yaml::UInt(v), Yaml::Int))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Yaml, E> {
-        Ok(i64::try_from(v).map_or_else(|_| Yaml::Str(v.to_string()), Yaml::Int))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Yaml, E> {
-        Ok(u64::try_from(v).map_or_else(|_| Yaml::Str(v.to_string()), Yaml::UInt))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Yaml, E> {
-        Ok(Yaml::Float(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Yaml, E> {
-        Ok(Yaml::Str(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Yaml, E> {
-        Ok(Yaml::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Yaml, E> {
-        Ok(Yaml::Str(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Yaml, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Yaml>()? {
-            items.push(item);
-        }
-        Ok(Yaml::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Yaml, A::Error> {
-        let mut entries = Vec::new();
-        while let Some((k, v)) = map.next_entry::<Yaml, Yaml>()? {
-            entries.push((k, v));
-        }
-        Ok(Yaml::Map(entries))
-    }
-}
-
-/// Parses a document. An empty document (or one holding only comments) is `Null`.
-pub(crate) fn parse(text: &str) -> Result<Yaml, String> {
-    if text.trim().is_empty() {
-        return Ok(Yaml::Null);
-    }
-    // No source snippets in errors: the text holds session tokens, and errors are logged.
-    let options = serde_saphyr::options! { with_snippet: false, emit_comments: false };
-    serde_saphyr::from_str_with_options::<Yaml>(text, options).map_err(|e| match e.location() {
-        Some(at) => format!("syntax error at line {}, column {}", at.line(), at.column()),
-        None => "syntax error".to_owned(),
-    })
-}
-
-/// Writes a document in `PyYAML`'s `safe_dump` layout.
-pub(crate) fn dump(value: &Yaml) -> Result<String, String> {
-    let options = serde_saphyr::ser_options! {
-        prefer_block_scalars: false,
-    };
-    let text = serde_saphyr::to_string_with_options(value, options).map_err(|e| e.to_string())?;
-    if !text.contains('"') {
-        return Ok(text);
-    }
-    // PyYAML single-quotes the scalars that need quoting and have no escapes; do the same so
-    // that files match Python's byte for byte. Kept only if it reads back as the value
-    // written (one parse, checked against the value itself rather than a second parse).
-    let mut converted = text
-        .lines()
-        .map(single_quoted_line)
-        .collect::<Vec<_>>()
-        .join("\n");
-    converted.push('\n');
-    if converted != text && parse(&converted).is_ok_and(|back| back == value.key_sorted()) {
-        Ok(converted)
-    } else {
-        Ok(text)
-    }
-}
-
-/// A double-quoted scalar without escapes, in single quotes; `None` if it is not one.
-fn requote(token: &str) -> Option<String> {
-    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains(['"', '\\']) {
-        return None;
-    }
-    Some(format!("'{}'", inner.replace('\'', "''")))
-}
-
-/// Requotes the key and the value of one block-style line where they are double-quoted.
-fn single_quoted_line(line: &str) -> String {
-    let indent = line.len() - line.trim_start_matches([' ', '-']).len();
-    let (head, rest) = line.split_at(indent);
-    let (key, value) = if let Some(after_quote) = rest.strip_prefix('"') {
-        // A quoted key (`"key": value`) or a lone quoted item.
-        let Some(end) = after_quote.find('"') else {
-            return line.to_owned();
+            Event::Alias(id) => match anchors.get(&id) {
+                Some((value, size)) => (value.clone(), 0, *size),
+                None => continue,
+            },
+            _ => continue,
         };
-        let (k, v) = rest.split_at(end + 2);
-        match v.strip_prefix(": ") {
-            Some(v) => (Some(k), Some(v)),
-            None if v.is_empty() => (None, Some(k)),
-            None => return line.to_owned(),
+        values = values.saturating_add(size.max(1));
+        if values > MAX_VALUES {
+            return Err(YamlError::TooLarge);
         }
-    } else {
-        match rest.find(": ") {
-            Some(i) => (Some(&rest[..i]), Some(&rest[i + 2..])),
-            None => (Some(rest), None),
+        if anchor != 0 {
+            anchors.insert(anchor, (value.clone(), size.max(weight(&value))));
         }
-    };
-    let mut out = String::from(head);
-    if let Some(k) = key {
-        out.push_str(&requote(k).unwrap_or_else(|| k.to_owned()));
-        if value.is_some() {
-            out.push_str(": ");
+        match stack.last_mut() {
+            Some(Open::Seq(items, _)) => items.push(value),
+            Some(Open::Map(entries, key, _)) => match key.take() {
+                Some(k) => entries.push((k, value)),
+                None => *key = Some(value),
+            },
+            None => root = Some(value),
         }
     }
-    if let Some(v) = value {
-        out.push_str(&requote(v).unwrap_or_else(|| v.to_owned()));
+    Ok(root.unwrap_or(Yaml::Null))
+}
+
+fn push(stack: &mut Vec<Open>, open: Open) -> Result<(), YamlError> {
+    if stack.len() >= MAX_DEPTH {
+        return Err(YamlError::TooDeep);
     }
-    out
+    stack.push(open);
+    Ok(())
+}
+
+/// What `value` costs against the budget: one per value, and one per 16 bytes of text.
+fn weight(value: &Yaml) -> usize {
+    match value {
+        Yaml::Seq(items) => 1 + items.iter().map(weight).sum::<usize>(),
+        Yaml::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| weight(k) + weight(v))
+                .sum::<usize>()
+        }
+        Yaml::Str(s) => 1 + s.len() / 16,
+        _ => 1,
+    }
+}
+
+/// A scalar as `PyYAML` constructs it: quoted and block scalars are strings, plain ones are
+/// typed by YAML 1.1 rules, and a core tag (`!!int` …) types the text it is given.
+fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Yaml {
+    match tag.and_then(Tag::core_suffix) {
+        Some("int" | "float" | "bool" | "null") => yaml_1_1::resolve_plain(text),
+        None if tag.is_none() && style == ScalarStyle::Plain => yaml_1_1::resolve_plain(text),
+        _ => Yaml::str(text),
+    }
 }
 
 #[cfg(test)]
@@ -327,43 +231,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_sorted_and_unknown_values_survive() {
-        let doc = parse("zz: {nested: [1, 2, three]}\naa: 42\nusers:\n- {login: bob, x: true}\n")
-            .unwrap();
-        let text = dump(&doc).unwrap();
-        assert!(text.starts_with("aa: 42\n"), "{text}");
-        // Writing what was read gives the same text again (keys already sorted).
-        assert_eq!(dump(&parse(&text).unwrap()).unwrap(), text);
-    }
-
-    #[test]
-    fn quoted_scalars_use_single_quotes_like_pyyaml() {
-        let doc = Yaml::Map(vec![
-            (
-                Yaml::str("users"),
-                Yaml::Seq(vec![
-                    Yaml::str("null"),
-                    Yaml::str("a: b"),
-                    Yaml::str("tab\there"),
-                    Yaml::str("it's: x"),
-                ]),
-            ),
-            (Yaml::str("123"), Yaml::str("yes")),
-        ]);
-        let text = dump(&doc).unwrap();
-        assert_eq!(
-            text,
-            "'123': 'yes'\nusers:\n- 'null'\n- 'a: b'\n- \"tab\\there\"\n- 'it''s: x'\n"
-        );
-        assert_eq!(
-            parse(&text).unwrap(),
-            parse(&dump(&parse(&text).unwrap()).unwrap()).unwrap()
-        );
-    }
-
-    #[test]
     fn debug_hides_strings() {
         let v = Yaml::Map(vec![(Yaml::str("session_token"), Yaml::str("canary-77"))]);
         assert!(!format!("{v:?}").contains("canary"));
+    }
+
+    #[test]
+    fn pyyaml_escapes_and_yaml_1_1_types_are_read() {
+        let doc = parse(
+            "a: \"\\xE9\\u2603\\U0001F600\\_\\N\\L\\P\"\nb: 1e5\nc: 0o17\nd: yes\ne: 017\n\
+             f: 'x'\ng: !!str 5\nh: ~\n",
+        )
+        .unwrap();
+        assert_eq!(
+            doc.get("a"),
+            Some(&Yaml::str(
+                "\u{e9}\u{2603}\u{1F600}\u{a0}\u{85}\u{2028}\u{2029}"
+            ))
+        );
+        assert_eq!(doc.get("b"), Some(&Yaml::str("1e5")));
+        assert_eq!(doc.get("c"), Some(&Yaml::str("0o17")));
+        assert_eq!(doc.get("d"), Some(&Yaml::Bool(true)));
+        assert_eq!(doc.get("e"), Some(&Yaml::Int(15)));
+        assert_eq!(doc.get("f"), Some(&Yaml::str("x")));
+        assert_eq!(doc.get("g"), Some(&Yaml::str("5")));
+        assert_eq!(doc.get("h"), Some(&Yaml::Null));
+        assert_eq!(parse("# only a comment\n").unwrap(), Yaml::Null);
+    }
+
+    #[test]
+    fn hostile_documents_are_refused_with_bounded_work() {
+        use std::fmt::Write as _;
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..12 {
+            let prev = level - 1;
+            let items = vec![format!("*l{prev}"); 10].join(", ");
+            writeln!(bomb, "l{level}: &l{level} [{items}]").unwrap();
+        }
+        let bomb = bomb.replacen("&a", "&l0", 1);
+        assert!(matches!(parse(&bomb), Err(YamlError::TooLarge)));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(matches!(parse(&deep), Err(YamlError::TooDeep)));
+        assert!(matches!(
+            parse("a: 1\n---\nb: 2\n"),
+            Err(YamlError::MultipleDocuments)
+        ));
+        let err = parse("a: [unclosed canary-tok\n").unwrap_err();
+        assert!(matches!(err, YamlError::Syntax(_)));
+        let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+        assert!(!chain.contains("canary"), "{chain}");
+        assert!(chain.contains("line"), "{chain}");
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use tk_auth_core::Secret;
 use tk_auth_defaults::SessionCache;
 
-use crate::support::{chmod, mode, yaml_data};
+use crate::support::{chmod, logs_of, mode, yaml_data};
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -187,31 +187,6 @@ fn tokens_never_appear_in_debug_or_errors() {
     let data = cache.get_session_data(SITE, "bob").unwrap().unwrap();
     let text = format!("{data:?} {cache:?}");
     assert!(!text.contains("canary"), "{text}");
-}
-
-/// Collects everything logged while `f` runs.
-fn logs_of(f: impl FnOnce()) -> String {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = buffer.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
 }
 
 #[test]

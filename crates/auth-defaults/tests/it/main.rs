@@ -3,7 +3,9 @@
 mod defaults_manager;
 mod hostile_files;
 mod keyring;
+mod odd_values;
 mod python_compat_session_cache;
 mod python_compat_toolkit_ini;
+mod python_compat_yaml_layout;
 mod stress;
 mod support;

@@ -18,10 +18,15 @@ fn python_type(e: &DefaultsError) -> &'static str {
     match e {
         DefaultsError::EnvironmentVariableFileLookup { .. } => "EnvironmentVariableFileLookupError",
         DefaultsError::InvalidSetting { .. } => "TankError",
-        DefaultsError::IniSyntax { message, .. } if message.contains("already exists") => {
+        DefaultsError::IniSyntax { message, .. } if message.starts_with("section '") => {
             "DuplicateSectionError"
         }
-        DefaultsError::IniSyntax { message, .. } if message.contains("no section headers") => {
+        DefaultsError::IniSyntax { message, .. } if message.starts_with("option '") => {
+            "DuplicateOptionError"
+        }
+        DefaultsError::IniSyntax { message, .. }
+            if message.contains("before any section header") =>
+        {
             "MissingSectionHeaderError"
         }
         other => panic!("unexpected error {other}"),

@@ -1,0 +1,166 @@
+//! Values Python processes write or users type that are odd but real: session-file fields of
+//! the wrong type, logins with Python's white space, `toolkit.ini` files that are not UTF-8,
+//! integers in other scripts, settings errors that must not show proxy passwords, and YAML
+//! errors with their cause.
+
+use std::error::Error as _;
+use std::path::Path;
+
+use tk_auth_core::Secret;
+use tk_auth_defaults::{
+    ConfigDefaultsManager, Defaults, DefaultsError, Env, SessionCache, UserSettings, YamlError,
+};
+
+use crate::support::logs_of;
+
+const SITE: &str = "https://mysite.shotgunstudio.com";
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_current_user_or_host_that_is_not_a_string_is_none_with_a_warning() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = SessionCache::at(home.path());
+    write(
+        &cache.site_file(SITE).unwrap(),
+        b"current_user: 42\nrecent_users: [bob]\nusers: []\n",
+    );
+    write(
+        &home.path().join("authentication.yml"),
+        b"current_host: [https://a.shotgunstudio.com]\n",
+    );
+    let logs = logs_of(|| {
+        assert_eq!(cache.get_current_user(SITE).unwrap(), None);
+        assert_eq!(cache.get_current_host(), None);
+    });
+    assert!(logs.contains("not a string"), "{logs}");
+    assert!(logs.contains("current_user"), "{logs}");
+    assert!(logs.contains("current_host"), "{logs}");
+    // The rest of the file still reads, and a write keeps what it does not understand.
+    assert_eq!(cache.get_recent_users(SITE).unwrap(), vec!["bob"]);
+}
+
+#[test]
+fn logins_are_stripped_of_python_white_space() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = SessionCache::at(home.path());
+    cache
+        .set_current_user(SITE, "\u{1c}jdoe\u{1f}\u{3000}")
+        .unwrap();
+    assert_eq!(
+        cache.get_current_user(SITE).unwrap().as_deref(),
+        Some("jdoe")
+    );
+    cache
+        .cache_session_data(SITE, "\u{1d}Bob\u{1e}", &Secret::new("t"), None)
+        .unwrap();
+    let found = cache.get_session_data(SITE, "bob").unwrap().unwrap();
+    assert_eq!(found.login, "Bob");
+}
+
+fn settings(home: &Path, ini: &[u8]) -> Result<UserSettings, DefaultsError> {
+    let path = home.join("preferences/toolkit.ini");
+    write(&path, ini);
+    UserSettings::from_env_with(&Env::from_pairs([
+        ("SHOTGUN_HOME", home.to_str().unwrap()),
+        ("HOME", home.to_str().unwrap()),
+    ]))
+}
+
+#[test]
+fn a_toolkit_ini_that_is_not_utf8_is_an_error_naming_the_file_and_position() {
+    let home = tempfile::tempdir().unwrap();
+    let err = settings(home.path(), b"[Login]\ndefault_login = jos\xe9\n").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, DefaultsError::IniSyntax { line: 2, .. }),
+        "{text}"
+    );
+    assert!(text.contains("toolkit.ini"), "{text}");
+    assert!(text.contains("position 27"), "{text}");
+    assert!(!text.contains('\u{fffd}'), "{text}");
+}
+
+#[test]
+fn integer_settings_accept_what_python_int_accepts() {
+    let home = tempfile::tempdir().unwrap();
+    let s = settings(
+        home.path(),
+        "[Custom]\narabic = \u{661}\u{662}\nwide = \u{ff17}\nsep = 1_000\nhuge = 99999999999999999999\nbad = 1__0\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(s.get_integer_setting("Custom", "arabic").unwrap(), Some(12));
+    assert_eq!(s.get_integer_setting("Custom", "wide").unwrap(), Some(7));
+    assert_eq!(s.get_integer_setting("Custom", "sep").unwrap(), Some(1000));
+    let huge = s
+        .get_integer_setting("Custom", "huge")
+        .unwrap_err()
+        .to_string();
+    assert!(huge.contains("between -9223372036854775808 and"), "{huge}");
+    let bad = s
+        .get_integer_setting("Custom", "bad")
+        .unwrap_err()
+        .to_string();
+    assert!(bad.ends_with("expecting integer."), "{bad}");
+}
+
+#[test]
+fn toolkit_ini_errors_give_line_numbers_and_never_a_proxy_password() {
+    let home = tempfile::tempdir().unwrap();
+    for (ini, line) in [
+        (
+            "[Login]\nhttp_proxy = u:canary@p\nhttp_proxy = u:canary@q\n",
+            3,
+        ),
+        ("[Login]\nhttp_proxy = u:pw@p\ncanary-pw", 3),
+        ("[Login]\n\nhttp_proxy u-canary\ndefault_login = jd\n", 3),
+        ("http_proxy = u:canary@p\n[Login]\n", 1),
+    ] {
+        let err = settings(home.path(), ini.as_bytes()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, DefaultsError::IniSyntax { line: l, .. } if l == line),
+            "{ini:?}: {text}"
+        );
+        assert!(!text.contains("canary"), "{text}");
+    }
+    let s = settings(home.path(), b"[Login]\n\nhttp_proxy = u:canary%pw@p\n").unwrap();
+    let text = s.shotgun_proxy().unwrap_err().to_string();
+    assert!(!text.contains("canary"), "{text}");
+    assert!(
+        text.contains("line  3") && text.contains("http_proxy"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_shotgun_yml_that_is_not_yaml_names_the_file_and_chains_the_cause() {
+    let home = tempfile::tempdir().unwrap();
+    let yml = home.path().join("config/core/shotgun.yml");
+    write(
+        &yml,
+        b"host: https://a.shotgunstudio.com\napi_key: [canary\n",
+    );
+    let env = Env::from_pairs([
+        ("SHOTGUN_HOME", home.path().to_str().unwrap()),
+        ("HOME", home.path().to_str().unwrap()),
+    ]);
+    let err = ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false)
+        .unwrap_err();
+    let DefaultsError::Yaml { path, source } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(path, &yml);
+    assert!(matches!(source, YamlError::Syntax(_)), "{source:?}");
+    let cause = source.source().unwrap().to_string();
+    assert!(cause.contains("line"), "{cause}");
+    let chain = format!("{err}: {source}: {cause}");
+    assert!(!chain.contains("canary"), "{chain}");
+    // Each message says its own part once.
+    assert!(!err.to_string().contains(&source.to_string()), "{err}");
+    assert!(!source.to_string().contains(&cause), "{source}");
+}
