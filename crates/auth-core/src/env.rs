@@ -56,6 +56,25 @@ pub const SHOTGUN_FLAME_VERSION: &str = "SHOTGUN_FLAME_VERSION";
 /// go to a plain `http://` site that is not this computer; otherwise they are refused.
 pub const SGTK_AUTH_ALLOW_NO_HTTPS: &str = "SGTK_AUTH_ALLOW_NO_HTTPS";
 
+// Logging in and renewing (`tk-auth`, `tk-auth-prompt`).
+
+/// The login method offered first when no preference is saved: `credentials`,
+/// `qt_web_login` or `app_session_launcher` (other values are ignored).
+pub const SGTK_DEFAULT_AUTH_METHOD: &str = "SGTK_DEFAULT_AUTH_METHOD";
+/// Forces the login and password form (only single sign-on still uses the browser).
+pub const SGTK_FORCE_STANDARD_LOGIN_DIALOG: &str = "SGTK_FORCE_STANDARD_LOGIN_DIALOG";
+/// Allows a password login to an `http://` site that is not on this machine.
+pub const SGTK_AUTH_ALLOW_NO_HTTPS: &str = "SGTK_AUTH_ALLOW_NO_HTTPS";
+/// Seconds between two single sign-on claims renewals, instead of a share of the claims'
+/// lifetime.
+pub const SHOTGUN_SSO_RENEWAL_INTERVAL: &str = "SHOTGUN_SSO_RENEWAL_INTERVAL";
+/// `1` (or `true`, `yes`): nobody can answer a prompt here, so a needed prompt fails at once.
+pub const TK_AUTH_NONINTERACTIVE: &str = "TK_AUTH_NONINTERACTIVE";
+/// The X11 display; a window can open only when it (or [`WAYLAND_DISPLAY`]) is set on Linux.
+pub const DISPLAY: &str = "DISPLAY";
+/// The Wayland display.
+pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
+
 /// A view of environment variables: the process's own, or a fixed set.
 ///
 /// Its `Debug` shows variable names only: values can hold proxy passwords and keys.
@@ -163,6 +182,16 @@ impl Env {
         self.var(TK_AUTH_STORE)
             .map(|s| s.trim().to_ascii_lowercase())
             .filter(|s| !s.is_empty())
+    }
+
+    /// Whether a variable is set to a true value (`1`, `true`, `yes`, `on`, any case).
+    pub fn flag(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
     }
 
     /// Whether this looks like a CI machine ([`CI`] set to anything but empty, `0` or

@@ -188,7 +188,7 @@ fn quarantine(_guard: &LockGuard, path: &Path, why: &str) -> Result<()> {
 }
 
 /// Creates missing folders with mode 0700.
-fn ensure_folder(folder: &Path) -> Result<()> {
+pub(crate) fn ensure_folder(folder: &Path) -> Result<()> {
     let mut builder = DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -49,7 +49,7 @@ pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};
 pub use proxy::system_http_proxy;
 pub use secret_store::{KEYRING_TIMEOUT, KeyringStore, SecretStore, StoreBackend};
-pub use session_cache::{AuthMethod, SessionCache, SessionData};
+pub use session_cache::{AuthMethod, RenewalLock, SessionCache, SessionData};
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 pub use tk_auth_core::env::Env;

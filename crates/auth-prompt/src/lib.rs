@@ -1,0 +1,50 @@
+//! Asking a person for credentials: the questions a login or a session renewal asks, behind
+//! one trait, [`Prompter`], so that the same login flow runs in a terminal, in a window, in a
+//! program with its own interface, or on a farm node where nobody can answer.
+//!
+//! - [`Prompter`] — site (with recent sites), login (with recent users), password,
+//!   two-factor code, login method, "approve in your browser" (with cancel), error display,
+//!   and the renewal notice (site and login fixed).
+//! - [`ScriptedPrompter`] — answers from a queue and records what was asked; for tests and
+//!   for programs that collect credentials their own way.
+//! - [`NonInteractivePrompter`] — fails at once with an error that names the site, the login
+//!   and the command that fixes it (`tk-auth login --site …`), instead of waiting for an
+//!   answer that never comes.
+//! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
+//!   terminal for a console prompter, no display for a window.
+//!
+//! A prompter only asks: it never calls the network and never stores anything.
+//!
+//! ```
+//! use tk_auth_prompt::{Answer, Prompter, ScriptedPrompter, SiteQuestion};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let prompter = ScriptedPrompter::new([Answer::site("https://mysite.shotgunstudio.com")]);
+//! let site = prompter
+//!     .site(&SiteQuestion { default: None, recent: vec![] })
+//!     .await?;
+//! assert_eq!(site, "https://mysite.shotgunstudio.com");
+//! assert_eq!(prompter.asked().len(), 1);
+//! # Ok::<(), tk_auth_prompt::PromptError>(())
+//! # }).unwrap();
+//! ```
+
+#![deny(missing_docs)]
+
+mod error;
+mod interactivity;
+mod non_interactive;
+mod prompter;
+mod questions;
+mod scripted;
+
+pub use error::PromptError;
+pub use interactivity::{Interactivity, Interface};
+pub use non_interactive::NonInteractivePrompter;
+pub use prompter::Prompter;
+pub use questions::{
+    ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
+    Question, RenewalNotice, SiteQuestion, TwoFactorQuestion,
+};
+pub use scripted::{Answer, ScriptedPrompter};
+pub use tk_auth_core::Secret;

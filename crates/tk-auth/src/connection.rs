@@ -1,0 +1,109 @@
+//! Connections that keep working when the session expires (Python's `ShotgunWrapper`).
+
+use std::future::Future;
+
+use serde_json::{Map, Value};
+use tk_auth_http::{Auth, RenewalReason, SiteClient};
+
+use crate::renewal::{self, TokenSource};
+use crate::{Error, ShotgunUser};
+
+/// A connection to a site as one user.
+///
+/// For a session user every call is made with the user's current token (a token renewed
+/// through another connection is picked up), and a call the site refuses because the
+/// session expired is repeated once after a renewal: first with a token another process
+/// saved in the session cache, else after asking the person through the prompter — once
+/// for all the callers waiting on that site and login, in this process and in others.
+/// Calls of a script user are plain.
+///
+/// Cloning is cheap; clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    user: ShotgunUser,
+    client: SiteClient,
+}
+
+impl Connection {
+    pub(crate) fn new(user: ShotgunUser, client: SiteClient) -> Self {
+        Self { user, client }
+    }
+
+    /// The user the calls are made as.
+    pub fn user(&self) -> &ShotgunUser {
+        &self.user
+    }
+
+    /// The underlying client (without renewal).
+    pub fn site_client(&self) -> &SiteClient {
+        &self.client
+    }
+
+    /// Calls any API method (see [`SiteClient::call`]).
+    pub async fn call(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
+        self.with_auth(|auth| {
+            let params = params.clone();
+            async move { self.client.call(method, params, Some(&auth)).await }
+        })
+        .await
+    }
+
+    /// The first entity of `entity_type` matching `filters`, with `fields` (see
+    /// [`SiteClient::find_one`]).
+    pub async fn find_one(
+        &self,
+        entity_type: &str,
+        filters: &Value,
+        fields: &[&str],
+    ) -> Result<Option<Map<String, Value>>, Error> {
+        self.with_auth(|auth| async move {
+            self.client
+                .find_one(&auth, entity_type, filters, fields)
+                .await
+        })
+        .await
+    }
+
+    /// Runs `op` with the user's credentials, renewing as described on the type.
+    async fn with_auth<T, F, Fut>(&self, op: F) -> Result<T, Error>
+    where
+        F: Fn(Auth) -> Fut,
+        Fut: Future<Output = Result<T, tk_auth_http::Error>>,
+    {
+        let host = self.client.site().to_string();
+        let user = self.user.to_user();
+        let (login, mut token) = match &user {
+            tk_auth_core::User::Script(s) => {
+                return op(Auth::script(s.api_script(), s.api_key().clone()))
+                    .await
+                    .map_err(|e| Error::from_http(&host, None, e));
+            }
+            tk_auth_core::User::Session(s) => (s.login().to_owned(), s.session_token().clone()),
+        };
+        // A token from the user or the cache may be stale too; one that a person just gave
+        // is final. Two renewals at most, so a site that refuses everything cannot loop.
+        let mut renewals = 0;
+        loop {
+            let err = match op(Auth::SessionToken(token.clone())).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            let reason = match &err {
+                tk_auth_http::Error::SessionExpired { .. } => RenewalReason::SessionExpired,
+                tk_auth_http::Error::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
+                _ => return Err(Error::from_http(&host, Some(&login), err)),
+            };
+            if renewals == 2 {
+                return Err(Error::from_http(&host, Some(&login), err));
+            }
+            tracing::debug!(site = %host, login = %login, ?reason, "session refused: renewing");
+            let (renewed, source) = renewal::renew(&self.user, &token, reason).await?;
+            renewals = if source == TokenSource::Person {
+                2
+            } else {
+                renewals + 1
+            };
+            token = renewed;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Flow Production Tracking Toolkit authentication for Rust programs — the port of Python's
+//! `sgtk.authentication`, sharing its session files and user payloads.
+//!
+//! - [`ShotgunAuthenticator`] hands out users: the default one (from the session cache or a
+//!   pipeline configuration), one from a login through any [`Prompter`], or one built from a
+//!   token, a password or a script key.
+//! - [`ShotgunUser`] is a session user (plain, web or SSO, see [`UserClass`]) or a script
+//!   user: `host`, `login`, `resolve_entity`, `check_credentials`,
+//!   `are_credentials_expired`, `refresh_credentials`, and
+//!   [`create_sg_connection`](ShotgunUser::create_sg_connection).
+//! - [`Connection`] renews an expired session once, whoever and however many are calling:
+//!   a token another process saved is taken from the session cache first, otherwise the
+//!   person is asked once for every waiting caller in this process and in the other
+//!   processes of the same user (see `docs/renewal.md`).
+//! - Where nobody can answer a prompt (no terminal or display, or
+//!   `TK_AUTH_NONINTERACTIVE=1`) a needed prompt fails at once, naming the site, the login
+//!   and the command that logs in again.
+//! - [`serialize_user`] / [`deserialize_user`] read and write Python's payloads;
+//!   [`set_authenticated_user`] / [`get_authenticated_user`] hold the process's user.
+//! - [`blocking`] has the same API for synchronous programs.
+//! - [`Error`] maps every failure to Python's exception classes
+//!   ([`Error::python_class`]).
+//!
+//! ```
+//! use tk_auth::{AuthOptions, Defaults, Env, NonInteractivePrompter, SessionCache,
+//!     SessionCredentials, ShotgunAuthenticator, UserSettings};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let home = tempfile::tempdir().unwrap();
+//! let env = Env::from_pairs([("SHOTGUN_HOME", home.path().to_str().unwrap())]);
+//! let defaults = Defaults::from_env_with(&env)?;
+//! let authenticator = ShotgunAuthenticator::with_options(
+//!     defaults,
+//!     NonInteractivePrompter,
+//!     AuthOptions::new().environment(env),
+//! );
+//! let site = "https://mysite.shotgunstudio.com";
+//! let user = authenticator
+//!     .create_session_user("jdoe", SessionCredentials::token("3f9a"), Some(site), None)
+//!     .await?;
+//! assert_eq!(user.repr(), "<SessionUser jdoe @ https://mysite.shotgunstudio.com>");
+//!
+//! // The token was cached: a user with only a login finds it.
+//! let again = authenticator
+//!     .create_session_user("jdoe", SessionCredentials::Cached, Some(site), None)
+//!     .await?;
+//! assert_eq!(again.session_token(), user.session_token());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+#![deny(missing_docs)]
+
+mod authenticator;
+pub mod blocking;
+mod connection;
+mod context;
+mod error;
+mod login;
+mod method;
+mod options;
+mod process;
+mod renewal;
+mod serialization;
+mod user;
+
+pub use authenticator::{SessionCredentials, ShotgunAuthenticator};
+pub use connection::Connection;
+pub use error::{Error, SharedError};
+pub use options::{AuthOptions, BrowserOpener};
+pub use process::{
+    get_authenticated_user, get_shotgun_authenticator_support_web_login, set_authenticated_user,
+    set_shotgun_authenticator_support_web_login,
+};
+pub use serialization::{deserialize_user, serialize_user};
+pub use user::{CredentialState, Entity, ShotgunUser};
+
+pub use tk_auth_core::{
+    Env, Format, ScriptUser, Secret, SessionUser, User, UserClass, env, sanitize_url,
+};
+/// The login method remembered per site.
+pub use tk_auth_defaults::AuthMethod as LoginMethod;
+pub use tk_auth_defaults::{
+    ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, SessionCache, SessionData,
+    UserSettings,
+};
+pub use tk_auth_http::{ApprovalOptions, ClientOptions, RetryPolicy, SiteClient};
+pub use tk_auth_prompt::{
+    Answer, Interactivity, Interface, MethodChoice, NonInteractivePrompter, PromptError, Prompter,
+    ScriptedPrompter,
+};

@@ -1,0 +1,324 @@
+//! The login flow, written once and driven by whichever prompter is in use: site → site
+//! info → method → credentials → two-factor code → token, or browser approval.
+
+use std::sync::Arc;
+
+use tk_auth_core::Secret;
+use tk_auth_core::env::SGTK_AUTH_ALLOW_NO_HTTPS;
+use tk_auth_http::{CancelHandle, SiteClient, SiteInfo};
+use tk_auth_prompt::{
+    ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
+    RenewalNotice, SiteQuestion, TwoFactorQuestion,
+};
+
+use crate::context::{Context, off_runtime};
+use crate::method::{self, MethodPlan};
+use crate::{Error, LoginMethod};
+
+/// What a login starts from.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LoginRequest {
+    /// The site offered (or used, when fixed).
+    pub(crate) host: Option<String>,
+    /// The login offered (or used, in a renewal).
+    pub(crate) login: Option<String>,
+    /// The proxy to reach the site through.
+    pub(crate) http_proxy: Option<String>,
+    /// The site is not asked for.
+    pub(crate) host_fixed: bool,
+    /// This renews an expired session: site and login are fixed.
+    pub(crate) renewal: bool,
+}
+
+/// A successful login.
+#[derive(Clone, Debug)]
+pub(crate) struct LoginOutcome {
+    pub(crate) host: String,
+    pub(crate) login: String,
+    pub(crate) token: Secret,
+    pub(crate) metadata: Option<Secret>,
+    pub(crate) method: LoginMethod,
+}
+
+/// Runs the login flow through the context's prompter.
+pub(crate) async fn run(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutcome, Error> {
+    let prompter = &ctx.prompter;
+    let given_host = request.host.clone().unwrap_or_default();
+    if request.renewal {
+        let login = request.login.clone().unwrap_or_default();
+        prompter
+            .session_expired(&RenewalNotice {
+                site: given_host.clone(),
+                login: login.clone(),
+            })
+            .await
+            .map_err(|e| Error::from_prompt(&given_host, Some(&login), e))?;
+    }
+    let host = if request.host_fixed && !given_host.is_empty() {
+        given_host
+    } else {
+        let cache = ctx.cache.clone();
+        let mut recent = off_runtime(move || cache.get_recent_hosts()).await?;
+        if let Some(h) = request.host.as_ref().filter(|h| !h.is_empty())
+            && !recent.contains(h)
+        {
+            recent.insert(0, h.clone());
+        }
+        let answer = prompter
+            .site(&SiteQuestion {
+                default: request.host.clone().filter(|h| !h.is_empty()),
+                recent,
+            })
+            .await
+            .map_err(|e| Error::from_prompt(&given_host, None, e))?;
+        let answer = answer.trim();
+        let answer = if answer.is_empty() {
+            given_host.as_str()
+        } else {
+            answer
+        };
+        if answer.is_empty() {
+            return Err(Error::AuthenticationCancelled {
+                site: None,
+                login: None,
+            });
+        }
+        tk_auth_core::sanitize_url(answer)
+    };
+    let client = ctx.client(&host, request.http_proxy.as_deref())?;
+    let info = site_info(&client, &host).await?;
+    let saved = {
+        let (cache, host) = (ctx.cache.clone(), host.clone());
+        off_runtime(move || cache.get_preferred_method(&host))
+            .await?
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not read the preferred login method");
+                None
+            })
+    };
+    let choice = match method::plan(&info, &ctx.options.env, saved) {
+        MethodPlan::SingleSignOnOnly => {
+            return Err(Error::ConsoleLoginNotSupported {
+                url: host,
+                site_auth_type: "Single Sign-On".to_owned(),
+            });
+        }
+        MethodPlan::Use(choice) => choice,
+        MethodPlan::Ask { choices, default } => prompter
+            .method(&MethodQuestion {
+                site: host.clone(),
+                choices,
+                default,
+            })
+            .await
+            .map_err(|e| Error::from_prompt(&host, request.login.as_deref(), e))?,
+    };
+    let (login, token) = match choice {
+        MethodChoice::BrowserApproval => browser_approval(ctx, &client, &host, &request).await?,
+        _ => credentials(ctx, &client, &host, &request).await?,
+    };
+    Ok(LoginOutcome {
+        host,
+        login,
+        token,
+        metadata: None,
+        method: method::remembered(choice),
+    })
+}
+
+/// Saves the method a login used as the site's preference; failures are logged.
+pub(crate) async fn save_preferred_method(ctx: &Context, host: &str, method: LoginMethod) {
+    let (cache, host_owned) = (ctx.cache.clone(), host.to_owned());
+    match off_runtime(move || cache.set_preferred_method(&host_owned, method)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(site = %host, error = %e, "could not save the login method"),
+        Err(e) => tracing::warn!(site = %host, error = %e, "could not save the login method"),
+    }
+}
+
+/// The site's info. An unreachable site ends the login (asking for a password would be
+/// pointless); any other failure reads as an empty answer, as in Python.
+async fn site_info(client: &SiteClient, host: &str) -> Result<SiteInfo, Error> {
+    match client.info().await {
+        Ok(info) => Ok(info),
+        Err(e) if e.is_unreachable() => Err(Error::from_http(host, None, e)),
+        Err(e) => {
+            tracing::warn!(site = %host, error = %e, "could not read the site's info");
+            Ok(SiteInfo::from_json(serde_json::Value::Null))
+        }
+    }
+}
+
+fn is_loopback(client: &SiteClient) -> bool {
+    let host = client.site().host().trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Login and password (three tries), then a two-factor code when the site asks.
+async fn credentials(
+    ctx: &Context,
+    client: &SiteClient,
+    host: &str,
+    request: &LoginRequest,
+) -> Result<(String, Secret), Error> {
+    if client.site().scheme() == "http"
+        && !is_loopback(client)
+        && !ctx.options.env.is_set(SGTK_AUTH_ALLOW_NO_HTTPS)
+    {
+        return Err(Error::InsecureSite {
+            site: host.to_owned(),
+        });
+    }
+    let prompter = &ctx.prompter;
+    let login = if request.renewal {
+        request.login.clone().unwrap_or_default()
+    } else {
+        let (cache, h) = (ctx.cache.clone(), host.to_owned());
+        let recent = off_runtime(move || cache.get_recent_users(&h))
+            .await?
+            .unwrap_or_default();
+        let default = request
+            .login
+            .clone()
+            .filter(|l| !l.is_empty())
+            .or_else(|| recent.first().cloned());
+        let answer = prompter
+            .login(&LoginQuestion {
+                site: host.to_owned(),
+                default: default.clone(),
+                recent,
+            })
+            .await
+            .map_err(|e| Error::from_prompt(host, None, e))?;
+        match (answer.trim(), default) {
+            ("", Some(default)) => default,
+            ("", None) => {
+                return Err(Error::AuthenticationCancelled {
+                    site: Some(host.to_owned()),
+                    login: None,
+                });
+            }
+            (answer, _) => answer.to_owned(),
+        }
+    };
+    let attempts = ctx.options.password_attempts.max(1);
+    for attempt in 1..=attempts {
+        let password = prompter
+            .password(&PasswordQuestion {
+                site: host.to_owned(),
+                login: login.clone(),
+                renewal: request.renewal,
+                attempt,
+            })
+            .await
+            .map_err(|e| Error::from_prompt(host, Some(&login), e))?;
+        if password.is_empty() {
+            return Err(Error::AuthenticationCancelled {
+                site: Some(host.to_owned()),
+                login: Some(login),
+            });
+        }
+        let result = match client.generate_session_token(&login, &password, None).await {
+            Err(tk_auth_http::Error::TwoFactorRequired { .. }) => {
+                let code = prompter
+                    .two_factor_code(&TwoFactorQuestion {
+                        site: host.to_owned(),
+                        login: login.clone(),
+                    })
+                    .await
+                    .map_err(|e| Error::from_prompt(host, Some(&login), e))?;
+                let code = Secret::new(code.expose().trim());
+                if code.is_empty() {
+                    return Err(Error::AuthenticationCancelled {
+                        site: Some(host.to_owned()),
+                        login: Some(login),
+                    });
+                }
+                client
+                    .generate_session_token(&login, &password, Some(&code))
+                    .await
+            }
+            other => other,
+        };
+        match result {
+            Ok(token) => return Ok((login, token)),
+            Err(e @ tk_auth_http::Error::AuthenticationFailed { .. }) if attempt < attempts => {
+                tracing::info!(site = %host, login = %login, attempt, "login refused");
+                prompter
+                    .show_error(&ErrorNotice {
+                        site: host.to_owned(),
+                        login: Some(login.clone()),
+                        message: format!("Login failed: {e}"),
+                    })
+                    .await;
+            }
+            Err(e) => return Err(Error::from_http(host, Some(&login), e)),
+        }
+    }
+    // The loop returns on its last attempt.
+    Err(Error::Authentication {
+        site: Some(host.to_owned()),
+        login: Some(login),
+        message: "Authentication failed".to_owned(),
+    })
+}
+
+/// Browser approval: the site's page is opened, the person approves there, and the
+/// prompter shows the wait (and can cancel it).
+async fn browser_approval(
+    ctx: &Context,
+    client: &SiteClient,
+    host: &str,
+    request: &LoginRequest,
+) -> Result<(String, Secret), Error> {
+    let cancel = CancelHandle::new();
+    let (url_sender, url_receiver) = tokio::sync::oneshot::channel::<String>();
+    let opener = Arc::clone(&ctx.options.open_browser);
+    let approval = client.request_browser_approval(&ctx.options.approval, &cancel, move |url| {
+        let _ = url_sender.send(url.to_owned());
+        opener(url)
+    });
+    tokio::pin!(approval);
+    let login = request.login.as_deref();
+    let approved = tokio::select! {
+        approved = &mut approval => approved,
+        url = url_receiver => {
+            let question = ApprovalQuestion {
+                site: host.to_owned(),
+                login: request.login.clone().filter(|_| request.renewal),
+                url: url.unwrap_or_default(),
+            };
+            let waiting = ctx.prompter.approve_in_browser(&question);
+            tokio::select! {
+                approved = &mut approval => approved,
+                gave_up = waiting => {
+                    cancel.cancel();
+                    return Err(Error::from_prompt(host, login, gave_up));
+                }
+            }
+        }
+    };
+    match approved {
+        Ok(session) => Ok((session.login, session.session_token)),
+        Err(tk_auth_http::Error::ApprovalCancelled { .. }) => Err(Error::AuthenticationCancelled {
+            site: Some(host.to_owned()),
+            login: login.map(str::to_owned),
+        }),
+        Err(e) => Err(match Error::from_http(host, login, e) {
+            // Python raises the launcher's errors as `AuthenticationError`s.
+            Error::Site {
+                source,
+                site,
+                login,
+            } => Error::Approval {
+                site,
+                login,
+                source,
+            },
+            other => other,
+        }),
+    }
+}

@@ -1,0 +1,131 @@
+//! How an authenticator talks to sites and people: client settings, browser approval,
+//! renewal waits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tk_auth_core::Env;
+use tk_auth_http::{ApprovalOptions, ClientOptions};
+
+/// Opens a URL in the person's browser; returns whether it could.
+pub type BrowserOpener = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// Settings shared by an authenticator and every user and connection it makes.
+///
+/// ```
+/// use std::time::Duration;
+/// use tk_auth::{AuthOptions, Env};
+///
+/// let options = AuthOptions::new()
+///     .environment(Env::from_pairs([("TK_AUTH_NONINTERACTIVE", "1")]))
+///     .renewal_wait(Duration::from_secs(60));
+/// assert_eq!(options.password_attempts(), 3);
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct AuthOptions {
+    pub(crate) env: Env,
+    pub(crate) client: ClientOptions,
+    pub(crate) approval: ApprovalOptions,
+    pub(crate) renewal_wait: Duration,
+    pub(crate) password_attempts: u32,
+    pub(crate) open_browser: BrowserOpener,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AuthOptions {
+    /// Defaults: the process environment, the client's defaults, browser approval as in
+    /// Python (180 s), three password tries, and up to 10 minutes waiting for another
+    /// process's renewal.
+    pub fn new() -> Self {
+        Self {
+            env: Env::process(),
+            client: ClientOptions::new(),
+            approval: ApprovalOptions::default(),
+            renewal_wait: Duration::from_mins(10),
+            password_attempts: 3,
+            open_browser: Arc::new(open_in_browser),
+        }
+    }
+
+    /// The environment variables to read (for the client too).
+    pub fn environment(mut self, env: Env) -> Self {
+        self.client = self.client.environment(env.clone());
+        self.env = env;
+        self
+    }
+
+    /// Client settings (timeouts, retries, CA file) for every site; each user's http proxy
+    /// is applied on top.
+    pub fn client(mut self, client: ClientOptions) -> Self {
+        self.client = client.environment(self.env.clone());
+        self
+    }
+
+    /// Browser approval settings (poll interval, time limit, product name).
+    pub fn approval(mut self, approval: ApprovalOptions) -> Self {
+        self.approval = approval;
+        self
+    }
+
+    /// How long a renewal waits for another process that is renewing the same session
+    /// before renewing itself.
+    pub fn renewal_wait(mut self, wait: Duration) -> Self {
+        self.renewal_wait = wait;
+        self
+    }
+
+    /// How many passwords a login tries before failing (at least 1).
+    pub fn password_attempts(&self) -> u32 {
+        self.password_attempts
+    }
+
+    /// Sets how many passwords a login tries before failing (at least 1).
+    pub fn with_password_attempts(mut self, attempts: u32) -> Self {
+        self.password_attempts = attempts.max(1);
+        self
+    }
+
+    /// What opens the approval page (by default the system's browser).
+    pub fn open_browser(mut self, opener: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.open_browser = Arc::new(opener);
+        self
+    }
+}
+
+impl std::fmt::Debug for AuthOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthOptions")
+            .field("env", &self.env)
+            .field("client", &self.client)
+            .field("approval", &self.approval)
+            .field("renewal_wait", &self.renewal_wait)
+            .field("password_attempts", &self.password_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens `url` with the platform's opener (`xdg-open`, `open`, `start`).
+fn open_in_browser(url: &str) -> bool {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
+}

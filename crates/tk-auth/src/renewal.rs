@@ -1,0 +1,207 @@
+//! Renewing a session once for every caller: single-flight per (site, login) in the process,
+//! a lock per (site, login) across processes, the session cache looked at first.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use tk_auth_core::Secret;
+use tk_auth_defaults::DefaultsError;
+use tk_auth_http::{BoxError, RenewalReason, RenewalRequest, SessionRenewer};
+use tokio::sync::watch;
+
+use crate::context::off_runtime;
+use crate::login::{self, LoginRequest};
+use crate::{Error, ShotgunUser};
+
+/// Where a renewed token came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenSource {
+    /// The user already held a newer token (renewed through another connection).
+    User,
+    /// Another process saved it in the session cache.
+    Cache,
+    /// The person logged in again.
+    Person,
+}
+
+type Outcome = Result<(Secret, TokenSource), Arc<Error>>;
+/// (site, login), both in lower case.
+type Key = (String, String);
+
+/// The renewals in progress in this process; each one's outcome is broadcast to its waiters.
+static FLIGHTS: LazyLock<Mutex<HashMap<Key, watch::Receiver<Option<Outcome>>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn flights() -> std::sync::MutexGuard<'static, HashMap<Key, watch::Receiver<Option<Outcome>>>> {
+    FLIGHTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes a flight from the registry when its task ends, even by a panic.
+struct Landing(Key);
+
+impl Drop for Landing {
+    fn drop(&mut self) {
+        flights().remove(&self.0);
+    }
+}
+
+/// A valid token for `user`, whose `expired` token the site refused.
+///
+/// Joins the renewal in progress for the same site and login, or starts one. Every waiter
+/// gets the same token or the same error (a cancellation included); the next failure after
+/// a failed renewal starts a new one. The waiter's own user object takes the token.
+pub(crate) async fn renew(
+    user: &ShotgunUser,
+    expired: &Secret,
+    reason: RenewalReason,
+) -> Result<(Secret, TokenSource), Error> {
+    if let Some(current) = user.session_token()
+        && current != *expired
+    {
+        return Ok((current, TokenSource::User));
+    }
+    let host = user.host();
+    let login = user.login().unwrap_or_default();
+    let key = (
+        tk_auth_core::sanitize_url(&host).to_lowercase(),
+        login.to_lowercase(),
+    );
+    let mut receiver = {
+        let mut flights = flights();
+        if let Some(receiver) = flights.get(&key) {
+            receiver.clone()
+        } else {
+            let (sender, receiver) = watch::channel(None);
+            flights.insert(key.clone(), receiver.clone());
+            let renewing = user.clone();
+            let expired = expired.clone();
+            // A task of its own: the renewal goes on for the other waiters even if the
+            // caller that started it is dropped.
+            tokio::spawn(async move {
+                let landing = Landing(key);
+                let outcome = run(&renewing, &expired, reason).await.map_err(Arc::new);
+                drop(landing);
+                sender.send_replace(Some(outcome));
+            });
+            receiver
+        }
+    };
+    let outcome = receiver
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|e| Error::Runtime {
+            what: "session renewal",
+            source: Some(Box::new(e)),
+        })?
+        .clone();
+    match outcome {
+        Some(Ok((token, source))) => {
+            user.adopt_token(&token);
+            Ok((token, source))
+        }
+        Some(Err(e)) => Err(Error::shared(&host, &login, &e)),
+        None => Err(Error::Runtime {
+            what: "session renewal",
+            source: None,
+        }),
+    }
+}
+
+/// The renewal itself, run once per flight.
+async fn run(
+    user: &ShotgunUser,
+    expired: &Secret,
+    reason: RenewalReason,
+) -> Result<(Secret, TokenSource), Error> {
+    let ctx = Arc::clone(user.context());
+    let host = user.host();
+    let login = user.login().unwrap_or_default();
+    let lock = {
+        let (cache, host, login, wait) = (
+            ctx.cache.clone(),
+            host.clone(),
+            login.clone(),
+            ctx.options.renewal_wait,
+        );
+        off_runtime(move || cache.lock_session_renewal(&host, &login, wait)).await?
+    };
+    let _lock = match lock {
+        Ok(lock) => Some(lock),
+        // Renewing without the lock risks a second prompt; not renewing would be worse.
+        Err(e @ DefaultsError::LockTimeout { .. }) => {
+            tracing::warn!(site = %host, login = %login, error = %e, "renewing without the renewal lock");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(site = %host, login = %login, error = %e, "the renewal lock is unavailable");
+            None
+        }
+    };
+    // Under the lock: whoever held it before may have renewed already.
+    if let Some(current) = user.session_token()
+        && current != *expired
+    {
+        return Ok((current, TokenSource::User));
+    }
+    let cached = {
+        let (cache, host, login) = (ctx.cache.clone(), host.clone(), login.clone());
+        off_runtime(move || cache.get_session_data(&host, &login)).await?
+    };
+    match cached {
+        Ok(Some(data)) if !data.session_token.is_empty() && data.session_token != *expired => {
+            tracing::debug!(site = %host, login = %login, "taking the session another process saved");
+            // In memory only, as in Python: the cache already holds it.
+            user.adopt_token(&data.session_token);
+            return Ok((data.session_token, TokenSource::Cache));
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(site = %host, login = %login, error = %e, "could not read the session cache");
+        }
+    }
+    tracing::info!(site = %host, login = %login, ?reason, "asking for the session to be renewed");
+    let outcome = login::run(
+        &ctx,
+        LoginRequest {
+            host: Some(host.clone()),
+            login: Some(login.clone()),
+            http_proxy: user.http_proxy(),
+            host_fixed: true,
+            renewal: true,
+        },
+    )
+    .await?;
+    if outcome.login.to_lowercase() != login.to_lowercase() {
+        return Err(Error::LoginMismatch {
+            site: host,
+            expected: login,
+            actual: outcome.login,
+        });
+    }
+    user.adopt_session(&outcome.token, outcome.metadata.clone());
+    user.save_to_cache().await;
+    login::save_preferred_method(&ctx, &host, outcome.method).await;
+    Ok((outcome.token, TokenSource::Person))
+}
+
+/// The [`SessionRenewer`] of one user, for clients used directly.
+pub(crate) struct UserRenewer {
+    user: ShotgunUser,
+}
+
+impl UserRenewer {
+    pub(crate) fn new(user: ShotgunUser) -> Self {
+        Self { user }
+    }
+}
+
+#[async_trait]
+impl SessionRenewer for UserRenewer {
+    async fn renew(&self, request: &RenewalRequest) -> Result<Secret, BoxError> {
+        renew(&self.user, &request.expired_token, request.reason.clone())
+            .await
+            .map(|(token, _)| token)
+            .map_err(|e| Box::new(e) as BoxError)
+    }
+}

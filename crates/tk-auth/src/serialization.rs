@@ -1,0 +1,56 @@
+//! Serialized users, as Python processes hand them to each other.
+
+use std::sync::Arc;
+
+use tk_auth_core::{Format, SessionUser, User, UserPayload};
+
+use crate::context::{Context, off_runtime};
+use crate::{Error, ShotgunUser};
+
+/// The payload Python's `serialize_user` writes for `user` (JSON by default, pickle
+/// protocol 0 on request).
+pub fn serialize_user(user: &ShotgunUser, format: Format) -> String {
+    tk_auth_core::serialize_user(&user.to_user(), format)
+}
+
+/// Reads a serialized user (JSON or pickle), as Python's `deserialize_user`.
+///
+/// A session payload without a token takes the token from this process's session cache
+/// (read only: deserializing never writes the cache — spec Decision 8). The user renews
+/// without prompts (nobody is known to answer); use
+/// [`ShotgunAuthenticator::deserialize_user`](crate::ShotgunAuthenticator::deserialize_user)
+/// to renew through a prompter.
+pub async fn deserialize_user(payload: &str) -> Result<ShotgunUser, Error> {
+    deserialize_with(Context::from_process_env()?, payload).await
+}
+
+pub(crate) async fn deserialize_with(
+    ctx: Arc<Context>,
+    payload: &str,
+) -> Result<ShotgunUser, Error> {
+    let user = match tk_auth_core::deserialize_payload(payload)? {
+        UserPayload::Script(script) => User::Script(script),
+        UserPayload::Session(session) => {
+            let token = if let Some(token) = session.session_token.clone() {
+                token
+            } else {
+                let (cache, host, login) = (
+                    ctx.cache.clone(),
+                    session.host.clone(),
+                    session.login.clone(),
+                );
+                off_runtime(move || cache.get_session_data(&host, &login))
+                    .await?
+                    .map_err(|e| Error::defaults(Some(&session.host), Some(&session.login), e))?
+                    .map(|data| data.session_token)
+                    .unwrap_or_default()
+            };
+            User::Session(
+                SessionUser::new(session.host, session.login, token)?
+                    .with_http_proxy(session.http_proxy)
+                    .with_session_metadata(session.session_metadata),
+            )
+        }
+    };
+    Ok(ShotgunUser::new(ctx, user))
+}

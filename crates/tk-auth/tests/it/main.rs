@@ -1,0 +1,6 @@
+//! Behaviour tests of the tk-auth façade (one binary, several modules).
+
+mod login;
+mod python_compat_authenticator;
+mod renewal;
+mod support;

@@ -1,0 +1,169 @@
+//! Helpers shared by the behaviour tests: fixtures, trees of files.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn fixtures() -> PathBuf {
+    tk_auth_test_support::fixture(env!("CARGO_MANIFEST_DIR"), "python-compat")
+}
+
+pub(crate) fn manifest(topic: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(fixtures().join(topic).join("manifest.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+pub(crate) fn mode(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
+}
+
+/// What identifies one version of a file: inode, change time, size.
+pub(crate) type Stamp = (u64, i64, i64, u64);
+
+/// Every file and folder below `root`, relative, with a stamp (files only).
+pub(crate) fn snapshot(root: &Path) -> BTreeMap<String, Option<Stamp>> {
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Option<Stamp>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            out.insert(rel, None);
+            walk(root, &path, out);
+        } else {
+            out.insert(
+                rel,
+                Some((meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.size())),
+            );
+        }
+    }
+}
+
+/// The files whose stamp changed (or that appeared) between two snapshots.
+pub(crate) fn written(
+    before: &BTreeMap<String, Option<Stamp>>,
+    after: &BTreeMap<String, Option<Stamp>>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(path, stamp)| stamp.is_some() && before.get(*path) != Some(stamp))
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tk_auth::{
+    AuthOptions, ClientOptions, Defaults, Env, RetryPolicy, ScriptedPrompter, SessionCredentials,
+    ShotgunAuthenticator, ShotgunUser,
+};
+use tk_auth_site_emulator::{HumanUser, SiteEmulator, SiteEmulatorBuilder};
+
+/// A site with `alice` and `bob`, password login only (no browser approval to choose).
+pub(crate) fn builder() -> SiteEmulatorBuilder {
+    SiteEmulator::builder()
+        .human_user(HumanUser::new("alice", ALICE_PASSWORD).with_id(42))
+        .human_user(HumanUser::new("bob", "pw-Bob-canary-2").with_id(43))
+        .app_session_launcher(false)
+}
+
+/// A temporary `SHOTGUN_HOME` and the environment that points at it (and nothing else).
+pub(crate) struct Home {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) env: Env,
+}
+
+impl Home {
+    pub(crate) fn new() -> Self {
+        Self::with_vars(&[])
+    }
+
+    pub(crate) fn with_vars(vars: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut pairs = vec![(
+            "SHOTGUN_HOME".to_owned(),
+            dir.path().to_str().unwrap().to_owned(),
+        )];
+        pairs.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Self {
+            env: Env::from_pairs(pairs),
+            dir,
+        }
+    }
+
+    pub(crate) fn cache(&self) -> tk_auth::SessionCache {
+        tk_auth::SessionCache::at(self.dir.path())
+    }
+
+    /// An authenticator on this home, asking `prompter`.
+    pub(crate) fn authenticator(&self, prompter: Arc<ScriptedPrompter>) -> ShotgunAuthenticator {
+        ShotgunAuthenticator::with_options(
+            Defaults::from_env_with(&self.env).unwrap(),
+            prompter,
+            options(&self.env),
+        )
+    }
+}
+
+/// Quick timeouts and retries, the given environment.
+pub(crate) fn options(env: &Env) -> AuthOptions {
+    AuthOptions::new().environment(env.clone()).client(
+        ClientOptions::new()
+            .timeout(Duration::from_secs(30))
+            .retry(RetryPolicy {
+                max_attempts: 3,
+                status_backoff: Duration::from_millis(5),
+                dropped_connection_interval: Some(Duration::from_millis(5)),
+            }),
+    )
+}
+
+/// A session user of `login` on `site` whose token the site has expired.
+pub(crate) async fn expired_user(
+    authenticator: &ShotgunAuthenticator,
+    site: &SiteEmulator,
+    login: &str,
+) -> ShotgunUser {
+    let token = site.create_session(login).unwrap();
+    site.expire_session(&token);
+    authenticator
+        .create_session_user(
+            login,
+            SessionCredentials::token(token),
+            Some(site.url()),
+            None,
+        )
+        .await
+        .unwrap()
+}
+
+/// A call that only has to be authenticated.
+pub(crate) async fn whoami(
+    connection: &tk_auth::Connection,
+    login: &str,
+) -> Result<(), tk_auth::Error> {
+    let found = connection
+        .find_one(
+            "HumanUser",
+            &serde_json::json!([["login", "is", login]]),
+            &["id"],
+        )
+        .await?;
+    assert!(found.is_some(), "{login} is on the site");
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! End-to-end behaviour tests across the tk-auth crates: the façade, the site emulator,
+//! real session files and real processes.
+
+mod cross_process;
