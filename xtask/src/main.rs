@@ -5,6 +5,7 @@
 //! - `test`: the Python environment, then every test of the workspace.
 //! - `python`: only create or refresh the Python environment (`.venv`).
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
+//! - `fuzz [TARGET…] [--time S] [--ci]`: coverage-guided fuzzing (see `fuzz.rs`).
 
 #![allow(
     clippy::print_stderr,
@@ -16,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
+
+mod fuzz;
 
 /// Python packages the interop tests use, pinned to what the shared vectors were made with.
 const PYTHON_REQUIREMENTS: &[&str] = &["shotgun_api3==3.10.3", "PyYAML==6.0.2"];
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "python" => python_env().map(|_| ()),
         "bench" => bench(rest),
+        "fuzz" => fuzz::fuzz(rest),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -54,7 +58,8 @@ fn usage() {
          ci      fmt check, clippy -D warnings, all tests, docs with -D warnings\n  \
          test    all tests (creates the Python venv the interop tests need)\n  \
          python  create or refresh the Python venv (.venv)\n  \
-         bench   benchmarks with ratios against baselines measured in the same run"
+         bench   benchmarks with ratios against baselines measured in the same run\n  \
+         fuzz    [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
     );
 }
 
