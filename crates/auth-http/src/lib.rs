@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod approval;
+mod approval_answers;
 mod approval_error;
 mod approval_options;
 mod auth;
