@@ -10,7 +10,6 @@
 
 #![expect(
     clippy::print_stdout,
-    clippy::print_stderr,
     reason = "a benchmark reports its figures on the terminal"
 )]
 

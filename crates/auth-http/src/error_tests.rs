@@ -109,7 +109,7 @@ fn samples() -> Vec<Error> {
         },
         ApprovalError::TimedOut {
             site: site(),
-            waited: Duration::from_secs(180),
+            waited: Duration::from_mins(3),
         },
         ApprovalError::Cancelled { site: site() },
     ];
@@ -227,7 +227,7 @@ fn samples() -> Vec<Error> {
         },
         Error::Timeout {
             site: site(),
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_mins(1),
         },
         Error::Tls {
             site: site(),

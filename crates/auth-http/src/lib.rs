@@ -12,7 +12,16 @@
 //! - [`ClientOptions`] — proxy (`[user:pass@]host[:port]`, else `HTTPS_PROXY`/`HTTP_PROXY`
 //!   with `NO_PROXY`), CA file (else `SHOTGUN_API_CACERTS`, else the system store),
 //!   timeouts, retries, user agent, `sudo_as_login`, `session_uuid`, `product`.
-//! - [`Error`] — one variant per failure a person can act on.
+//! - [`Error`] — one variant per failure a person can act on; browser-approval outcomes are
+//!   grouped in [`ApprovalError`].
+//!
+//! Safe by default: passwords, script keys and browser approvals never go to a plain
+//! `http://` site other than this computer (unless `SGTK_AUTH_ALLOW_NO_HTTPS` is set),
+//! answers are read within a size limit, and a browser-approval page is opened only on the
+//! site's own host. See `docs/network.md` and `docs/security.md`.
+//!
+//! Nothing here blocks a thread: every call is `async` and waits on tokio timers, so async
+//! callers use it directly, from any number of tasks (no `spawn_blocking` needed).
 //!
 //! The wire format is `shotgun_api3`'s: the same request bodies, authentication
 //! parameters and error codes, so a site cannot tell the two clients apart by what they send.
@@ -35,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod approval;
+mod approval_answers;
 mod approval_error;
 mod approval_options;
 mod auth;

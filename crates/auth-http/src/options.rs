@@ -25,8 +25,10 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProxySetting {
-    /// `HTTPS_PROXY` (for https sites) or `HTTP_PROXY` (for http sites), unless `NO_PROXY`
-    /// lists the site; direct when unset.
+    /// `https_proxy` (for https sites) or `http_proxy` (for http sites), unless `no_proxy`
+    /// lists the site; direct when unset. The lower-case spelling wins and, set empty,
+    /// means no proxy; under CGI (`REQUEST_METHOD` set) an upper-case `HTTP_PROXY` is
+    /// ignored (`docs/network.md`, *Which environment variable counts*).
     #[default]
     FromEnvironment,
     /// Always direct, whatever the environment says (Python's `http_proxy: ""`).

@@ -50,10 +50,13 @@ pub enum EmulatorError {
         login: String,
     },
     /// The TLS certificate chain or key could not be used.
-    #[error("invalid TLS certificate or key: {reason}")]
+    #[error("invalid TLS set-up: {what}")]
     Tls {
-        /// What is wrong.
-        reason: String,
+        /// What could not be used, e.g. `the private key`.
+        what: &'static str,
+        /// Why, when a parser or rustls said.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// No human user has this login.
     #[error("no user with login {login:?} on this site")]

@@ -33,6 +33,7 @@
 //!   .server_version([8, 50, 0]) .session_lifetime(Duration) .saml_claims_lifetime(Duration)
 //!   .app_session_request_lifetime(Duration) .max_entities_per_page(n)
 //!   .listen(SocketAddr) .public_host("localhost") .tls(cert_chain_pem, key_pem)
+//!   .approval_page_base("https://elsewhere.example.net")
 //!   .config_file(path)? .start()? -> SiteEmulator       (drop = shut down and join)
 //!
 //! SiteEmulator:
@@ -43,7 +44,8 @@
 //!   advance_clock(Duration) -> Duration  (idle sessions expire; claims, requests lapse)
 //!   pending_requests() -> Vec<PendingRequest>
 //!   approve_request(id, login)?         deny_request(id)?
-//!   queue_fault(Fault::Status(502) | DropConnection | Stall(Duration) | MalformedBody, n)
+//!   queue_fault(Fault::Status(502) | DropConnection | Stall(Duration) | MalformedBody
+//!               | OversizedBody { bytes, announced }, n)
 //!   clear_faults()
 //!   calls(method) -> usize              calls_by_user(user) -> usize     reset_calls()
 //!   last_request_body(method) -> Option<serde_json::Value>

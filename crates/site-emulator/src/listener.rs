@@ -40,22 +40,31 @@ pub(crate) fn tls_acceptor(
     cert_pem: &[u8],
     key_pem: &[u8],
 ) -> Result<tokio_rustls::TlsAcceptor, EmulatorError> {
-    let tls_err = |reason: String| EmulatorError::Tls { reason };
+    fn tls_err<E: std::error::Error + Send + Sync + 'static>(
+        what: &'static str,
+    ) -> impl FnOnce(E) -> EmulatorError {
+        move |e| EmulatorError::Tls {
+            what,
+            source: Some(Box::new(e)),
+        }
+    }
     let certs = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| tls_err(format!("certificate chain: {e}")))?;
+        .map_err(tls_err("the certificate chain"))?;
     if certs.is_empty() {
-        return Err(tls_err("the certificate PEM holds no certificate".into()));
+        return Err(EmulatorError::Tls {
+            what: "the certificate PEM holds no certificate",
+            source: None,
+        });
     }
-    let key =
-        PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| tls_err(format!("private key: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(tls_err("the private key"))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| tls_err(e.to_string()))?
+        .map_err(tls_err("the protocol versions"))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| tls_err(e.to_string()))?;
+        .map_err(tls_err("the certificate and key"))?;
     let mut config = config;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))

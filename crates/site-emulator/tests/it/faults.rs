@@ -235,3 +235,49 @@ async fn a_thousand_connections_are_served_at_once() {
     assert_eq!(answers.len(), CONNECTIONS);
     assert_eq!(site.calls("info"), CONNECTIONS);
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_announced_and_withheld_or_sent_without_a_length() {
+    let site = SiteEmulator::builder().start().unwrap();
+    let http = client();
+    site.queue_fault(
+        Fault::OversizedBody {
+            bytes: 40_000_000,
+            announced: true,
+        },
+        1,
+    );
+    let response = http
+        .post(format!("{}/api3/json", site.url()))
+        .json(&info())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.content_length(), Some(40_000_000));
+    // The body never comes: reading it waits until given up on.
+    let read = tokio::time::timeout(Duration::from_millis(200), response.bytes()).await;
+    assert!(read.is_err(), "the announced body was sent");
+
+    site.queue_fault(
+        Fault::OversizedBody {
+            bytes: 300_000,
+            announced: false,
+        },
+        1,
+    );
+    let response = http
+        .post(format!("{}/api3/json", site.url()))
+        .json(&info())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.content_length(), None);
+    assert_eq!(
+        response.headers()["transfer-encoding"].to_str().unwrap(),
+        "chunked"
+    );
+    assert_eq!(response.bytes().await.unwrap().len(), 300_000);
+    // The site recovers.
+    assert_eq!(rpc(&http, site.url(), &info()).await.0, 200);
+}

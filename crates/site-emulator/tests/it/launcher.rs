@@ -190,3 +190,23 @@ async fn a_request_without_its_form_fields_is_400_and_unknown_ids_404() {
     assert_eq!(response.status().as_u16(), 400);
     assert_eq!(poll(&http, &site, "unknown").await.0, 404);
 }
+
+#[tokio::test]
+async fn the_approval_page_can_be_named_on_another_host() {
+    let site = SiteEmulator::builder()
+        .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+        .approval_page_base("https://elsewhere.example.net/")
+        .start()
+        .unwrap();
+    let http = client();
+    let (status, created) = create(&http, &site).await;
+    assert_eq!(status, 200);
+    let id = created["sessionRequestId"].as_str().unwrap();
+    assert_eq!(
+        created["url"],
+        format!("https://elsewhere.example.net/app_session_request/{id}")
+    );
+    // The request itself is the site's, as usual.
+    site.approve_request(id, "alice").unwrap();
+    assert_eq!(poll(&http, &site, id).await.1["approved"], true);
+}
