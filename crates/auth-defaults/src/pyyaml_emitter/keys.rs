@@ -37,7 +37,7 @@ pub(super) fn sorted(entries: &[(Yaml, Yaml)]) -> Vec<&(Yaml, Yaml)> {
     refs
 }
 
-#[allow(clippy::cast_precision_loss)] // ordering only
+#[expect(clippy::cast_precision_loss, reason = "used for ordering only")]
 fn number(value: &Yaml) -> Option<f64> {
     match value {
         Yaml::Bool(b) => Some(f64::from(u8::from(*b))),
