@@ -329,4 +329,31 @@ mod tests {
         assert!(!chain.contains("canary"), "{chain}");
         assert!(chain.contains("line"), "{chain}");
     }
+
+    #[test]
+    fn arbitrary_text_is_read_or_refused_without_panicking() {
+        const PIECES: &[&str] = &[
+            "a", ":", " ", "\n", "- ", "? ", "[", "]", "{", "}", ",", "'", "\"", "\\", "&a ", "*a",
+            "!!int ", "!x ", "#", "|", ">", "%", "---", "...", "\t", "1", "0x", "e", "\u{e9}",
+            "\u{85}", "<<: ", "~", "  ", "\r\n",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut read = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 24) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[usize::try_from(state % PIECES.len() as u64).unwrap()]);
+            }
+            if let Ok(doc) = parse(&text) {
+                // Whatever is read can be written and read back to the same value.
+                let again = parse(&crate::pyyaml_emitter::dump(&doc)).unwrap();
+                assert_eq!(again, doc, "{text:?}");
+                read += 1;
+            }
+        }
+        assert!(read > 2_000, "only {read} texts were YAML");
+    }
 }
