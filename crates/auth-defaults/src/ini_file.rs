@@ -405,4 +405,54 @@ mod tests {
         let e = f.get("A", "p").unwrap_err().to_string();
         assert!(e.contains("'%%'"), "{e}");
     }
+
+    #[test]
+    fn arbitrary_bytes_are_read_or_refused_without_panicking() {
+        const PIECES: &[&[u8]] = &[
+            b"[",
+            b"]",
+            b"Login",
+            b"DEFAULT",
+            b"=",
+            b":",
+            b" ",
+            b"\t",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"#",
+            b";",
+            b"%",
+            b"%(",
+            b")s",
+            b"%%",
+            b"x",
+            b"\xe9",
+            b"\xc3\xa9",
+            b"\xef\xbb\xbf",
+            b"\x1c",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut read = 0;
+        for _ in 0..20_000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(state % 30) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                bytes.extend_from_slice(
+                    PIECES[usize::try_from(state % PIECES.len() as u64).unwrap()],
+                );
+            }
+            if let Ok(file) = IniFile::parse(Path::new("t.ini"), &bytes) {
+                for (section, options) in &file.sections {
+                    for o in options {
+                        let _ = file.get(section, &o.name);
+                    }
+                }
+                read += 1;
+            }
+        }
+        assert!(read > 2_000, "only {read} inputs were read");
+    }
 }

@@ -8,16 +8,16 @@
 //! indentation is 2, sequences in mappings are not indented, and long scalars are folded
 //! at 80 columns.
 
+mod keys;
 mod scalar;
 
-use scalar::{Scalar, Style, is_break};
+use keys::{is_simple_key, sorted};
+use scalar::{Scalar, Style, escape, is_break};
 
 use crate::yaml::Yaml;
 
 const INDENT: usize = 2;
 const WIDTH: usize = 80;
-/// Keys at least this long (tag included) are written as complex keys (`? key`).
-const SIMPLE_KEY_LIMIT: usize = 128;
 
 /// The document as `yaml.safe_dump(value)` writes it.
 pub(crate) fn dump(value: &Yaml) -> String {
@@ -304,80 +304,6 @@ impl Emitter {
             }
         }
         self.write_indicator("\"", false, false, false);
-    }
-}
-
-/// `PyYAML`'s escape of a character in a double-quoted scalar.
-fn escape(c: char) -> String {
-    let short = match c {
-        '\0' => '0',
-        '\u{7}' => 'a',
-        '\u{8}' => 'b',
-        '\t' => 't',
-        '\n' => 'n',
-        '\u{b}' => 'v',
-        '\u{c}' => 'f',
-        '\r' => 'r',
-        '\u{1b}' => 'e',
-        '"' => '"',
-        '\\' => '\\',
-        '\u{85}' => 'N',
-        '\u{a0}' => '_',
-        '\u{2028}' => 'L',
-        '\u{2029}' => 'P',
-        _ => {
-            let code = u32::from(c);
-            return if code <= 0xFF {
-                format!("\\x{code:02X}")
-            } else if code <= 0xFFFF {
-                format!("\\u{code:04X}")
-            } else {
-                format!("\\U{code:08X}")
-            };
-        }
-    };
-    format!("\\{short}")
-}
-
-/// Whether `PyYAML` writes `key` as a simple key (`key: value`) rather than `? key`.
-fn is_simple_key(key: &Yaml) -> bool {
-    match key {
-        Yaml::Seq(items) => items.is_empty(),
-        Yaml::Map(entries) => entries.is_empty(),
-        scalar => Scalar::of(scalar).is_some_and(|s| {
-            s.tag_len + s.chars.len() < SIMPLE_KEY_LIMIT
-                && !s.analysis.empty
-                && !s.analysis.multiline
-        }),
-    }
-}
-
-/// The entries in the order `PyYAML` writes them: sorted when Python can compare every key
-/// with every other (all strings, or all numbers and booleans), else as they are.
-fn sorted(entries: &[(Yaml, Yaml)]) -> Vec<&(Yaml, Yaml)> {
-    let mut refs: Vec<&(Yaml, Yaml)> = entries.iter().collect();
-    let all_strings = entries.iter().all(|(k, _)| matches!(k, Yaml::Str(_)));
-    let all_numbers = entries.iter().all(|(k, _)| number(k).is_some());
-    if all_strings {
-        refs.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
-    } else if all_numbers {
-        refs.sort_by(|a, b| {
-            number(&a.0)
-                .partial_cmp(&number(&b.0))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-    }
-    refs
-}
-
-#[allow(clippy::cast_precision_loss)] // ordering only
-fn number(value: &Yaml) -> Option<f64> {
-    match value {
-        Yaml::Bool(b) => Some(f64::from(u8::from(*b))),
-        Yaml::Int(i) => Some(*i as f64),
-        Yaml::UInt(u) => Some(*u as f64),
-        Yaml::Float(f) => Some(*f),
-        _ => None,
     }
 }
 

@@ -160,7 +160,7 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, YamlError> {
                 _ => continue,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Open::Map(entries, _, anchor)) => (Yaml::Map(entries), anchor, 0),
+                Some(Open::Map(entries, _, anchor)) => (Yaml::Map(last_wins(entries)), anchor, 0),
                 _ => continue,
             },
             Event::Scalar(text, style, anchor, tag) => {
@@ -191,6 +191,44 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, YamlError> {
         }
     }
     Ok(root.unwrap_or(Yaml::Null))
+}
+
+/// A mapping with each key once, at its first place with its last value, as a Python `dict`
+/// built by `PyYAML` has it (`1`, `1.0` and `true` are one key there).
+fn last_wins(entries: Vec<(Yaml, Yaml)>) -> Vec<(Yaml, Yaml)> {
+    let mut out: Vec<(Yaml, Yaml)> = Vec::with_capacity(entries.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (key, value) in entries {
+        let Some(id) = python_key(&key) else {
+            out.push((key, value));
+            continue;
+        };
+        if let Some(&i) = seen.get(&id) {
+            out[i].1 = value;
+        } else {
+            seen.insert(id, out.len());
+            out.push((key, value));
+        }
+    }
+    out
+}
+
+/// What makes two keys equal in Python; `None` for collections (Python cannot use them).
+fn python_key(key: &Yaml) -> Option<String> {
+    Some(match key {
+        Yaml::Null => "none".to_owned(),
+        Yaml::Bool(b) => format!("n{}", u8::from(*b)),
+        Yaml::Int(i) => format!("n{i}"),
+        Yaml::UInt(u) => format!("n{u}"),
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the value is integral and within i128"
+        )]
+        Yaml::Float(f) if f.fract() == 0.0 && f.abs() < 1e30 => format!("n{}", *f as i128),
+        Yaml::Float(f) => format!("f{}", f.to_bits()),
+        Yaml::Str(s) => format!("s{s}"),
+        Yaml::Seq(_) | Yaml::Map(_) => return None,
+    })
 }
 
 fn push(stack: &mut Vec<Open>, open: Open) -> Result<(), YamlError> {
@@ -257,6 +295,15 @@ mod tests {
         assert_eq!(doc.get("g"), Some(&Yaml::str("5")));
         assert_eq!(doc.get("h"), Some(&Yaml::Null));
         assert_eq!(parse("# only a comment\n").unwrap(), Yaml::Null);
+        // Python's dict: one entry per key, first place, last value.
+        let dup = parse("a: 1\nb: 2\na: 3\n{1: x, 1.0: y, true: z}: 0\n").unwrap();
+        assert_eq!(dup.get("a"), Some(&Yaml::Int(3)));
+        let Yaml::Map(entries) = &dup else { panic!() };
+        assert_eq!(entries.len(), 3);
+        let Yaml::Map(inner) = &entries[2].0 else {
+            panic!()
+        };
+        assert_eq!(inner.as_slice(), &[(Yaml::Int(1), Yaml::str("z"))]);
     }
 
     #[test]
@@ -281,5 +328,32 @@ mod tests {
         let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
         assert!(!chain.contains("canary"), "{chain}");
         assert!(chain.contains("line"), "{chain}");
+    }
+
+    #[test]
+    fn arbitrary_text_is_read_or_refused_without_panicking() {
+        const PIECES: &[&str] = &[
+            "a", ":", " ", "\n", "- ", "? ", "[", "]", "{", "}", ",", "'", "\"", "\\", "&a ", "*a",
+            "!!int ", "!x ", "#", "|", ">", "%", "---", "...", "\t", "1", "0x", "e", "\u{e9}",
+            "\u{85}", "<<: ", "~", "  ", "\r\n",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut read = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 24) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PIECES[usize::try_from(state % PIECES.len() as u64).unwrap()]);
+            }
+            if let Ok(doc) = parse(&text) {
+                // Whatever is read can be written and read back to the same value.
+                let again = parse(&crate::pyyaml_emitter::dump(&doc)).unwrap();
+                assert_eq!(again, doc, "{text:?}");
+                read += 1;
+            }
+        }
+        assert!(read > 2_000, "only {read} texts were YAML");
     }
 }

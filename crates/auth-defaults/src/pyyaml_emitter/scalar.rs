@@ -161,6 +161,38 @@ impl Analysis {
     }
 }
 
+/// `PyYAML`'s escape of a character in a double-quoted scalar.
+pub(super) fn escape(c: char) -> String {
+    let short = match c {
+        '\0' => '0',
+        '\u{7}' => 'a',
+        '\u{8}' => 'b',
+        '\t' => 't',
+        '\n' => 'n',
+        '\u{b}' => 'v',
+        '\u{c}' => 'f',
+        '\r' => 'r',
+        '\u{1b}' => 'e',
+        '"' => '"',
+        '\\' => '\\',
+        '\u{85}' => 'N',
+        '\u{a0}' => '_',
+        '\u{2028}' => 'L',
+        '\u{2029}' => 'P',
+        _ => {
+            let code = u32::from(c);
+            return if code <= 0xFF {
+                format!("\\x{code:02X}")
+            } else if code <= 0xFFFF {
+                format!("\\u{code:04X}")
+            } else {
+                format!("\\U{code:08X}")
+            };
+        }
+    };
+    format!("\\{short}")
+}
+
 /// A float as `PyYAML` represents it: Python's `repr()`, lower case, with `.0` added to a
 /// mantissa without a point, and `.nan`/`.inf` for the special values.
 pub(super) fn python_float(f: f64) -> String {

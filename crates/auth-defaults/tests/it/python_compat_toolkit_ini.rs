@@ -1,5 +1,6 @@
 //! Replays every `toolkit_ini` case produced by the Python Toolkit: the file chosen, the
-//! `[Login]` properties, each call's value or error, and what the defaults manager derives.
+//! `[Login]` properties, each call's value or error (type and message), and what the defaults
+//! manager derives.
 
 use std::path::{Path, PathBuf};
 
@@ -40,17 +41,27 @@ fn outcome<T: serde::Serialize>(r: Result<T, DefaultsError>) -> Value {
     }
 }
 
-/// Compares an outcome: values exactly; errors by type, and by message where Python's
-/// message is not a Python `repr`.
-fn check(what: &str, got: &Value, expected: &Value) {
+/// Where tk-auth's error message differs from Python's, the one expected instead: Python
+/// quotes the offending line, which can hold a proxy password.
+fn message_deviation(what: &str) -> Option<&'static str> {
+    match what {
+        "no_section_header: construct" => Some(
+            "While reading from '{SHOTGUN_HOME}/preferences/toolkit.ini' [line  1]: settings come before any section header such as [Login]",
+        ),
+        _ => None,
+    }
+}
+
+/// Compares an outcome: values exactly; errors by type and message (Python's message unless
+/// a deviation is listed for that very check).
+fn check_outcome(what: &str, got: &Value, expected: &Value, home: &Path, user_home: &Path) {
     if let Some(raises) = expected.get("raises") {
         assert_eq!(got["raises"]["type"], raises["type"], "{what}: {got}");
-        if matches!(
-            raises["type"].as_str(),
-            Some("TankError" | "EnvironmentVariableFileLookupError")
-        ) {
-            assert_eq!(got["raises"]["message"], raises["message"], "{what}");
-        }
+        let message = match message_deviation(what) {
+            Some(m) => json!(subst(m, home, user_home)),
+            None => raises["message"].clone(),
+        };
+        assert_eq!(got["raises"]["message"], message, "{what}");
     } else {
         assert_eq!(got["returns"], expected["returns"], "{what}");
     }
@@ -64,6 +75,9 @@ fn replay(case: &Value) {
     let user_home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::create_dir_all(&user_home).unwrap();
+    let check = |what: &str, got: &Value, expected: &Value| {
+        check_outcome(what, got, expected, &home, &user_home);
+    };
     let mut vars: Vec<(String, String)> = vec![
         ("SHOTGUN_HOME".into(), home.to_str().unwrap().into()),
         ("HOME".into(), user_home.to_str().unwrap().into()),

@@ -304,3 +304,36 @@ fn write_private(file: &Path, text: &str) {
     std::fs::write(file, text).unwrap();
     std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
+
+#[test]
+fn unknown_values_of_every_type_survive_a_rewrite_byte_for_byte() {
+    let input = python(
+        "import sys, yaml\n\
+         data = {'current_user': None, 'recent_users': [], 'users': [{'login': 'a', 'session_token': 't', 'extra': {'n': [1, -2, 0, 18446744073709551615]}}],\n\
+         \x20   'nested': {'a': [1, 2.5, True, False, None, [], {}, [[1, 2], {'x': 'y'}], [[]]], 'b': {2: 'two', 1: 'one', True: 'yes'}},\n\
+         \x20   'mixed': {3: 'a', 'b': 2, None: 'n'}, 'floats': [1e16, 1.5e16, 1e-05, 0.1, -0.0, 123.456, 1e300, float('inf'), -float('inf')],\n\
+         \x20   'texts': ['0o17', '1e5', '017', 'yes', '1:30', '', ' ', '~', 'a' * 130, 'x ' * 70, \"it's \" * 30],\n\
+         \x20   'a' * 130: 'long key', 'multi\\nline key': 1, 'method': 'credentials'}\n\
+         sys.stdout.write(yaml.safe_dump(data))",
+        "",
+    );
+    let home = tempfile::tempdir().unwrap();
+    let cache = SessionCache::with_locations(Locations::under_shotgun_home(home.path()));
+    let site = "https://mysite.shotgunstudio.com";
+    let file = Locations::under_shotgun_home(home.path())
+        .site_file(site)
+        .unwrap();
+    write_private(&file, &input);
+    cache
+        .cache_session_data(site, "b", &Secret::new("u"), None)
+        .unwrap();
+    let ours = std::fs::read_to_string(&file).unwrap();
+    let expected = python(
+        "import sys, yaml\n\
+         data = yaml.safe_load(sys.stdin.read())\n\
+         data['users'].append({'login': 'b', 'session_token': 'u'})\n\
+         sys.stdout.write(yaml.safe_dump(data))",
+        &input,
+    );
+    assert_eq!(ours, expected);
+}
