@@ -83,7 +83,9 @@ impl SiteEmulatorBuilder {
         self
     }
 
-    /// How the site authenticates people (default: [`AuthMethod::Default`]).
+    /// How the site authenticates people (default: [`SiteAuthMethod::Default`]). An unknown
+    /// method ([`SiteAuthMethod::Other`]) is reported as such and checks passwords like
+    /// `default`.
     pub fn auth_method(mut self, method: SiteAuthMethod) -> Self {
         self.settings.auth_method = method;
         self
