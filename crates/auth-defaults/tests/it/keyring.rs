@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tk_auth_core::Secret;
-use tk_auth_defaults::{Env, SecretStore, SessionCache, StoreBackend};
+use tk_auth_defaults::{Env, SessionCache, StoreBackend, keyring_or_file_store};
 
 use crate::support::yaml_data;
 
@@ -39,7 +39,7 @@ fn ci_never_tries_the_keyring_and_says_so() {
 #[test]
 fn keyring_store_keeps_tokens_out_of_the_file_or_falls_back() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SecretStore::keyring(&Env::from_pairs::<&str, &str>([]));
+    let store = keyring_or_file_store(&Env::from_pairs::<&str, &str>([]));
     let backend = store.backend();
     let cache = SessionCache::at(dir.path()).with_secret_store(store);
     let login = format!("kr-{}", std::process::id());
@@ -83,7 +83,7 @@ fn secret_service_child() {
     let Ok(home) = std::env::var("TK_AUTH_SECRET_SERVICE_HOME") else {
         return;
     };
-    let store = SecretStore::keyring(&Env::empty());
+    let store = keyring_or_file_store(&Env::empty());
     assert_eq!(
         store.backend(),
         StoreBackend::Keyring {

@@ -31,10 +31,8 @@ fn child_worker() {
         Ok("lockfile") => LockMethod::LockFile,
         _ => LockMethod::Auto,
     };
-    let cache = SessionCache::at(root).with_lock_options(LockOptions {
-        method,
-        ..LockOptions::default()
-    });
+    let cache =
+        SessionCache::at(root).with_lock_options(LockOptions::default().with_method(method));
     for n in 0..count {
         cache
             .cache_session_data(
