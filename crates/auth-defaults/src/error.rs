@@ -222,3 +222,21 @@ impl DefaultsError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = DefaultsError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_error_prints_its_cause_once_through_the_chain() {
+        let os = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let cause = os.to_string();
+        let err = DefaultsError::io("read", "/x/authentication.yml", os);
+        let chain = with_causes(&err);
+        assert_eq!(chain.matches(&cause).count(), 1, "{chain}");
+        assert!(
+            chain.starts_with("could not read '/x/authentication.yml': "),
+            "{chain}"
+        );
+    }
+}

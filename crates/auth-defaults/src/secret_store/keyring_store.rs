@@ -254,6 +254,19 @@ mod tests {
     }
 
     #[test]
+    fn keyring_errors_keep_their_cause_and_never_the_stored_bytes() {
+        let bytes = b"canary\xff".to_vec();
+        let listed = format!("{bytes:?}");
+        let err = keyring_error("read", keyring_core::Error::BadEncoding(bytes));
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the cause is chained"
+        );
+        let shown = format!("{err} {err:?} {}", crate::error::with_causes(&err));
+        assert!(!shown.contains(&listed[1..listed.len() - 1]), "{shown}");
+    }
+
+    #[test]
     fn the_probe_entry_is_written_once_per_process() {
         // The mock store keeps one credential per name for the life of the store, so a
         // second probe would meet the armed error.
