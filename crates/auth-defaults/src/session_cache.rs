@@ -394,11 +394,17 @@ impl SessionCache {
 
     /// The preferred login method of `host`, if one is stored and known.
     pub fn get_preferred_method(&self, host: &str) -> Result<Option<LoginMethod>> {
-        Ok(self
-            .site_doc(host)?
-            .get(PREFERRED_METHOD)
-            .and_then(Yaml::as_str)
-            .and_then(LoginMethod::from_name))
+        Ok(match self.site_doc(host)?.get(PREFERRED_METHOD) {
+            Some(Yaml::Str(name)) => LoginMethod::from_name(name),
+            None | Some(Yaml::Null) => None,
+            Some(other) => {
+                tracing::warn!(
+                    kind = other.kind(),
+                    "'method' in the session cache is not a string; reading it as none"
+                );
+                None
+            }
+        })
     }
 
     /// Remembers the preferred login method of `host` (the file is not rewritten when it is

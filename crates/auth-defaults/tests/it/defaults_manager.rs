@@ -206,19 +206,26 @@ fn an_odd_current_user_or_host_reads_as_none_with_a_warning() {
     let site = "https://mysite.shotgunstudio.com";
     let file = cache.site_file(site).unwrap();
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, "current_user: [bob, eve]\nusers: []\n").unwrap();
+    std::fs::write(
+        &file,
+        "current_user: [bob, eve]\nmethod: {x: 1}\nusers: []\n",
+    )
+    .unwrap();
     std::fs::write(
         cache.global_file(),
         "current_host: {url: https://mysite.shotgunstudio.com}\n",
     )
     .unwrap();
-    let ((user, host), logs) = crate::support::logs_of(|| {
+    let ((user, host, method), logs) = crate::support::logs_of(|| {
         (
             cache.get_current_user(site).unwrap(),
             cache.get_current_host(),
+            cache.get_preferred_method(site).unwrap(),
         )
     });
     assert_eq!(user, None);
+    assert_eq!(method, None);
+    assert!(logs.contains("'method'"), "{logs}");
     assert_eq!(host, None);
     assert!(logs.contains("'current_user'"), "{logs}");
     assert!(logs.contains("'current_host'"), "{logs}");
