@@ -24,7 +24,7 @@ fn child_worker() {
         std::env::var("TK_AUTH_STRESS_ID"),
         std::env::var("TK_AUTH_STRESS_COUNT"),
     ) else {
-        return;
+        panic!("run by the stress tests, not by hand");
     };
     let count: usize = count.parse().unwrap();
     let method = match std::env::var("TK_AUTH_STRESS_LOCK").as_deref() {
