@@ -2,7 +2,7 @@
 //! against one process making the same number of writes (time, users kept), and
 //! `get_session_data` latency.
 //! Run with `cargo bench -p tk-auth-defaults` (or `cargo xtask bench`).
-#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+#![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 use std::path::Path;
 use std::process::Command;
@@ -67,6 +67,7 @@ fn main() {
     for total in [400, 1600] {
         let (t, k) = parallel(1, total);
         println!("session cache: 1 process x {total} writes: {t:.2?}, kept {k}/{total}");
+        assert_eq!(k, total, "every write is kept");
         singles.push((total, t));
     }
     for processes in [16, 64] {
@@ -81,6 +82,7 @@ fn main() {
             "session cache: {processes} processes x 25 writes: {t:.2?}, kept {k}/{total}, {:.2}x the time of 1 process x {total}",
             t.as_secs_f64() / single.as_secs_f64()
         );
+        assert_eq!(k, total, "no update lost among {processes} processes");
     }
     let dir = tempfile::tempdir().unwrap();
     write_users(dir.path(), 0, 400);

@@ -3,20 +3,33 @@
 //! Readers never lock: writers replace the file by renaming a complete temporary file over
 //! it, so a reader sees the old or the new file, never a torn one. Writers lock, re-read,
 //! apply their change to what is on disk now, and write only when something changed.
+//!
+//! Python writers take no lock and rewrite the file in place (truncate, then write). A file
+//! that is empty or does not parse and was modified within the last second is such a write
+//! in progress: it is read again after a short wait before it counts as empty or corrupt.
 
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{DefaultsError, Result};
 use crate::lock::{self, LockGuard, LockOptions};
 use crate::pyyaml_emitter;
 use crate::yaml::{self, Yaml};
 
+mod leftovers;
+mod place;
+
 /// Files larger than this are not session caches (a real one holds a few kilobytes).
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A file modified this recently may be half-written by a Python process.
+const SETTLING: Duration = Duration::from_secs(1);
+/// The longest wait for such a file to settle, and the pause between reads.
+const SETTLE_LIMIT: Duration = Duration::from_secs(2);
+const SETTLE_PAUSE: Duration = Duration::from_millis(50);
 
 /// What a file held, as far as the session cache is concerned.
 pub(crate) enum Content {
@@ -27,22 +40,23 @@ pub(crate) enum Content {
 }
 
 /// Reads a cache file without locking. Unusable files read as empty, with a warning.
-pub(crate) fn read(path: &Path) -> Yaml {
-    let resolved = match resolve(path) {
+/// `root` is the cache root: a link leading out of it is not followed.
+pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
+    let resolved = match place::resolve(path, &place::real_root(root)) {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "ignoring session cache file");
             return Yaml::Map(Vec::new());
         }
     };
-    match load(&resolved) {
+    match load_settled(&resolved) {
         Ok(Content::Document(doc)) => doc,
         Ok(Content::Unusable(why)) => {
             tracing::warn!(path = %resolved.display(), problem = %why, "session cache file is not usable; treating it as empty");
             Yaml::Map(Vec::new())
         }
         Err(e) => {
-            tracing::warn!(error = %e, "could not read session cache file; treating it as empty");
+            tracing::warn!(error = %crate::error::with_causes(&e), "could not read session cache file; treating it as empty");
             Yaml::Map(Vec::new())
         }
     }
@@ -51,25 +65,48 @@ pub(crate) fn read(path: &Path) -> Yaml {
 /// Locks `path`, re-reads it, lets `change` edit the document and writes it back if `change`
 /// returns `true`. An unusable file is moved aside first (never silently replaced).
 /// `validate` says whether a parsed mapping is still unusable for this kind of file.
+///
+/// Writes happen only inside the cache root `root`, in folders the user owns; a link out of
+/// the root is refused (Decision 13). Files left by killed writers are removed under the
+/// lock. Blocks while another process holds the lock (up to `lock_options.timeout`).
 pub(crate) fn update(
     path: &Path,
+    root: &Path,
     lock_options: &LockOptions,
     validate: fn(&Yaml) -> Option<String>,
     change: impl FnOnce(&mut Yaml) -> bool,
 ) -> Result<bool> {
     let folder = path.parent().unwrap_or(Path::new("."));
-    ensure_folder(folder)?;
-    let resolved = resolve(path)?;
+    place::ensure_folder(folder)?;
+    let root = place::real_root(root);
+    place::check_folder(folder, &root)?;
+    let resolved = place::resolve(path, &root)?;
+    let resolved_folder = resolved.parent().unwrap_or(Path::new("."));
+    if resolved_folder != folder {
+        place::check_folder(resolved_folder, &root)?;
+    }
     let guard = lock::lock(&resolved, lock_options)?;
-    let mut doc = match load(&resolved)? {
+    leftovers::sweep(&guard, &resolved);
+    let unusable = match load_settled(&resolved)? {
         Content::Document(doc) => match validate(&doc) {
-            None => doc,
-            Some(why) => {
-                quarantine(&guard, &resolved, &why)?;
-                Yaml::Map(Vec::new())
-            }
+            None => Ok(doc),
+            Some(why) => Err(why),
         },
-        Content::Unusable(why) => {
+        Content::Unusable(why) => Err(why),
+    };
+    let mut doc = match unusable {
+        Ok(doc) => doc,
+        Err(why) if resolved != path => {
+            // Moving the target aside would act through the link: leave both to the user.
+            return Err(DefaultsError::UnsafeCacheFile {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "it is a symbolic link to '{}', which is unusable ({why}); repair or remove it",
+                    resolved.display()
+                ),
+            });
+        }
+        Err(why) => {
             quarantine(&guard, &resolved, &why)?;
             Yaml::Map(Vec::new())
         }
@@ -78,78 +115,49 @@ pub(crate) fn update(
         return Ok(false);
     }
     write(&guard, &resolved, &doc)?;
+    place::make_folder_private(resolved_folder);
     Ok(true)
 }
 
-/// Where to read and write: `path` itself, or the file a symbolic link points to when that
-/// file is a regular file owned by the current user.
-fn resolve(path: &Path) -> Result<PathBuf> {
-    let Ok(meta) = path.symlink_metadata() else {
-        return Ok(path.to_path_buf());
-    };
-    if !meta.file_type().is_symlink() {
-        if !meta.is_file() {
-            return Err(DefaultsError::UnsafeCacheFile {
-                path: path.to_path_buf(),
-                reason: "it is not a regular file".to_owned(),
-            });
-        }
-        return Ok(path.to_path_buf());
-    }
-    let unsafe_link = |reason: &str| DefaultsError::UnsafeCacheFile {
-        path: path.to_path_buf(),
-        reason: reason.to_owned(),
-    };
-    let target =
-        std::fs::canonicalize(path).map_err(|_| unsafe_link("it is a symbolic link to nothing"))?;
-    let target_meta =
-        std::fs::metadata(&target).map_err(|_| unsafe_link("it is a symbolic link to nothing"))?;
-    if !target_meta.is_file() {
-        return Err(unsafe_link(
-            "it is a symbolic link to something that is not a file",
-        ));
-    }
-    if !owned_by_current_user(&target_meta) {
-        return Err(unsafe_link(
-            "it is a symbolic link to a file owned by another user",
-        ));
-    }
-    Ok(target)
+struct Loaded {
+    content: Content,
+    /// The file exists but is empty.
+    empty: bool,
+    modified: Option<SystemTime>,
 }
 
-#[cfg(unix)]
-fn owned_by_current_user(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    meta.uid() == rustix::process::geteuid().as_raw()
-}
-
-#[cfg(not(unix))]
-fn owned_by_current_user(_meta: &std::fs::Metadata) -> bool {
-    true
-}
-
-fn load(path: &Path) -> Result<Content> {
+fn load(path: &Path) -> Result<Loaded> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Content::Document(Yaml::Map(Vec::new())));
+            return Ok(Loaded {
+                content: Content::Document(Yaml::Map(Vec::new())),
+                empty: false,
+                modified: None,
+            });
         }
         Err(e) => return Err(DefaultsError::io("read", path, e)),
     };
+    let modified = file.metadata().and_then(|m| m.modified()).ok();
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| DefaultsError::io("read", path, e))?;
+    let loaded = |content| Loaded {
+        content,
+        empty: bytes.is_empty(),
+        modified,
+    };
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Ok(Content::Unusable(format!(
+        return Ok(loaded(Content::Unusable(format!(
             "it is larger than {} MiB",
             MAX_FILE_BYTES / 1024 / 1024
-        )));
+        ))));
     }
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Ok(Content::Unusable("it is not UTF-8 text".to_owned()));
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(loaded(Content::Unusable("it is not UTF-8 text".to_owned())));
     };
-    Ok(match yaml::parse(&text) {
+    Ok(loaded(match yaml::parse(text) {
         Ok(Yaml::Null) => Content::Document(Yaml::Map(Vec::new())),
         Ok(doc @ Yaml::Map(_)) => Content::Document(doc),
         Ok(other) => Content::Unusable(format!("it holds {} instead of a mapping", other.kind())),
@@ -157,7 +165,28 @@ fn load(path: &Path) -> Result<Content> {
             Some(cause) => format!("{e}: {cause}"),
             None => e.to_string(),
         }),
-    })
+    }))
+}
+
+/// Loads `path`, reading again while it is empty or unusable and was modified within the
+/// last second (a writer without a lock may be in the middle of rewriting it).
+fn load_settled(path: &Path) -> Result<Content> {
+    let start = Instant::now();
+    loop {
+        let loaded = load(path)?;
+        let suspect = loaded.empty || matches!(loaded.content, Content::Unusable(_));
+        // A modification time in the future (clock skew) counts as recent.
+        let recent = loaded.modified.is_some_and(|t| {
+            SystemTime::now()
+                .duration_since(t)
+                .map_or(true, |age| age < SETTLING)
+        });
+        if !(suspect && recent) || start.elapsed() >= SETTLE_LIMIT {
+            return Ok(loaded.content);
+        }
+        tracing::debug!(path = %path.display(), "session cache file is being rewritten; reading it again");
+        std::thread::sleep(SETTLE_PAUSE);
+    }
 }
 
 /// Moves an unusable file aside as `<name>.corrupt-<unix time>` (with a counter if that
@@ -187,39 +216,12 @@ fn quarantine(_guard: &LockGuard, path: &Path, why: &str) -> Result<()> {
     Ok(())
 }
 
-/// Creates missing folders with mode 0700.
-pub(crate) fn ensure_folder(folder: &Path) -> Result<()> {
-    let mut builder = DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(folder)
-        .map_err(|e| DefaultsError::io("create the folder", folder, e))?;
+/// Creates `folder` (0700) inside the cache root `root` and checks that it is safe to write
+/// in (Decision 13): for the files beside the session files, such as renewal locks.
+pub(crate) fn ensure_safe_folder(folder: &Path, root: &Path) -> Result<()> {
+    place::ensure_folder(folder)?;
+    place::check_folder(folder, &place::real_root(root))?;
     Ok(())
-}
-
-/// Makes the folder of a file being written private (0700), if it is ours.
-fn make_folder_private(folder: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        if let Ok(meta) = std::fs::metadata(folder) {
-            let ours = meta.uid() == rustix::process::geteuid().as_raw();
-            if ours
-                && meta.mode() & 0o777 != 0o700
-                && let Err(e) =
-                    std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
-            {
-                tracing::warn!(folder = %folder.display(), error = %e, "could not make the folder private");
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = folder;
 }
 
 /// Writes `doc` to a private temporary file beside `path`, flushes it to disk and renames
@@ -228,10 +230,9 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let text = pyyaml_emitter::dump(doc);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temp = path.with_file_name(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
+    let temp = path.with_file_name(leftovers::temp_name(
+        &name,
+        SEQ.fetch_add(1, Ordering::Relaxed),
     ));
     let result = write_new_private(&temp, text.as_bytes()).and_then(|()| {
         std::fs::rename(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
@@ -240,9 +241,6 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result?;
-    if let Some(folder) = path.parent() {
-        make_folder_private(folder);
-    }
     sync_folder(path);
     Ok(())
 }

@@ -89,6 +89,11 @@ fn non_empty(v: Option<String>) -> Option<String> {
 /// behaviour, so a custom manager provides [`defaults`](Self::defaults) and overrides only
 /// what it changes.
 ///
+/// The methods block: they read and write the session cache, whose writes wait for other
+/// processes' locks (up to 30 s by default) and whose keyring store waits up to 3 s per call.
+/// From async code, call them through `tokio::task::spawn_blocking` (managers are
+/// `Send + Sync`, so one can be shared with such tasks in an `Arc`).
+///
 /// ```
 /// use tk_auth_defaults::{Defaults, DefaultsManager, Env, SessionCache, UserSettings};
 ///
@@ -100,7 +105,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 /// assert_eq!(defaults.get_host()?.as_deref(), Some("https://mysite.shotgunstudio.com"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait DefaultsManager {
+pub trait DefaultsManager: Send + Sync {
     /// The session cache, settings and environment the default behaviours read.
     fn defaults(&self) -> &Defaults;
 
@@ -176,7 +181,8 @@ impl DefaultsManager for Defaults {
 }
 
 /// A pipeline configuration's connection settings (`shotgun.yml`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ShotgunConfig {
     /// The site, cleaned up as a site URL.
     pub host: String,
@@ -184,6 +190,23 @@ pub struct ShotgunConfig {
     pub http_proxy: Option<String>,
     /// The script user, when both `api_script` and `api_key` are set.
     pub script_user: Option<(String, Secret)>,
+}
+
+// The proxy string can carry a password: show it redacted.
+impl std::fmt::Debug for ShotgunConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShotgunConfig")
+            .field("host", &self.host)
+            .field(
+                "http_proxy",
+                &self
+                    .http_proxy
+                    .as_deref()
+                    .map(tk_auth_core::redact_proxy_password),
+            )
+            .field("script_user", &self.script_user)
+            .finish()
+    }
 }
 
 impl ShotgunConfig {

@@ -10,7 +10,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum DefaultsError {
     /// A file or folder operation failed.
-    #[error("could not {action} '{}': {source}", path.display())]
+    #[error("could not {action} '{}'", path.display())]
     Io {
         /// What was being done ("read", "write", "create the folder" …).
         action: &'static str,
@@ -108,6 +108,32 @@ pub enum DefaultsError {
         reason: String,
     },
 
+    /// A session-cache file or folder leads out of the cache root through a link.
+    #[error(
+        "refusing to use '{}': it leads to '{}', outside the cache root '{}'; replace the link with a file or folder of your own, or set SHOTGUN_HOME",
+        path.display(), target.display(), root.display()
+    )]
+    OutsideCacheRoot {
+        /// The file or folder, as named in the cache.
+        path: PathBuf,
+        /// Where it really is.
+        target: PathBuf,
+        /// The cache root.
+        root: PathBuf,
+    },
+
+    /// A folder of the session cache belongs to another user.
+    #[error(
+        "refusing to write in '{}': it belongs to another user (uid {owner}); remove it or make it yours (chown), or set SHOTGUN_HOME to a folder you own",
+        path.display()
+    )]
+    ForeignOwner {
+        /// The folder.
+        path: PathBuf,
+        /// Its owner's user id.
+        owner: u32,
+    },
+
     /// A YAML file the caller asked for (a pipeline configuration's `shotgun.yml`) could not
     /// be read as YAML. Session files are never reported this way: an unreadable one is moved
     /// aside.
@@ -120,14 +146,67 @@ pub enum DefaultsError {
         source: crate::yaml::YamlError,
     },
 
-    /// The system keyring failed or did not answer in time.
-    #[error("keyring {operation} failed: {message}")]
+    /// A keyring call failed.
+    #[error("keyring {operation} failed")]
     Keyring {
         /// What was attempted ("read", "write", "delete", "open").
         operation: &'static str,
-        /// The keyring's message (never a secret).
-        message: String,
+        /// The keyring's error (stored values are never kept in it).
+        #[source]
+        source: keyring_core::Error,
     },
+
+    /// A keyring call did not return in time, or an earlier one still has not.
+    #[error("the keyring did not answer a {operation} within {limit:?}")]
+    KeyringTimeout {
+        /// What was attempted.
+        operation: &'static str,
+        /// The time limit of one call.
+        limit: Duration,
+    },
+
+    /// Checking a keyring store by storing and reading back a value gave another value.
+    #[error("the keyring returned another value than the one just stored")]
+    KeyringMismatch,
+
+    /// The thread that talks to the keyring could not be started.
+    #[error("could not start the keyring thread")]
+    KeyringThread {
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// No keyring store can be used on this machine.
+    #[error("no keyring store is usable: {}", problems_text(problems))]
+    NoKeyring {
+        /// Each store tried, with why it could not be used (empty when no store is built in
+        /// for this platform).
+        problems: Vec<(&'static str, std::sync::Arc<DefaultsError>)>,
+    },
+}
+
+/// The message of an error followed by those of its causes.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
+fn problems_text(problems: &[(&'static str, std::sync::Arc<DefaultsError>)]) -> String {
+    if problems.is_empty() {
+        return "no keyring store is built in for this platform".to_owned();
+    }
+    problems
+        .iter()
+        .map(|(store, e)| format!("{store}: {}", with_causes(e.as_ref())))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl DefaultsError {
@@ -146,3 +225,21 @@ impl DefaultsError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = DefaultsError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_error_prints_its_cause_once_through_the_chain() {
+        let os = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let cause = os.to_string();
+        let err = DefaultsError::io("read", "/x/authentication.yml", os);
+        let chain = with_causes(&err);
+        assert_eq!(chain.matches(&cause).count(), 1, "{chain}");
+        assert!(
+            chain.starts_with("could not read '/x/authentication.yml': "),
+            "{chain}"
+        );
+    }
+}

@@ -8,17 +8,21 @@
 //! and atomically replaces it: concurrent writers never lose an update and readers never see
 //! a torn file.
 //!
+//! Everything here is synchronous and may block: session-cache writes wait for other
+//! processes' locks (30 s at most by default), keyring calls up to 3 s each. Async callers
+//! run these calls through `tokio::task::spawn_blocking`.
+//!
 //! ```
 //! use tk_auth_core::Secret;
-//! use tk_auth_defaults::{AuthMethod, SessionCache};
+//! use tk_auth_defaults::{LoginMethod, SessionCache};
 //!
 //! let home = tempfile::tempdir()?;
 //! let cache = SessionCache::at(home.path());
 //! let site = "https://mysite.shotgunstudio.com";
 //! cache.cache_session_data(site, "jdoe", &Secret::new("token"), None)?;
-//! cache.set_preferred_method(site, AuthMethod::AppSessionLauncher)?;
+//! cache.set_preferred_method(site, LoginMethod::AppSessionLauncher)?;
 //! assert_eq!(cache.get_session_data(site, "JDoe")?.unwrap().login, "jdoe");
-//! assert_eq!(cache.get_preferred_method(site)?, Some(AuthMethod::AppSessionLauncher));
+//! assert_eq!(cache.get_preferred_method(site)?, Some(LoginMethod::AppSessionLauncher));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -48,8 +52,11 @@ pub use error::{DefaultsError, Result};
 pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};
 pub use proxy::system_http_proxy;
-pub use secret_store::{KEYRING_TIMEOUT, KeyringStore, SecretStore, StoreBackend};
-pub use session_cache::{AuthMethod, RenewalLock, SessionCache, SessionData};
+pub use secret_store::{
+    FileStore, KEYRING_TIMEOUT, KeyringStore, SecretStore, SessionKey, SessionSecrets,
+    StoreBackend, keyring_or_file_store, store_from_env,
+};
+pub use session_cache::{LoginMethod, RenewalLock, SessionCache, SessionData};
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 pub use tk_auth_core::env::Env;

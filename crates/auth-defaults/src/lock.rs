@@ -7,23 +7,29 @@
 //!   the file it locked, so deleting is safe.
 //! - **An exclusive-create lock file** (`O_EXCL`, the gix-lock model) on NFS, where `flock`
 //!   may be unsupported or hang, or when `flock` reports that it is unsupported. A lock file
-//!   left by a dead process (same host, no such pid) or older than the stale limit is removed.
+//!   left by a dead process (same host, no such pid) or not refreshed for longer than the
+//!   stale limit, by the file server's clock, is taken over.
 //!
-//! Each lock file records its holder (`<method> pid=<pid> host=<host>`) so that a wait that
-//! times out can say who holds the lock. Waits are bounded.
+//! Each lock file records its holder (`<method> pid=<pid> host=<host> nonce=<nonce>`) so that a
+//! wait that times out can say who holds the lock, and so that a holder removes the file on
+//! release only while it is still its own. Holders refresh the file's modification time while
+//! they hold it. Lock files are never opened through a symbolic link. Waits are bounded.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::error::{DefaultsError, Result};
 
 mod holder;
+mod refresh;
+mod stale;
 mod wait;
 
-use holder::{holder_of, holder_record, hostname, parse_holder, process_alive};
+use holder::{holder_of, holder_record, new_nonce};
+use refresh::Refresher;
+use stale::remove_if_stale;
 use wait::Backoff;
 
 /// How a session-cache lock is taken.
@@ -40,13 +46,30 @@ pub enum LockMethod {
 }
 
 /// How long to wait for a lock, and when a lock file counts as abandoned.
+///
+/// The default wait (30 s) is longer than the default stale limit (10 s), so that a writer
+/// that finds the lock of a process killed on another host takes it over instead of giving
+/// up. Keep that order when changing either.
+///
+/// ```
+/// use std::time::Duration;
+/// use tk_auth_defaults::{LockMethod, LockOptions};
+///
+/// let options = LockOptions::default()
+///     .with_method(LockMethod::LockFile)
+///     .with_timeout(Duration::from_secs(60))
+///     .with_stale_after(Duration::from_secs(20));
+/// assert!(options.timeout > options.stale_after);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockOptions {
     /// How the lock is taken.
     pub method: LockMethod,
     /// The longest wait before giving up with [`DefaultsError::LockTimeout`].
     pub timeout: Duration,
-    /// A lock file older than this is taken over (only the lock-file method can leave one).
+    /// A lock file not refreshed for this long is taken over. Holders refresh theirs four
+    /// times per period.
     pub stale_after: Duration,
 }
 
@@ -55,43 +78,96 @@ impl Default for LockOptions {
         Self {
             method: LockMethod::Auto,
             timeout: Duration::from_secs(30),
-            stale_after: Duration::from_mins(1),
+            stale_after: Duration::from_secs(10),
         }
+    }
+}
+
+impl LockOptions {
+    /// Takes the lock this way.
+    #[must_use]
+    pub fn with_method(mut self, method: LockMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Waits at most this long.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Takes over lock files not refreshed for this long.
+    #[must_use]
+    pub fn with_stale_after(mut self, stale_after: Duration) -> Self {
+        self.stale_after = stale_after;
+        self
     }
 }
 
 /// Proof that the lock on one file is held. Released on drop.
 #[derive(Debug)]
+#[must_use = "the lock is released when the guard is dropped"]
 pub(crate) struct LockGuard {
     lock_path: PathBuf,
-    // `Some` for flock: the open, locked file.
+    // The open lock file (locked, for flock).
     file: Option<File>,
+    nonce: String,
+    refresher: Option<Refresher>,
 }
 
 impl LockGuard {
-    /// The file this guard locks (the lock file's sibling).
+    fn new(lock_path: &Path, file: File, nonce: String, options: &LockOptions) -> Self {
+        let refresher = Refresher::start(
+            &file,
+            (options.stale_after / 4).max(Duration::from_millis(10)),
+        );
+        Self {
+            lock_path: lock_path.to_path_buf(),
+            file: Some(file),
+            nonce,
+            refresher: Some(refresher),
+        }
+    }
+
+    /// The lock file.
     #[cfg(test)]
     pub(crate) fn lock_path(&self) -> &Path {
         &self.lock_path
     }
+
+    /// Whether the lock file at the path is still the one this guard created or locked.
+    fn still_ours(&self, file: &File) -> bool {
+        same_file(file, &self.lock_path)
+            && std::fs::read_to_string(&self.lock_path)
+                .is_ok_and(|record| record.contains(&format!("nonce={}", self.nonce)))
+    }
 }
 
 impl Drop for LockGuard {
-    #[allow(
+    #[expect(
         clippy::disallowed_methods,
         reason = "this module is the one place that takes and releases locks"
     )]
     fn drop(&mut self) {
+        drop(self.refresher.take());
+        let Some(file) = self.file.take() else {
+            return;
+        };
         // Delete first, unlock second: a process that locked the same inode meanwhile sees
-        // that the path no longer names it and tries again.
-        if let Err(e) = std::fs::remove_file(&self.lock_path)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(path = %self.lock_path.display(), error = %e, "could not remove lock file");
+        // that the path no longer names it and tries again. A lock file that another process
+        // took over (it judged ours abandoned) is left to its new holder.
+        if self.still_ours(&file) {
+            if let Err(e) = std::fs::remove_file(&self.lock_path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %self.lock_path.display(), error = %e, "could not remove lock file");
+            }
+        } else {
+            tracing::warn!(path = %self.lock_path.display(), "the lock was taken over by another process while held");
         }
-        if let Some(file) = self.file.take() {
-            let _ = file.unlock();
-        }
+        let _ = file.unlock();
     }
 }
 
@@ -103,8 +179,10 @@ pub(crate) fn lock_path_for(target: &Path) -> PathBuf {
 }
 
 /// Takes the lock on `target` (whose folder must exist), waiting at most `options.timeout`.
+/// Blocks the calling thread while it waits.
 pub(crate) fn lock(target: &Path, options: &LockOptions) -> Result<LockGuard> {
     let lock_path = lock_path_for(target);
+    refuse_link(&lock_path)?;
     let mut use_file = match options.method {
         LockMethod::LockFile => true,
         LockMethod::Flock => false,
@@ -112,11 +190,20 @@ pub(crate) fn lock(target: &Path, options: &LockOptions) -> Result<LockGuard> {
     };
     let start = Instant::now();
     let mut backoff = Backoff::new();
+    // Measuring a lock file's age costs a probe file on the server: a few times per stale
+    // period is enough.
+    let age_every =
+        (options.stale_after / 8).clamp(Duration::from_millis(20), Duration::from_secs(1));
+    let mut next_age_check = start;
     loop {
+        let check_age = Instant::now() >= next_age_check;
+        if check_age {
+            next_age_check = Instant::now() + age_every;
+        }
         let attempt = if use_file {
-            try_lock_file(&lock_path, options)
+            try_lock_file(&lock_path, options, check_age)
         } else {
-            match try_flock(&lock_path, options) {
+            match try_flock(&lock_path, options, check_age) {
                 Err(Attempt::Unsupported) => {
                     tracing::debug!(path = %lock_path.display(), "flock unsupported here; using a lock file");
                     use_file = true;
@@ -155,29 +242,62 @@ enum Attempt {
     Failed(DefaultsError),
 }
 
+fn refuse_link(lock_path: &Path) -> Result<()> {
+    match lock_path.symlink_metadata() {
+        Ok(meta) if meta.file_type().is_symlink() => Err(DefaultsError::UnsafeCacheFile {
+            path: lock_path.to_path_buf(),
+            reason: "a lock file must not be a symbolic link; remove it".to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Opens a lock file read-write, never through a symbolic link, private to the user.
+#[cfg(unix)]
 fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
+    use rustix::fs::{Mode, OFlags};
+    let mut flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    if create_new {
+        flags |= OFlags::EXCL;
+    }
+    let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))?;
+    Ok(File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true);
     if create_new {
         options.create_new(true);
     } else {
         options.create(true).truncate(false);
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
     options.open(path)
 }
 
-#[allow(
+fn link_error(lock_path: &Path, e: std::io::Error, action: &'static str) -> Attempt {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return Attempt::Failed(DefaultsError::UnsafeCacheFile {
+            path: lock_path.to_path_buf(),
+            reason: "a lock file must not be a symbolic link; remove it".to_owned(),
+        });
+    }
+    Attempt::Failed(DefaultsError::io(action, lock_path, e))
+}
+
+#[expect(
     clippy::disallowed_methods,
     reason = "this module is the one place that takes and releases locks"
 )]
-fn try_flock(lock_path: &Path, options: &LockOptions) -> Result<LockGuard, Attempt> {
+fn try_flock(
+    lock_path: &Path,
+    options: &LockOptions,
+    check_age: bool,
+) -> Result<LockGuard, Attempt> {
     let mut file = open_lock_file(lock_path, false)
-        .map_err(|e| Attempt::Failed(DefaultsError::io("open the lock file", lock_path, e)))?;
+        .map_err(|e| link_error(lock_path, e, "open the lock file"))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => return Err(Attempt::Busy),
@@ -199,71 +319,37 @@ fn try_flock(lock_path: &Path, options: &LockOptions) -> Result<LockGuard, Attem
         // A process on a host without flock holds it through the lock-file method (or left
         // it behind when it died).
         drop(file);
-        remove_if_stale(lock_path, options.stale_after);
+        remove_if_stale(lock_path, options.stale_after, check_age);
         return Err(Attempt::Busy);
     }
+    let nonce = new_nonce();
     let _ = file.set_len(0);
-    let _ = file.write_all(holder_record("flock").as_bytes());
-    Ok(LockGuard {
-        lock_path: lock_path.to_path_buf(),
-        file: Some(file),
-    })
+    let _ = std::io::Seek::rewind(&mut file);
+    let _ = file.write_all(holder_record("flock", &nonce).as_bytes());
+    Ok(LockGuard::new(lock_path, file, nonce, options))
 }
 
-fn try_lock_file(lock_path: &Path, options: &LockOptions) -> Result<LockGuard, Attempt> {
+fn try_lock_file(
+    lock_path: &Path,
+    options: &LockOptions,
+    check_age: bool,
+) -> Result<LockGuard, Attempt> {
     match open_lock_file(lock_path, true) {
         Ok(mut file) => {
-            let _ = file.write_all(holder_record("lockfile").as_bytes());
+            let nonce = new_nonce();
+            let _ = file.write_all(holder_record("lockfile", &nonce).as_bytes());
             let _ = file.sync_all();
-            Ok(LockGuard {
-                lock_path: lock_path.to_path_buf(),
-                file: None,
-            })
+            Ok(LockGuard::new(lock_path, file, nonce, options))
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            remove_if_stale(lock_path, options.stale_after);
+            if let Err(e) = refuse_link(lock_path) {
+                return Err(Attempt::Failed(e));
+            }
+            remove_if_stale(lock_path, options.stale_after, check_age);
             Err(Attempt::Busy)
         }
-        Err(e) => Err(Attempt::Failed(DefaultsError::io(
-            "create the lock file",
-            lock_path,
-            e,
-        ))),
+        Err(e) => Err(link_error(lock_path, e, "create the lock file")),
     }
-}
-
-fn remove_if_stale(lock_path: &Path, stale_after: Duration) {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let Ok(record) = std::fs::read_to_string(lock_path) else {
-        return;
-    };
-    let age = std::fs::metadata(lock_path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .unwrap_or_default();
-    let dead_holder =
-        parse_holder(&record).is_some_and(|(pid, host)| host == hostname() && !process_alive(pid));
-    if !(dead_holder || age > stale_after) {
-        return;
-    }
-    // Move it aside first so that only one waiter removes it, then check that what we moved
-    // is what we judged stale; if a fresh lock was taken meanwhile, put it back.
-    let aside = lock_path.with_extension(format!(
-        "lock.stale-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    if std::fs::rename(lock_path, &aside).is_err() {
-        return;
-    }
-    let moved = std::fs::read_to_string(&aside).unwrap_or_default();
-    if moved == record {
-        tracing::warn!(path = %lock_path.display(), holder = %record.trim(), "removed an abandoned session-cache lock");
-    } else {
-        let _ = std::fs::hard_link(&aside, lock_path);
-    }
-    let _ = std::fs::remove_file(&aside);
 }
 
 #[cfg(unix)]
@@ -301,7 +387,11 @@ fn is_network_fs(dir: &Path) -> bool {
     // NFS, SMB/CIFS (two magics) and AFS: flock there is emulated, unsupported or can hang.
     const NETWORK_MAGICS: [i64; 5] = [0x6969, 0xFF53_4D42, 0xFE53_4D42, 0x5346_414F, 0x0000_517B];
     rustix::fs::statfs(dir).is_ok_and(|s| {
-        #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_cast,
+            reason = "the field's type differs between platforms"
+        )]
         let magic = i64::from(s.f_type as i64);
         NETWORK_MAGICS.contains(&magic)
     })
@@ -313,75 +403,4 @@ fn is_network_fs(_dir: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn options(method: LockMethod) -> LockOptions {
-        LockOptions {
-            method,
-            timeout: Duration::from_millis(200),
-            stale_after: Duration::from_mins(1),
-        }
-    }
-
-    #[test]
-    fn a_held_lock_times_out_naming_the_holder() {
-        for method in [LockMethod::Flock, LockMethod::LockFile] {
-            let dir = tempfile::tempdir().unwrap();
-            let target = dir.path().join("authentication.yml");
-            let guard = lock(&target, &options(method)).unwrap();
-            // flock locks belong to the open file, so a second open in this process conflicts.
-            let err = lock(&target, &options(method)).unwrap_err();
-            let text = err.to_string();
-            assert!(
-                text.contains(&format!("process {}", std::process::id())),
-                "{text}"
-            );
-            drop(guard);
-            assert!(
-                !lock_path_for(&target).exists(),
-                "lock file removed on release"
-            );
-            drop(lock(&target, &options(method)).unwrap());
-        }
-    }
-
-    #[test]
-    fn a_lock_file_of_a_dead_process_is_taken_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("authentication.yml");
-        // No process has this pid (above the kernel's maximum).
-        std::fs::write(
-            lock_path_for(&target),
-            format!("lockfile pid=999999999 host={}\n", hostname()),
-        )
-        .unwrap();
-        let guard = lock(&target, &options(LockMethod::LockFile)).unwrap();
-        let record = std::fs::read_to_string(guard.lock_path()).unwrap();
-        assert!(record.contains(&format!("pid={}", std::process::id())));
-    }
-
-    #[test]
-    fn flock_takes_over_a_lock_file_left_by_a_dead_process() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("authentication.yml");
-        std::fs::write(
-            lock_path_for(&target),
-            format!("lockfile pid=999999999 host={}\n", hostname()),
-        )
-        .unwrap();
-        drop(lock(&target, &options(LockMethod::Flock)).unwrap());
-    }
-
-    #[test]
-    fn flock_waits_for_a_lock_file_holder() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("authentication.yml");
-        let guard = lock(&target, &options(LockMethod::LockFile)).unwrap();
-        assert!(matches!(
-            lock(&target, &options(LockMethod::Flock)),
-            Err(DefaultsError::LockTimeout { .. })
-        ));
-        drop(guard);
-    }
-}
+mod tests;

@@ -1,23 +1,25 @@
-//! Where session tokens are kept: in the session-cache files (the default, shared with the
-//! Python Toolkit) or in the system keyring.
+//! Where the secrets of cached sessions (token and metadata) are kept: the [`SecretStore`]
+//! trait, with the session-cache files ([`FileStore`], the default, shared with the Python
+//! Toolkit) and the system keyring ([`KeyringStore`]) as implementations.
 //!
-//! Every keyring call runs on its own thread with a time limit, because a locked collection
-//! or a service that never answers must not hang a login. When the keyring cannot be used,
-//! the file store is used instead and [`SecretStore::backend`] says so.
+//! The session cache always keeps logins, current and recent lists in its files; a store
+//! other than the file store keeps only the secrets.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc;
-use std::time::Duration;
 
-use keyring_core::{CredentialStore, Entry};
 use tk_auth_core::Secret;
 
 use crate::env::Env;
-use crate::error::{DefaultsError, Result};
+use crate::error::Result;
+use crate::lock::LockOptions;
 
-/// How long one keyring call may take.
-pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
+mod file_store;
+mod keyring_store;
+mod keyring_worker;
+
+pub use file_store::FileStore;
+pub use keyring_store::{KEYRING_TIMEOUT, KeyringStore};
 
 /// The store in use, for display (`tk-auth status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,13 @@ pub enum StoreBackend {
     },
 }
 
+impl StoreBackend {
+    /// Whether the secrets are in the session-cache files.
+    pub fn is_file(&self) -> bool {
+        matches!(self, StoreBackend::File { .. })
+    }
+}
+
 impl std::fmt::Display for StoreBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -50,255 +59,136 @@ impl std::fmt::Display for StoreBackend {
     }
 }
 
-/// The choice of secret store.
-#[derive(Debug, Clone, Default)]
+/// Which session a store is asked about. Made by the session cache.
+#[derive(Debug)]
+pub struct SessionKey<'a> {
+    host: &'a str,
+    site: String,
+    login: &'a str,
+    pub(crate) site_file: PathBuf,
+    pub(crate) root: &'a Path,
+    pub(crate) lock: &'a LockOptions,
+}
+
+impl<'a> SessionKey<'a> {
+    pub(crate) fn new(
+        host: &'a str,
+        site: String,
+        login: &'a str,
+        site_file: PathBuf,
+        root: &'a Path,
+        lock: &'a LockOptions,
+    ) -> Self {
+        Self {
+            host,
+            site,
+            login,
+            site_file,
+            root,
+            lock,
+        }
+    }
+
+    /// The site URL.
+    pub fn host(&self) -> &str {
+        self.host
+    }
+
+    /// The site's cache folder name (`mysite` for `https://mysite.shotgunstudio.com`).
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    /// The login, spelled as stored in the session cache.
+    pub fn login(&self) -> &str {
+        self.login
+    }
+}
+
+/// The secrets of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SecretStore {
-    /// Tokens in the `authentication.yml` files.
-    #[default]
-    File,
-    /// The keyring was requested but is unusable; tokens go to the files.
-    FileFallback(String),
-    /// Tokens in the system keyring; the files keep logins and recent lists.
-    Keyring(KeyringStore),
+pub struct SessionSecrets {
+    /// The session token.
+    pub session_token: Secret,
+    /// The session metadata (web-login cookies), when there is some.
+    pub session_metadata: Option<Secret>,
 }
 
-impl SecretStore {
-    /// The store `TK_AUTH_STORE` asks for (`file`, the default, or `keyring`). The keyring
-    /// is never tried when `CI` is set.
-    pub fn from_env(env: &Env) -> Self {
-        match env.requested_store().as_deref() {
-            Some("keyring") => Self::keyring(env),
-            None | Some("file") => SecretStore::File,
-            Some(other) => {
-                tracing::warn!(value = other, "unknown TK_AUTH_STORE; using the file store");
-                SecretStore::File
-            }
-        }
-    }
-
-    /// The keyring store if it works here, else the file store with the reason.
-    pub fn keyring(env: &Env) -> Self {
-        if env.is_ci() {
-            return SecretStore::FileFallback("CI is set".to_owned());
-        }
-        match KeyringStore::open() {
-            Ok(store) => SecretStore::Keyring(store),
-            Err(e) => {
-                tracing::warn!(error = %e, "keyring unavailable; using the file store");
-                SecretStore::FileFallback(e.to_string())
-            }
-        }
-    }
-
-    /// Which store is in use.
-    pub fn backend(&self) -> StoreBackend {
-        match self {
-            SecretStore::File => StoreBackend::File {
-                fallback_reason: None,
-            },
-            SecretStore::FileFallback(why) => StoreBackend::File {
-                fallback_reason: Some(why.clone()),
-            },
-            SecretStore::Keyring(k) => StoreBackend::Keyring { name: k.name },
-        }
-    }
-
-    pub(crate) fn keyring_store(&self) -> Option<&KeyringStore> {
-        match self {
-            SecretStore::Keyring(k) => Some(k),
-            _ => None,
+impl SessionSecrets {
+    /// The secrets of a session.
+    pub fn new(session_token: Secret, session_metadata: Option<Secret>) -> Self {
+        Self {
+            session_token,
+            session_metadata,
         }
     }
 }
 
-/// A keyring credential store, with time-limited calls.
-#[derive(Clone)]
-pub struct KeyringStore {
-    store: Arc<CredentialStore>,
-    name: &'static str,
+/// A place that keeps the secrets of cached sessions.
+///
+/// The [`SessionCache`](crate::SessionCache) asks its store for a session's secrets when the
+/// site's file has none, stores them there on login and deletes them on logout. A store
+/// whose [`backend`](Self::backend) is [`StoreBackend::File`] keeps the whole entry in the
+/// session file; any other store keeps the secrets only, and the cache records the login in
+/// the file.
+///
+/// Calls block: the file store may wait up to the lock limit (30 s by default) for other
+/// writers, the keyring store up to [`KEYRING_TIMEOUT`] per call. From async code, call
+/// through `tokio::task::spawn_blocking`.
+pub trait SecretStore: std::fmt::Debug + Send + Sync {
+    /// Which store this is, for display.
+    fn backend(&self) -> StoreBackend;
+
+    /// The secrets of a session, if this store has them.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    fn get(&self, key: &SessionKey<'_>) -> Result<Option<SessionSecrets>>;
+
+    /// Stores the secrets of a session, replacing any.
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    fn set(&self, key: &SessionKey<'_>, secrets: &SessionSecrets) -> Result<()>;
+
+    /// Forgets the secrets of a session (nothing happens when there are none).
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    fn delete(&self, key: &SessionKey<'_>) -> Result<()>;
 }
 
-impl std::fmt::Debug for KeyringStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyringStore")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
-
-fn keyring_error(operation: &'static str, e: impl std::fmt::Display) -> DefaultsError {
-    DefaultsError::Keyring {
-        operation,
-        message: e.to_string(),
-    }
-}
-
-type StoreMaker = fn() -> keyring_core::Result<Arc<CredentialStore>>;
-
-/// The keyring stores to try, best first.
-#[cfg(target_os = "linux")]
-fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
-    vec![
-        ("secret-service", || {
-            let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
-            Ok(store)
-        }),
-        ("linux-keyutils", || {
-            let store: Arc<CredentialStore> = linux_keyutils_keyring_store::Store::new()?;
-            Ok(store)
-        }),
-    ]
-}
-
-#[cfg(not(target_os = "linux"))]
-fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
-    Vec::new()
-}
-
-/// Checks that `store` keeps a value and gives it back.
-fn probe(store: &Arc<CredentialStore>) -> Result<()> {
-    let entry =
-        Entry::new_in_store(store, "tk-auth", "probe").map_err(|e| keyring_error("open", e))?;
-    entry
-        .set_password("probe")
-        .map_err(|e| keyring_error("open", e))?;
-    let back = entry.get_password().map_err(|e| keyring_error("open", e))?;
-    let _ = entry.delete_credential();
-    if back == "probe" {
-        Ok(())
-    } else {
-        Err(keyring_error("open", "the keyring returned another value"))
-    }
-}
-
-/// The keyring's own message inside one of our errors.
-fn error_message(e: &DefaultsError) -> String {
-    match e {
-        DefaultsError::Keyring { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Runs `f` on a thread and waits at most [`KEYRING_TIMEOUT`] for it.
-fn time_boxed<T: Send + 'static>(
-    operation: &'static str,
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("tk-auth-keyring-{operation}"))
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(|e| keyring_error(operation, e))?;
-    rx.recv_timeout(KEYRING_TIMEOUT)
-        .map_err(|_| keyring_error(operation, format!("no answer within {KEYRING_TIMEOUT:?}")))?
-}
-
-impl KeyringStore {
-    /// Opens the first platform keyring store that stores and returns a value within
-    /// [`KEYRING_TIMEOUT`]. On Linux: the Secret Service (GNOME Keyring, `KWallet`, `KeePassXC`)
-    /// when a session bus and a service answer, else the kernel keyutils store. The error
-    /// says why each one could not be used.
-    pub fn open() -> Result<Self> {
-        let mut problems = Vec::new();
-        for (name, make) in platform_stores() {
-            match time_boxed("open", move || {
-                let store = make().map_err(|e| keyring_error("open", e))?;
-                probe(&store)?;
-                Ok(store)
-            }) {
-                Ok(store) => return Ok(Self { store, name }),
-                Err(e) => {
-                    tracing::debug!(store = name, error = %e, "keyring store unusable");
-                    problems.push(format!("{name}: {}", error_message(&e)));
-                }
-            }
-        }
-        if problems.is_empty() {
-            problems.push("no keyring store is built in for this platform".to_owned());
-        }
-        Err(keyring_error("open", problems.join("; ")))
-    }
-
-    fn entry_names(site_folder: &Path, login: &str) -> (String, String) {
-        let site = site_folder
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        (format!("tk-auth:{site}"), login.trim().to_lowercase())
-    }
-
-    /// The stored token and metadata of `login` at a site, if any (failures are logged).
-    pub(crate) fn get(&self, site_folder: &Path, login: &str) -> Option<(Secret, Option<Secret>)> {
-        let (service, user) = Self::entry_names(site_folder, login);
-        let store = self.store.clone();
-        let result = time_boxed("read", move || {
-            let entry = Entry::new_in_store(&store, &service, &user)
-                .map_err(|e| keyring_error("read", e))?;
-            match entry.get_password() {
-                Ok(value) => Ok(Some(value)),
-                Err(keyring_core::Error::NoEntry) => Ok(None),
-                Err(e) => Err(keyring_error("read", e)),
-            }
-        });
-        match result {
-            Ok(Some(value)) => {
-                let parsed: serde_json::Value = serde_json::from_str(&value).ok()?;
-                let token = parsed.get("session_token")?.as_str()?.to_owned();
-                let metadata = parsed
-                    .get("session_metadata")
-                    .and_then(serde_json::Value::as_str)
-                    .map(Secret::new);
-                Some((Secret::new(token), metadata))
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the session from the keyring");
-                None
-            }
+/// The store `TK_AUTH_STORE` asks for: `file` (the default) or `keyring`, which falls back to
+/// the file store, saying why, when no keyring store works here. The keyring is never tried
+/// when `CI` is set.
+///
+/// Blocks while the keyring is opened (up to [`KEYRING_TIMEOUT`] per store tried).
+pub fn store_from_env(env: &Env) -> Arc<dyn SecretStore> {
+    match env.requested_store().as_deref() {
+        Some("keyring") => keyring_or_file_store(env),
+        None | Some("file") => Arc::new(FileStore::new()),
+        Some(other) => {
+            tracing::warn!(value = other, "unknown TK_AUTH_STORE; using the file store");
+            Arc::new(FileStore::new())
         }
     }
+}
 
-    /// Stores the token and metadata of `login` at a site.
-    pub(crate) fn set(
-        &self,
-        site_folder: &Path,
-        login: &str,
-        token: &Secret,
-        metadata: Option<&Secret>,
-    ) -> Result<()> {
-        let (service, user) = Self::entry_names(site_folder, login);
-        let value = serde_json::json!({
-            "session_token": token.expose(),
-            "session_metadata": metadata.map(Secret::expose),
-        })
-        .to_string();
-        let store = self.store.clone();
-        time_boxed("write", move || {
-            let entry = Entry::new_in_store(&store, &service, &user)
-                .map_err(|e| keyring_error("write", e))?;
-            entry
-                .set_password(&value)
-                .map_err(|e| keyring_error("write", e))
-        })
+/// The keyring store if one works here, else the file store with the reason. The keyring is
+/// never tried when `CI` is set.
+///
+/// Blocks while the keyring is opened (up to [`KEYRING_TIMEOUT`] per store tried).
+pub fn keyring_or_file_store(env: &Env) -> Arc<dyn SecretStore> {
+    if env.is_ci() {
+        return Arc::new(FileStore::fallback("CI is set"));
     }
-
-    /// Removes the session of `login` at a site (failures are logged).
-    pub(crate) fn delete(&self, site_folder: &Path, login: &str) {
-        let (service, user) = Self::entry_names(site_folder, login);
-        let store = self.store.clone();
-        let result = time_boxed("delete", move || {
-            let entry = Entry::new_in_store(&store, &service, &user)
-                .map_err(|e| keyring_error("delete", e))?;
-            match entry.delete_credential() {
-                Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-                Err(e) => Err(keyring_error("delete", e)),
-            }
-        });
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "could not delete the session from the keyring");
+    match KeyringStore::open() {
+        Ok(store) => Arc::new(store),
+        Err(e) => {
+            let why = crate::error::with_causes(&e);
+            tracing::warn!(error = %why, "keyring unavailable; using the file store");
+            Arc::new(FileStore::fallback(why))
         }
     }
 }

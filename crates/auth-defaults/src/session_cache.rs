@@ -2,6 +2,7 @@
 //! machine shares, Python and Rust alike.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tk_auth_core::Secret;
@@ -14,13 +15,15 @@ use crate::env::Env;
 use crate::error::{DefaultsError, Result};
 use crate::locations::Locations;
 use crate::lock::{self, LockGuard, LockOptions};
-use crate::secret_store::{SecretStore, StoreBackend};
+use crate::secret_store::{
+    FileStore, SecretStore, SessionKey, SessionSecrets, StoreBackend, store_from_env,
+};
 use crate::yaml::Yaml;
 
 /// A login method remembered per site (the `method` key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum AuthMethod {
+pub enum LoginMethod {
     /// Login and password (`credentials`, Python's `METHOD_BASIC` = 1).
     Credentials,
     /// Web login in an embedded browser (`qt_web_login`, `METHOD_WEB_LOGIN` = 2).
@@ -29,22 +32,22 @@ pub enum AuthMethod {
     AppSessionLauncher,
 }
 
-impl AuthMethod {
+impl LoginMethod {
     /// The name stored in the file.
     pub fn as_str(self) -> &'static str {
         match self {
-            AuthMethod::Credentials => "credentials",
-            AuthMethod::QtWebLogin => "qt_web_login",
-            AuthMethod::AppSessionLauncher => "app_session_launcher",
+            LoginMethod::Credentials => "credentials",
+            LoginMethod::QtWebLogin => "qt_web_login",
+            LoginMethod::AppSessionLauncher => "app_session_launcher",
         }
     }
 
     /// The method of a stored name (surrounding spaces ignored), if known.
     pub fn from_name(name: &str) -> Option<Self> {
         match name.trim() {
-            "credentials" => Some(AuthMethod::Credentials),
-            "qt_web_login" => Some(AuthMethod::QtWebLogin),
-            "app_session_launcher" => Some(AuthMethod::AppSessionLauncher),
+            "credentials" => Some(LoginMethod::Credentials),
+            "qt_web_login" => Some(LoginMethod::QtWebLogin),
+            "app_session_launcher" => Some(LoginMethod::AppSessionLauncher),
             _ => None,
         }
     }
@@ -52,18 +55,18 @@ impl AuthMethod {
     /// Python's numeric constant (1, 2, 3).
     pub fn code(self) -> u8 {
         match self {
-            AuthMethod::Credentials => 1,
-            AuthMethod::QtWebLogin => 2,
-            AuthMethod::AppSessionLauncher => 3,
+            LoginMethod::Credentials => 1,
+            LoginMethod::QtWebLogin => 2,
+            LoginMethod::AppSessionLauncher => 3,
         }
     }
 
     /// The method of a Python numeric constant, if known.
     pub fn from_code(code: i64) -> Option<Self> {
         match code {
-            1 => Some(AuthMethod::Credentials),
-            2 => Some(AuthMethod::QtWebLogin),
-            3 => Some(AuthMethod::AppSessionLauncher),
+            1 => Some(LoginMethod::Credentials),
+            2 => Some(LoginMethod::QtWebLogin),
+            3 => Some(LoginMethod::AppSessionLauncher),
             _ => None,
         }
     }
@@ -91,6 +94,12 @@ pub struct RenewalLock {
 
 /// The session cache of one cache root.
 ///
+/// Its methods block: a write waits for other processes' writes (up to the lock limit, 30 s
+/// by default, see [`LockOptions`]), a read of a file that another process is rewriting
+/// waits up to 2 s for it to settle, and a keyring store waits up to
+/// [`KEYRING_TIMEOUT`](crate::KEYRING_TIMEOUT) per call. From async code, call them through
+/// `tokio::task::spawn_blocking`.
+///
 /// ```
 /// use tk_auth_core::Secret;
 /// use tk_auth_defaults::SessionCache;
@@ -111,7 +120,7 @@ pub struct RenewalLock {
 pub struct SessionCache {
     locations: Locations,
     lock: LockOptions,
-    store: SecretStore,
+    store: Arc<dyn SecretStore>,
 }
 
 impl SessionCache {
@@ -126,7 +135,7 @@ impl SessionCache {
         Ok(Self {
             locations: Locations::from_env(env)?,
             lock: LockOptions::default(),
-            store: SecretStore::from_env(env),
+            store: store_from_env(env),
         })
     }
 
@@ -140,7 +149,7 @@ impl SessionCache {
         Self {
             locations,
             lock: LockOptions::default(),
-            store: SecretStore::File,
+            store: Arc::new(FileStore::new()),
         }
     }
 
@@ -153,7 +162,7 @@ impl SessionCache {
 
     /// Keeps tokens in the given store.
     #[must_use]
-    pub fn with_secret_store(mut self, store: SecretStore) -> Self {
+    pub fn with_secret_store(mut self, store: Arc<dyn SecretStore>) -> Self {
         self.store = store;
         self
     }
@@ -168,6 +177,11 @@ impl SessionCache {
         self.store.backend()
     }
 
+    /// The store that keeps session tokens.
+    pub fn secret_store(&self) -> &Arc<dyn SecretStore> {
+        &self.store
+    }
+
     /// The global file (current and recent hosts).
     pub fn global_file(&self) -> PathBuf {
         self.locations.global_file()
@@ -179,27 +193,52 @@ impl SessionCache {
     }
 
     fn site_doc(&self, host: &str) -> Result<Yaml> {
-        let mut d = cache_file::read(&self.site_file(host)?);
+        let mut d = cache_file::read(&self.site_file(host)?, self.locations.cache_root());
         doc::normalize_site(&mut d);
         Ok(d)
     }
 
     fn global_doc(&self) -> Yaml {
-        let mut d = cache_file::read(&self.global_file());
+        let mut d = cache_file::read(&self.global_file(), self.locations.cache_root());
         doc::normalize_global(&mut d);
         d
     }
 
     fn update_site(&self, host: &str, change: impl FnOnce(&mut Yaml) -> bool) -> Result<bool> {
         let path = self.site_file(host)?;
-        cache_file::update(&path, &self.lock, doc::site_problem, |d| {
-            doc::normalize_site(d);
-            change(d)
-        })
+        cache_file::update(
+            &path,
+            self.locations.cache_root(),
+            &self.lock,
+            doc::site_problem,
+            |d| {
+                doc::normalize_site(d);
+                change(d)
+            },
+        )
+    }
+
+    fn key<'a>(&'a self, host: &'a str, login: &'a str) -> Result<SessionKey<'a>> {
+        let site = self
+            .locations
+            .site_folder(host)?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(SessionKey::new(
+            host,
+            site,
+            login,
+            self.site_file(host)?,
+            self.locations.cache_root(),
+            &self.lock,
+        ))
     }
 
     /// The cached session of `login` on `host`, if one is stored. Unreadable files read as
-    /// empty (with a warning), as in Python.
+    /// empty (with a warning), as in Python. A token in the file is used whatever the store
+    /// (Python tools and the file fallback put it there); otherwise the store is asked, and
+    /// its failures are logged and read as no session.
     pub fn get_session_data(&self, host: &str, login: &str) -> Result<Option<SessionData>> {
         let d = self.site_doc(host)?;
         if let Some(found) = doc::find_session(&d, login, true) {
@@ -209,23 +248,29 @@ impl SessionCache {
                 session_metadata: found.metadata.map(Secret::new),
             }));
         }
-        let Some(keyring) = self.store.keyring_store() else {
+        if self.store.backend().is_file() {
             return Ok(None);
-        };
+        }
         let Some(entry) = doc::find_session(&d, login, false) else {
             return Ok(None);
         };
-        Ok(keyring
-            .get(&self.locations.site_folder(host)?, &entry.login)
-            .map(|(token, metadata)| SessionData {
+        match self.store.get(&self.key(host, &entry.login)?) {
+            Ok(secrets) => Ok(secrets.map(|s| SessionData {
                 login: entry.login,
-                session_token: token,
-                session_metadata: metadata,
-            }))
+                session_token: s.session_token,
+                session_metadata: s.session_metadata,
+            })),
+            Err(e) => {
+                tracing::warn!(error = %crate::error::with_causes(&e), "could not read the session from the secret store");
+                Ok(None)
+            }
+        }
     }
 
     /// Stores a session for `login` on `host`, writing only when something changed. The
-    /// token and metadata are stored together, also for a login already in the file.
+    /// token and metadata are stored together, also for a login already in the file. When
+    /// a store other than the file store fails, the session goes to the file (with a
+    /// warning).
     pub fn cache_session_data(
         &self,
         host: &str,
@@ -233,26 +278,21 @@ impl SessionCache {
         session_token: &Secret,
         session_metadata: Option<&Secret>,
     ) -> Result<()> {
-        if let Some(keyring) = self.store.keyring_store() {
-            let folder = self.locations.site_folder(host)?;
-            if keyring
-                .set(&folder, login, session_token, session_metadata)
-                .is_ok()
-            {
-                self.update_site(host, |d| doc::insert_or_update(d, login, None, None))?;
-                return Ok(());
-            }
-            tracing::warn!("the keyring failed; storing the session in the session cache file");
+        let key = self.key(host, login)?;
+        let secrets = SessionSecrets::new(session_token.clone(), session_metadata.cloned());
+        if self.store.backend().is_file() {
+            return self.store.set(&key, &secrets);
         }
-        self.update_site(host, |d| {
-            doc::insert_or_update(
-                d,
-                login,
-                Some(session_token.expose()),
-                session_metadata.map(Secret::expose),
-            )
-        })?;
-        Ok(())
+        match self.store.set(&key, &secrets) {
+            Ok(()) => {
+                self.update_site(host, |d| doc::insert_or_update(d, login, None, None))?;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %crate::error::with_causes(&e), "the secret store failed; storing the session in the session cache file");
+                FileStore::new().set(&key, &secrets)
+            }
+        }
     }
 
     /// Takes the cross-process lock on renewing the session of `login` (any case) on
@@ -270,32 +310,34 @@ impl SessionCache {
     ) -> Result<RenewalLock> {
         use std::fmt::Write as _;
         let folder = self.locations.site_folder(host)?;
-        cache_file::ensure_folder(&folder)?;
+        cache_file::ensure_safe_folder(&folder, self.locations.cache_root())?;
         let mut name = String::from("session-renewal-");
         for byte in login.to_lowercase().as_bytes() {
             let _ = write!(name, "{byte:02x}");
         }
-        // A renewal can wait for a person for minutes: its lock file is not stale before the
-        // wait of the others is over.
+        // The holder refreshes its lock file while it waits for a person, so the others
+        // wait as long as `wait` and never take over a live renewal.
         let options = LockOptions {
             timeout: wait,
-            stale_after: self.lock.stale_after.max(wait),
-            ..self.lock
+            ..self.lock.clone()
         };
         Ok(RenewalLock {
             _guard: lock::lock(&folder.join(name), &options)?,
         })
     }
 
-    /// Forgets every session of `login` on `host`. Nothing happens for an empty host (an
-    /// error is logged, as in Python) or a site that has no file.
+    /// Forgets every session of `login` on `host`, and removes files that interrupted
+    /// writers left beside the site's file. Nothing happens for an empty host (an error is
+    /// logged, as in Python) or a site that has no file.
     pub fn delete_session_data(&self, host: &str, login: &str) -> Result<()> {
         if host.is_empty() {
             tracing::error!("Current host not set, nothing to clear.");
             return Ok(());
         }
-        if let Some(keyring) = self.store.keyring_store() {
-            keyring.delete(&self.locations.site_folder(host)?, login);
+        if !self.store.backend().is_file()
+            && let Err(e) = self.store.delete(&self.key(host, login)?)
+        {
+            tracing::warn!(error = %crate::error::with_causes(&e), "could not delete the session from the secret store");
         }
         let path = self.site_file(host)?;
         if path.symlink_metadata().is_err() {
@@ -323,11 +365,17 @@ impl SessionCache {
             None => Yaml::Null,
         };
         let path = self.global_file();
-        cache_file::update(&path, &self.lock, doc::global_problem, |d| {
-            doc::normalize_global(d);
-            doc::update_recent(d, CURRENT_HOST, RECENT_HOSTS, value);
-            true
-        })?;
+        cache_file::update(
+            &path,
+            self.locations.cache_root(),
+            &self.lock,
+            doc::global_problem,
+            |d| {
+                doc::normalize_global(d);
+                doc::update_recent(d, CURRENT_HOST, RECENT_HOSTS, value);
+                true
+            },
+        )?;
         Ok(())
     }
 
@@ -338,7 +386,6 @@ impl SessionCache {
 
     /// The current user of `host`.
     pub fn get_current_user(&self, host: &str) -> Result<Option<String>> {
-        Ok(doc::current_user(&self.site_doc(host)?))
     }
 
     /// Makes `login` the current user of `host` and its most recent one (both stripped).
@@ -365,17 +412,23 @@ impl SessionCache {
     }
 
     /// The preferred login method of `host`, if one is stored and known.
-    pub fn get_preferred_method(&self, host: &str) -> Result<Option<AuthMethod>> {
-        Ok(self
-            .site_doc(host)?
-            .get(PREFERRED_METHOD)
-            .and_then(Yaml::as_str)
-            .and_then(AuthMethod::from_name))
+    pub fn get_preferred_method(&self, host: &str) -> Result<Option<LoginMethod>> {
+        Ok(match self.site_doc(host)?.get(PREFERRED_METHOD) {
+            Some(Yaml::Str(name)) => LoginMethod::from_name(name),
+            None | Some(Yaml::Null) => None,
+            Some(other) => {
+                tracing::warn!(
+                    kind = other.kind(),
+                    "'method' in the session cache is not a string; reading it as none"
+                );
+                None
+            }
+        })
     }
 
     /// Remembers the preferred login method of `host` (the file is not rewritten when it is
     /// unchanged).
-    pub fn set_preferred_method(&self, host: &str, method: AuthMethod) -> Result<()> {
+    pub fn set_preferred_method(&self, host: &str, method: LoginMethod) -> Result<()> {
         let host = host.trim();
         self.update_site(host, |d| {
             if d.get(PREFERRED_METHOD).and_then(Yaml::as_str) == Some(method.as_str()) {

@@ -1,7 +1,30 @@
 //! Who holds a lock: the record written into lock files, and whether its process lives.
 
-pub(super) fn holder_record(method: &str) -> String {
-    format!("{method} pid={} host={}\n", std::process::id(), hostname())
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// A value unique to one lock taken by this process, so that a holder can tell its own lock
+/// file from one that replaced it.
+pub(super) fn new_nonce() -> String {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{:x}-{:x}-{:x}",
+        std::process::id(),
+        nanos,
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub(super) fn holder_record(method: &str, nonce: &str) -> String {
+    format!(
+        "{method} pid={} host={} nonce={nonce}\n",
+        std::process::id(),
+        hostname()
+    )
 }
 
 pub(super) fn parse_holder(record: &str) -> Option<(u32, String)> {

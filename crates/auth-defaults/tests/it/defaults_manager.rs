@@ -165,3 +165,68 @@ fn shotgun_yml_with_half_a_script_user_is_an_error() {
         );
     }
 }
+
+#[test]
+fn proxy_passwords_never_show_in_debug_of_config_types() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ini(
+        dir.path(),
+        "[Login]\nhttp_proxy = u:ini-canary-9@p:1\napp_store_http_proxy = u:app-canary-9@p:3\n",
+    );
+    let env = env_for(dir.path(), &[("http_proxy", "http://u:env-canary-9@sys:2")]);
+    let yml = dir.path().join("shotgun.yml");
+    std::fs::write(
+        &yml,
+        "host: https://studio.shotgunstudio.com\nhttp_proxy: http://bob:yml-canary-9@proxy:3128\n",
+    )
+    .unwrap();
+    let m =
+        ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false).unwrap();
+    assert_eq!(
+        m.get_http_proxy().unwrap().as_deref(),
+        Some("http://bob:yml-canary-9@proxy:3128"),
+        "the value itself is intact"
+    );
+    let config = tk_auth_defaults::ShotgunConfig::load(&yml, &env).unwrap();
+    for text in [
+        format!("{m:?}"),
+        format!("{m:#?}"),
+        format!("{config:?}"),
+        format!("{:?}", Defaults::from_env_with(&env).unwrap()),
+    ] {
+        assert!(!text.contains("canary"), "{text}");
+    }
+    assert!(format!("{config:?}").contains("bob:<redacted>@proxy"));
+}
+
+#[test]
+fn an_odd_current_user_or_host_reads_as_none_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tk_auth_defaults::SessionCache::at(dir.path());
+    let site = "https://mysite.shotgunstudio.com";
+    let file = cache.site_file(site).unwrap();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "current_user: [bob, eve]\nmethod: {x: 1}\nusers: []\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cache.global_file(),
+        "current_host: {url: https://mysite.shotgunstudio.com}\n",
+    )
+    .unwrap();
+    let ((user, host, method), logs) = crate::support::logs_of(|| {
+        (
+            cache.get_current_user(site).unwrap(),
+            cache.get_current_host(),
+            cache.get_preferred_method(site).unwrap(),
+        )
+    });
+    assert_eq!(user, None);
+    assert_eq!(method, None);
+    assert!(logs.contains("'method'"), "{logs}");
+    assert_eq!(host, None);
+    assert!(logs.contains("'current_user'"), "{logs}");
+    assert!(logs.contains("'current_host'"), "{logs}");
+}

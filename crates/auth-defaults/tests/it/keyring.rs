@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tk_auth_core::Secret;
-use tk_auth_defaults::{Env, SecretStore, SessionCache, StoreBackend};
+use tk_auth_defaults::{Env, SessionCache, StoreBackend, keyring_or_file_store};
 
-use crate::support::yaml_data;
+use crate::support::{skip_or_fail, yaml_data};
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -36,12 +36,16 @@ fn ci_never_tries_the_keyring_and_says_so() {
     );
 }
 
+/// Child mode: run by `keyring_store_keeps_tokens_out_of_the_file_or_falls_back` inside a
+/// private D-Bus session with no Secret Service.
 #[test]
-fn keyring_store_keeps_tokens_out_of_the_file_or_falls_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SecretStore::keyring(&Env::from_pairs::<&str, &str>([]));
+#[ignore = "entry point of the child process that keyring_store_keeps_tokens_out_of_the_file_or_falls_back starts"]
+fn keyring_fallback_child() {
+    let home = std::env::var("TK_AUTH_KEYRING_CHILD_HOME")
+        .expect("run by keyring_store_keeps_tokens_out_of_the_file_or_falls_back, not by hand");
+    let store = keyring_or_file_store(&Env::from_pairs::<&str, &str>([]));
     let backend = store.backend();
-    let cache = SessionCache::at(dir.path()).with_secret_store(store);
+    let cache = SessionCache::at(Path::new(&home).join("cache")).with_secret_store(store);
     let login = format!("kr-{}", std::process::id());
     cache
         .cache_session_data(
@@ -75,15 +79,59 @@ fn keyring_store_keeps_tokens_out_of_the_file_or_falls_back() {
     assert!(cache.get_session_data(SITE, &login).unwrap().is_none());
 }
 
+/// Runs `test` of this binary inside a private D-Bus session (`dbus-run-session`), with a
+/// private home, so that the user's own keyring is never touched. `shell` runs first.
+fn in_private_session(test: &str, shell: &str, home: &Path, child_var: &str) {
+    let script = format!("{shell}exec \"$0\" \"$@\"");
+    let output = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            test,
+            "--ignored",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env("HOME", home)
+        .env("XDG_RUNTIME_DIR", home)
+        .env(child_var, home)
+        .env_remove("CI")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{test} failed in the private session:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn keyring_store_keeps_tokens_out_of_the_file_or_falls_back() {
+    if on_path("dbus-run-session").is_none() {
+        return skip_or_fail(
+            "dbus-run-session is missing (Debian package dbus-daemon): the keyring test runs only in a private D-Bus session",
+        );
+    }
+    let home = tempfile::tempdir().unwrap();
+    in_private_session(
+        "keyring::keyring_fallback_child",
+        "",
+        home.path(),
+        "TK_AUTH_KEYRING_CHILD_HOME",
+    );
+}
+
 /// Worker mode: run by `the_secret_service_is_used_when_one_answers` inside a private D-Bus
 /// session with an unlocked GNOME Keyring.
 #[test]
 #[ignore = "entry point of the child process that the_secret_service_is_used_when_one_answers starts"]
 fn secret_service_child() {
-    let Ok(home) = std::env::var("TK_AUTH_SECRET_SERVICE_HOME") else {
-        return;
-    };
-    let store = SecretStore::keyring(&Env::empty());
+    let home = std::env::var("TK_AUTH_SECRET_SERVICE_HOME")
+        .expect("run by the_secret_service_is_used_when_one_answers, not by hand");
+    let store = keyring_or_file_store(&Env::empty());
     assert_eq!(
         store.backend(),
         StoreBackend::Keyring {
@@ -114,39 +162,22 @@ fn on_path(program: &str) -> Option<PathBuf> {
 
 #[test]
 fn the_secret_service_is_used_when_one_answers() {
-    let (Some(_), Some(_)) = (on_path("dbus-run-session"), on_path("gnome-keyring-daemon")) else {
-        // CI machines must have them (the Debian packages dbus-daemon and gnome-keyring).
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "dbus-run-session and gnome-keyring-daemon are needed on CI"
-        );
-        return;
-    };
+    let missing: Vec<_> = ["dbus-run-session", "gnome-keyring-daemon"]
+        .into_iter()
+        .filter(|p| on_path(p).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return skip_or_fail(&format!(
+            "{} missing (Debian packages dbus-daemon and gnome-keyring)",
+            missing.join(" and ")
+        ));
+    }
     let home = tempfile::tempdir().unwrap();
-    // A private session bus and keyring, unlocked with a throwaway password, in a private
-    // home: the user's own keyring is never touched.
-    let script = r#"printf throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" "$@""#;
-    let output = Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script])
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "keyring::secret_service_child",
-            "--ignored",
-            "--test-threads=1",
-            "--nocapture",
-        ])
-        .env("HOME", home.path())
-        .env("XDG_RUNTIME_DIR", home.path())
-        .env("TK_AUTH_SECRET_SERVICE_HOME", home.path())
-        .env_remove("CI")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "the Secret Service run failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    // A private keyring, unlocked with a throwaway password.
+    in_private_session(
+        "keyring::secret_service_child",
+        "printf throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ",
+        home.path(),
+        "TK_AUTH_SECRET_SERVICE_HOME",
     );
 }

@@ -1,5 +1,6 @@
 //! Behaviour tests of tk-auth-defaults (one binary, several modules).
 
+mod cache_root;
 mod defaults_manager;
 mod hostile_files;
 mod keyring;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use tk_auth_core::Secret;
-use tk_auth_defaults::{AuthMethod, Locations, SessionCache};
+use tk_auth_defaults::{Locations, LoginMethod, SessionCache};
 
 use crate::support::{chmod, fixtures, manifest, mode, snapshot, written, yaml_data};
 
@@ -141,11 +141,11 @@ fn call(cache: &SessionCache, name: &str, args: &Value) -> Value {
             cache
                 .get_preferred_method(s(&args["host"]))
                 .unwrap()
-                .map(AuthMethod::code)
+                .map(LoginMethod::code)
         ),
         "set_preferred_method" => {
             // Python ignores unknown numbers; our API only has the known methods.
-            if let Some(m) = args["method"].as_i64().and_then(AuthMethod::from_code) {
+            if let Some(m) = args["method"].as_i64().and_then(LoginMethod::from_code) {
                 cache.set_preferred_method(s(&args["host"]), m).unwrap();
             }
             Value::Null

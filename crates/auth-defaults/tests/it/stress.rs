@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -24,17 +24,15 @@ fn child_worker() {
         std::env::var("TK_AUTH_STRESS_ID"),
         std::env::var("TK_AUTH_STRESS_COUNT"),
     ) else {
-        return;
+        panic!("run by the stress tests, not by hand");
     };
     let count: usize = count.parse().unwrap();
     let method = match std::env::var("TK_AUTH_STRESS_LOCK").as_deref() {
         Ok("lockfile") => LockMethod::LockFile,
         _ => LockMethod::Auto,
     };
-    let cache = SessionCache::at(root).with_lock_options(LockOptions {
-        method,
-        ..LockOptions::default()
-    });
+    let cache =
+        SessionCache::at(root).with_lock_options(LockOptions::default().with_method(method));
     for n in 0..count {
         cache
             .cache_session_data(
@@ -47,26 +45,34 @@ fn child_worker() {
     }
 }
 
+fn spawn_writer(root: &Path, id: usize, count: usize, lock: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "stress::child_worker",
+            "--ignored",
+            "--test-threads=1",
+            "--quiet",
+        ])
+        .env("TK_AUTH_STRESS_ROOT", root)
+        .env("TK_AUTH_STRESS_ID", id.to_string())
+        .env("TK_AUTH_STRESS_LOCK", lock)
+        .env("TK_AUTH_STRESS_COUNT", count.to_string())
+        .env(
+            "TK_AUTH_STRESS_STALE_MS",
+            STALE_LIMIT.as_millis().to_string(),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The stale limit the writers use.
+const STALE_LIMIT: Duration = Duration::from_secs(3);
+
 fn run_writers(root: &Path, processes: usize, per_process: usize, lock: &str) {
-    let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..processes)
-        .map(|id| {
-            Command::new(&exe)
-                .args([
-                    "--exact",
-                    "stress::child_worker",
-                    "--ignored",
-                    "--test-threads=1",
-                    "--quiet",
-                ])
-                .env("TK_AUTH_STRESS_ROOT", root)
-                .env("TK_AUTH_STRESS_ID", id.to_string())
-                .env("TK_AUTH_STRESS_LOCK", lock)
-                .env("TK_AUTH_STRESS_COUNT", per_process.to_string())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap()
-        })
+        .map(|id| spawn_writer(root, id, per_process, lock))
         .collect();
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a writer process failed");
@@ -158,4 +164,106 @@ fn sixty_four_processes_keep_all_1600_users() {
 #[test]
 fn lock_file_method_keeps_all_users_too() {
     stress(16, 25, "lockfile");
+}
+
+fn signal(child: &Child, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, signal).unwrap();
+}
+
+/// Waits until `victim` holds the lock on `file`, and kills it (SIGKILL) while it does.
+fn kill_while_holding_the_lock(victim: &mut Child, file: &Path) {
+    use rustix::process::Signal;
+    let lock_file = file.with_file_name("authentication.yml.lock");
+    let holds = || {
+        std::fs::read_to_string(&lock_file)
+            .is_ok_and(|record| record.contains(&format!("pid={} ", victim.id())))
+    };
+    let start = Instant::now();
+    loop {
+        assert!(
+            start.elapsed() < Duration::from_mins(1),
+            "the victim never held the lock"
+        );
+        if holds() {
+            // Frozen, it cannot release the lock: if its record is still there, it holds it.
+            signal(victim, Signal::STOP);
+            if holds() {
+                signal(victim, Signal::KILL);
+                victim.wait().unwrap();
+                return;
+            }
+            signal(victim, Signal::CONT);
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+fn killed_writer(lock: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let file = SessionCache::at(&root).site_file(SITE).unwrap();
+    let (writers, per_writer) = (6, 40);
+    // The victim writes until it is killed; the others contend with it.
+    let mut victim = spawn_writer(&root, 0, 1_000_000, lock);
+    let others: Vec<_> = (1..=writers)
+        .map(|id| spawn_writer(&root, id, per_writer, lock))
+        .collect();
+    kill_while_holding_the_lock(&mut victim, &file);
+    let killed_at = Instant::now();
+    for mut child in others {
+        assert!(child.wait().unwrap().success(), "a writer failed");
+    }
+    let recovered = killed_at.elapsed();
+    let data = yaml_data(&std::fs::read_to_string(&file).unwrap());
+    let logins: Vec<&str> = data["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["login"].as_str().unwrap())
+        .collect();
+    for id in 1..=writers {
+        for n in 0..per_writer {
+            let login = format!("w{id}-u{n}");
+            assert!(logins.contains(&login.as_str()), "{lock}: {login} lost");
+        }
+    }
+    // The victim's finished writes are kept too: its users are u0..uN without a gap.
+    let victims = logins.iter().filter(|l| l.starts_with("w0-")).count();
+    for n in 0..victims {
+        assert!(
+            logins.contains(&format!("w0-u{n}").as_str()),
+            "{lock}: w0-u{n}"
+        );
+    }
+    assert!(
+        recovered < STALE_LIMIT + Duration::from_secs(10),
+        "{lock}: the others finished {recovered:?} after the kill"
+    );
+    // The next writer takes a write through the API at once, and leaves nothing behind.
+    let start = Instant::now();
+    SessionCache::at(&root)
+        .cache_session_data(SITE, "after", &Secret::new("t"), None)
+        .unwrap();
+    assert!(
+        start.elapsed() < STALE_LIMIT,
+        "{lock}: {:?}",
+        start.elapsed()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "authentication.yml")
+        .collect();
+    assert!(leftovers.is_empty(), "{lock}: {leftovers:?}");
+}
+
+#[test]
+fn a_writer_killed_while_holding_the_lock_costs_no_other_update_with_flock() {
+    killed_writer("auto");
+}
+
+#[test]
+fn a_writer_killed_while_holding_the_lock_costs_no_other_update_with_a_lock_file() {
+    killed_writer("lockfile");
 }

@@ -102,8 +102,20 @@ pub(crate) fn python(script: &str, input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Collects everything logged while `f` runs.
-pub(crate) fn logs_of(f: impl FnOnce()) -> String {
+/// A test that cannot run on this machine: under CI (`CI` set) that is a failure; elsewhere
+/// the test reports itself skipped, with the reason, on the terminal (past the test
+/// harness's output capture).
+pub(crate) fn skip_or_fail(reason: &str) {
+    use std::io::Write;
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "this test cannot run here, and CI must run it: {reason}"
+    );
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
+/// Runs `f` and returns its result with everything logged meanwhile, at every level.
+pub(crate) fn logs_of<T>(f: impl FnOnce() -> T) -> (T, String) {
     use std::sync::{Arc, Mutex};
     #[derive(Clone, Default)]
     struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -122,7 +134,7 @@ pub(crate) fn logs_of(f: impl FnOnce()) -> String {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, f);
+    let out = tracing::subscriber::with_default(subscriber, f);
     let bytes = buffer.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
+    (out, String::from_utf8(bytes).unwrap())
 }

@@ -1,0 +1,217 @@
+//! Writes stay inside the cache root and in the user's own folders (Decision 13); files left
+//! by killed writers are cleaned up; files being rewritten by a Python process are waited for.
+
+use std::os::unix::fs::{MetadataExt, symlink};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tk_auth_core::Secret;
+use tk_auth_defaults::{DefaultsError, SessionCache};
+
+use crate::support::{chmod, mode, yaml_data};
+
+const SITE: &str = "https://mysite.shotgunstudio.com";
+
+/// A cache root inside a temp folder, with a sibling folder outside the root.
+fn root_and_outside() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    (dir, root, outside)
+}
+
+fn write(cache: &SessionCache) -> Result<(), DefaultsError> {
+    cache.cache_session_data(SITE, "alice", &Secret::new("a"), None)
+}
+
+#[test]
+fn a_cache_file_linked_out_of_the_root_is_refused_and_left_alone() {
+    let (_dir, root, outside) = root_and_outside();
+    let target = outside.join("theirs.yml");
+    std::fs::write(&target, "users:\n- {login: bob, session_token: b}\n").unwrap();
+    chmod(&target, 0o644);
+    let cache = SessionCache::at(&root);
+    let file = cache.site_file(SITE).unwrap();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    symlink(&target, &file).unwrap();
+    let err = write(&cache).unwrap_err();
+    assert!(
+        matches!(err, DefaultsError::OutsideCacheRoot { .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains(&file.display().to_string()),
+        "names the link: {text}"
+    );
+    assert!(text.contains("SHOTGUN_HOME"), "says how to fix it: {text}");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "users:\n- {login: bob, session_token: b}\n"
+    );
+    assert_eq!(mode(&target), 0o644, "never chmodded");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        1,
+        "no lock or temporary file outside the root"
+    );
+    // Readers do not follow it either.
+    assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
+}
+
+#[test]
+fn a_site_folder_linked_out_of_the_root_is_refused_and_never_chmodded() {
+    let (_dir, root, outside) = root_and_outside();
+    chmod(&outside, 0o755);
+    let cache = SessionCache::at(&root);
+    let folder = cache
+        .site_file(SITE)
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    symlink(&outside, &folder).unwrap();
+    let err = write(&cache).unwrap_err();
+    assert!(
+        matches!(err, DefaultsError::OutsideCacheRoot { .. }),
+        "{err}"
+    );
+    assert_eq!(mode(&outside), 0o755, "never chmodded");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_link_to_an_unusable_file_is_refused_never_moved_aside_through_the_link() {
+    let (_dir, root, _outside) = root_and_outside();
+    let cache = SessionCache::at(&root);
+    let file = cache.site_file(SITE).unwrap();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let target = root.join("kept.yml");
+    std::fs::write(&target, b"- not a mapping\n").unwrap();
+    symlink(&target, &file).unwrap();
+    let err = write(&cache).unwrap_err();
+    assert!(
+        matches!(err, DefaultsError::UnsafeCacheFile { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("repair or remove"), "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"- not a mapping\n");
+    assert!(
+        std::fs::symlink_metadata(&file)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays"
+    );
+}
+
+#[test]
+fn a_cache_folder_owned_by_another_user_is_refused_naming_it() {
+    let (_dir, root, _outside) = root_and_outside();
+    let cache = SessionCache::at(&root);
+    let file = cache.site_file(SITE).unwrap();
+    let folder = file.parent().unwrap();
+    std::fs::create_dir_all(folder).unwrap();
+    std::fs::write(&file, "users:\n- {login: bob, session_token: b}\n").unwrap();
+    chmod(folder, 0o777);
+    let me = rustix::process::geteuid().as_raw();
+    // Another user: `nobody` when we are root (as in CI containers), else whoever we are not.
+    let other = if me == 65534 { 65533 } else { 65534 };
+    let owned = rustix::fs::chown(folder, Some(rustix::fs::Uid::from_raw(other)), None);
+    if owned.is_err() {
+        // Only root can give a folder away; as anyone else, find one that is not ours.
+        assert_ne!(me, 0, "root could not chown: {owned:?}");
+        return crate::support::skip_or_fail("giving a folder to another user needs root");
+    }
+    let err = write(&cache).unwrap_err();
+    assert!(
+        matches!(err, DefaultsError::ForeignOwner { owner, .. } if owner == other),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(text.contains(&folder.display().to_string()), "{text}");
+    assert!(text.contains("chown"), "says how to fix it: {text}");
+    assert_eq!(mode(folder), 0o777, "never chmodded");
+    assert_eq!(std::fs::metadata(folder).unwrap().uid(), other);
+    assert!(
+        cache.get_session_data(SITE, "bob").unwrap().is_some(),
+        "still readable"
+    );
+}
+
+fn leftovers(folder: &Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "authentication.yml")
+        .collect()
+}
+
+#[test]
+fn temporary_files_of_killed_writers_are_swept_by_the_next_write_and_by_logout() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = SessionCache::at(dir.path());
+    write(&cache).unwrap();
+    let file = cache.site_file(SITE).unwrap();
+    let folder = file.parent().unwrap();
+    let temp = folder.join(".authentication.yml.tmp-999999999-0");
+    std::fs::write(&temp, "users: [half").unwrap();
+    cache
+        .cache_session_data(SITE, "bob", &Secret::new("b"), None)
+        .unwrap();
+    assert!(leftovers(folder).is_empty(), "{:?}", leftovers(folder));
+
+    std::fs::write(&temp, "users: [half").unwrap();
+    cache.delete_session_data(SITE, "bob").unwrap();
+    assert!(leftovers(folder).is_empty(), "{:?}", leftovers(folder));
+    assert!(cache.get_session_data(SITE, "alice").unwrap().is_some());
+}
+
+/// Rewrites `file` the way a Python writer does: truncate, pause, then write.
+fn python_style_rewrite(file: &Path, first: &[u8], pause: Duration, content: &'static str) {
+    std::fs::write(file, first).unwrap();
+    let file = file.to_path_buf();
+    std::thread::spawn(move || {
+        std::thread::sleep(pause);
+        std::fs::write(&file, content).unwrap();
+    });
+}
+
+#[test]
+fn a_file_being_rewritten_by_python_is_read_again_not_treated_as_empty_or_corrupt() {
+    let content = "users:\n- {login: bob, session_token: b}\ncurrent_user: bob\n";
+    for (what, first) in [
+        ("empty", &b""[..]),
+        ("half written", &b"users:\n- {login: bob, sess"[..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SessionCache::at(dir.path());
+        let file = cache.site_file(SITE).unwrap();
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+
+        python_style_rewrite(&file, first, Duration::from_millis(300), content);
+        write(&cache).unwrap();
+        let data = yaml_data(&std::fs::read_to_string(&file).unwrap());
+        assert_eq!(
+            data["users"].as_array().unwrap().len(),
+            2,
+            "{what}: bob kept: {data}"
+        );
+        assert!(
+            leftovers(file.parent().unwrap()).is_empty(),
+            "{what}: nothing moved aside"
+        );
+
+        python_style_rewrite(&file, first, Duration::from_millis(300), content);
+        assert!(
+            cache.get_session_data(SITE, "bob").unwrap().is_some(),
+            "{what}: a reader waits too"
+        );
+    }
+}
