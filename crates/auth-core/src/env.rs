@@ -63,8 +63,6 @@ pub const SGTK_AUTH_ALLOW_NO_HTTPS: &str = "SGTK_AUTH_ALLOW_NO_HTTPS";
 pub const SGTK_DEFAULT_AUTH_METHOD: &str = "SGTK_DEFAULT_AUTH_METHOD";
 /// Forces the login and password form (only single sign-on still uses the browser).
 pub const SGTK_FORCE_STANDARD_LOGIN_DIALOG: &str = "SGTK_FORCE_STANDARD_LOGIN_DIALOG";
-/// Allows a password login to an `http://` site that is not on this machine.
-pub const SGTK_AUTH_ALLOW_NO_HTTPS: &str = "SGTK_AUTH_ALLOW_NO_HTTPS";
 /// Seconds between two single sign-on claims renewals, instead of a share of the claims'
 /// lifetime.
 pub const SHOTGUN_SSO_RENEWAL_INTERVAL: &str = "SHOTGUN_SSO_RENEWAL_INTERVAL";

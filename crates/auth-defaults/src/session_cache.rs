@@ -386,6 +386,7 @@ impl SessionCache {
 
     /// The current user of `host`.
     pub fn get_current_user(&self, host: &str) -> Result<Option<String>> {
+        Ok(doc::current_user(&self.site_doc(host)?))
     }
 
     /// Makes `login` the current user of `host` and its most recent one (both stripped).
