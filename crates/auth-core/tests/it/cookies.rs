@@ -16,7 +16,7 @@ fn outcome<T: serde::Serialize>(result: Result<T, Error>) -> Value {
     }
 }
 
-/// Python raised `ValueError` for a malformed expiration; Decision 9 makes that "no
+/// Python raised `ValueError` for a malformed expiration; Decision 9 (docs/decisions.md) makes that "no
 /// information" (`None`, `False`, a plain `ShotgunUser`).
 fn expected_outcome(helper: &str, expected: &Value) -> Value {
     match &expected["raises"] {
@@ -114,7 +114,7 @@ fn a_jar_with_two_sites_is_an_error() {
         "The cookies for this user seem to come from two different PTR sites: 'one.example.com' and 'two.example.com'"
     );
     assert!(has_sso_info_in_cookies(Some(&encoded)).is_err());
-    // Decision 9 does not cover it: which site's session this is cannot be told.
+    // Decision 9 (docs/decisions.md) does not cover it: which site's session this is cannot be told.
     assert!(get_session_expiration(Some(&encoded)).is_none());
 }
 

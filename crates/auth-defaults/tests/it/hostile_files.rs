@@ -189,36 +189,11 @@ fn tokens_never_appear_in_debug_or_errors() {
     assert!(!text.contains("canary"), "{text}");
 }
 
-/// Collects everything logged while `f` runs.
-fn logs_of(f: impl FnOnce()) -> String {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = buffer.0.lock().unwrap().clone();
-    String::from_utf8(bytes).unwrap()
-}
-
 #[test]
 fn tokens_of_a_corrupt_file_never_reach_the_logs() {
     let (_dir, cache, _file) =
         with_file(b"users:\n- login: bob\n  session_token: canary-tok-77\n  x: [unclosed\n");
-    let logs = logs_of(|| {
+    let logs = tk_auth_test_support::logs_of(|| {
         assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
         cache
             .cache_session_data(SITE, "alice", &Secret::new("canary-new-77"), None)

@@ -78,26 +78,8 @@ pub(crate) fn written(
 /// Runs the project's Python (with `PyYAML`) on a script, feeding `input` on stdin; returns
 /// stdout.
 pub(crate) fn python(script: &str, input: &str) -> String {
-    use std::io::Write;
-    let mut child = std::process::Command::new(tk_auth_test_support::python())
-        .arg("-c")
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    tk_auth_test_support::Python::code(script)
+        .stdin(input)
+        .run()
+        .stdout
 }
