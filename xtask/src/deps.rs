@@ -13,22 +13,18 @@ struct Tool {
     subcommand: &'static str,
     krate: &'static str,
     version: &'static str,
-    /// Features left out to keep the install short (the advisory fetcher, for cargo-deny).
-    no_default_features: bool,
 }
 
 const DENY: Tool = Tool {
     subcommand: "deny",
     krate: "cargo-deny",
-    version: "0.19.0",
-    no_default_features: true,
+    version: "0.20.2",
 };
 
 const MACHETE: Tool = Tool {
     subcommand: "machete",
     krate: "cargo-machete",
-    version: "0.9.1",
-    no_default_features: false,
+    version: "0.9.2",
 };
 
 pub(crate) fn check() -> Result<()> {
@@ -43,7 +39,8 @@ pub(crate) fn check() -> Result<()> {
          be fetched from this network: run `cargo deny check advisories` where it can"
     );
     run(cargo().args(["deny", "--locked", "check", "licenses", "bans", "sources"]))?;
-    run(cargo().args(["machete"]))?;
+    // `--with-metadata`: crate names as cargo knows them (`rust-ini` is `ini` in code).
+    run(cargo().args(["machete", "--with-metadata"]))?;
     Ok(())
 }
 
@@ -59,8 +56,5 @@ fn ensure_installed(tool: &Tool) -> Result<()> {
     }
     let mut install = cargo();
     install.args(["install", "--locked", "--version", tool.version, tool.krate]);
-    if tool.no_default_features {
-        install.arg("--no-default-features");
-    }
     run(&mut install)
 }

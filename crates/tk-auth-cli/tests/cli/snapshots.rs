@@ -172,7 +172,7 @@ fn the_emulator_announces_its_url_and_control_api() {
 fn tk_auth_log_chooses_which_messages_reach_stderr() {
     let home = tempfile::tempdir().unwrap();
     let file = home.path().join("payload.json");
-    // Cookies that are not base64: decoding them logs a warning (and goes on).
+    // Cookies that are not base64: decoding them logs the failure (and goes on).
     let payload = r#"{"type": "SessionUser", "data": {"host": "https://mysite.shotgunstudio.com", "login": "jdoe", "session_token": "tok-canary-4", "http_proxy": null, "session_metadata": "%%% not base64"}}"#;
     std::fs::write(&file, payload).unwrap();
     let run = |log: Option<&str>| {
@@ -185,12 +185,16 @@ fn tk_auth_log_chooses_which_messages_reach_stderr() {
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stderr).unwrap()
     };
+    // Python's wording, logged as an error.
+    let said = "Unable to decode the cookies";
     let default = run(None);
-    assert!(
-        default.contains("WARN"),
-        "warnings show by default: {default}"
+    assert!(default.contains(said), "shown by default: {default}");
+    assert!(!default.contains("tok-canary"), "{default}");
+    assert_eq!(run(Some("off")), "", "nothing was asked for");
+    assert!(run(Some("tk_auth_core=error")).contains(said));
+    assert_eq!(
+        run(Some("tk_auth_http=trace")),
+        "",
+        "another crate's messages only"
     );
-    assert_eq!(run(Some("error")), "", "only errors were asked for");
-    assert!(run(Some("tk_auth_core=warn")).contains("WARN"));
-    assert!(!run(Some("tk_auth_core=warn")).contains("tok-canary"));
 }
