@@ -118,7 +118,8 @@ fn program_using(name: &str, folder: &str) -> Result<(Duration, Duration)> {
     // `--offline`, not `--locked`: cargo drops the workspace's other packages from the copied
     // lock file, and nothing may be downloaded or upgraded meanwhile.
     build
-        .args(["build", "--offline", "--quiet"])
+        .args(["build", "--offline", "--quiet", "--target-dir"])
+        .arg(dir.join("target"))
         .current_dir(&dir);
     let outcome = timed(&mut build);
     let _ = std::fs::remove_dir_all(&dir);
