@@ -1,36 +1,43 @@
 //! Project chores, run as `cargo xtask <task>`.
 //!
-//! - `ci`: everything CI checks — formatting, clippy with warnings denied, the Python
-//!   environment the interop tests need, all tests, and the docs with warnings denied.
-//! - `test`: the Python environment, then every test of the workspace.
+//! - `ci`: everything CI checks — formatting, clippy with warnings denied, the dependency
+//!   policy (`deny.toml`) and unused dependencies, all tests, and the docs with warnings
+//!   denied. Cargo runs with `--locked` throughout.
+//! - `test`: the system packages and the Python environment the tests need, then every test
+//!   of the workspace.
 //! - `python`: only create or refresh the Python environment (`.venv`).
+//! - `deps`: the dependency policy and the unused-dependency check alone.
+//! - `build-times`: cold build times of each library and of the command.
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
 //! - `fuzz [TARGET…] [--time S] [--ci]`: coverage-guided fuzzing (see `fuzz.rs`).
 
 #![allow(
     clippy::print_stderr,
-    reason = "a command-line tool: progress and errors go to stderr"
+    clippy::print_stdout,
+    reason = "a command-line tool: results go to stdout, progress and errors to stderr"
 )]
 
-use std::env;
+mod build_times;
+mod deps;
+mod fuzz;
+mod python;
+mod system;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-mod fuzz;
-
-/// Python packages the interop tests use, pinned to what the shared vectors were made with.
-const PYTHON_REQUIREMENTS: &[&str] = &["shotgun_api3==3.10.3", "PyYAML==6.0.2"];
-
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map_or("help", String::as_str);
     let rest = args.get(1..).unwrap_or_default();
     let outcome = match task {
         "ci" => ci(),
         "test" => test(rest),
-        "python" => python_env().map(|_| ()),
+        "python" => python::env().map(|_| ()),
+        "deps" => deps::check(),
+        "build-times" => build_times::report(rest),
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
         "help" | "--help" | "-h" => {
@@ -55,11 +62,14 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         ci      fmt check, clippy -D warnings, all tests, docs with -D warnings\n  \
-         test    all tests (creates the Python venv the interop tests need)\n  \
-         python  create or refresh the Python venv (.venv)\n  \
-         bench   benchmarks with ratios against baselines measured in the same run\n  \
-         fuzz    [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
+         ci           fmt check, clippy -D warnings, deps, all tests, docs with -D warnings\n  \
+         test         all tests (installs or names the system packages and creates the\n               \
+         Python venv the interop tests need)\n  \
+         python       create or refresh the Python venv (.venv)\n  \
+         deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
+         build-times  cold build time of each crate, each in a fresh target folder\n  \
+         bench        benchmarks with ratios against baselines measured in the same run\n  \
+         fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
     );
 }
 
@@ -70,8 +80,18 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// An environment variable of the process. xtask reads its few variables directly: it is
+/// built before anything else in CI and stays free of the workspace's libraries.
+fn var(name: &str) -> Option<String> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "xtask is a build tool outside the libraries' env module"
+    )]
+    std::env::var(name).ok()
+}
+
 fn cargo() -> Command {
-    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = Command::new(var("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(workspace_root());
     cmd
 }
@@ -87,39 +107,11 @@ fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// Creates `.venv` with the pinned requirements (once) and returns its interpreter.
-fn python_env() -> Result<PathBuf> {
-    let root = workspace_root();
-    let venv = root.join(".venv");
-    let python = venv.join(if cfg!(windows) {
-        "Scripts/python.exe"
-    } else {
-        "bin/python"
-    });
-    let stamp = venv.join("tk-auth-requirements.txt");
-    let wanted = PYTHON_REQUIREMENTS.join("\n");
-    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
-        return Ok(python);
-    }
-    let system_python = env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    run(Command::new(&system_python).args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(PYTHON_REQUIREMENTS))?;
-    std::fs::write(&stamp, wanted).context("could not write the venv stamp")?;
-    Ok(python)
-}
-
 fn test(extra: &[String]) -> Result<()> {
-    let python = python_env()?;
+    system::ensure_packages()?;
+    let python = python::env()?;
     run(cargo()
-        .args(["test", "--workspace", "--all-features"])
+        .args(["test", "--locked", "--workspace", "--all-features"])
         .args(extra)
         .env("TK_AUTH_PYTHON", python))
 }
@@ -128,6 +120,7 @@ fn ci() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(cargo().args([
         "clippy",
+        "--locked",
         "--workspace",
         "--all-targets",
         "--all-features",
@@ -135,17 +128,24 @@ fn ci() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    deps::check()?;
     test(&[])?;
     run(cargo()
-        .args(["doc", "--workspace", "--no-deps", "--all-features"])
+        .args([
+            "doc",
+            "--locked",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+        ])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     Ok(())
 }
 
 fn bench(extra: &[String]) -> Result<()> {
-    let python = python_env()?;
+    let python = python::env()?;
     run(cargo()
-        .args(["bench", "--workspace"])
+        .args(["bench", "--locked", "--workspace"])
         .args(extra)
         .env("TK_AUTH_PYTHON", python))
 }

@@ -4,7 +4,7 @@
 //! The metadata is base64 of the cookie lines (`Set-Cookie`-style, CRLF-joined). Where the
 //! Python helpers crash on a malformed jar (an expiration that is not an integer, text that is
 //! not UTF-8, a cookie name the parser refuses), these log a warning and report "no
-//! information" instead (Decision 9). A jar holding sessions of two sites is an error, as in
+//! information" instead (docs/decisions.md, Decision 9). A jar holding sessions of two sites is an error, as in
 //! Python.
 
 use crate::cookie_jar::{Cookie, CookieJar};

@@ -1,9 +1,10 @@
 //! Every environment variable tk-auth reads, declared once with what it means, and [`Env`],
 //! the view through which they are read.
 //!
-//! No tk-auth crate calls `std::env::var` elsewhere: every lookup goes through an [`Env`], so
-//! behaviour that depends on the environment can be exercised with a fixed set of variables
-//! instead of mutating the process environment.
+//! No tk-auth crate calls `std::env::var` elsewhere (`clippy.toml` forbids it): every lookup
+//! goes through an [`Env`], so behaviour that depends on the environment can be exercised with
+//! a fixed set of variables instead of mutating the process environment. Every variable here
+//! is listed in `docs/environment.md`, and a test keeps the two in step.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -26,8 +27,6 @@ pub const CI: &str = "CI";
 pub const HOME: &str = "HOME";
 /// The roaming application data folder on Windows.
 pub const APPDATA: &str = "APPDATA";
-/// The machine's name on Windows (recorded in lock files).
-pub const COMPUTERNAME: &str = "COMPUTERNAME";
 /// Set when running as a CGI script: an upper-case `HTTP_PROXY` is then ignored
 /// (CVE-2016-1000110), as Python's `urllib.request.getproxies` does.
 pub const REQUEST_METHOD: &str = "REQUEST_METHOD";
@@ -72,6 +71,23 @@ pub const TK_AUTH_NONINTERACTIVE: &str = "TK_AUTH_NONINTERACTIVE";
 pub const DISPLAY: &str = "DISPLAY";
 /// The Wayland display.
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
+
+// The `tk-auth` command.
+
+/// Which log messages the `tk-auth` command prints to stderr, as `tracing` directives
+/// (`warn` by default; e.g. `debug` or `tk_auth_http=trace`).
+pub const TK_AUTH_LOG: &str = "TK_AUTH_LOG";
+
+// The project's own tests, benchmarks and `cargo xtask`; no library reads these.
+
+/// The Python interpreter, with `shotgun_api3` and `PyYAML`, that interop tests compare
+/// against (set by `cargo xtask test`; default: the workspace's `.venv`).
+pub const TK_AUTH_PYTHON: &str = "TK_AUTH_PYTHON";
+/// Marks a test binary re-run by its own test as a child process; holds the child test's
+/// name, so a child entry point run any other way fails at once.
+pub const TK_AUTH_TEST_CHILD: &str = "TK_AUTH_TEST_CHILD";
+/// Multiplies the amount of work the benchmarks do (default 1).
+pub const TK_AUTH_BENCH_SCALE: &str = "TK_AUTH_BENCH_SCALE";
 
 /// A view of environment variables: the process's own, or a fixed set.
 ///
@@ -133,6 +149,10 @@ impl Env {
     pub fn var(&self, name: &str) -> Option<String> {
         match &self.fixed {
             Some(map) => map.get(name).cloned(),
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "this module is where environment variables are read"
+            )]
             None => std::env::var(name).ok(),
         }
     }
@@ -151,6 +171,10 @@ impl Env {
     pub fn is_set(&self, name: &str) -> bool {
         match &self.fixed {
             Some(map) => map.contains_key(name),
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "this module is where environment variables are read"
+            )]
             None => std::env::var_os(name).is_some(),
         }
     }
@@ -159,6 +183,10 @@ impl Env {
     pub fn vars(&self) -> Vec<(String, String)> {
         match &self.fixed {
             Some(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "this module is where environment variables are read"
+            )]
             None => std::env::vars_os()
                 .filter_map(|(k, v)| Some((os_to_string(k)?, os_to_string(v)?)))
                 .collect(),
@@ -200,12 +228,20 @@ impl Env {
     }
 }
 
+/// This computer's host name (Python's `platform.node()`), as recorded in lock files and sent
+/// as the `machineId` of a browser-approval request. Empty if the system does not say.
+pub fn hostname() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
 fn os_to_string(s: OsString) -> Option<String> {
     s.into_string().ok()
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
@@ -233,6 +269,52 @@ mod tests {
         }
         assert!(!Env::from_pairs([(CI, " False ")]).is_ci());
         assert!(!Env::empty().is_ci());
+    }
+
+    /// The variable names of a Markdown table's first column (backticked, in upper case as
+    /// declared; lower-case spellings beside them are the same variable).
+    fn documented(markdown: &str) -> BTreeSet<String> {
+        markdown
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .filter_map(|line| line.split('|').nth(1))
+            .flat_map(|cell| cell.split('`').skip(1).step_by(2).map(str::to_owned))
+            .filter(|name| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect()
+    }
+
+    /// The values of the `pub const NAME: &str = "VALUE";` declarations of this module.
+    fn declared() -> BTreeSet<String> {
+        include_str!("env.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("pub const ")?.split_once(": &str = \""))
+            .filter_map(|(_, rest)| rest.split_once('"').map(|(value, _)| value.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_declared_variable_is_documented_and_every_documented_one_declared() {
+        let doc =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/environment.md");
+        let markdown = std::fs::read_to_string(&doc).unwrap();
+        let (declared, documented) = (declared(), documented(&markdown));
+        assert!(declared.contains(SHOTGUN_HOME) && declared.contains(TK_AUTH_LOG));
+        let undocumented: Vec<_> = declared.difference(&documented).collect();
+        let undeclared: Vec<_> = documented.difference(&declared).collect();
+        assert!(
+            undocumented.is_empty() && undeclared.is_empty(),
+            "declared here but not in docs/environment.md: {undocumented:?}; \
+             in docs/environment.md but not declared here: {undeclared:?}"
+        );
+    }
+
+    #[test]
+    fn the_table_reader_sees_every_spelling_in_the_first_column_only() {
+        let table = "| Variable | Effect |\n|---|---|\n| `A_B` / `a_b`, `C` | uses `NOT_ME` |\n";
+        assert_eq!(
+            documented(table).into_iter().collect::<Vec<_>>(),
+            ["A_B", "C"]
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn sanitize_http_proxy(http_proxy: &str) -> SanitizedProxy {
         (lowered, original.to_owned())
     };
     let mut parsed = urlparse(&lowered);
-    // Put the credentials back as written (Decision 7): take them from the same string
+    // Put the credentials back as written (docs/decisions.md, Decision 7): take them from the same string
     // parsed without lowercasing, when both parses agree on where they are.
     if let Some((info, host)) = parsed.netloc.rsplit_once('@') {
         let unlowered = urlparse(&original);

@@ -61,8 +61,8 @@ impl Run {
 }
 
 fn scale() -> usize {
-    std::env::var("TK_AUTH_BENCH_SCALE")
-        .ok()
+    tk_auth_http::Env::process()
+        .var(tk_auth_http::env::TK_AUTH_BENCH_SCALE)
         .and_then(|s| s.parse().ok())
         .filter(|s| *s > 0)
         .unwrap_or(1)

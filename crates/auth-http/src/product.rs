@@ -49,7 +49,7 @@ pub fn product_name(explicit: Option<&str>, env: &Env, executable: Option<&Path>
 
 /// This computer's host name (Python's `platform.node()`), sent as `machineId`.
 pub fn machine_id() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
+    tk_auth_core::env::hostname()
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl Shared {
 }
 
 fn form_value(form: &[u8], key: &str) -> Option<String> {
-    url::form_urlencoded::parse(form)
+    form_urlencoded::parse(form)
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
 }

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 the operation failed (site unreachable, nothing stored, …);
 //! 2 bad input (a malformed payload, a bad argument).
 
+#[cfg(feature = "emulator")]
 mod emulator;
 mod exit;
 mod payload;
@@ -12,6 +13,9 @@ mod session;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Log in to Flow Production Tracking sites and share the session with other tools.
 #[derive(Debug, Parser)]
@@ -27,6 +31,7 @@ enum Command {
     #[command(subcommand)]
     Payload(payload::PayloadCommand),
     /// Run a local Flow Production Tracking site for tests, demos and offline development.
+    #[cfg(feature = "emulator")]
     Emulator(emulator::EmulatorArgs),
     /// Show the current site and user and whether a session is stored (no network).
     Status(session::StatusArgs),
@@ -39,16 +44,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TK_AUTH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
+    // `Targets` rather than `EnvFilter`: the same `target=level` directives without a regex
+    // engine in the build.
+    let filter = tk_auth_core::Env::process()
+        .var(tk_auth_core::env::TK_AUTH_LOG)
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
         .init();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Payload(cmd) => payload::run(cmd),
+        #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(&args),
         Command::Status(args) => session::status(&args),
         Command::Sites(args) => session::sites(&args),

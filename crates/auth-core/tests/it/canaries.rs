@@ -88,23 +88,6 @@ fn errors_never_show_secrets() {
     }
 }
 
-/// Collects what the `tracing` formatter writes.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn logs_never_show_cookies() {
     let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
@@ -120,13 +103,7 @@ fn logs_never_show_cookies() {
             "csrf_token_u1={TOKEN}\r\nshotgun_current_session_expiration={COOKIE}\r\nshotgun_current_user_sso_claims_expiration={COOKIE}"
         )),
     ];
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let logs = tk_auth_test_support::logs_of(|| {
         for jar in &jars {
             let e = Some(jar.as_str());
             let _ = (get_csrf_key(e), get_user_name(e));
@@ -137,13 +114,6 @@ fn logs_never_show_cookies() {
             let _ = User::from(user).class();
         }
     });
-    let logs = String::from_utf8_lossy(
-        &captured
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    )
-    .into_owned();
     assert!(logs.contains("Unable to decode the cookies"), "{logs}");
     assert!(logs.contains("not an integer"), "{logs}");
     assert_clean(&logs);

@@ -18,7 +18,7 @@ fn outcome<T: serde::Serialize>(result: Result<T, Error>) -> Value {
 }
 
 /// The one case where this port deliberately differs from Python: Python raises `ValueError`
-/// for an expiration that is not an integer; Decision 9 makes that "no information" (`None`,
+/// for an expiration that is not an integer; Decision 9 (docs/decisions.md) makes that "no information" (`None`,
 /// `False`, a plain `ShotgunUser`). Every other case must match Python exactly, raises
 /// included.
 const MALFORMED_EXPIRATION_CASE: &str = "non_integer_expiration";
@@ -141,7 +141,7 @@ fn a_jar_with_two_sites_is_an_error() {
         "The cookies for this user seem to come from two different PTR sites: 'one.example.com' and 'two.example.com'"
     );
     assert!(has_sso_info_in_cookies(Some(&encoded)).is_err());
-    // Decision 9 does not cover it: which site's session this is cannot be told.
+    // Decision 9 (docs/decisions.md) does not cover it: which site's session this is cannot be told.
     assert!(get_session_expiration(Some(&encoded)).is_none());
 }
 

@@ -35,7 +35,7 @@ fn every_url_proxy_vector_matches_python() {
                 "geturl": p.geturl(), "port": port,
             });
             // No vector has credentials in another case than lowercase, so Python's
-            // lowercasing of them (which this crate does not do, Decision 7) is invisible here
+            // lowercasing of them (which this crate does not do, docs/decisions.md Decision 7) is invisible here
             // and every component compares exactly.
             assert_eq!(actual, strip_port_raise_details(expected), "case {id}");
             proxies += 1;

@@ -71,17 +71,5 @@ pub(super) fn process_alive(_pid: u32) -> bool {
 }
 
 pub(super) fn hostname() -> String {
-    #[cfg(unix)]
-    {
-        rustix::system::uname()
-            .nodename()
-            .to_string_lossy()
-            .into_owned()
-    }
-    #[cfg(not(unix))]
-    {
-        crate::env::Env::process()
-            .var(crate::env::COMPUTERNAME)
-            .unwrap_or_else(|| "localhost".to_owned())
-    }
+    tk_auth_core::env::hostname()
 }

@@ -216,7 +216,7 @@ fn an_odd_current_user_or_host_reads_as_none_with_a_warning() {
         "current_host: {url: https://mysite.shotgunstudio.com}\n",
     )
     .unwrap();
-    let ((user, host, method), logs) = crate::support::logs_of(|| {
+    let ((user, host, method), logs) = tk_auth_test_support::logs_with(|| {
         (
             cache.get_current_user(site).unwrap(),
             cache.get_current_host(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use tk_auth_core::Secret;
 use tk_auth_defaults::SessionCache;
 
-use crate::support::{chmod, logs_of, mode, yaml_data};
+use crate::support::{chmod, mode, yaml_data};
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -193,7 +193,7 @@ fn tokens_never_appear_in_debug_or_errors() {
 fn tokens_of_a_corrupt_file_never_reach_the_logs() {
     let (_dir, cache, _file) =
         with_file(b"users:\n- login: bob\n  session_token: canary-tok-77\n  x: [unclosed\n");
-    let ((), logs) = logs_of(|| {
+    let logs = tk_auth_test_support::logs_of(|| {
         assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
         cache
             .cache_session_data(SITE, "alice", &Secret::new("canary-new-77"), None)

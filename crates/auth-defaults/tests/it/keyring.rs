@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tk_auth_core::Secret;
+use tk_auth_core::env::TK_AUTH_TEST_CHILD;
 use tk_auth_defaults::{Env, SessionCache, StoreBackend, keyring_or_file_store};
+use tk_auth_test_support::{child, skip_or_fail};
 
-use crate::support::{skip_or_fail, yaml_data};
+use crate::support::yaml_data;
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -41,8 +43,8 @@ fn ci_never_tries_the_keyring_and_says_so() {
 #[test]
 #[ignore = "entry point of the child process that keyring_store_keeps_tokens_out_of_the_file_or_falls_back starts"]
 fn keyring_fallback_child() {
-    let home = std::env::var("TK_AUTH_KEYRING_CHILD_HOME")
-        .expect("run by keyring_store_keeps_tokens_out_of_the_file_or_falls_back, not by hand");
+    child::enter("keyring::keyring_fallback_child");
+    let home = child::var("TK_AUTH_KEYRING_CHILD_HOME");
     let store = keyring_or_file_store(&Env::from_pairs::<&str, &str>([]));
     let backend = store.backend();
     let cache = SessionCache::at(Path::new(&home).join("cache")).with_secret_store(store);
@@ -96,6 +98,7 @@ fn in_private_session(test: &str, shell: &str, home: &Path, child_var: &str) {
         .env("HOME", home)
         .env("XDG_RUNTIME_DIR", home)
         .env(child_var, home)
+        .env(TK_AUTH_TEST_CHILD, test)
         .env_remove("CI")
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .output()
@@ -129,8 +132,8 @@ fn keyring_store_keeps_tokens_out_of_the_file_or_falls_back() {
 #[test]
 #[ignore = "entry point of the child process that the_secret_service_is_used_when_one_answers starts"]
 fn secret_service_child() {
-    let home = std::env::var("TK_AUTH_SECRET_SERVICE_HOME")
-        .expect("run by the_secret_service_is_used_when_one_answers, not by hand");
+    child::enter("keyring::secret_service_child");
+    let home = child::var("TK_AUTH_SECRET_SERVICE_HOME");
     let store = keyring_or_file_store(&Env::empty());
     assert_eq!(
         store.backend(),
@@ -155,7 +158,7 @@ fn secret_service_child() {
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
+    std::env::split_paths(&Env::process().var("PATH")?)
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
 }

@@ -11,7 +11,7 @@ use tk_auth_defaults::{
     ConfigDefaultsManager, Defaults, DefaultsError, Env, SessionCache, UserSettings, YamlError,
 };
 
-use crate::support::logs_of;
+use tk_auth_test_support::logs_of;
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -32,7 +32,7 @@ fn a_current_user_or_host_that_is_not_a_string_is_none_with_a_warning() {
         &home.path().join("authentication.yml"),
         b"current_host: [https://a.shotgunstudio.com]\n",
     );
-    let ((), logs) = logs_of(|| {
+    let logs = logs_of(|| {
         assert_eq!(cache.get_current_user(SITE).unwrap(), None);
         assert_eq!(cache.get_current_host(), None);
     });

@@ -38,7 +38,7 @@ fn deviation(case: &str, step: usize) -> Option<Deviation> {
         case["expected"]["steps"][usize::from(n)]["args"]["session_metadata"].clone()
     };
     match (case, step) {
-        // Decision 2: metadata is stored for an entry first cached without it.
+        // Decision 2 (docs/decisions.md): metadata is stored for an entry first cached without it.
         ("metadata_lost_update", 1) => Some(Deviation {
             returns: None,
             written: None,
@@ -51,7 +51,7 @@ fn deviation(case: &str, step: usize) -> Option<Deviation> {
             written: None,
             files: &[],
         }),
-        // Decision 2: after metadata was cleared, new metadata is stored again.
+        // Decision 2 (docs/decisions.md): after metadata was cleared, new metadata is stored again.
         ("metadata_replaced_then_nulled", 5) => Some(Deviation {
             returns: None,
             written: Some(vec!["mysite/authentication.yml"]),
@@ -310,7 +310,7 @@ fn check_tree(
         let rel = s(&entry["path"]);
         let path = root.join(rel);
         let mut expected_mode = u32::from_str_radix(s(&entry["mode"]), 8).unwrap();
-        // Decision 1: every file we write is 0600 and its folder 0700, also when they existed.
+        // Decision 1 (docs/decisions.md): every file we write is 0600 and its folder 0700, also when they existed.
         let is_written_file = ours_written.contains(rel);
         let is_written_folder = ours_written
             .iter()

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tk_auth_core::Secret;
 use tk_auth_defaults::{LockMethod, LockOptions, SessionCache};
+use tk_auth_test_support::child;
 
 use crate::support::yaml_data;
 
@@ -19,16 +20,14 @@ const SITE: &str = "https://stress.shotgunstudio.com";
 #[test]
 #[ignore = "entry point of the worker processes that the stress tests start"]
 fn child_worker() {
-    let (Ok(root), Ok(id), Ok(count)) = (
-        std::env::var("TK_AUTH_STRESS_ROOT"),
-        std::env::var("TK_AUTH_STRESS_ID"),
-        std::env::var("TK_AUTH_STRESS_COUNT"),
-    ) else {
-        panic!("run by the stress tests, not by hand");
-    };
-    let count: usize = count.parse().unwrap();
-    let method = match std::env::var("TK_AUTH_STRESS_LOCK").as_deref() {
-        Ok("lockfile") => LockMethod::LockFile,
+    child::enter("stress::child_worker");
+    let (root, id) = (
+        child::var("TK_AUTH_STRESS_ROOT"),
+        child::var("TK_AUTH_STRESS_ID"),
+    );
+    let count: usize = child::var("TK_AUTH_STRESS_COUNT").parse().unwrap();
+    let method = match child::var("TK_AUTH_STRESS_LOCK").as_str() {
+        "lockfile" => LockMethod::LockFile,
         _ => LockMethod::Auto,
     };
     let cache =
@@ -46,14 +45,8 @@ fn child_worker() {
 }
 
 fn spawn_writer(root: &Path, id: usize, count: usize, lock: &str) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "stress::child_worker",
-            "--ignored",
-            "--test-threads=1",
-            "--quiet",
-        ])
+    child::command("stress::child_worker")
+        .arg("--quiet")
         .env("TK_AUTH_STRESS_ROOT", root)
         .env("TK_AUTH_STRESS_ID", id.to_string())
         .env("TK_AUTH_STRESS_LOCK", lock)

@@ -78,63 +78,9 @@ pub(crate) fn written(
 /// Runs the project's Python (with `PyYAML`) on a script, feeding `input` on stdin; returns
 /// stdout.
 pub(crate) fn python(script: &str, input: &str) -> String {
-    use std::io::Write;
-    let mut child = std::process::Command::new(tk_auth_test_support::python())
-        .arg("-c")
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    tk_auth_test_support::Python::code(script)
+        .stdin(input)
+        .run()
+        .stdout
 }
 
-/// A test that cannot run on this machine: under CI (`CI` set) that is a failure; elsewhere
-/// the test reports itself skipped, with the reason, on the terminal (past the test
-/// harness's output capture).
-pub(crate) fn skip_or_fail(reason: &str) {
-    use std::io::Write;
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "this test cannot run here, and CI must run it: {reason}"
-    );
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
-
-/// Runs `f` and returns its result with everything logged meanwhile, at every level.
-pub(crate) fn logs_of<T>(f: impl FnOnce() -> T) -> (T, String) {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let out = tracing::subscriber::with_default(subscriber, f);
-    let bytes = buffer.0.lock().unwrap().clone();
-    (out, String::from_utf8(bytes).unwrap())
-}

@@ -1,42 +1,20 @@
 //! Nothing secret reaches the logs: every flow run with tracing at its most verbose, the
 //! output searched for the secrets used.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::json;
 use tk_auth_http::{ApprovalOptions, Auth, CancelHandle, Secret, SiteClient};
 use tk_auth_site_emulator::{Fault, HumanAccount};
+use tk_auth_test_support::LogCapture;
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 
-/// Everything logged, shared with the test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_flow_logs_a_secret() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer({
-            let captured = captured.clone();
-            move || captured.clone()
-        })
-        .finish();
+    let captured = LogCapture::new();
     // The runtime has one thread: everything the client does is logged here.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let site = Arc::new(
         support::builder()
@@ -94,7 +72,7 @@ async fn no_flow_logs_a_secret() {
     .unwrap();
     let _ = proxied.info().await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("starting rpc call"),
         "tracing captured nothing: {logs}"

@@ -259,7 +259,7 @@ async fn a_password_in_the_wrong_case_is_refused() {
 #[tokio::test]
 async fn https_sites_are_tunnelled_with_connect() {
     let ca = support::TestCa::new();
-    let site = ca.https_site();
+    let site = ca.https_site(support::builder());
     let proxy = TestProxy::start().await;
     let options = support::options()
         .ca_file(&ca.ca_file)

@@ -92,7 +92,7 @@ async fn authentication_failures_are_not_retried() {
 #[tokio::test]
 async fn a_tls_connection_closed_without_an_answer_is_retried() {
     let ca = support::TestCa::new();
-    let site = ca.https_site();
+    let site = ca.https_site(support::builder());
     site.queue_fault(Fault::DropConnection, 2);
     let client = SiteClient::new(site.url(), support::options().ca_file(&ca.ca_file)).unwrap();
     login(&client).await.unwrap();

@@ -1,13 +1,11 @@
 //! What every test module uses: quiet options, emulators, a test certificate authority.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use serde_json::{Map, Value, json};
 use tk_auth_http::{Auth, ClientOptions, Env, Error, RetryPolicy, SiteClient};
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator, SiteEmulatorBuilder};
+pub(crate) use tk_auth_test_support::TestCa;
 
 pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
 pub(crate) const SCRIPT_KEY: &str = "key-canary-123";
@@ -62,55 +60,6 @@ pub(crate) async fn find_anyone(
     auth: &Auth,
 ) -> Result<Option<Map<String, Value>>, Error> {
     client.find_one(auth, "HumanUser", &json!([]), &[]).await
-}
-
-/// A certificate authority made for one test, and leaf certificates it signs.
-pub(crate) struct TestCa {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-    pub(crate) dir: tempfile::TempDir,
-    /// The CA certificate as a PEM file.
-    pub(crate) ca_file: PathBuf,
-}
-
-impl TestCa {
-    pub(crate) fn new() -> Self {
-        // Distinct names, so that one test CA is never taken for the issuer of another's.
-        static SERIAL: AtomicUsize = AtomicUsize::new(0);
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let name = format!("tk-auth test CA {}", SERIAL.fetch_add(1, Ordering::Relaxed));
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, name);
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let ca_file = dir.path().join("ca.pem");
-        std::fs::write(&ca_file, issuer.pem()).unwrap();
-        Self {
-            issuer,
-            dir,
-            ca_file,
-        }
-    }
-
-    /// A server certificate for `names`: (chain PEM, key PEM).
-    pub(crate) fn leaf(&self, names: &[&str]) -> (String, String) {
-        let params =
-            CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-                .unwrap();
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-
-    /// An HTTPS site whose certificate this CA signed for `localhost` and `127.0.0.1`.
-    pub(crate) fn https_site(&self) -> SiteEmulator {
-        let (chain, key) = self.leaf(&["localhost", "127.0.0.1"]);
-        builder()
-            .tls(chain, key)
-            .start()
-            .expect("the HTTPS emulator starts")
-    }
 }
 
 /// Asserts that no secret used by the tests shows in `text`.

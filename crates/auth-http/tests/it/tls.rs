@@ -1,7 +1,7 @@
 //! HTTPS with a private certificate authority: trusted through `SHOTGUN_API_CACERTS` or the
 //! CA file option; otherwise the error names the untrusted certificate.
 
-use std::process::Command;
+use tk_auth_test_support::child;
 
 use tk_auth_http::{Auth, ClientOptions, Env, Error, SiteClient};
 
@@ -16,7 +16,7 @@ async fn read_as_script(client: &SiteClient) -> Result<(), Error> {
 #[tokio::test]
 async fn shotgun_api_cacerts_makes_the_site_trusted() {
     let ca = support::TestCa::new();
-    let site = ca.https_site();
+    let site = ca.https_site(support::builder());
     assert!(site.url().starts_with("https://"));
     let ca_path = ca.ca_file.to_str().unwrap();
     let env = Env::from_pairs([("SHOTGUN_API_CACERTS", ca_path)]);
@@ -27,7 +27,7 @@ async fn shotgun_api_cacerts_makes_the_site_trusted() {
 #[tokio::test]
 async fn the_ca_file_option_makes_the_site_trusted() {
     let ca = support::TestCa::new();
-    let site = ca.https_site();
+    let site = ca.https_site(support::builder());
     let client = SiteClient::new(site.url(), support::options().ca_file(&ca.ca_file)).unwrap();
     read_as_script(&client).await.unwrap();
 }
@@ -35,7 +35,7 @@ async fn the_ca_file_option_makes_the_site_trusted() {
 #[tokio::test]
 async fn without_the_ca_the_error_names_the_untrusted_certificate() {
     let ca = support::TestCa::new();
-    let site = ca.https_site();
+    let site = ca.https_site(support::builder());
     let err = read_as_script(&support::client(&site)).await.unwrap_err();
     let Error::Tls { problem, .. } = &err else {
         panic!("{err:?}");
@@ -53,7 +53,7 @@ async fn without_the_ca_the_error_names_the_untrusted_certificate() {
 #[tokio::test]
 async fn another_ca_does_not_help() {
     let ca = support::TestCa::new();
-    let site = ca.https_site();
+    let site = ca.https_site(support::builder());
     let stranger = support::TestCa::new();
     let client =
         SiteClient::new(site.url(), support::options().ca_file(&stranger.ca_file)).unwrap();
@@ -97,14 +97,9 @@ async fn the_process_environment_variable_is_honoured() {
     // Changing this process's environment would race with the other tests: the check runs
     // in a child process of this test binary, with the variable set there.
     let ca = support::TestCa::new();
-    let site = ca.https_site();
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "tls::child_process_reads_shotgun_api_cacerts",
-            "--ignored",
-            "--nocapture",
-        ])
+    let site = ca.https_site(support::builder());
+    let output = child::command("tls::child_process_reads_shotgun_api_cacerts")
+        .arg("--nocapture")
         .env("SHOTGUN_API_CACERTS", &ca.ca_file)
         .env(CHILD_SITE, site.url())
         .env_remove("HTTPS_PROXY")
@@ -124,7 +119,8 @@ async fn the_process_environment_variable_is_honoured() {
 #[tokio::test]
 #[ignore = "run by the_process_environment_variable_is_honoured in a child process"]
 async fn child_process_reads_shotgun_api_cacerts() {
-    let site = std::env::var(CHILD_SITE).expect("started by the parent test");
+    child::enter("tls::child_process_reads_shotgun_api_cacerts");
+    let site = child::var(CHILD_SITE);
     let client = SiteClient::new(&site, ClientOptions::new()).unwrap();
     read_as_script(&client).await.unwrap();
 }

@@ -1,8 +1,6 @@
 //! What tk-auth sends equals, as JSON, what `shotgun_api3` sends for the same call: both
 //! clients talk to the same emulator, which records the bodies.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 use tk_auth_http::{Auth, Secret, SiteClient};
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
@@ -12,23 +10,7 @@ use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 /// Runs a `shotgun_api3` snippet with `sg_url` and `args` in `sys.argv[1:]`.
 fn python(snippet: &str, args: &[&str]) {
     let script = format!("import sys\nimport shotgun_api3\n{snippet}\n");
-    let output = Command::new(tk_auth_test_support::python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .env("NO_PROXY", "*")
-        .env("no_proxy", "*")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .output()
-        .expect("the Python interpreter runs");
-    assert!(
-        output.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    tk_auth_test_support::Python::code(&script).args(args).run();
 }
 
 fn recorded(site: &SiteEmulator, method: &str) -> Value {

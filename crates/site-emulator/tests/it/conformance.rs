@@ -1,7 +1,5 @@
 //! The judge: the real Python client `shotgun_api3` against emulated sites.
 
-use std::process::Command;
-
 use serde_json::json;
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteAuthMethod, SiteEmulator};
 
@@ -63,23 +61,12 @@ fn shotgun_api3_accepts_the_emulated_sites() {
     });
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/conformance.py");
-    let output = Command::new(tk_auth_test_support::python())
-        .arg(&script)
+    // The client's own settings must not come from the machine running the tests: the
+    // runner clears the proxy and retry variables.
+    let output = tk_auth_test_support::Python::script(&script)
         .env("TK_EMULATOR_CONFORMANCE", config.to_string())
-        // The client's own settings must not come from the machine running the tests.
-        .env_remove("SHOTGUN_API_RETRY_INTERVAL")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("http_proxy")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "conformance failed:\n{stdout}\n{stderr}"
-    );
+        .run();
+    let (stdout, stderr) = (&output.stdout, &output.stderr);
     let summary = format!("{EXPECTED_CHECKS} passed, 0 failed");
     assert!(
         stdout.lines().last() == Some(summary.as_str()),

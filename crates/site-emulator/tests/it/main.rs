@@ -72,7 +72,7 @@ pub(crate) async fn request_session(
     app_name: &str,
     machine_id: &str,
 ) -> (u16, Value) {
-    let form = url::form_urlencoded::Serializer::new(String::new())
+    let form = form_urlencoded::Serializer::new(String::new())
         .append_pair("appName", app_name)
         .append_pair("machineId", machine_id)
         .finish();

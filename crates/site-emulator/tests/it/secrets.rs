@@ -1,37 +1,17 @@
 //! Passwords, keys, two-factor secrets and tokens stay out of logs, errors and `Debug`.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator};
+use tk_auth_test_support::LogCapture;
 
 use crate::{client, rpc};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_reaches_logs_errors_or_debug_output() {
-    let logs = Captured::default();
-    let writer = logs.clone();
+    let logs = LogCapture::new();
     // Global, because the site logs from its own threads; other tests' logs land here too,
     // and they must be free of these canaries as well.
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .try_init();
+    let _ = tracing::subscriber::set_global_default(logs.subscriber());
 
     let builder = SiteEmulator::builder()
         .human_user(
@@ -73,7 +53,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
     let debug_site = format!("{site:?}");
     drop(site);
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     for text in [
         logged.as_str(),
         debug_builder.as_str(),

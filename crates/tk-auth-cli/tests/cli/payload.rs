@@ -6,10 +6,12 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// The Python-generated vectors kept with tk-auth-core (see the NOTE there).
+/// The Python-generated payload vectors (see `tests/fixtures/python-compat/NOTE.md`).
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../auth-core/tests/fixtures/python-compat/user_serialization")
+    tk_auth_test_support::fixture(
+        env!("CARGO_MANIFEST_DIR"),
+        "python-compat/user_serialization",
+    )
 }
 
 fn tk_auth() -> Command {

@@ -1,0 +1,60 @@
+//! `cargo xtask deps`: the dependency policy in `deny.toml` (licences, duplicate versions,
+//! sources) checked by cargo-deny, and unused dependencies found by cargo-machete. Each tool
+//! is installed with `cargo install --locked` at a pinned version when missing.
+
+use std::process::Stdio;
+
+use anyhow::Result;
+
+use crate::{cargo, run};
+
+/// A cargo subcommand, the crate that provides it and the version we install.
+struct Tool {
+    subcommand: &'static str,
+    krate: &'static str,
+    version: &'static str,
+}
+
+const DENY: Tool = Tool {
+    subcommand: "deny",
+    krate: "cargo-deny",
+    version: "0.20.2",
+};
+
+const MACHETE: Tool = Tool {
+    subcommand: "machete",
+    krate: "cargo-machete",
+    version: "0.9.2",
+};
+
+pub(crate) fn check() -> Result<()> {
+    ensure_installed(&DENY)?;
+    ensure_installed(&MACHETE)?;
+    // The RustSec advisory database is a git repository fetched from GitHub, which the CI
+    // machines cannot reach (they see the package registries only), so the advisories check
+    // would fail on the fetch rather than on an advisory.
+    eprintln!(
+        "xtask: cargo deny: checking licences, bans (duplicates) and sources; advisories are \
+         skipped here because the advisory database (github.com/rustsec/advisory-db) cannot \
+         be fetched from this network: run `cargo deny check advisories` where it can"
+    );
+    run(cargo().args(["deny", "--locked", "check", "licenses", "bans", "sources"]))?;
+    // `--with-metadata`: crate names as cargo knows them (`rust-ini` is `ini` in code).
+    run(cargo().args(["machete", "--with-metadata"]))?;
+    Ok(())
+}
+
+fn ensure_installed(tool: &Tool) -> Result<()> {
+    let present = cargo()
+        .args([tool.subcommand, "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        return Ok(());
+    }
+    let mut install = cargo();
+    install.args(["install", "--locked", "--version", tool.version, tool.krate]);
+    run(&mut install)
+}

@@ -1,0 +1,92 @@
+//! System packages the tests use, checked before anything is built.
+
+use std::process::{Command, Stdio};
+
+use anyhow::{Result, bail};
+
+use crate::run;
+
+/// A program the tests run, and the Debian package that provides it.
+struct Need {
+    package: &'static str,
+    why: &'static str,
+    present: fn() -> bool,
+}
+
+const NEEDS: &[Need] = &[
+    Need {
+        package: "python3-venv",
+        why: "the Python interop tests run in a venv (Debian ships venv apart from python3)",
+        present: || succeeds("python3", &["-c", "import venv, ensurepip"]),
+    },
+    Need {
+        package: "dbus-daemon",
+        why: "the keyring store's test runs a private D-Bus session",
+        present: || succeeds("dbus-run-session", &["--version"]),
+    },
+    Need {
+        package: "gnome-keyring",
+        why: "a throwaway Secret Service for the keyring store's test",
+        present: || succeeds("gnome-keyring-daemon", &["--version"]),
+    },
+    Need {
+        package: "curl",
+        why: "the emulator's documented curl round trip is run as a test",
+        present: || succeeds("curl", &["--version"]),
+    },
+];
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.trim_ascii() == b"0")
+}
+
+/// Installs the missing packages with `apt-get` when running as root on a Debian-like
+/// system; otherwise stops with the command to run, before anything is built.
+pub(crate) fn ensure_packages() -> Result<()> {
+    let missing: Vec<&Need> = NEEDS.iter().filter(|n| !(n.present)()).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|n| n.package).collect();
+    for need in &missing {
+        eprintln!(
+            "xtask: missing system package {}: {}",
+            need.package, need.why
+        );
+    }
+    if cfg!(target_os = "linux") && is_root() && succeeds("apt-get", &["--version"]) {
+        run(Command::new("apt-get").args(["update", "-qq"]))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&names)
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        let still: Vec<&str> = NEEDS
+            .iter()
+            .filter(|n| !(n.present)())
+            .map(|n| n.package)
+            .collect();
+        if !still.is_empty() {
+            bail!("still missing after apt-get install: {}", still.join(" "));
+        }
+        return Ok(());
+    }
+    bail!(
+        "the tests need these system packages: {list}\n\
+         install them first, e.g. `sudo apt-get install --no-install-recommends {list}` on \
+         Debian or Ubuntu (or your system's equivalents), then run this again",
+        list = names.join(" ")
+    )
+}
