@@ -22,6 +22,10 @@ use crate::{run, workspace_root};
 const TARGETS: &[(&str, &str)] = &[
     ("payload", "serialized users, JSON and pickle"),
     ("session_file", "authentication.yml session files"),
+    (
+        "session_file_update",
+        "authentication.yml session files, then a write",
+    ),
     ("toolkit_ini", "toolkit.ini settings"),
     ("cookies", "encoded web-login cookie jars"),
     ("url_proxy", "site URLs and proxy strings"),
@@ -188,7 +192,9 @@ fn copy_seeds(target: &str, corpus: &Path) -> Result<usize> {
             "payload" if text.contains("/payloads/") || matches!(ext, "pickle" | "pickle0") => {
                 fs::read(path).into_iter().collect()
             }
-            "session_file" if matches!(ext, "yml" | "yaml") => fs::read(path).into_iter().collect(),
+            "session_file" | "session_file_update" if matches!(ext, "yml" | "yaml") => {
+                fs::read(path).into_iter().collect()
+            }
             "toolkit_ini" if ext == "ini" => fs::read(path).into_iter().collect(),
             "cookies" if ext == "b64" => fs::read(path).into_iter().collect(),
             "cookies" if name == "manifest.json" && text.contains("cookies") => {
