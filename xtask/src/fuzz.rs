@@ -85,12 +85,12 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
     }
     eprintln!("\nxtask: fuzzing summary ({seconds} s per target, coverage-guided libFuzzer)");
     eprintln!(
-        "{:<14} {:>6} {:>12} {:>7} {:>7} {:>7} {:>8}  result",
+        "{:<20} {:>6} {:>12} {:>7} {:>7} {:>14} {:>8}  result",
         "target", "seeds", "executions", "cov", "ft", "corpus", "rss MiB"
     );
     for (target, seeds, o) in &results {
         eprintln!(
-            "{target:<14} {seeds:>6} {:>12} {:>7} {:>7} {:>7} {:>8}  {}",
+            "{target:<20} {seeds:>6} {:>12} {:>7} {:>7} {:>14} {:>8}  {}",
             o.executions,
             o.cov,
             o.ft,
