@@ -77,19 +77,20 @@ fn plant(path: &Path, data: &[u8]) -> bool {
     written
 }
 
+/// Plants `data` as a site's `authentication.yml` and as the global file of a cache under
+/// `name`; the cache, if that worked.
+fn cache_holding(name: &str, data: &[u8]) -> Option<SessionCache> {
+    let cache = SessionCache::at(scratch().join(name));
+    let site_file = cache.site_file(HOST).ok()?;
+    (plant(&site_file, data) && plant(&cache.global_file(), data)).then_some(cache)
+}
+
 /// An `authentication.yml`, as the site file and as the global file: every read of the
-/// session cache treats it as data (never a panic), and a write on top of it keeps what it
-/// wrote.
+/// session cache treats it as data, never a panic.
 pub fn session_file(data: &[u8]) {
-    let root = scratch().join("session_file");
-    let _ = fs::remove_dir_all(&root);
-    let cache = SessionCache::at(&root);
-    let Ok(site_file) = cache.site_file(HOST) else {
+    let Some(cache) = cache_holding("session_file", data) else {
         return;
     };
-    if !plant(&site_file, data) || !plant(&cache.global_file(), data) {
-        return;
-    }
     let _ = cache.get_current_host();
     let _ = cache.get_recent_hosts();
     let _ = cache.get_preferred_method(HOST);
@@ -98,6 +99,18 @@ pub fn session_file(data: &[u8]) {
         let _ = cache.get_session_data(HOST, &login);
     }
     let _ = cache.get_session_data(HOST, "jdoe");
+}
+
+/// An `authentication.yml` that a write then updates: the write keeps what it wrote (or
+/// moves an unusable file aside first). Slower than reading (each write locks and syncs), so
+/// a target of its own.
+pub fn session_file_update(data: &[u8]) {
+    let root = scratch().join("session_file_update");
+    // Unusable files are moved aside, not overwritten: start each input afresh.
+    let _ = fs::remove_dir_all(&root);
+    let Some(cache) = cache_holding("session_file_update", data) else {
+        return;
+    };
     if cache.set_current_user(HOST, "jdoe").is_ok() {
         assert_eq!(
             cache.get_current_user(HOST).ok().flatten().as_deref(),

@@ -22,6 +22,10 @@ use crate::{run, workspace_root};
 const TARGETS: &[(&str, &str)] = &[
     ("payload", "serialized users, JSON and pickle"),
     ("session_file", "authentication.yml session files"),
+    (
+        "session_file_update",
+        "authentication.yml session files, then a write",
+    ),
     ("toolkit_ini", "toolkit.ini settings"),
     ("cookies", "encoded web-login cookie jars"),
     ("url_proxy", "site URLs and proxy strings"),
@@ -81,12 +85,12 @@ pub(crate) fn fuzz(args: &[String]) -> Result<()> {
     }
     eprintln!("\nxtask: fuzzing summary ({seconds} s per target, coverage-guided libFuzzer)");
     eprintln!(
-        "{:<14} {:>6} {:>12} {:>7} {:>7} {:>7} {:>8}  result",
+        "{:<20} {:>6} {:>12} {:>7} {:>7} {:>14} {:>8}  result",
         "target", "seeds", "executions", "cov", "ft", "corpus", "rss MiB"
     );
     for (target, seeds, o) in &results {
         eprintln!(
-            "{target:<14} {seeds:>6} {:>12} {:>7} {:>7} {:>7} {:>8}  {}",
+            "{target:<20} {seeds:>6} {:>12} {:>7} {:>7} {:>14} {:>8}  {}",
             o.executions,
             o.cov,
             o.ft,
@@ -188,7 +192,9 @@ fn copy_seeds(target: &str, corpus: &Path) -> Result<usize> {
             "payload" if text.contains("/payloads/") || matches!(ext, "pickle" | "pickle0") => {
                 fs::read(path).into_iter().collect()
             }
-            "session_file" if matches!(ext, "yml" | "yaml") => fs::read(path).into_iter().collect(),
+            "session_file" | "session_file_update" if matches!(ext, "yml" | "yaml") => {
+                fs::read(path).into_iter().collect()
+            }
             "toolkit_ini" if ext == "ini" => fs::read(path).into_iter().collect(),
             "cookies" if ext == "b64" => fs::read(path).into_iter().collect(),
             "cookies" if name == "manifest.json" && text.contains("cookies") => {
