@@ -17,8 +17,8 @@ async fn child_with_a_console_prompter_calls_with_an_expired_session() {
     let var = |name: &str| std::env::var(name).unwrap();
     let env = Env::from_pairs([("SHOTGUN_HOME", var("TK_E2E_HOME"))]);
     // Would answer, if the console could be used.
-    let prompter = ScriptedPrompter::new([Answer::password("pw-canary-9")])
-        .with_interface(Interface::Console);
+    let prompter =
+        ScriptedPrompter::new([Answer::password("pw-canary-9")]).with_interface(Interface::Console);
     let auth = ShotgunAuthenticator::with_options(
         Defaults::from_env_with(&env).unwrap(),
         prompter,
@@ -58,7 +58,14 @@ fn without_a_terminal_an_expired_session_fails_with_the_fix_instead_of_waiting()
     let token = site.create_session("alice").unwrap();
     site.expire_session(&token);
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", CHILD, "--ignored", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            CHILD,
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env("TK_E2E_SITE", site.url())
         .env("TK_E2E_HOME", home.path())
         .env("TK_E2E_TOKEN", &token)
@@ -67,7 +74,11 @@ fn without_a_terminal_an_expired_session_fails_with_the_fix_instead_of_waiting()
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = format!(
         "child-error: cannot ask for new credentials of alice on {}: nobody can answer a prompt here (no terminal or display, or TK_AUTH_NONINTERACTIVE=1); log in first with `tk-auth login --site {}`",
         site.url(),

@@ -15,7 +15,11 @@ fn pyyaml(paths: &[std::path::PathBuf]) -> serde_json::Value {
         .args(paths)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
