@@ -1,5 +1,6 @@
 //! Behaviour tests of the tk-auth façade (one binary, several modules).
 
+mod blocking;
 mod login;
 mod python_compat_authenticator;
 mod renewal;
