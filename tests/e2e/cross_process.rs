@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tk_auth::{
     Answer, AuthOptions, ClientOptions, Defaults, Env, Interface, MethodChoice, PromptError,
-    Prompter, ScriptedPrompter, Secret, SessionCredentials, ShotgunAuthenticator,
+    Prompter, ScriptedPrompter, Secret, ShotgunAuthenticator,
 };
 use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodQuestion, PasswordQuestion, RenewalNotice,
@@ -88,15 +88,10 @@ async fn child_renews_the_shared_session() {
         prompter,
         options,
     );
-    let user = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(var("TK_E2E_TOKEN")),
-            Some(&var("TK_E2E_SITE")),
-            None,
-        )
-        .await
-        .unwrap();
+    // A farm job gets its user as a payload; reading it does not write the session cache.
+    let payload = serde_json::json!({"type": "SessionUser", "data": {"http_proxy": null,
+        "host": var("TK_E2E_SITE"), "login": "alice", "session_token": var("TK_E2E_TOKEN")}});
+    let user = auth.deserialize_user(&payload.to_string()).await.unwrap();
     let found = user
         .create_sg_connection()
         .unwrap()
@@ -158,6 +153,10 @@ fn eight_processes_with_one_expired_session_prompt_once_in_total() {
     let prompts = home.path().join("prompts.log");
     let token = site.create_session("alice").unwrap();
     site.expire_session(&token);
+    // The artist's login cached the session that has now expired.
+    tk_auth::SessionCache::at(home.path())
+        .cache_session_data(site.url(), "alice", &Secret::new(token.clone()), None)
+        .unwrap();
     let children: Vec<_> = (0..8)
         .map(|_| spawn_child(site.url(), home.path(), &token, &prompts))
         .collect();

@@ -2,3 +2,5 @@
 //! real session files and real processes.
 
 mod cross_process;
+mod non_interactive;
+mod python_interop;

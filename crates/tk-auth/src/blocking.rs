@@ -272,6 +272,13 @@ impl ShotgunUser {
         self.call(|u| async move { u.set_session_token(token).await })
     }
 
+    /// See [`crate::ShotgunUser::start_claims_renewal`]; the renewals run on the blocking
+    /// API's runtime. `stop_claims_renewal` and `is_claims_renewal_active` are the async
+    /// user's (they do not wait).
+    pub fn start_claims_renewal(&self, preemptive_renewal_threshold: f64) -> Result<(), Error> {
+        self.call(|u| async move { u.start_claims_renewal(preemptive_renewal_threshold).await })
+    }
+
     /// See [`crate::ShotgunUser::create_sg_connection`].
     pub fn create_sg_connection(&self) -> Result<Connection, Error> {
         self.inner

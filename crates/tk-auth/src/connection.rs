@@ -70,15 +70,20 @@ impl Connection {
         F: Fn(Auth) -> Fut,
         Fut: Future<Output = Result<T, tk_auth_http::Error>>,
     {
-        let host = self.client.site().to_string();
-        let user = self.user.to_user();
-        let (login, mut token) = match &user {
-            tk_auth_core::User::Script(s) => {
-                return op(Auth::script(s.api_script(), s.api_key().clone()))
-                    .await
-                    .map_err(|e| Error::from_http(&host, None, e));
-            }
-            tk_auth_core::User::Session(s) => (s.login().to_owned(), s.session_token().clone()),
+        // Only the token is read on the way out; names are looked up when a call fails.
+        let Some(mut token) = self.user.session_token() else {
+            // A script user: plain calls.
+            let auth = match self.user.to_user() {
+                tk_auth_core::User::Script(s) => Auth::script(s.api_script(), s.api_key().clone()),
+                tk_auth_core::User::Session(s) => Auth::SessionToken(s.session_token().clone()),
+            };
+            return op(auth)
+                .await
+                .map_err(|e| Error::from_http(&self.client.site().to_string(), None, e));
+        };
+        let failed = |err| {
+            let login = self.user.login();
+            Error::from_http(&self.client.site().to_string(), login.as_deref(), err)
         };
         // A token from the user or the cache may be stale too; one that a person just gave
         // is final. Two renewals at most, so a site that refuses everything cannot loop.
@@ -91,12 +96,12 @@ impl Connection {
             let reason = match &err {
                 tk_auth_http::Error::SessionExpired { .. } => RenewalReason::SessionExpired,
                 tk_auth_http::Error::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
-                _ => return Err(Error::from_http(&host, Some(&login), err)),
+                _ => return Err(failed(err)),
             };
             if renewals == 2 {
-                return Err(Error::from_http(&host, Some(&login), err));
+                return Err(failed(err));
             }
-            tracing::debug!(site = %host, login = %login, ?reason, "session refused: renewing");
+            tracing::debug!(site = %self.client.site(), ?reason, "session refused: renewing");
             let (renewed, source) = renewal::renew(&self.user, &token, reason).await?;
             renewals = if source == TokenSource::Person {
                 2

@@ -400,21 +400,44 @@ impl Error {
         }
     }
 
-    /// What a caller that waited for a shared renewal gets.
+    /// What a caller that waited for a shared renewal gets: the error itself when it holds
+    /// only text (a cancellation, a refusal, a login mismatch …), else the shared error as
+    /// the source of [`Error::RenewalFailed`].
     pub(crate) fn shared(site: &str, login: &str, error: &Arc<Error>) -> Self {
+        let (site_owned, login_owned) = (site.to_owned(), login.to_owned());
         match &**error {
             Self::AuthenticationCancelled { .. } => Self::AuthenticationCancelled {
-                site: Some(site.to_owned()),
-                login: Some(login.to_owned()),
+                site: Some(site_owned),
+                login: Some(login_owned),
             },
             Self::NonInteractive { what, .. } => Self::NonInteractive {
                 what,
-                site: site.to_owned(),
-                login: Some(login.to_owned()),
+                site: site_owned,
+                login: Some(login_owned),
             },
+            Self::Authentication { message, .. } => Self::Authentication {
+                site: Some(site_owned),
+                login: Some(login_owned),
+                message: message.clone(),
+            },
+            Self::LoginMismatch {
+                expected, actual, ..
+            } => Self::LoginMismatch {
+                site: site_owned,
+                expected: expected.clone(),
+                actual: actual.clone(),
+            },
+            Self::ConsoleLoginNotSupported {
+                url,
+                site_auth_type,
+            } => Self::ConsoleLoginNotSupported {
+                url: url.clone(),
+                site_auth_type: site_auth_type.clone(),
+            },
+            Self::InsecureSite { .. } => Self::InsecureSite { site: site_owned },
             _ => Self::RenewalFailed {
-                site: site.to_owned(),
-                login: login.to_owned(),
+                site: site_owned,
+                login: login_owned,
                 source: SharedError(Arc::clone(error)),
             },
         }
@@ -568,11 +591,13 @@ mod tests {
         assert!(matches!(e, Error::AuthenticationCancelled { .. }));
         assert_eq!(e.site(), Some("https://s"));
         assert_eq!(e.login(), Some("alice"));
-        let other = Arc::new(Error::InsecureSite {
-            site: "http://s".into(),
+        let other = Arc::new(Error::Runtime {
+            what: "blocking task",
+            source: None,
         });
         let e = Error::shared("http://s", "alice", &other);
-        assert_eq!(e.python_class(), "AuthenticationError");
+        assert!(matches!(e, Error::RenewalFailed { .. }));
+        assert_eq!(e.python_class(), "ShotgunAuthenticationError");
         assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -53,6 +53,7 @@
 
 mod authenticator;
 pub mod blocking;
+mod claims_renewal;
 mod connection;
 mod context;
 mod error;
@@ -65,6 +66,7 @@ mod serialization;
 mod user;
 
 pub use authenticator::{SessionCredentials, ShotgunAuthenticator};
+pub use claims_renewal::DEFAULT_CLAIMS_RENEWAL_THRESHOLD;
 pub use connection::Connection;
 pub use error::{Error, SharedError};
 pub use options::{AuthOptions, BrowserOpener};

@@ -149,12 +149,16 @@ async fn site_info(client: &SiteClient, host: &str) -> Result<SiteInfo, Error> {
     }
 }
 
-fn is_loopback(client: &SiteClient) -> bool {
-    let host = client.site().host().trim_matches(['[', ']']);
-    host.eq_ignore_ascii_case("localhost")
+/// Whether a password may be sent to a site: over https, to this machine, or when
+/// `SGTK_AUTH_ALLOW_NO_HTTPS` is set.
+fn password_allowed(scheme: &str, host: &str, env: &tk_auth_core::Env) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    scheme != "http"
+        || host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+        || env.is_set(SGTK_AUTH_ALLOW_NO_HTTPS)
 }
 
 /// Login and password (three tries), then a two-factor code when the site asks.
@@ -164,10 +168,11 @@ async fn credentials(
     host: &str,
     request: &LoginRequest,
 ) -> Result<(String, Secret), Error> {
-    if client.site().scheme() == "http"
-        && !is_loopback(client)
-        && !ctx.options.env.is_set(SGTK_AUTH_ALLOW_NO_HTTPS)
-    {
+    if !password_allowed(
+        client.site().scheme(),
+        client.site().host(),
+        &ctx.options.env,
+    ) {
         return Err(Error::InsecureSite {
             site: host.to_owned(),
         });
@@ -320,5 +325,41 @@ async fn browser_approval(
             },
             other => other,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tk_auth_core::Env;
+
+    #[test]
+    fn passwords_go_over_plain_http_only_to_this_machine_or_when_allowed() {
+        let none = Env::empty();
+        assert!(password_allowed("https", "mysite.shotgunstudio.com", &none));
+        for host in [
+            "127.0.0.1",
+            "127.0.0.2",
+            "localhost",
+            "LocalHost",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(password_allowed("http", host, &none), "{host}");
+        }
+        for host in [
+            "mysite.shotgunstudio.com",
+            "10.0.0.5",
+            "[fe80::1]",
+            "localhost.evil.com",
+        ] {
+            assert!(!password_allowed("http", host, &none), "{host}");
+        }
+        let allowed = Env::from_pairs([(SGTK_AUTH_ALLOW_NO_HTTPS, "1")]);
+        assert!(password_allowed(
+            "http",
+            "mysite.shotgunstudio.com",
+            &allowed
+        ));
     }
 }

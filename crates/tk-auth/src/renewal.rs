@@ -151,8 +151,12 @@ async fn run(
     match cached {
         Ok(Some(data)) if !data.session_token.is_empty() && data.session_token != *expired => {
             tracing::debug!(site = %host, login = %login, "taking the session another process saved");
-            // In memory only, as in Python: the cache already holds it.
-            user.adopt_token(&data.session_token);
+            // In memory only, as in Python: the cache already holds it. Its cookies come
+            // along (they carry the claims expiration of that renewal).
+            match data.session_metadata {
+                Some(metadata) => user.adopt_session(&data.session_token, Some(metadata)),
+                None => user.adopt_token(&data.session_token),
+            }
             return Ok((data.session_token, TokenSource::Cache));
         }
         Ok(_) => {}

@@ -1,5 +1,7 @@
 //! Behaviour tests of the tk-auth façade (one binary, several modules).
 
+mod blocking;
+mod claims_renewal;
 mod login;
 mod python_compat_authenticator;
 mod renewal;

@@ -424,6 +424,10 @@ async fn replay(case: &Value) {
             // Python reads `shotgun.yml` lazily and fails at every step; tk-auth reads it
             // when the manager is made and fails there, with the same error.
             for step in steps {
+                if step["call"].as_str().unwrap().ends_with(".is_host_fixed") {
+                    // Reads nothing in Python; there is no manager to ask here.
+                    continue;
+                }
                 let raises = &step["raises"];
                 assert_eq!(raises["type"], e.python_class(), "{}: construct", c.id);
                 assert_eq!(

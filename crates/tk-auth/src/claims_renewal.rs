@@ -1,0 +1,192 @@
+//! Renewing the single sign-on claims of a session before they lapse (Python's
+//! `start_claims_renewal` on `ShotgunSamlUser`).
+//!
+//! Each round renews the session through the user's renewer (the same single-flight renewal
+//! as a renewing connection: a newer session another process saved, else one prompt), then
+//! reads the new claims expiration from the session's cookies. Only when it moved later is
+//! the next round scheduled, at `threshold` of the remaining lifetime, or after
+//! `SHOTGUN_SSO_RENEWAL_INTERVAL` seconds when that is set.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tk_auth_core::env::SHOTGUN_SSO_RENEWAL_INTERVAL;
+use tk_auth_http::RenewalReason;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::user::WeakUser;
+use crate::{Error, ShotgunUser};
+
+/// The share of the claims' remaining lifetime after which they are renewed, unless told
+/// otherwise (Python's default `preemtive_renewal_threshold`).
+pub const DEFAULT_CLAIMS_RENEWAL_THRESHOLD: f64 = 0.9;
+
+/// The claims renewal task of one user, if any.
+#[derive(Default)]
+pub(crate) struct ClaimsRenewal {
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl ClaimsRenewal {
+    fn task(&self) -> std::sync::MutexGuard<'_, Option<JoinHandle<()>>> {
+        self.task.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn is_active(&self) -> bool {
+        self.task().as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Starts the rounds unless they run already; returns the first round's outcome.
+    pub(crate) async fn start(&self, user: &ShotgunUser, threshold: f64) -> Result<(), Error> {
+        let first = {
+            // Checking and starting under one lock: a concurrent stop either comes before
+            // (and there is nothing to stop) or after (and aborts this very task).
+            let mut task = self.task();
+            if task.as_ref().is_some_and(|t| !t.is_finished()) {
+                tracing::debug!(site = %user.host(), "claims renewal is already active");
+                return Ok(());
+            }
+            let (report, first) = oneshot::channel();
+            *task = Some(tokio::spawn(rounds(user.downgrade(), threshold, report)));
+            first
+        };
+        // A stop before the first round ended drops the sender: stopped, not failed.
+        first.await.unwrap_or(Ok(()))
+    }
+
+    pub(crate) fn stop(&self) {
+        if let Some(task) = self.task().take() {
+            task.abort();
+        } else {
+            tracing::debug!("claims renewal was not active");
+        }
+    }
+}
+
+impl Drop for ClaimsRenewal {
+    fn drop(&mut self) {
+        if let Some(task) = self.task().take() {
+            task.abort();
+        }
+    }
+}
+
+/// The rounds of renewal; the first round's outcome goes to `report`.
+async fn rounds(user: WeakUser, threshold: f64, report: oneshot::Sender<Result<(), Error>>) {
+    let mut report = Some(report);
+    loop {
+        // The task must not keep a user alive that nobody else holds.
+        let Some(user) = user.upgrade() else {
+            return;
+        };
+        let next = round(&user, threshold).await;
+        let outcome = match next {
+            Ok(Some(delay)) => {
+                tracing::debug!(site = %user.host(), ?delay, "next claims renewal scheduled");
+                Ok(Some(delay))
+            }
+            Ok(None) => {
+                tracing::warn!(
+                    site = %user.host(),
+                    "the claims expiration did not move later: no further claims renewal in the background"
+                );
+                Ok(None)
+            }
+            Err(e) => {
+                if e.is_cancelled() {
+                    tracing::debug!(site = %user.host(), "claims renewal was cancelled");
+                } else {
+                    tracing::warn!(site = %user.host(), error = %e, "claims renewal failed");
+                }
+                Err(e)
+            }
+        };
+        drop(user);
+        let delay = match (report.take(), outcome) {
+            (Some(report), outcome) => {
+                let delay = outcome.as_ref().ok().copied().flatten();
+                // The caller may be gone; the rounds go on all the same.
+                let _ = report.send(outcome.map(drop));
+                delay
+            }
+            (None, outcome) => outcome.ok().flatten(),
+        };
+        let Some(delay) = delay else {
+            return;
+        };
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// One renewal; the delay to the next one, or `None` when the claims expiration did not
+/// move later.
+async fn round(user: &ShotgunUser, threshold: f64) -> Result<Option<Duration>, Error> {
+    let Some(token) = user.session_token() else {
+        return Ok(None);
+    };
+    let previous = user.claims_expiration()?;
+    tracing::debug!(site = %user.host(), "renewing the claims");
+    crate::renewal::renew(user, &token, RenewalReason::SamlClaimsExpired).await?;
+    let renewed = user.claims_expiration()?;
+    let Some(expiration) = renewed.filter(|new| previous.is_none_or(|old| *new > old)) else {
+        return Ok(None);
+    };
+    let interval = user
+        .context()
+        .options
+        .env
+        .var(SHOTGUN_SSO_RENEWAL_INTERVAL)
+        .map(|v| v.trim().parse::<u64>());
+    Ok(Some(match interval {
+        Some(Ok(seconds)) => Duration::from_secs(seconds),
+        Some(Err(_)) => {
+            tracing::warn!(
+                "ignoring {SHOTGUN_SSO_RENEWAL_INTERVAL}: it is not a whole number of seconds"
+            );
+            share_of_lifetime(expiration, threshold)
+        }
+        None => share_of_lifetime(expiration, threshold),
+    }))
+}
+
+/// `threshold` (clamped to 0..=1) of the time left until `expiration` (epoch seconds).
+fn share_of_lifetime(expiration: i64, threshold: f64) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    // Epoch seconds are far below 2^52: exact as f64.
+    #[allow(clippy::cast_precision_loss)]
+    let left = expiration as f64 - now;
+    let seconds = (left * threshold.clamp(0.0, 1.0)).max(0.0);
+    Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> i64 {
+        i64::try_from(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_delay_is_the_threshold_share_of_the_time_left() {
+        let delay = share_of_lifetime(now() + 100, 0.9);
+        assert!(delay > Duration::from_secs(88) && delay <= Duration::from_secs(90));
+    }
+
+    #[test]
+    fn lapsed_claims_and_odd_thresholds_give_no_negative_delay() {
+        assert_eq!(share_of_lifetime(now() - 100, 0.9), Duration::ZERO);
+        assert_eq!(share_of_lifetime(now() + 100, -1.0), Duration::ZERO);
+        assert_eq!(share_of_lifetime(now() + 100, f64::NAN), Duration::ZERO);
+        assert!(share_of_lifetime(now() + 100, 7.0) <= Duration::from_secs(100));
+    }
+}
