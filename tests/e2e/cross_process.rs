@@ -16,7 +16,7 @@ use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodQuestion, PasswordQuestion, RenewalNotice,
     SiteQuestion, TwoFactorQuestion,
 };
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 const PASSWORD: &str = "pw-Alice-canary-1";
 const CHILD: &str = "cross_process::child_renews_the_shared_session";
@@ -140,7 +140,7 @@ fn prompt_count(prompts: &Path) -> usize {
 
 fn site() -> SiteEmulator {
     SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", PASSWORD))
+        .human_user(HumanAccount::new("alice", PASSWORD))
         .app_session_launcher(false)
         .start()
         .unwrap()

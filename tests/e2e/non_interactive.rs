@@ -7,7 +7,7 @@ use tk_auth::{
     Answer, AuthOptions, ClientOptions, Defaults, Env, Interface, ScriptedPrompter,
     SessionCredentials, ShotgunAuthenticator,
 };
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 const CHILD: &str = "non_interactive::child_with_a_console_prompter_calls_with_an_expired_session";
 
@@ -50,7 +50,7 @@ async fn child_with_a_console_prompter_calls_with_an_expired_session() {
 #[test]
 fn without_a_terminal_an_expired_session_fails_with_the_fix_instead_of_waiting() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "pw-canary-9"))
+        .human_user(HumanAccount::new("alice", "pw-canary-9"))
         .app_session_launcher(false)
         .start()
         .unwrap();

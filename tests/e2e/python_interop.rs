@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tk_auth::{Answer, AuthOptions, Defaults, Env, ScriptedPrompter, ShotgunAuthenticator};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 /// `yaml.safe_load` of each file, as JSON.
 fn pyyaml(paths: &[std::path::PathBuf]) -> serde_json::Value {
@@ -27,7 +27,7 @@ fn pyyaml(paths: &[std::path::PathBuf]) -> serde_json::Value {
 async fn a_login_writes_session_files_that_pyyaml_reads_as_python_writes_them() {
     // A login that YAML 1.1 would read as a boolean if it were written unquoted.
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("no", "pw-canary-9"))
+        .human_user(HumanAccount::new("no", "pw-canary-9"))
         .app_session_launcher(false)
         .start()
         .unwrap();

@@ -9,12 +9,12 @@
 use std::sync::Arc;
 
 use tk_auth::{Answer, AuthOptions, Defaults, Env, ScriptedPrompter, ShotgunAuthenticator};
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", "correct horse"))
+        .human_user(HumanAccount::new("alice", "correct horse"))
         .app_session_launcher(false)
         .start()?;
     let home = tempfile::tempdir()?;

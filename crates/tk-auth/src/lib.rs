@@ -81,7 +81,7 @@ pub use tk_auth_core::{
     Env, Format, ScriptUser, Secret, SessionUser, User, UserClass, env, sanitize_url,
 };
 /// The login method remembered per site.
-pub use tk_auth_defaults::AuthMethod as LoginMethod;
+pub use tk_auth_defaults::LoginMethod;
 pub use tk_auth_defaults::{
     ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, SessionCache, SessionData,
     UserSettings,

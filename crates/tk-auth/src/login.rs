@@ -308,10 +308,12 @@ async fn browser_approval(
     };
     match approved {
         Ok(session) => Ok((session.login, session.session_token)),
-        Err(tk_auth_http::Error::ApprovalCancelled { .. }) => Err(Error::AuthenticationCancelled {
-            site: Some(host.to_owned()),
-            login: login.map(str::to_owned),
-        }),
+        Err(tk_auth_http::Error::Approval(tk_auth_http::ApprovalError::Cancelled { .. })) => {
+            Err(Error::AuthenticationCancelled {
+                site: Some(host.to_owned()),
+                login: login.map(str::to_owned),
+            })
+        }
         Err(e) => Err(match Error::from_http(host, login, e) {
             // Python raises the launcher's errors as `AuthenticationError`s.
             Error::Site {

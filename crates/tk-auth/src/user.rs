@@ -306,7 +306,7 @@ impl ShotgunUser {
     /// from its cookies (Python's `get_claims_expiration`); `None` without such a cookie.
     pub fn claims_expiration(&self) -> Result<Option<i64>, Error> {
         let metadata = self.session_metadata();
-        tk_auth_core::get_saml_claims_expiration(metadata.as_ref().map(Secret::expose))
+        tk_auth_core::cookies::get_saml_claims_expiration(metadata.as_ref().map(Secret::expose))
             .map_err(Error::from)
     }
 

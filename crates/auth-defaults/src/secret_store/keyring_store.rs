@@ -224,29 +224,7 @@ mod tests {
     use super::*;
     use crate::lock::LockOptions;
 
-    /// Runs `f`, returning what it logged at any level.
-    fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buffer {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .finish();
-        let out = tracing::subscriber::with_default(subscriber, f);
-        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-        (out, text)
-    }
+    use tk_auth_test_support::logs_with as capture_logs;
 
     fn mock() -> keyring_core::Result<Arc<CredentialStore>> {
         let store: Arc<CredentialStore> = keyring_core::mock::Store::new()?;

@@ -127,7 +127,7 @@ fn a_cache_folder_owned_by_another_user_is_refused_naming_it() {
     if owned.is_err() {
         // Only root can give a folder away; as anyone else, find one that is not ours.
         assert_ne!(me, 0, "root could not chown: {owned:?}");
-        return crate::support::skip_or_fail("giving a folder to another user needs root");
+        return tk_auth_test_support::skip_or_fail("giving a folder to another user needs root");
     }
     let err = write(&cache).unwrap_err();
     assert!(

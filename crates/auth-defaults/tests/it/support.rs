@@ -83,4 +83,3 @@ pub(crate) fn python(script: &str, input: &str) -> String {
         .run()
         .stdout
 }
-

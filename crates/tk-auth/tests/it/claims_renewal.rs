@@ -8,7 +8,7 @@ use base64::Engine;
 use tk_auth::{
     Answer, ScriptedPrompter, Secret, SessionCredentials, ShotgunAuthenticator, ShotgunUser,
 };
-use tk_auth_site_emulator::{AuthMethod, SiteEmulator};
+use tk_auth_site_emulator::{SiteAuthMethod, SiteEmulator};
 
 use crate::support::{ALICE_PASSWORD, Home, builder, whoami};
 
@@ -252,8 +252,10 @@ async fn a_cancelled_scheduled_renewal_ends_the_renewals() {
 async fn on_a_single_sign_on_site_lapsed_claims_are_renewed_through_browser_approval() {
     let site = Arc::new(
         SiteEmulator::builder()
-            .human_user(tk_auth_site_emulator::HumanUser::new("alice", ALICE_PASSWORD).with_id(42))
-            .auth_method(AuthMethod::Saml2)
+            .human_user(
+                tk_auth_site_emulator::HumanAccount::new("alice", ALICE_PASSWORD).with_id(42),
+            )
+            .auth_method(SiteAuthMethod::Saml2)
             .app_session_launcher(true)
             .saml_claims_lifetime(Duration::from_mins(10))
             .start()
@@ -269,10 +271,9 @@ async fn on_a_single_sign_on_site_lapsed_claims_are_renewed_through_browser_appr
             std::thread::spawn(move || site.approve_request(&id, "alice").unwrap());
             true
         })
-        .approval(tk_auth::ApprovalOptions {
-            poll_interval: Duration::from_millis(20),
-            ..tk_auth::ApprovalOptions::default()
-        });
+        .approval(
+            tk_auth::ApprovalOptions::default().with_poll_interval(Duration::from_millis(20)),
+        );
     let auth = ShotgunAuthenticator::with_options(
         tk_auth::Defaults::from_env_with(&home.env).unwrap(),
         Arc::clone(&prompter),

@@ -7,7 +7,7 @@ use tk_auth::{
     Answer, ApprovalOptions, CredentialState, Defaults, Error, LoginMethod, MethodChoice,
     ScriptedPrompter, SessionCredentials, ShotgunAuthenticator,
 };
-use tk_auth_site_emulator::{AuthMethod, HumanUser, ScriptUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteAuthMethod, SiteEmulator};
 
 use crate::support::{ALICE_PASSWORD, Home, builder, options};
 
@@ -117,7 +117,7 @@ async fn an_unknown_login_on_a_site_that_answers_gives_the_python_error() {
 #[tokio::test]
 async fn a_two_factor_code_is_asked_when_the_site_requires_one() {
     let site = SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", ALICE_PASSWORD).with_totp_secret("JBSWY3DPEHPK3PXP"))
+        .human_user(HumanAccount::new("alice", ALICE_PASSWORD).with_totp_secret("JBSWY3DPEHPK3PXP"))
         .app_session_launcher(false)
         .start()
         .unwrap();
@@ -150,10 +150,7 @@ async fn browser_approval_logs_in_the_person_who_approved() {
             std::thread::spawn(move || site.approve_request(&id, "alice").unwrap());
             true
         })
-        .approval(ApprovalOptions {
-            poll_interval: Duration::from_millis(20),
-            ..ApprovalOptions::default()
-        });
+        .approval(ApprovalOptions::default().with_poll_interval(Duration::from_millis(20)));
     let auth = ShotgunAuthenticator::with_options(
         Defaults::from_env_with(&home.env).unwrap(),
         Arc::clone(&p),
@@ -193,7 +190,10 @@ async fn cancelling_the_browser_wait_cancels_the_login() {
 
 #[tokio::test]
 async fn an_sso_site_without_browser_approval_cannot_log_in_here() {
-    let site = builder().auth_method(AuthMethod::Saml2).start().unwrap();
+    let site = builder()
+        .auth_method(SiteAuthMethod::Saml2)
+        .start()
+        .unwrap();
     let home = Home::new();
     let p = prompter([]);
     let err = home
@@ -214,7 +214,7 @@ async fn an_sso_site_without_browser_approval_cannot_log_in_here() {
 #[tokio::test]
 async fn users_resolve_to_their_entity_or_to_the_python_error() {
     let site = builder()
-        .script_user(ScriptUser::new("farm", "key-canary-1").with_id(7))
+        .script_user(ScriptAccount::new("farm", "key-canary-1").with_id(7))
         .start()
         .unwrap();
     let home = Home::new();

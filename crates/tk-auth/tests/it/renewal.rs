@@ -264,10 +264,9 @@ async fn a_renewal_that_logs_in_someone_else_is_refused_and_changes_nothing() {
     let auth = tk_auth::ShotgunAuthenticator::with_options(
         tk_auth::Defaults::from_env_with(&home.env).unwrap(),
         Arc::clone(&prompter),
-        options.approval(tk_auth::ApprovalOptions {
-            poll_interval: Duration::from_millis(20),
-            ..tk_auth::ApprovalOptions::default()
-        }),
+        options.approval(
+            tk_auth::ApprovalOptions::default().with_poll_interval(Duration::from_millis(20)),
+        ),
     );
     let user = expired_user(&auth, &site, "alice").await;
     let before = std::fs::read(home.cache().site_file(&approver).unwrap()).unwrap();

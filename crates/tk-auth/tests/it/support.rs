@@ -72,13 +72,13 @@ use tk_auth::{
     AuthOptions, ClientOptions, Defaults, Env, RetryPolicy, ScriptedPrompter, SessionCredentials,
     ShotgunAuthenticator, ShotgunUser,
 };
-use tk_auth_site_emulator::{HumanUser, SiteEmulator, SiteEmulatorBuilder};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator, SiteEmulatorBuilder};
 
 /// A site with `alice` and `bob`, password login only (no browser approval to choose).
 pub(crate) fn builder() -> SiteEmulatorBuilder {
     SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", ALICE_PASSWORD).with_id(42))
-        .human_user(HumanUser::new("bob", "pw-Bob-canary-2").with_id(43))
+        .human_user(HumanAccount::new("alice", ALICE_PASSWORD).with_id(42))
+        .human_user(HumanAccount::new("bob", "pw-Bob-canary-2").with_id(43))
         .app_session_launcher(false)
 }
 
@@ -123,13 +123,12 @@ impl Home {
 /// Quick timeouts and retries, the given environment.
 pub(crate) fn options(env: &Env) -> AuthOptions {
     AuthOptions::new().environment(env.clone()).client(
-        ClientOptions::new()
-            .timeout(Duration::from_secs(30))
-            .retry(RetryPolicy {
-                max_attempts: 3,
-                status_backoff: Duration::from_millis(5),
-                dropped_connection_interval: Some(Duration::from_millis(5)),
-            }),
+        ClientOptions::new().timeout(Duration::from_secs(30)).retry(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_status_backoff(Duration::from_millis(5))
+                .with_dropped_connection_interval(Duration::from_millis(5)),
+        ),
     )
 }
 
