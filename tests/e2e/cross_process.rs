@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use tk_auth_prompt::{
     SiteQuestion, TwoFactorQuestion,
 };
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
+use tk_auth_test_support::child;
 
 const PASSWORD: &str = "pw-Alice-canary-1";
 const CHILD: &str = "cross_process::child_renews_the_shared_session";
@@ -74,7 +75,8 @@ impl Prompter for RecordingPrompter {
 #[tokio::test]
 #[ignore = "run by its parent test with the site and session in the environment"]
 async fn child_renews_the_shared_session() {
-    let var = |name: &str| std::env::var(name).unwrap();
+    child::enter(CHILD);
+    let var = child::var;
     let env = Env::from_pairs([("SHOTGUN_HOME", var("TK_E2E_HOME"))]);
     let prompter = RecordingPrompter {
         log: PathBuf::from(var("TK_E2E_PROMPTS")),
@@ -110,15 +112,8 @@ async fn child_renews_the_shared_session() {
 }
 
 fn spawn_child(site: &str, home: &Path, token: &str, prompts: &Path) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            CHILD,
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+    child::command(CHILD)
+        .arg("--nocapture")
         .env("TK_E2E_SITE", site)
         .env("TK_E2E_HOME", home)
         .env("TK_E2E_TOKEN", token)

@@ -1,6 +1,6 @@
 //! A process with no terminal: a console prompter is replaced by one that fails at once.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use tk_auth::{
@@ -8,13 +8,15 @@ use tk_auth::{
     SessionCredentials, ShotgunAuthenticator,
 };
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
+use tk_auth_test_support::child;
 
 const CHILD: &str = "non_interactive::child_with_a_console_prompter_calls_with_an_expired_session";
 
 #[tokio::test]
 #[ignore = "run by its parent test with standard input that is not a terminal"]
 async fn child_with_a_console_prompter_calls_with_an_expired_session() {
-    let var = |name: &str| std::env::var(name).unwrap();
+    child::enter(CHILD);
+    let var = child::var;
     let env = Env::from_pairs([("SHOTGUN_HOME", var("TK_E2E_HOME"))]);
     // Would answer, if the console could be used.
     let prompter =
@@ -57,15 +59,8 @@ fn without_a_terminal_an_expired_session_fails_with_the_fix_instead_of_waiting()
     let home = tempfile::tempdir().unwrap();
     let token = site.create_session("alice").unwrap();
     site.expire_session(&token);
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            CHILD,
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+    let out = child::command(CHILD)
+        .arg("--nocapture")
         .env("TK_E2E_SITE", site.url())
         .env("TK_E2E_HOME", home.path())
         .env("TK_E2E_TOKEN", &token)

@@ -88,6 +88,9 @@ pub const TK_AUTH_PYTHON: &str = "TK_AUTH_PYTHON";
 pub const TK_AUTH_TEST_CHILD: &str = "TK_AUTH_TEST_CHILD";
 /// Multiplies the amount of work the benchmarks do (default 1).
 pub const TK_AUTH_BENCH_SCALE: &str = "TK_AUTH_BENCH_SCALE";
+/// A Python tk-core checkout (its `python` folder) that benchmarks compare against; the rows
+/// that need it are skipped, saying so, when it is not set.
+pub const TK_CORE_PATH: &str = "TK_CORE_PATH";
 
 /// A view of environment variables: the process's own, or a fixed set.
 ///

@@ -319,7 +319,7 @@ impl SessionCache {
         // wait as long as `wait` and never take over a live renewal.
         let options = LockOptions {
             timeout: wait,
-            ..self.lock.clone()
+            ..self.lock
         };
         Ok(RenewalLock {
             _guard: lock::lock(&folder.join(name), &options)?,

@@ -156,7 +156,7 @@ async fn overhead() {
 }
 
 fn python_login() {
-    let Some(core) = std::env::var_os("TK_CORE_PATH") else {
+    let Some(core) = tk_auth::Env::process().var(tk_auth::env::TK_CORE_PATH) else {
         println!("password login vs Python tk-core: skipped (TK_CORE_PATH is not set)");
         return;
     };
