@@ -261,9 +261,8 @@ fn current_value<'a>(doc: &'a Yaml, key: &str) -> Option<&'a str> {
         None | Some(Yaml::Null) => None,
         Some(other) => {
             tracing::warn!(
-                key,
-                found = other.kind(),
-                "ignoring a session cache value that is not a string"
+                "'{key}' in the session cache is {}, not a string; reading it as none",
+                other.kind()
             );
             None
         }
