@@ -20,13 +20,13 @@ use tk_auth::{
     SiteClient,
 };
 use tk_auth_http::Auth;
-use tk_auth_site_emulator::{HumanUser, SiteEmulator};
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 const PASSWORD: &str = "bench-password";
 
 fn site() -> SiteEmulator {
     SiteEmulator::builder()
-        .human_user(HumanUser::new("alice", PASSWORD))
+        .human_user(HumanAccount::new("alice", PASSWORD))
         .app_session_launcher(false)
         .start()
         .expect("the emulator starts")
