@@ -1,8 +1,8 @@
 //! Project chores, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks — formatting, clippy with warnings denied, the dependency
-//!   policy (`deny.toml`) and unused dependencies, all tests, and the docs with warnings
-//!   denied. Cargo runs with `--locked` throughout.
+//!   policy (`deny.toml`) and unused dependencies, all tests, a short fuzzing run of every
+//!   target, and the docs with warnings denied. Cargo runs with `--locked` throughout.
 //! - `test`: the system packages and the Python environment the tests need, then every test
 //!   of the workspace.
 //! - `python`: only create or refresh the Python environment (`.venv`).
@@ -62,7 +62,7 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         ci           fmt check, clippy -D warnings, deps, all tests, docs with -D warnings\n  \
+         ci           fmt check, clippy -D warnings, deps, all tests, fuzz --ci, docs -D warnings\n  \
          test         all tests (installs or names the system packages and creates the\n               \
          Python venv the interop tests need)\n  \
          python       create or refresh the Python venv (.venv)\n  \
@@ -130,6 +130,8 @@ fn ci() -> Result<()> {
     ]))?;
     deps::check()?;
     test(&[])?;
+    // Every reader of outside data, fuzzed briefly: a crash fails CI.
+    fuzz::fuzz(&["--ci".to_owned()])?;
     run(cargo()
         .args([
             "doc",
