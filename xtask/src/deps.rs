@@ -2,11 +2,11 @@
 //! sources) checked by cargo-deny, and unused dependencies found by cargo-machete. Each tool
 //! is installed with `cargo install --locked` at a pinned version when missing.
 
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use anyhow::Result;
 
-use crate::{cargo, run};
+use crate::{cargo, run, workspace_root};
 
 /// A cargo subcommand, the crate that provides it and the version we install.
 struct Tool {
@@ -40,7 +40,10 @@ pub(crate) fn check() -> Result<()> {
     );
     run(cargo().args(["deny", "--locked", "check", "licenses", "bans", "sources"]))?;
     // `--with-metadata`: crate names as cargo knows them (`rust-ini` is `ini` in code).
-    run(cargo().args(["machete", "--with-metadata"]))?;
+    // Run directly: as `cargo machete` it takes the word `machete` for a folder to scan.
+    run(Command::new("cargo-machete")
+        .args(["--with-metadata", "."])
+        .current_dir(workspace_root()))?;
     Ok(())
 }
 
