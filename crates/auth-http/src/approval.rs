@@ -12,7 +12,7 @@ use tk_auth_core::Secret;
 use crate::approval_answers::{approval_json, check_page, poll_outcome, unexpected};
 use crate::transport::{Answer, Failure};
 use crate::{
-    ApprovalError, ApprovalOptions, CancelHandle, Error, SiteClient, machine_id, product_name,
+    ApprovalError, ApprovalOptions, CancelHandle, HttpError, SiteClient, machine_id, product_name,
 };
 
 /// The path where approval requests are created, then polled (`…/<id>`).
@@ -35,7 +35,7 @@ impl SiteClient {
     /// `open_browser` (which returns whether it could open it), then polls until the person
     /// approves, rejects, `cancel` is cancelled, or the time limit passes.
     ///
-    /// Each outcome is its own [`Error::Approval`], with the Python Toolkit's message:
+    /// Each outcome is its own [`HttpError::Approval`], with the Python Toolkit's message:
     /// [`ApprovalError::FeatureDisabled`], [`ApprovalError::Rejected`],
     /// [`ApprovalError::TimedOut`], [`ApprovalError::Cancelled`] and the others; network
     /// failures are the client's usual errors.
@@ -43,14 +43,14 @@ impl SiteClient {
     /// The page is handed to `open_browser` only if it is an `https://` page of the site's
     /// own host (or `http://` when the site itself is this computer):
     /// [`ApprovalError::UntrustedPage`] otherwise. On a plain `http://` site that is not this
-    /// computer nothing is sent ([`Error::InsecureSite`]) unless `SGTK_AUTH_ALLOW_NO_HTTPS`
+    /// computer nothing is sent ([`HttpError::InsecureSite`]) unless `SGTK_AUTH_ALLOW_NO_HTTPS`
     /// is set.
     pub async fn request_browser_approval<F>(
         &self,
         options: &ApprovalOptions,
         cancel: &CancelHandle,
         open_browser: F,
-    ) -> Result<ApprovedSession, Error>
+    ) -> Result<ApprovedSession, HttpError>
     where
         F: FnOnce(&str) -> bool + Send,
     {
@@ -110,7 +110,7 @@ impl SiteClient {
         tracing::debug!(site = %site, "awaiting the approval in the browser");
         let poll_path = format!("{REQUEST_PATH}/{request_id}");
         let started = Instant::now();
-        let timed_out = || -> Error {
+        let timed_out = || -> HttpError {
             ApprovalError::TimedOut {
                 site: site.clone(),
                 waited: options.time_limit,
@@ -148,7 +148,7 @@ impl SiteClient {
         &self,
         cancel: &CancelHandle,
         work: impl Future<Output = T>,
-    ) -> Result<T, Error> {
+    ) -> Result<T, HttpError> {
         tokio::select! {
             biased;
             () = cancel.cancelled() => Err(ApprovalError::Cancelled { site: self.site_label().to_owned() }.into()),
@@ -163,7 +163,7 @@ impl SiteClient {
         path: String,
         form: Option<&[(&str, String); 2]>,
         options: &ApprovalOptions,
-    ) -> Result<Answer, Error> {
+    ) -> Result<Answer, HttpError> {
         let inner = self.inner();
         let transport = &inner.transport;
         let url = inner.site.absolute(&path);
@@ -177,13 +177,15 @@ impl SiteClient {
             let outcome = transport.read(request).await;
             let retry = match &outcome {
                 Ok(answer) => answer.status.is_server_error(),
-                Err(Failure::Dropped(_) | Failure::Fatal(Error::ConnectionRefused { .. })) => true,
+                Err(Failure::Dropped(_) | Failure::Fatal(HttpError::ConnectionRefused { .. })) => {
+                    true
+                }
                 Err(Failure::Fatal(_)) => false,
             };
             if !retry || attempt >= max_attempts {
                 return match outcome {
                     Ok(answer) => Ok(answer),
-                    Err(Failure::Dropped(err)) => Err(Error::ConnectionDropped {
+                    Err(Failure::Dropped(err)) => Err(HttpError::ConnectionDropped {
                         site: transport.site_label.clone(),
                         attempts: attempt,
                         source: Box::new(err),

@@ -7,10 +7,10 @@ use tk_auth_core::Secret;
 
 use crate::site_url::redact_userinfo;
 use crate::transport::Answer;
-use crate::{ApprovalError, ApprovedSession, Error, SiteUrl};
+use crate::{ApprovalError, ApprovedSession, HttpError, SiteUrl};
 
 /// An answer of the wrong shape.
-pub(crate) fn unexpected(site: &str, detail: String) -> Error {
+pub(crate) fn unexpected(site: &str, detail: String) -> HttpError {
     ApprovalError::UnexpectedResponse {
         site: site.to_owned(),
         detail,
@@ -21,8 +21,8 @@ pub(crate) fn unexpected(site: &str, detail: String) -> Error {
 /// Accepts the approval page only on the site's own host, over `https` (or `http` when the
 /// site itself is served over `http` on this computer): a page elsewhere could ask for the
 /// person's credentials.
-pub(crate) fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result<(), Error> {
-    let untrusted = |reason: &'static str| -> Error {
+pub(crate) fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result<(), HttpError> {
+    let untrusted = |reason: &'static str| -> HttpError {
         ApprovalError::UntrustedPage {
             site: site_label.to_owned(),
             url: redact_userinfo(page),
@@ -43,7 +43,7 @@ pub(crate) fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result
 }
 
 /// The body as JSON when the answer says it is JSON, as `http_request` in Python reads it.
-pub(crate) fn approval_json(site: &str, answer: &Answer) -> Result<Option<Value>, Error> {
+pub(crate) fn approval_json(site: &str, answer: &Answer) -> Result<Option<Value>, HttpError> {
     let is_json = answer
         .headers
         .get(CONTENT_TYPE)
@@ -65,7 +65,10 @@ pub(crate) fn approval_json(site: &str, answer: &Answer) -> Result<Option<Value>
 }
 
 /// Reads one poll: `Some` when approved, `None` to keep waiting, or the error.
-pub(crate) fn poll_outcome(site: &str, answer: &Answer) -> Result<Option<ApprovedSession>, Error> {
+pub(crate) fn poll_outcome(
+    site: &str,
+    answer: &Answer,
+) -> Result<Option<ApprovedSession>, HttpError> {
     let json = approval_json(site, answer)?;
     let status = answer.status.as_u16();
     if answer.status.is_server_error() {
@@ -173,38 +176,47 @@ mod tests {
         assert_eq!((ok.login.as_str(), ok.session_token.expose()), ("al", "t"));
         assert!(matches!(
             outcome(404, JSON, "{}"),
-            Err(Error::Approval(ApprovalError::Rejected { .. }))
+            Err(HttpError::Approval(ApprovalError::Rejected { .. }))
         ));
         assert!(matches!(
             outcome(404, Some("text/html"), "gone"),
-            Err(Error::Approval(ApprovalError::UnexpectedResponse { .. }))
+            Err(HttpError::Approval(
+                ApprovalError::UnexpectedResponse { .. }
+            ))
         ));
         assert!(matches!(
             outcome(500, None, ""),
-            Err(Error::Approval(ApprovalError::SiteUnstable {
+            Err(HttpError::Approval(ApprovalError::SiteUnstable {
                 status: 500,
                 ..
             }))
         ));
         assert!(matches!(
             outcome(302, None, ""),
-            Err(Error::Approval(ApprovalError::Redirected { .. }))
+            Err(HttpError::Approval(ApprovalError::Redirected { .. }))
         ));
         assert!(matches!(
             outcome(204, None, ""),
-            Err(Error::Approval(ApprovalError::Denied { status: 204, .. }))
+            Err(HttpError::Approval(ApprovalError::Denied {
+                status: 204,
+                ..
+            }))
         ));
         assert!(matches!(
             outcome(200, JSON, "[1]"),
-            Err(Error::Approval(ApprovalError::UnexpectedResponse { .. }))
+            Err(HttpError::Approval(
+                ApprovalError::UnexpectedResponse { .. }
+            ))
         ));
         assert!(matches!(
             outcome(200, JSON, "{"),
-            Err(Error::Approval(ApprovalError::UndecodableJson { .. }))
+            Err(HttpError::Approval(ApprovalError::UndecodableJson { .. }))
         ));
         assert!(matches!(
             outcome(200, JSON, r#"{"approved": true, "userLogin": "al"}"#),
-            Err(Error::Approval(ApprovalError::UnexpectedResponse { .. }))
+            Err(HttpError::Approval(
+                ApprovalError::UnexpectedResponse { .. }
+            ))
         ));
     }
 
@@ -234,7 +246,10 @@ mod tests {
         ] {
             let err = check(page).unwrap_err();
             assert!(
-                matches!(err, Error::Approval(ApprovalError::UntrustedPage { .. })),
+                matches!(
+                    err,
+                    HttpError::Approval(ApprovalError::UntrustedPage { .. })
+                ),
                 "{page}: {err}"
             );
         }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Why a browser approval failed; inside [`Error::Approval`](crate::Error::Approval).
+/// Why a browser approval failed; inside [`HttpError::Approval`](crate::HttpError::Approval).
 ///
 /// Messages are the Python Toolkit's where it has one, so that people can search for them.
 /// Network failures while creating or polling a request are the client's usual errors, not

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use tk_auth_core::Secret;
 
-use crate::{Error, ServerVersion};
+use crate::{HttpError, ServerVersion};
 
 /// The credentials a call is made with.
 ///
@@ -73,8 +73,8 @@ impl Auth {
 
     /// Refuses empty credentials before anything is sent, as `shotgun_api3`'s constructor
     /// does.
-    pub(crate) fn check(&self) -> Result<(), Error> {
-        let missing = |what: &'static str| Err(Error::IncompleteCredentials { what });
+    pub(crate) fn check(&self) -> Result<(), HttpError> {
+        let missing = |what: &'static str| Err(HttpError::IncompleteCredentials { what });
         match self {
             Self::SessionToken(token) if token.is_empty() => missing("the session token is empty"),
             Self::Script { name, .. } if name.trim().is_empty() => {
@@ -139,7 +139,7 @@ pub(crate) fn auth_params(
     auth: &Auth,
     extra: &ExtraAuthParams,
     version: Option<ServerVersion>,
-) -> Result<Map<String, Value>, Error> {
+) -> Result<Map<String, Value>, HttpError> {
     auth.check()?;
     let mut params = Map::new();
     let text = |s: &str| Value::String(s.to_owned());
@@ -161,7 +161,7 @@ pub(crate) fn auth_params(
         }
         Auth::SessionToken(token) => {
             if let Some(v) = version.filter(|v| *v < SESSION_TOKEN_SINCE) {
-                return Err(Error::UnsupportedByServer {
+                return Err(HttpError::UnsupportedByServer {
                     feature: "session token authentication",
                     required: SESSION_TOKEN_SINCE,
                     actual: v,
@@ -178,7 +178,7 @@ pub(crate) fn auth_params(
     }
     if let Some(login) = extra.sudo_as_login.as_deref().filter(|s| !s.is_empty()) {
         if let Some(v) = version.filter(|v| *v < SUDO_AS_LOGIN_SINCE) {
-            return Err(Error::UnsupportedByServer {
+            return Err(HttpError::UnsupportedByServer {
                 feature: "sudo_as_login",
                 required: SUDO_AS_LOGIN_SINCE,
                 actual: v,
@@ -223,7 +223,10 @@ mod tests {
             json!({"session_token": "tok", "reject_if_expired": true})
         );
         let err = auth_params(&auth, &none, Some(ServerVersion::new(5, 2, 9))).unwrap_err();
-        assert!(matches!(err, Error::UnsupportedByServer { .. }), "{err}");
+        assert!(
+            matches!(err, HttpError::UnsupportedByServer { .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -290,7 +293,7 @@ mod tests {
             Auth::password("alice", "", None),
         ] {
             let err = auth_params(&auth, &ExtraAuthParams::default(), None).unwrap_err();
-            assert!(matches!(err, Error::IncompleteCredentials { .. }));
+            assert!(matches!(err, HttpError::IncompleteCredentials { .. }));
             assert!(!err.to_string().contains("canary"));
             assert!(!format!("{auth:?}").contains("canary"));
         }

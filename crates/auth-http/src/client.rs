@@ -18,7 +18,8 @@ use crate::site_info::INFO_CACHE;
 use crate::tls::{self, Trust};
 use crate::transport::Transport;
 use crate::{
-    Auth, ClientOptions, Env, Error, RetryPolicy, ServerVersion, SessionRenewer, SiteInfo, SiteUrl,
+    Auth, ClientOptions, Env, HttpError, RetryPolicy, ServerVersion, SessionRenewer, SiteInfo,
+    SiteUrl,
 };
 
 /// A client for one Flow Production Tracking site.
@@ -32,7 +33,7 @@ use crate::{
 /// use serde_json::json;
 /// use tk_auth_http::{Auth, ClientOptions, SiteClient};
 ///
-/// # async fn run() -> Result<(), tk_auth_http::Error> {
+/// # async fn run() -> Result<(), tk_auth_http::HttpError> {
 /// let site = SiteClient::new("https://mystudio.shotgunstudio.com", ClientOptions::new())?;
 /// let token = site.generate_session_token("alice", &"pw".into(), None).await?;
 /// let me = site
@@ -62,12 +63,12 @@ pub(crate) struct Inner {
 impl SiteClient {
     /// A client for the site at `url` (`https://…`; `user:password@` in it becomes Basic
     /// authentication).
-    pub fn new(url: &str, options: ClientOptions) -> Result<Self, Error> {
+    pub fn new(url: &str, options: ClientOptions) -> Result<Self, HttpError> {
         Self::for_site(SiteUrl::parse(url)?, options)
     }
 
     /// A client for an already parsed site address.
-    pub fn for_site(site: SiteUrl, options: ClientOptions) -> Result<Self, Error> {
+    pub fn for_site(site: SiteUrl, options: ClientOptions) -> Result<Self, HttpError> {
         let environment = options.environment.clone();
         let chosen = proxy::choose(&options.proxy, &site, &environment)?;
         let tls = if site.scheme() == "https" {
@@ -79,7 +80,7 @@ impl SiteClient {
         let mut headers = HeaderMap::new();
         if let Some(basic) = site.authorization() {
             let mut value =
-                HeaderValue::from_str(basic.expose()).map_err(|_| Error::InvalidSiteUrl {
+                HeaderValue::from_str(basic.expose()).map_err(|_| HttpError::InvalidSiteUrl {
                     url: site.to_string(),
                     reason: "its credentials cannot be sent in a header",
                 })?;
@@ -100,7 +101,7 @@ impl SiteClient {
         }
         let http = builder
             .build()
-            .map_err(|e| Error::ClientSetup(Box::new(e)))?;
+            .map_err(|e| HttpError::ClientSetup(Box::new(e)))?;
         let dropped_interval = match options.retry.dropped_connection_interval {
             Some(interval) => interval,
             None => retry_interval_from(&environment)?,
@@ -156,7 +157,7 @@ impl SiteClient {
     /// The site's `info` (unauthenticated), reused for 30 s across all clients of the
     /// process that use the same site and proxy, unless the options turned that off
     /// ([`ClientOptions::site_info_cache`]).
-    pub async fn info(&self) -> Result<SiteInfo, Error> {
+    pub async fn info(&self) -> Result<SiteInfo, HttpError> {
         let key = self.proxy().unwrap_or_default();
         let site = self.site_label();
         let cached = self.inner.use_info_cache;
@@ -176,14 +177,14 @@ impl SiteClient {
     }
 
     /// The site's version, read once per client (sessions and some parameters depend on it).
-    pub async fn server_version(&self) -> Result<ServerVersion, Error> {
+    pub async fn server_version(&self) -> Result<ServerVersion, HttpError> {
         self.inner
             .version
             .get_or_try_init(|| async {
                 self.info()
                     .await?
                     .version()
-                    .ok_or_else(|| Error::MalformedResponse {
+                    .ok_or_else(|| HttpError::MalformedResponse {
                         site: self.site_label().to_owned(),
                         detail: "its info has no version number".into(),
                         source: None,
@@ -196,17 +197,17 @@ impl SiteClient {
     /// Trades a login and password (and a two-factor or backup code, when the site asked
     /// for one) for a session token.
     ///
-    /// Fails with [`Error::TwoFactorRequired`] when a code is needed, and with
-    /// [`Error::SsoRequired`] or [`Error::IdentityRequired`] on sites where only the
+    /// Fails with [`HttpError::TwoFactorRequired`] when a code is needed, and with
+    /// [`HttpError::SsoRequired`] or [`HttpError::IdentityRequired`] on sites where only the
     /// browser login works. On a plain `http://` site that is not this computer it fails
-    /// with [`Error::InsecureSite`] before sending anything, unless
+    /// with [`HttpError::InsecureSite`] before sending anything, unless
     /// `SGTK_AUTH_ALLOW_NO_HTTPS` is set.
     pub async fn generate_session_token(
         &self,
         login: &str,
         password: &Secret,
         two_factor_code: Option<&Secret>,
-    ) -> Result<Secret, Error> {
+    ) -> Result<Secret, HttpError> {
         tracing::debug!(site = %self.site_label(), login, "generating a session token");
         let auth = Auth::password(login, password.clone(), two_factor_code.cloned());
         let result = self.call("get_session_token", None, Some(&auth)).await?;
@@ -215,7 +216,7 @@ impl SiteClient {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(Secret::from)
-            .ok_or_else(|| Error::MissingSessionId {
+            .ok_or_else(|| HttpError::MissingSessionId {
                 site: self.site_label().to_owned(),
             })
     }
@@ -231,7 +232,7 @@ impl SiteClient {
         entity_type: &str,
         filters: &Value,
         fields: &[&str],
-    ) -> Result<Option<Map<String, Value>>, Error> {
+    ) -> Result<Option<Map<String, Value>>, HttpError> {
         // Before the version look-up, so that a refused call sends nothing at all.
         self.check_auth_secure(Some(auth))?;
         let version = self.server_version().await?;
@@ -240,7 +241,7 @@ impl SiteClient {
         let entities = result
             .get("entities")
             .and_then(Value::as_array)
-            .ok_or_else(|| Error::MalformedResponse {
+            .ok_or_else(|| HttpError::MalformedResponse {
                 site: self.site_label().to_owned(),
                 detail: "the read answer has no entity list".into(),
                 source: None,
@@ -248,7 +249,7 @@ impl SiteClient {
         match entities.first() {
             None => Ok(None),
             Some(Value::Object(entity)) => Ok(Some(entity.clone())),
-            Some(_) => Err(Error::MalformedResponse {
+            Some(_) => Err(HttpError::MalformedResponse {
                 site: self.site_label().to_owned(),
                 detail: "an entity of the read answer is not an object".into(),
                 source: None,
@@ -263,13 +264,13 @@ impl SiteClient {
     /// When a session token is refused and a [`SessionRenewer`] is set, the renewer is
     /// asked for a new token and the call is made once more with it. A password or script
     /// key is never sent over plain `http://` to a site other than this computer
-    /// ([`Error::InsecureSite`]) unless `SGTK_AUTH_ALLOW_NO_HTTPS` is set.
+    /// ([`HttpError::InsecureSite`]) unless `SGTK_AUTH_ALLOW_NO_HTTPS` is set.
     pub async fn call(
         &self,
         method: &str,
         params: Option<Value>,
         auth: Option<&Auth>,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, HttpError> {
         self.check_auth_secure(auth)?;
         let interval = self.inner.dropped_interval;
         let first = self.exchange(method, params.as_ref(), auth, interval).await;
@@ -279,8 +280,8 @@ impl SiteClient {
             return first;
         };
         let reason = match err {
-            Error::SessionExpired { .. } => RenewalReason::SessionExpired,
-            Error::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
+            HttpError::SessionExpired { .. } => RenewalReason::SessionExpired,
+            HttpError::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
             _ => return first,
         };
         tracing::debug!(site = %self.site_label(), ?reason, "session refused: renewing");
@@ -292,7 +293,7 @@ impl SiteClient {
         let token = renewer
             .renew(&request)
             .await
-            .map_err(|source| Error::RenewalFailed {
+            .map_err(|source| HttpError::RenewalFailed {
                 site: self.site_label().to_owned(),
                 source,
             })?;
@@ -312,9 +313,9 @@ impl SiteClient {
         params: Option<&Value>,
         auth: Option<&Auth>,
         dropped_interval: Duration,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, HttpError> {
         if method.is_empty() {
-            return Err(Error::InvalidRequest {
+            return Err(HttpError::InvalidRequest {
                 reason: "method is empty".into(),
             });
         }
@@ -348,7 +349,7 @@ impl SiteClient {
         body: Vec<u8>,
         session_auth: bool,
         dropped_interval: Duration,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, HttpError> {
         tracing::debug!(site = %self.site_label(), method, "starting rpc call");
         let transport = &self.inner.transport;
         let exchange = Exchange {
@@ -377,11 +378,11 @@ impl std::fmt::Debug for SiteClient {
 }
 
 /// `{"method_name": …, "params": […]}` as UTF-8 JSON.
-fn payload(method: &str, params: Vec<Value>) -> Result<Vec<u8>, Error> {
+fn payload(method: &str, params: Vec<Value>) -> Result<Vec<u8>, HttpError> {
     let mut payload = Map::new();
     payload.insert("method_name".into(), Value::String(method.to_owned()));
     payload.insert("params".into(), Value::Array(params));
-    serde_json::to_vec(&payload).map_err(|source| Error::UnencodableParams {
+    serde_json::to_vec(&payload).map_err(|source| HttpError::UnencodableParams {
         method: method.to_owned(),
         source,
     })

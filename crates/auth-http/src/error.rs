@@ -17,7 +17,7 @@ pub(crate) const MAINTENANCE_MESSAGE: &str = "Flow Production Tracking is curren
 /// only. No message ever contains a password, token, key or cookie.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum HttpError {
     /// The site address cannot be used.
     #[error("invalid Flow Production Tracking URL '{url}': {reason}")]
     InvalidSiteUrl {
@@ -363,7 +363,7 @@ pub enum Error {
     },
 }
 
-impl Error {
+impl HttpError {
     /// Whether the call failed because the session must be renewed: an expired or revoked
     /// token, or expired single sign-on claims.
     pub fn needs_renewal(&self) -> bool {

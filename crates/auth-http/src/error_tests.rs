@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::io;
 use std::time::Duration;
 
-use crate::{ApprovalError, Error, ServerVersion};
+use crate::{ApprovalError, HttpError, ServerVersion};
 
 const SITE: &str = "https://site.example.com";
 
@@ -26,49 +26,49 @@ fn json_error() -> serde_json::Error {
 }
 
 /// Names every variant; adding one breaks the build here until it has a sample.
-fn variant(err: &Error) -> &'static str {
+fn variant(err: &HttpError) -> &'static str {
     match err {
-        Error::InvalidSiteUrl { .. } => "InvalidSiteUrl",
-        Error::InvalidProxy(_) => "InvalidProxy",
-        Error::InvalidEnvironmentProxy { .. } => "InvalidEnvironmentProxy",
-        Error::CaFile { .. } => "CaFile",
-        Error::CaFileEmpty { .. } => "CaFileEmpty",
-        Error::InvalidRetryInterval { .. } => "InvalidRetryInterval",
-        Error::ClientSetup(_) => "ClientSetup",
-        Error::SystemTrustStore(_) => "SystemTrustStore",
-        Error::IncompleteCredentials { .. } => "IncompleteCredentials",
-        Error::InvalidRequest { .. } => "InvalidRequest",
-        Error::UnencodableParams { .. } => "UnencodableParams",
-        Error::UnsupportedByServer { .. } => "UnsupportedByServer",
-        Error::AuthenticationFailed { .. } => "AuthenticationFailed",
-        Error::TwoFactorRequired { .. } => "TwoFactorRequired",
-        Error::SsoRequired { .. } => "SsoRequired",
-        Error::IdentityRequired { .. } => "IdentityRequired",
-        Error::SessionExpired { .. } => "SessionExpired",
-        Error::SamlClaimsExpired { .. } => "SamlClaimsExpired",
-        Error::Fault { .. } => "Fault",
-        Error::MissingSessionId { .. } => "MissingSessionId",
-        Error::SiteUnavailable { .. } => "SiteUnavailable",
-        Error::HttpStatus { .. } => "HttpStatus",
-        Error::Redirected { .. } => "Redirected",
-        Error::MalformedResponse { .. } => "MalformedResponse",
-        Error::ResponseTooLarge { .. } => "ResponseTooLarge",
-        Error::InsecureSite { .. } => "InsecureSite",
-        Error::SiteNotFound { .. } => "SiteNotFound",
-        Error::ConnectionRefused { .. } => "ConnectionRefused",
-        Error::ConnectionDropped { .. } => "ConnectionDropped",
-        Error::Timeout { .. } => "Timeout",
-        Error::Tls { .. } => "Tls",
-        Error::Network { .. } => "Network",
-        Error::ProxyAuthenticationRequired { .. } => "ProxyAuthenticationRequired",
-        Error::ProxyUnreachable { .. } => "ProxyUnreachable",
-        Error::ProxyRefused { .. } => "ProxyRefused",
-        Error::Approval(_) => "Approval",
-        Error::RenewalFailed { .. } => "RenewalFailed",
+        HttpError::InvalidSiteUrl { .. } => "InvalidSiteUrl",
+        HttpError::InvalidProxy(_) => "InvalidProxy",
+        HttpError::InvalidEnvironmentProxy { .. } => "InvalidEnvironmentProxy",
+        HttpError::CaFile { .. } => "CaFile",
+        HttpError::CaFileEmpty { .. } => "CaFileEmpty",
+        HttpError::InvalidRetryInterval { .. } => "InvalidRetryInterval",
+        HttpError::ClientSetup(_) => "ClientSetup",
+        HttpError::SystemTrustStore(_) => "SystemTrustStore",
+        HttpError::IncompleteCredentials { .. } => "IncompleteCredentials",
+        HttpError::InvalidRequest { .. } => "InvalidRequest",
+        HttpError::UnencodableParams { .. } => "UnencodableParams",
+        HttpError::UnsupportedByServer { .. } => "UnsupportedByServer",
+        HttpError::AuthenticationFailed { .. } => "AuthenticationFailed",
+        HttpError::TwoFactorRequired { .. } => "TwoFactorRequired",
+        HttpError::SsoRequired { .. } => "SsoRequired",
+        HttpError::IdentityRequired { .. } => "IdentityRequired",
+        HttpError::SessionExpired { .. } => "SessionExpired",
+        HttpError::SamlClaimsExpired { .. } => "SamlClaimsExpired",
+        HttpError::Fault { .. } => "Fault",
+        HttpError::MissingSessionId { .. } => "MissingSessionId",
+        HttpError::SiteUnavailable { .. } => "SiteUnavailable",
+        HttpError::HttpStatus { .. } => "HttpStatus",
+        HttpError::Redirected { .. } => "Redirected",
+        HttpError::MalformedResponse { .. } => "MalformedResponse",
+        HttpError::ResponseTooLarge { .. } => "ResponseTooLarge",
+        HttpError::InsecureSite { .. } => "InsecureSite",
+        HttpError::SiteNotFound { .. } => "SiteNotFound",
+        HttpError::ConnectionRefused { .. } => "ConnectionRefused",
+        HttpError::ConnectionDropped { .. } => "ConnectionDropped",
+        HttpError::Timeout { .. } => "Timeout",
+        HttpError::Tls { .. } => "Tls",
+        HttpError::Network { .. } => "Network",
+        HttpError::ProxyAuthenticationRequired { .. } => "ProxyAuthenticationRequired",
+        HttpError::ProxyUnreachable { .. } => "ProxyUnreachable",
+        HttpError::ProxyRefused { .. } => "ProxyRefused",
+        HttpError::Approval(_) => "Approval",
+        HttpError::RenewalFailed { .. } => "RenewalFailed",
     }
 }
 
-fn samples() -> Vec<Error> {
+fn samples() -> Vec<HttpError> {
     let site = || SITE.to_owned();
     let version = ServerVersion::new(5, 0, 0);
     let proxy_error = tk_auth_core::HttpProxy::parse("bob:canary-pw@proxy:port").unwrap_err();
@@ -114,148 +114,148 @@ fn samples() -> Vec<Error> {
         ApprovalError::Cancelled { site: site() },
     ];
     let mut errors = vec![
-        Error::InvalidSiteUrl {
+        HttpError::InvalidSiteUrl {
             url: "ftp://<redacted>@site".into(),
             reason: "only http",
         },
-        Error::InvalidProxy(proxy_error),
-        Error::InvalidEnvironmentProxy {
+        HttpError::InvalidProxy(proxy_error),
+        HttpError::InvalidEnvironmentProxy {
             variable: "HTTPS_PROXY".into(),
             proxy: "http://<redacted>@".into(),
         },
-        Error::CaFile {
+        HttpError::CaFile {
             path: "/ca.pem".into(),
             origin: "SHOTGUN_API_CACERTS",
             source: io_error(),
         },
-        Error::CaFileEmpty {
+        HttpError::CaFileEmpty {
             path: "/ca.pem".into(),
             origin: "the client options",
         },
-        Error::InvalidRetryInterval {
+        HttpError::InvalidRetryInterval {
             value: "soon".into(),
         },
-        Error::ClientSetup(boxed()),
-        Error::SystemTrustStore(rustls::Error::General("no store".into())),
-        Error::IncompleteCredentials {
+        HttpError::ClientSetup(boxed()),
+        HttpError::SystemTrustStore(rustls::Error::General("no store".into())),
+        HttpError::IncompleteCredentials {
             what: "the password is empty",
         },
-        Error::InvalidRequest {
+        HttpError::InvalidRequest {
             reason: "method is empty".into(),
         },
-        Error::UnencodableParams {
+        HttpError::UnencodableParams {
             method: "read".into(),
             source: json_error(),
         },
-        Error::UnsupportedByServer {
+        HttpError::UnsupportedByServer {
             feature: "sudo_as_login",
             required: ServerVersion::new(5, 3, 12),
             actual: version,
         },
-        Error::AuthenticationFailed {
+        HttpError::AuthenticationFailed {
             site: site(),
             message: "Can't authenticate".into(),
         },
-        Error::TwoFactorRequired {
+        HttpError::TwoFactorRequired {
             site: site(),
             message: "2FA".into(),
         },
-        Error::SsoRequired {
+        HttpError::SsoRequired {
             site: site(),
             message: "SSO".into(),
         },
-        Error::IdentityRequired {
+        HttpError::IdentityRequired {
             site: site(),
             message: "Identity".into(),
         },
-        Error::SessionExpired {
+        HttpError::SessionExpired {
             site: site(),
             message: "expired".into(),
         },
-        Error::SamlClaimsExpired {
+        HttpError::SamlClaimsExpired {
             site: site(),
             location: "/saml/saml_login_request".into(),
         },
-        Error::Fault {
+        HttpError::Fault {
             site: site(),
             code: Some(103),
             message: "bad".into(),
         },
-        Error::MissingSessionId { site: site() },
-        Error::SiteUnavailable {
+        HttpError::MissingSessionId { site: site() },
+        HttpError::SiteUnavailable {
             site: site(),
             status: 503,
             message: "maintenance".into(),
         },
-        Error::HttpStatus {
+        HttpError::HttpStatus {
             site: site(),
             status: 404,
             message: "Not Found".into(),
         },
-        Error::Redirected {
+        HttpError::Redirected {
             site: site(),
             status: 301,
             location: "https://x".into(),
         },
-        Error::MalformedResponse {
+        HttpError::MalformedResponse {
             site: site(),
             detail: "the answer to `read` is not JSON".into(),
             source: Some(Box::new(json_error())),
         },
-        Error::ResponseTooLarge {
+        HttpError::ResponseTooLarge {
             site: site(),
             limit: 16,
             declared: Some(32),
         },
-        Error::InsecureSite {
+        HttpError::InsecureSite {
             site: "http://site.example.com".into(),
             what: "a password",
         },
-        Error::SiteNotFound {
+        HttpError::SiteNotFound {
             site: site(),
             host: "site.example.com".into(),
             source: boxed(),
         },
-        Error::ConnectionRefused {
+        HttpError::ConnectionRefused {
             site: site(),
             source: boxed(),
         },
-        Error::ConnectionDropped {
+        HttpError::ConnectionDropped {
             site: site(),
             attempts: 3,
             source: boxed(),
         },
-        Error::Timeout {
+        HttpError::Timeout {
             site: site(),
             timeout: Duration::from_mins(1),
         },
-        Error::Tls {
+        HttpError::Tls {
             site: site(),
             problem: "the certificate has expired".into(),
             source: boxed(),
         },
-        Error::Network {
+        HttpError::Network {
             site: site(),
             source: boxed(),
         },
-        Error::ProxyAuthenticationRequired {
+        HttpError::ProxyAuthenticationRequired {
             proxy: "proxy:3128".into(),
             credentials_given: true,
         },
-        Error::ProxyUnreachable {
+        HttpError::ProxyUnreachable {
             proxy: "proxy:3128".into(),
             source: boxed(),
         },
-        Error::ProxyRefused {
+        HttpError::ProxyRefused {
             proxy: "proxy:3128".into(),
             site: site(),
         },
-        Error::RenewalFailed {
+        HttpError::RenewalFailed {
             site: site(),
             source: boxed(),
         },
     ];
-    errors.extend(approvals.into_iter().map(Error::Approval));
+    errors.extend(approvals.into_iter().map(HttpError::Approval));
     errors
 }
 
@@ -270,8 +270,8 @@ fn no_message_repeats_its_source_or_shows_a_secret() {
         assert!(!format!("{err:?}").contains("canary"), "{err:?}");
         // A transparent variant shows its inner error's message; compare that one's source.
         let own_source = match &err {
-            Error::Approval(inner) => inner.source(),
-            Error::InvalidProxy(inner) => inner.source(),
+            HttpError::Approval(inner) => inner.source(),
+            HttpError::InvalidProxy(inner) => inner.source(),
             _ => err.source(),
         };
         if let Some(source) = own_source {

@@ -12,7 +12,7 @@
 //! - [`ClientOptions`] — proxy (`[user:pass@]host[:port]`, else `HTTPS_PROXY`/`HTTP_PROXY`
 //!   with `NO_PROXY`), CA file (else `SHOTGUN_API_CACERTS`, else the system store),
 //!   timeouts, retries, user agent, `sudo_as_login`, `session_uuid`, `product`.
-//! - [`Error`] — one variant per failure a person can act on; browser-approval outcomes are
+//! - [`HttpError`] — one variant per failure a person can act on; browser-approval outcomes are
 //!   grouped in [`ApprovalError`].
 //!
 //! Safe by default: passwords, script keys and browser approvals never go to a plain
@@ -38,7 +38,7 @@
 //!
 //! let farm = Auth::script("farm_script", "key-123");
 //! assert!(!format!("{farm:?}").contains("key-123"));
-//! # Ok::<(), tk_auth_http::Error>(())
+//! # Ok::<(), tk_auth_http::HttpError>(())
 //! ```
 
 #![deny(missing_docs)]
@@ -73,7 +73,7 @@ pub use approval_options::ApprovalOptions;
 pub use auth::Auth;
 pub use cancel::CancelHandle;
 pub use client::SiteClient;
-pub use error::{BoxError, Error};
+pub use error::{BoxError, HttpError};
 pub use options::{
     ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     ProxySetting, RetryPolicy,
@@ -88,6 +88,6 @@ pub use tk_auth_core::{HttpProxy, Secret, SiteAuthMethod};
 /// The site's info for `url`, after checking the address (as the Python `SiteInfo.reload`
 /// does, invalid addresses are refused before anything is sent); cached 30 s per site and
 /// proxy.
-pub async fn site_info(url: &str, options: ClientOptions) -> Result<SiteInfo, Error> {
+pub async fn site_info(url: &str, options: ClientOptions) -> Result<SiteInfo, HttpError> {
     SiteClient::new(url, options)?.info().await
 }

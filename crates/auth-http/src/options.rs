@@ -11,7 +11,7 @@ use tk_auth_core::HttpProxy;
 
 use crate::auth::ExtraAuthParams;
 use crate::env::SHOTGUN_API_RETRY_INTERVAL;
-use crate::{Env, Error, SessionRenewer};
+use crate::{Env, HttpError, SessionRenewer};
 
 /// The request timeout when none is set: generous for a slow site, but never a hang.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_mins(1);
@@ -117,7 +117,7 @@ impl RetryPolicy {
 ///     .product("rv")
 ///     .user_agent("my_tool 1.0");
 /// assert!(!format!("{options:?}").contains("S3cret"));
-/// # Ok::<(), tk_auth_http::Error>(())
+/// # Ok::<(), tk_auth_http::HttpError>(())
 /// ```
 #[derive(Clone)]
 #[must_use]
@@ -164,11 +164,11 @@ impl ClientOptions {
     /// default). The credentials keep their case; characters such as `@` or `:` in them
     /// are sent correctly. An empty string means no proxy at all, even if the environment
     /// names one (as an empty `http_proxy` does in the Python Toolkit).
-    pub fn http_proxy(mut self, proxy: &str) -> Result<Self, Error> {
+    pub fn http_proxy(mut self, proxy: &str) -> Result<Self, HttpError> {
         self.proxy = if proxy.trim().is_empty() {
             ProxySetting::Direct
         } else {
-            ProxySetting::Explicit(HttpProxy::parse(proxy).map_err(Error::InvalidProxy)?)
+            ProxySetting::Explicit(HttpProxy::parse(proxy).map_err(HttpError::InvalidProxy)?)
         };
         Ok(self)
     }
@@ -249,7 +249,7 @@ impl ClientOptions {
 
     /// The largest answer the client reads, in bytes (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer one fails with
-    /// [`Error::ResponseTooLarge`] — at once when its `Content-Length` says so, else as soon
+    /// [`HttpError::ResponseTooLarge`] — at once when its `Content-Length` says so, else as soon
     /// as the limit is passed while reading — so a hostile or broken server cannot make the
     /// client hold more than this in memory.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
@@ -313,14 +313,14 @@ pub(crate) fn user_agent(extra: &[String]) -> String {
 }
 
 /// `SHOTGUN_API_RETRY_INTERVAL` in milliseconds, 3000 when unset.
-pub(crate) fn retry_interval_from(env: &Env) -> Result<Duration, Error> {
+pub(crate) fn retry_interval_from(env: &Env) -> Result<Duration, HttpError> {
     match env.var(SHOTGUN_API_RETRY_INTERVAL) {
         None => Ok(Duration::from_secs(3)),
         Some(value) => value
             .trim()
             .parse::<u64>()
             .map(Duration::from_millis)
-            .map_err(|_| Error::InvalidRetryInterval { value }),
+            .map_err(|_| HttpError::InvalidRetryInterval { value }),
     }
 }
 
@@ -335,7 +335,7 @@ mod tests {
         let err = ClientOptions::new()
             .http_proxy("bob:hunter2@proxy:port")
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidProxy(_)), "{err}");
+        assert!(matches!(err, HttpError::InvalidProxy(_)), "{err}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
@@ -355,7 +355,7 @@ mod tests {
         );
         assert!(matches!(
             retry_interval_from(&env("-1")),
-            Err(Error::InvalidRetryInterval { .. })
+            Err(HttpError::InvalidRetryInterval { .. })
         ));
         assert_eq!(
             retry_interval_from(&Env::empty()).unwrap(),

@@ -4,7 +4,7 @@
 //! installations).
 
 use crate::env::SGTK_AUTH_ALLOW_NO_HTTPS;
-use crate::{Auth, Env, Error, SiteClient, SiteUrl};
+use crate::{Auth, Env, HttpError, SiteClient, SiteUrl};
 
 /// Whether credentials may be sent to `site`, decided once per client.
 pub(crate) fn allowed(site: &SiteUrl, env: &Env) -> bool {
@@ -19,18 +19,18 @@ impl SiteClient {
     /// Refuses to send `what` (a password, a script key, a browser approval) over plain
     /// `http://`, unless the site is this computer or [`SGTK_AUTH_ALLOW_NO_HTTPS`] is set.
     /// Nothing has been sent when this fails.
-    pub(crate) fn check_secure(&self, what: &'static str) -> Result<(), Error> {
+    pub(crate) fn check_secure(&self, what: &'static str) -> Result<(), HttpError> {
         if self.inner().plain_http_allowed {
             return Ok(());
         }
-        Err(Error::InsecureSite {
+        Err(HttpError::InsecureSite {
             site: self.site_label().to_owned(),
             what,
         })
     }
 
     /// [`check_secure`](Self::check_secure) for the credentials `auth` would send.
-    pub(crate) fn check_auth_secure(&self, auth: Option<&Auth>) -> Result<(), Error> {
+    pub(crate) fn check_auth_secure(&self, auth: Option<&Auth>) -> Result<(), HttpError> {
         match auth {
             Some(Auth::Password { .. }) => self.check_secure("a password"),
             Some(Auth::Script { .. }) => self.check_secure("a script key"),

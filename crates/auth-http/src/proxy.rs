@@ -9,7 +9,7 @@ use crate::env::REQUEST_METHOD;
 use crate::options::ProxySetting;
 use crate::site_url::redact_userinfo;
 use crate::transport::ProxyLabel;
-use crate::{Env, Error, SiteUrl};
+use crate::{Env, HttpError, SiteUrl};
 
 /// The proxy a client uses, ready for reqwest, with the name errors give it.
 pub(crate) struct ChosenProxy {
@@ -19,8 +19,8 @@ pub(crate) struct ChosenProxy {
 }
 
 impl ChosenProxy {
-    pub(crate) fn to_reqwest(&self) -> Result<reqwest::Proxy, Error> {
-        reqwest::Proxy::all(self.url.as_str()).map_err(|e| Error::ClientSetup(Box::new(e)))
+    pub(crate) fn to_reqwest(&self) -> Result<reqwest::Proxy, HttpError> {
+        reqwest::Proxy::all(self.url.as_str()).map_err(|e| HttpError::ClientSetup(Box::new(e)))
     }
 }
 
@@ -29,11 +29,11 @@ pub(crate) fn choose(
     setting: &ProxySetting,
     site: &SiteUrl,
     env: &Env,
-) -> Result<Option<ChosenProxy>, Error> {
+) -> Result<Option<ChosenProxy>, HttpError> {
     match setting {
         ProxySetting::Direct => Ok(None),
         ProxySetting::Explicit(proxy) if !matches!(proxy.scheme(), "http" | "https") => {
-            Err(Error::InvalidProxy(tk_auth_core::Error::InvalidProxy {
+            Err(HttpError::InvalidProxy(tk_auth_core::Error::InvalidProxy {
                 proxy: proxy.to_string(),
                 reason: "only http:// and https:// proxies are supported".into(),
             }))
@@ -55,7 +55,7 @@ pub(crate) fn choose(
                 tracing::debug!(site = %site, "NO_PROXY lists the site: connecting directly");
                 return Ok(None);
             }
-            let invalid = || Error::InvalidEnvironmentProxy {
+            let invalid = || HttpError::InvalidEnvironmentProxy {
                 variable: variable.clone(),
                 proxy: redact_userinfo(&value),
             };
@@ -357,7 +357,7 @@ mod tests {
         .err()
         .unwrap();
         assert!(
-            matches!(err, Error::InvalidEnvironmentProxy { .. }),
+            matches!(err, HttpError::InvalidEnvironmentProxy { .. }),
             "{err}"
         );
         assert!(!err.to_string().contains("hunter2"), "{err}");

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::{Error, ServerVersion};
+use crate::{HttpError, ServerVersion};
 
 /// `SHOTGUN_API_DISABLE_ENTITY_OPTIMIZATION` is not honoured: the optimisation only drops
 /// keys the site ignores in filters.
@@ -22,8 +22,8 @@ const PAGING_WITHOUT_COUNTS_SINCE: ServerVersion = ServerVersion::new(7, 4, 0);
 /// The first version that accepts `api_return_image_urls`.
 const IMAGE_URLS_SINCE: ServerVersion = ServerVersion::new(3, 3, 0);
 
-fn invalid(reason: impl Into<String>) -> Error {
-    Error::InvalidRequest {
+fn invalid(reason: impl Into<String>) -> HttpError {
+    HttpError::InvalidRequest {
         reason: reason.into(),
     }
 }
@@ -31,7 +31,7 @@ fn invalid(reason: impl Into<String>) -> Error {
 /// Turns a filter list (`[["login", "is", "alice"]]`) or a filter object
 /// (`{"filter_operator": "any", "filters": […]}`) into the site's
 /// `{"logical_operator", "conditions"}` form.
-pub(crate) fn translate_filters(filters: &Value) -> Result<Value, Error> {
+pub(crate) fn translate_filters(filters: &Value) -> Result<Value, HttpError> {
     match filters {
         Value::Array(_) => translate_group("all", filters),
         Value::Object(group) => translate_object(group),
@@ -41,7 +41,7 @@ pub(crate) fn translate_filters(filters: &Value) -> Result<Value, Error> {
     }
 }
 
-fn translate_object(group: &Map<String, Value>) -> Result<Value, Error> {
+fn translate_object(group: &Map<String, Value>) -> Result<Value, HttpError> {
     let operator = group
         .get("filter_operator")
         .and_then(Value::as_str)
@@ -52,7 +52,7 @@ fn translate_object(group: &Map<String, Value>) -> Result<Value, Error> {
     translate_group(operator, filters)
 }
 
-fn translate_group(operator: &str, filters: &Value) -> Result<Value, Error> {
+fn translate_group(operator: &str, filters: &Value) -> Result<Value, HttpError> {
     let logical = match operator {
         "all" | "and" => "and",
         "any" | "or" => "or",
@@ -74,7 +74,7 @@ fn translate_group(operator: &str, filters: &Value) -> Result<Value, Error> {
     Ok(json!({"logical_operator": logical, "conditions": conditions}))
 }
 
-fn translate_simple(filter: &[Value]) -> Result<Value, Error> {
+fn translate_simple(filter: &[Value]) -> Result<Value, HttpError> {
     let (Some(path), Some(relation)) = (
         filter.first().and_then(Value::as_str),
         filter.get(1).and_then(Value::as_str),
@@ -127,7 +127,7 @@ pub(crate) fn find_one_params(
     filters: &Value,
     fields: &[&str],
     version: Option<ServerVersion>,
-) -> Result<Value, Error> {
+) -> Result<Value, HttpError> {
     if entity_type.is_empty() {
         return Err(invalid("the entity type is empty"));
     }
@@ -236,7 +236,7 @@ mod tests {
             json!({"filter_operator": "all"}),
         ] {
             let err = translate_filters(&bad).unwrap_err();
-            assert!(matches!(err, Error::InvalidRequest { .. }), "{bad}");
+            assert!(matches!(err, HttpError::InvalidRequest { .. }), "{bad}");
         }
     }
 }

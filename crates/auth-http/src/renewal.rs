@@ -6,11 +6,11 @@
 //! [`ClientOptions::session_renewer`](crate::ClientOptions::session_renewer).
 //!
 //! The client's policy is deliberately small: when a call made with a session token fails
-//! with [`Error::SessionExpired`](crate::Error::SessionExpired) or
-//! [`Error::SamlClaimsExpired`](crate::Error::SamlClaimsExpired), it calls the renewer once,
+//! with [`HttpError::SessionExpired`](crate::HttpError::SessionExpired) or
+//! [`HttpError::SamlClaimsExpired`](crate::HttpError::SamlClaimsExpired), it calls the renewer once,
 //! then repeats the call once with the token the renewer returned. A second failure is
 //! returned as it is; a renewer error is returned as
-//! [`Error::RenewalFailed`](crate::Error::RenewalFailed) and the call is not repeated.
+//! [`HttpError::RenewalFailed`](crate::HttpError::RenewalFailed) and the call is not repeated.
 //! Sharing one renewal between concurrent callers is the renewer's job.
 
 use async_trait::async_trait;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::MAINTENANCE_MESSAGE;
 use crate::transport::{Answer, Failure, Route, Transport};
-use crate::{Error, RetryPolicy};
+use crate::{HttpError, RetryPolicy};
 
 /// Where the SSO redirect of an expired claims session goes.
 const SAML_LOGIN_PATH: &str = "/saml/saml_login_request";
@@ -28,7 +28,7 @@ pub(crate) async fn send(
     exchange: &Exchange<'_>,
     body: Vec<u8>,
     dropped_interval: Duration,
-) -> Result<Value, Error> {
+) -> Result<Value, HttpError> {
     let max_attempts = retry.max_attempts.max(1);
     let mut attempt = 1;
     loop {
@@ -62,7 +62,7 @@ pub(crate) async fn send(
                 tokio::time::sleep(dropped_interval).await;
             }
             Err(Failure::Dropped(err)) => {
-                return Err(Error::ConnectionDropped {
+                return Err(HttpError::ConnectionDropped {
                     site: exchange.route.site.to_owned(),
                     attempts: attempt,
                     source: Box::new(err),
@@ -75,7 +75,7 @@ pub(crate) async fn send(
 }
 
 /// The error for an HTTP status of 300 or more, as `_parse_http_status` and tk-core read it.
-fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> Error {
+fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> HttpError {
     let site = exchange.route.site.to_owned();
     let status = answer.status.as_u16();
     let reason = answer
@@ -91,23 +91,23 @@ fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> Error {
             .unwrap_or_default()
             .to_owned();
         if location.ends_with(SAML_LOGIN_PATH) {
-            return Error::SamlClaimsExpired { site, location };
+            return HttpError::SamlClaimsExpired { site, location };
         }
-        return Error::Redirected {
+        return HttpError::Redirected {
             site,
             status,
             location,
         };
     }
     if status == 503 {
-        return Error::SiteUnavailable {
+        return HttpError::SiteUnavailable {
             site,
             status,
             message: MAINTENANCE_MESSAGE.to_owned(),
         };
     }
     if answer.status.is_server_error() {
-        return Error::SiteUnavailable {
+        return HttpError::SiteUnavailable {
             site,
             status,
             message: format!("{reason}; try again later"),
@@ -116,7 +116,7 @@ fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> Error {
     if status == 407
         && let Some(proxy) = exchange.route.proxy
     {
-        return Error::ProxyAuthenticationRequired {
+        return HttpError::ProxyAuthenticationRequired {
             proxy: proxy.host_port.clone(),
             credentials_given: proxy.has_credentials,
         };
@@ -127,7 +127,7 @@ fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> Error {
     } else {
         reason
     };
-    Error::HttpStatus {
+    HttpError::HttpStatus {
         site,
         status,
         message,
@@ -145,12 +145,12 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 /// Reads an answer: HTTP errors, the body's JSON, the site's error codes, `results`.
-pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, Error> {
+pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, HttpError> {
     let site = || exchange.route.site.to_owned();
     if answer.status.as_u16() >= 300 {
         return Err(status_error(exchange, answer));
     }
-    let malformed = |detail: String| Error::MalformedResponse {
+    let malformed = |detail: String| HttpError::MalformedResponse {
         site: site(),
         detail,
         source: None,
@@ -173,7 +173,7 @@ pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, 
         return Err(malformed(format!("empty answer to `{}`", exchange.method)));
     }
     let value: Value =
-        serde_json::from_slice(&answer.body).map_err(|e| Error::MalformedResponse {
+        serde_json::from_slice(&answer.body).map_err(|e| HttpError::MalformedResponse {
             site: site(),
             detail: format!("the answer to `{}` is not JSON", exchange.method),
             source: Some(Box::new(e)),
@@ -190,7 +190,7 @@ pub(crate) fn decode(exchange: &Exchange<'_>, answer: &Answer) -> Result<Value, 
 }
 
 /// The site's `{"exception": true, "error_code": …, "message": …}`, mapped by code.
-fn api_error(exchange: &Exchange<'_>, value: &Value) -> Option<Error> {
+fn api_error(exchange: &Exchange<'_>, value: &Value) -> Option<HttpError> {
     let map = value.as_object()?;
     let raised = match map.get("exception") {
         Some(Value::Bool(b)) => *b,
@@ -212,31 +212,31 @@ fn api_error(exchange: &Exchange<'_>, value: &Value) -> Option<Error> {
         )
     };
     Some(match code {
-        Some(102) if exchange.session_auth => Error::SessionExpired {
+        Some(102) if exchange.session_auth => HttpError::SessionExpired {
             site,
             message: message("Unknown Authentication Error"),
         },
-        Some(102) => Error::AuthenticationFailed {
+        Some(102) => HttpError::AuthenticationFailed {
             site,
             message: message("Unknown Authentication Error"),
         },
-        Some(106) => Error::TwoFactorRequired {
+        Some(106) => HttpError::TwoFactorRequired {
             site,
             message: message("Unknown 2FA Authentication Error"),
         },
-        Some(108) => Error::SsoRequired {
+        Some(108) => HttpError::SsoRequired {
             site,
             message: message(
                 "Authentication using username/password is not allowed for an SSO-enabled Flow Production Tracking site",
             ),
         },
-        Some(110) => Error::IdentityRequired {
+        Some(110) => HttpError::IdentityRequired {
             site,
             message: message(
                 "Authentication using username/password is not allowed for an Autodesk Identity enabled Flow Production Tracking site",
             ),
         },
-        code => Error::Fault {
+        code => HttpError::Fault {
             site,
             code,
             message: message("Unknown Error"),
@@ -259,7 +259,7 @@ mod tests {
         session_auth: bool,
         proxy: Option<&ProxyLabel>,
         answer: &Answer,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, HttpError> {
         let exchange = Exchange {
             route: Route {
                 site: "https://site.example.com",
@@ -273,7 +273,7 @@ mod tests {
         decode(&exchange, answer)
     }
 
-    fn decode_with(session_auth: bool, answer: &Answer) -> Result<Value, Error> {
+    fn decode_with(session_auth: bool, answer: &Answer) -> Result<Value, HttpError> {
         decode_as(session_auth, None, answer)
     }
 
@@ -310,9 +310,9 @@ mod tests {
             &answer(200, &[("content-type", "text/html")], "<html>"),
         )
         .unwrap_err();
-        assert!(matches!(err, Error::MalformedResponse { .. }), "{err}");
+        assert!(matches!(err, HttpError::MalformedResponse { .. }), "{err}");
         let err = decode_with(false, &answer(200, &[], "")).unwrap_err();
-        assert!(matches!(err, Error::MalformedResponse { .. }), "{err}");
+        assert!(matches!(err, HttpError::MalformedResponse { .. }), "{err}");
     }
 
     #[test]
@@ -329,18 +329,18 @@ mod tests {
             true,
             json!({"exception": true, "error_code": 102, "message": "gone"}),
         );
-        assert!(matches!(err, Error::SessionExpired { ref message, .. } if message == "gone"));
+        assert!(matches!(err, HttpError::SessionExpired { ref message, .. } if message == "gone"));
         let err = fault(false, json!({"exception": true, "error_code": 108}));
         assert!(
-            matches!(err, Error::SsoRequired { ref message, .. } if message.contains("SSO-enabled"))
+            matches!(err, HttpError::SsoRequired { ref message, .. } if message.contains("SSO-enabled"))
         );
         let err = fault(false, json!({"exception": true, "error_code": 110}));
-        assert!(matches!(err, Error::IdentityRequired { .. }));
+        assert!(matches!(err, HttpError::IdentityRequired { .. }));
         let err = fault(false, json!({"exception": true, "error_code": 106}));
-        assert!(matches!(err, Error::TwoFactorRequired { .. }));
+        assert!(matches!(err, HttpError::TwoFactorRequired { .. }));
         let err = fault(false, json!({"exception": true}));
         assert!(
-            matches!(err, Error::Fault { code: None, ref message, .. } if message == "Unknown Error")
+            matches!(err, HttpError::Fault { code: None, ref message, .. } if message == "Unknown Error")
         );
         // `exception: false` is an ordinary answer.
         let ok = decode_with(false, &answer(200, &[], r#"{"exception": false, "x": 1}"#));
@@ -359,12 +359,12 @@ mod tests {
         );
         assert!(matches!(
             decode_with(true, &saml),
-            Err(Error::SamlClaimsExpired { .. })
+            Err(HttpError::SamlClaimsExpired { .. })
         ));
         let other = answer(301, &[("location", "https://elsewhere.example.com/")], "");
         let err = decode_with(true, &other).unwrap_err();
         assert!(
-            matches!(err, Error::Redirected { status: 301, ref location, .. } if location == "https://elsewhere.example.com/")
+            matches!(err, HttpError::Redirected { status: 301, ref location, .. } if location == "https://elsewhere.example.com/")
         );
     }
 
@@ -372,7 +372,7 @@ mod tests {
     fn a_407_without_a_proxy_is_an_ordinary_status() {
         let err = decode_with(false, &answer(407, &[], "")).unwrap_err();
         assert!(
-            matches!(err, Error::HttpStatus { status: 407, .. }),
+            matches!(err, HttpError::HttpStatus { status: 407, .. }),
             "{err}"
         );
     }
@@ -387,7 +387,7 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::ProxyAuthenticationRequired {
+                HttpError::ProxyAuthenticationRequired {
                     ref proxy,
                     credentials_given: true
                 } if proxy == "proxy.local:3128"
@@ -400,12 +400,12 @@ mod tests {
     fn server_errors_are_unavailability_with_the_maintenance_message_for_503() {
         let err = decode_with(false, &answer(503, &[], "")).unwrap_err();
         assert!(
-            matches!(err, Error::SiteUnavailable { status: 503, ref message, .. } if message == MAINTENANCE_MESSAGE),
+            matches!(err, HttpError::SiteUnavailable { status: 503, ref message, .. } if message == MAINTENANCE_MESSAGE),
             "{err:?}"
         );
         let err = decode_with(false, &answer(500, &[], "")).unwrap_err();
         assert!(
-            matches!(err, Error::SiteUnavailable { status: 500, .. }),
+            matches!(err, HttpError::SiteUnavailable { status: 500, .. }),
             "{err:?}"
         );
     }
@@ -414,7 +414,7 @@ mod tests {
     fn a_403_shows_the_start_of_the_page_and_nothing_more() {
         let page = format!("API access blocked {}", "x".repeat(1000));
         let err = decode_with(false, &answer(403, &[], &page)).unwrap_err();
-        let Error::HttpStatus { message, .. } = &err else {
+        let HttpError::HttpStatus { message, .. } = &err else {
             panic!("{err:?}")
         };
         assert!(

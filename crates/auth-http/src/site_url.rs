@@ -8,7 +8,7 @@ use percent_encoding::percent_decode_str;
 use tk_auth_core::Secret;
 use url::Url;
 
-use crate::Error;
+use crate::HttpError;
 
 /// A Flow Production Tracking site address, e.g. `https://mystudio.shotgunstudio.com`.
 ///
@@ -25,7 +25,7 @@ use crate::Error;
 /// assert_eq!(site.api_url().as_str(), "https://studio.example.com/api3/json");
 /// assert!(SiteUrl::parse("ftp://studio.example.com").is_err());
 /// assert!(SiteUrl::parse("studio.example.com").is_err());
-/// # Ok::<(), tk_auth_http::Error>(())
+/// # Ok::<(), tk_auth_http::HttpError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct SiteUrl {
@@ -37,8 +37,8 @@ pub struct SiteUrl {
 
 impl SiteUrl {
     /// Checks and normalises a site address. The scheme must be given.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        let invalid = |reason: &'static str| Error::InvalidSiteUrl {
+    pub fn parse(text: &str) -> Result<Self, HttpError> {
+        let invalid = |reason: &'static str| HttpError::InvalidSiteUrl {
             url: redact_userinfo(text),
             reason,
         };
@@ -217,7 +217,10 @@ mod tests {
             "file:///etc/passwd",
         ] {
             let err = SiteUrl::parse(bad).unwrap_err();
-            assert!(matches!(err, Error::InvalidSiteUrl { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, HttpError::InvalidSiteUrl { .. }),
+                "{bad}: {err}"
+            );
         }
     }
 

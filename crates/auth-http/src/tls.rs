@@ -10,7 +10,7 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_platform_verifier::BuilderVerifierExt;
 
 use crate::env::SHOTGUN_API_CACERTS;
-use crate::{Env, Error};
+use crate::{Env, HttpError};
 
 /// Where the trusted certificates come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// Builds the rustls configuration for `trust`.
-pub(crate) fn client_config(trust: &Trust) -> Result<ClientConfig, Error> {
+pub(crate) fn client_config(trust: &Trust) -> Result<ClientConfig, HttpError> {
     match trust {
         Trust::System => system_config(),
         Trust::CaFile { path, origin } => {
@@ -63,7 +63,7 @@ pub(crate) fn client_config(trust: &Trust) -> Result<ClientConfig, Error> {
 }
 
 /// A configuration that trusts nothing, for `http://` sites where TLS is never used.
-pub(crate) fn unused_config() -> Result<ClientConfig, Error> {
+pub(crate) fn unused_config() -> Result<ClientConfig, HttpError> {
     Ok(finish(
         builder()?
             .with_root_certificates(RootCertStore::empty())
@@ -71,10 +71,10 @@ pub(crate) fn unused_config() -> Result<ClientConfig, Error> {
     ))
 }
 
-fn builder() -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, Error> {
+fn builder() -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, HttpError> {
     ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::ClientSetup(Box::new(e)))
+        .map_err(|e| HttpError::ClientSetup(Box::new(e)))
 }
 
 fn finish(mut config: ClientConfig) -> ClientConfig {
@@ -84,7 +84,7 @@ fn finish(mut config: ClientConfig) -> ClientConfig {
 }
 
 /// The system store is read once per process: reading it costs milliseconds.
-fn system_config() -> Result<ClientConfig, Error> {
+fn system_config() -> Result<ClientConfig, HttpError> {
     static SYSTEM: OnceLock<Result<ClientConfig, rustls::Error>> = OnceLock::new();
     let cached = SYSTEM.get_or_init(|| {
         ClientConfig::builder_with_provider(provider())
@@ -92,11 +92,11 @@ fn system_config() -> Result<ClientConfig, Error> {
             .with_platform_verifier()
             .map(|b| finish(b.with_no_client_auth()))
     });
-    cached.clone().map_err(Error::SystemTrustStore)
+    cached.clone().map_err(HttpError::SystemTrustStore)
 }
 
-fn read_roots(path: &Path, origin: &'static str) -> Result<RootCertStore, Error> {
-    let pem = std::fs::read(path).map_err(|source| Error::CaFile {
+fn read_roots(path: &Path, origin: &'static str) -> Result<RootCertStore, HttpError> {
+    let pem = std::fs::read(path).map_err(|source| HttpError::CaFile {
         path: path.to_owned(),
         origin,
         source,
@@ -112,7 +112,7 @@ fn read_roots(path: &Path, origin: &'static str) -> Result<RootCertStore, Error>
         }
     }
     if roots.is_empty() {
-        return Err(Error::CaFileEmpty {
+        return Err(HttpError::CaFileEmpty {
             path: path.to_owned(),
             origin,
         });
@@ -163,7 +163,7 @@ mod tests {
             origin: "the client options",
         })
         .unwrap_err();
-        assert!(matches!(err, Error::CaFileEmpty { .. }), "{err}");
+        assert!(matches!(err, HttpError::CaFileEmpty { .. }), "{err}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use reqwest::header::HeaderMap;
 use rustls::CertificateError;
 use url::Url;
 
-use crate::Error;
+use crate::HttpError;
 
 /// How one site is reached: the HTTP client (pool, proxy, TLS), the site's names, and the
 /// limits every request has. Shared by the JSON-RPC calls and browser approval.
@@ -51,7 +51,7 @@ impl Transport {
         let mut response = request.send().await.map_err(|e| classify(e, &route))?;
         let declared = response.content_length();
         let too_large = || {
-            Failure::Fatal(Error::ResponseTooLarge {
+            Failure::Fatal(HttpError::ResponseTooLarge {
                 site: self.site_label.clone(),
                 limit,
                 declared,
@@ -86,7 +86,7 @@ pub(crate) enum Failure {
     /// load balancer dropping it, a TLS EOF): worth another attempt.
     Dropped(reqwest::Error),
     /// Anything else, already turned into the error to report.
-    Fatal(Error),
+    Fatal(HttpError),
 }
 
 /// Where a request went: the site, and the proxy in between if any.
@@ -130,7 +130,7 @@ fn chain<'a>(
 pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
     let site = route.site.to_owned();
     if err.is_timeout() {
-        return Failure::Fatal(Error::Timeout {
+        return Failure::Fatal(HttpError::Timeout {
             site,
             timeout: route.timeout,
         });
@@ -183,44 +183,44 @@ pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
     let source = Box::new(err);
     if let Some(proxy) = route.proxy {
         if tunnel_auth {
-            return Failure::Fatal(Error::ProxyAuthenticationRequired {
+            return Failure::Fatal(HttpError::ProxyAuthenticationRequired {
                 proxy: proxy.host_port.clone(),
                 credentials_given: proxy.has_credentials,
             });
         }
         if tunnel_refused {
-            return Failure::Fatal(Error::ProxyRefused {
+            return Failure::Fatal(HttpError::ProxyRefused {
                 proxy: proxy.host_port.clone(),
                 site,
             });
         }
         // With a proxy, the only thing the client connects to is the proxy.
         if (refused || dns) && source.is_connect() {
-            return Failure::Fatal(Error::ProxyUnreachable {
+            return Failure::Fatal(HttpError::ProxyUnreachable {
                 proxy: proxy.host_port.clone(),
                 source,
             });
         }
     }
     if let Some(problem) = tls {
-        return Failure::Fatal(Error::Tls {
+        return Failure::Fatal(HttpError::Tls {
             site,
             problem,
             source,
         });
     }
     if dns {
-        return Failure::Fatal(Error::SiteNotFound {
+        return Failure::Fatal(HttpError::SiteNotFound {
             site,
             host: route.host.to_owned(),
             source,
         });
     }
     if refused {
-        return Failure::Fatal(Error::ConnectionRefused { site, source });
+        return Failure::Fatal(HttpError::ConnectionRefused { site, source });
     }
     if not_http {
-        return Failure::Fatal(Error::MalformedResponse {
+        return Failure::Fatal(HttpError::MalformedResponse {
             site,
             detail: "what answers at this address does not speak HTTP".into(),
             source: Some(source),
@@ -229,7 +229,7 @@ pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
     if dropped {
         return Failure::Dropped(*source);
     }
-    Failure::Fatal(Error::Network { site, source })
+    Failure::Fatal(HttpError::Network { site, source })
 }
 
 /// Names a TLS problem in words a person can act on.

@@ -68,7 +68,7 @@ impl Connection {
     async fn with_auth<T, F, Fut>(&self, op: F) -> Result<T, Error>
     where
         F: Fn(Auth) -> Fut,
-        Fut: Future<Output = Result<T, tk_auth_http::Error>>,
+        Fut: Future<Output = Result<T, tk_auth_http::HttpError>>,
     {
         // Only the token is read on the way out; names are looked up when a call fails.
         let Some(mut token) = self.user.session_token() else {
@@ -94,8 +94,10 @@ impl Connection {
                 Err(e) => e,
             };
             let reason = match &err {
-                tk_auth_http::Error::SessionExpired { .. } => RenewalReason::SessionExpired,
-                tk_auth_http::Error::SamlClaimsExpired { .. } => RenewalReason::SamlClaimsExpired,
+                tk_auth_http::HttpError::SessionExpired { .. } => RenewalReason::SessionExpired,
+                tk_auth_http::HttpError::SamlClaimsExpired { .. } => {
+                    RenewalReason::SamlClaimsExpired
+                }
                 _ => return Err(failed(err)),
             };
             if renewals == 2 {

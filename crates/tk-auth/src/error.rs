@@ -112,7 +112,7 @@ pub enum Error {
         login: Option<String>,
         /// What failed.
         #[source]
-        source: Box<tk_auth_http::Error>,
+        source: Box<tk_auth_http::HttpError>,
     },
 
     /// A call to the site failed for another reason.
@@ -124,7 +124,7 @@ pub enum Error {
         login: Option<String>,
         /// The client's error.
         #[source]
-        source: Box<tk_auth_http::Error>,
+        source: Box<tk_auth_http::HttpError>,
     },
 
     /// Python `AuthenticationError` from browser approval: the request was refused, expired,
@@ -137,7 +137,7 @@ pub enum Error {
         login: Option<String>,
         /// What the site or the wait reported.
         #[source]
-        source: Box<tk_auth_http::Error>,
+        source: Box<tk_auth_http::HttpError>,
     },
 
     /// A password login to a plain `http://` site that is not on this machine.
@@ -337,8 +337,8 @@ impl Error {
     }
 
     /// Maps a client error for `site` and `login` to the Python hierarchy.
-    pub(crate) fn from_http(site: &str, login: Option<&str>, e: tk_auth_http::Error) -> Self {
-        use tk_auth_http::Error as H;
+    pub(crate) fn from_http(site: &str, login: Option<&str>, e: tk_auth_http::HttpError) -> Self {
+        use tk_auth_http::HttpError as H;
         let login_owned = login.map(str::to_owned);
         match e {
             H::RenewalFailed { source, .. } => match source.downcast::<Error>() {

@@ -227,7 +227,7 @@ async fn credentials(
             });
         }
         let result = match client.generate_session_token(&login, &password, None).await {
-            Err(tk_auth_http::Error::TwoFactorRequired { .. }) => {
+            Err(tk_auth_http::HttpError::TwoFactorRequired { .. }) => {
                 let code = prompter
                     .two_factor_code(&TwoFactorQuestion {
                         site: host.to_owned(),
@@ -250,7 +250,7 @@ async fn credentials(
         };
         match result {
             Ok(token) => return Ok((login, token)),
-            Err(e @ tk_auth_http::Error::AuthenticationFailed { .. }) if attempt < attempts => {
+            Err(e @ tk_auth_http::HttpError::AuthenticationFailed { .. }) if attempt < attempts => {
                 tracing::info!(site = %host, login = %login, attempt, "login refused");
                 prompter
                     .show_error(&ErrorNotice {
@@ -308,12 +308,12 @@ async fn browser_approval(
     };
     match approved {
         Ok(session) => Ok((session.login, session.session_token)),
-        Err(tk_auth_http::Error::Approval(tk_auth_http::ApprovalError::Cancelled { .. })) => {
-            Err(Error::AuthenticationCancelled {
-                site: Some(host.to_owned()),
-                login: login.map(str::to_owned),
-            })
-        }
+        Err(tk_auth_http::HttpError::Approval(tk_auth_http::ApprovalError::Cancelled {
+            ..
+        })) => Err(Error::AuthenticationCancelled {
+            site: Some(host.to_owned()),
+            login: login.map(str::to_owned),
+        }),
         Err(e) => Err(match Error::from_http(host, login, e) {
             // Python raises the launcher's errors as `AuthenticationError`s.
             Error::Site {

@@ -266,10 +266,10 @@ impl ShotgunUser {
             .await
         {
             // Lapsed claims leave the token itself good (Python returns False).
-            Ok(_) | Err(tk_auth_http::Error::SamlClaimsExpired { .. }) => {
+            Ok(_) | Err(tk_auth_http::HttpError::SamlClaimsExpired { .. }) => {
                 Ok(CredentialState::Valid)
             }
-            Err(tk_auth_http::Error::SessionExpired { .. }) => Ok(CredentialState::Expired),
+            Err(tk_auth_http::HttpError::SessionExpired { .. }) => Ok(CredentialState::Expired),
             Err(e) if e.is_unreachable() => Ok(CredentialState::Unreachable(Error::from_http(
                 &host,
                 login.as_deref(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tk_auth_http::{
-    ApprovalError, ApprovalOptions, ApprovedSession, Auth, CancelHandle, Error, SiteClient,
+    ApprovalError, ApprovalOptions, ApprovedSession, Auth, CancelHandle, HttpError, SiteClient,
     machine_id,
 };
 use tk_auth_site_emulator::{Fault, SiteEmulator};
@@ -29,7 +29,7 @@ async fn approve(
     client: &SiteClient,
     options: &ApprovalOptions,
     decide: impl FnOnce(&str) -> bool + Send,
-) -> Result<ApprovedSession, Error> {
+) -> Result<ApprovedSession, HttpError> {
     client
         .request_browser_approval(options, &CancelHandle::new(), decide)
         .await
@@ -109,7 +109,7 @@ async fn a_denied_request_is_rejected() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::Rejected { .. })),
+        matches!(err, HttpError::Approval(ApprovalError::Rejected { .. })),
         "{err:?}"
     );
     assert_eq!(
@@ -128,7 +128,7 @@ async fn a_request_that_expires_on_the_site_is_rejected() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::Rejected { .. })),
+        matches!(err, HttpError::Approval(ApprovalError::Rejected { .. })),
         "{err:?}"
     );
 }
@@ -148,7 +148,7 @@ async fn cancelling_stops_the_wait() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::Cancelled { .. })),
+        matches!(err, HttpError::Approval(ApprovalError::Cancelled { .. })),
         "{err:?}"
     );
     assert!(
@@ -165,7 +165,7 @@ async fn waiting_ends_at_the_time_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::TimedOut { waited, .. }) if waited == Duration::from_millis(150)),
+        matches!(err, HttpError::Approval(ApprovalError::TimedOut { waited, .. }) if waited == Duration::from_millis(150)),
         "{err:?}"
     );
     assert!(
@@ -184,7 +184,10 @@ async fn a_site_without_the_feature_says_so() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::FeatureDisabled { .. })),
+        matches!(
+            err,
+            HttpError::Approval(ApprovalError::FeatureDisabled { .. })
+        ),
         "{err:?}"
     );
     assert!(
@@ -219,7 +222,7 @@ async fn server_errors_on_every_attempt_are_unstable_communication() {
     assert!(
         matches!(
             err,
-            Error::Approval(ApprovalError::SiteUnstable { status: 502, .. })
+            HttpError::Approval(ApprovalError::SiteUnstable { status: 502, .. })
         ),
         "{err:?}"
     );
@@ -234,7 +237,10 @@ async fn malformed_bodies_cannot_be_decoded() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::UndecodableJson { .. })),
+        matches!(
+            err,
+            HttpError::Approval(ApprovalError::UndecodableJson { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "Unable to decode JSON content");
@@ -251,7 +257,10 @@ async fn malformed_bodies_cannot_be_decoded() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::UndecodableJson { .. })),
+        matches!(
+            err,
+            HttpError::Approval(ApprovalError::UndecodableJson { .. })
+        ),
         "{err:?}"
     );
 }
@@ -263,7 +272,10 @@ async fn a_browser_that_cannot_open_ends_the_flow() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
+        matches!(
+            err,
+            HttpError::Approval(ApprovalError::BrowserFailed { .. })
+        ),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "Unable to open local browser");
@@ -287,7 +299,10 @@ async fn the_product_name_defaults_to_the_toolkit() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::Approval(ApprovalError::BrowserFailed { .. })),
+        matches!(
+            err,
+            HttpError::Approval(ApprovalError::BrowserFailed { .. })
+        ),
         "{err:?}"
     );
 }
@@ -311,7 +326,10 @@ async fn a_page_on_another_host_is_never_opened() {
         .await
         .unwrap_err();
         assert!(
-            matches!(err, Error::Approval(ApprovalError::UntrustedPage { .. })),
+            matches!(
+                err,
+                HttpError::Approval(ApprovalError::UntrustedPage { .. })
+            ),
             "{base}: {err:?}"
         );
         assert!(!*opened.lock().unwrap(), "{base}: the page was opened");

@@ -5,12 +5,12 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use serde_json::json;
-use tk_auth_http::{Auth, Error, Secret, SiteClient};
+use tk_auth_http::{Auth, HttpError, Secret, SiteClient};
 use tk_auth_site_emulator::{Fault, HumanAccount, SiteAuthMethod};
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
 
-async fn token_error(site_url: &str, login: &str, password: &str) -> Error {
+async fn token_error(site_url: &str, login: &str, password: &str) -> HttpError {
     SiteClient::new(site_url, support::options())
         .unwrap()
         .generate_session_token(login, &Secret::new(password), None)
@@ -22,7 +22,7 @@ async fn token_error(site_url: &str, login: &str, password: &str) -> Error {
 async fn a_wrong_password_is_an_authentication_failure_with_the_site_message() {
     let site = support::start();
     let err = token_error(site.url(), "alice", "wrong-canary").await;
-    let Error::AuthenticationFailed { message, .. } = &err else {
+    let HttpError::AuthenticationFailed { message, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(message, "Can't authenticate user 'alice'");
@@ -41,7 +41,7 @@ async fn an_inactive_account_is_an_authentication_failure() {
         .unwrap();
     let err = token_error(site.url(), "carol", "pw-canary").await;
     assert!(
-        matches!(&err, Error::AuthenticationFailed { message, .. } if message.contains("disabled")),
+        matches!(&err, HttpError::AuthenticationFailed { message, .. } if message.contains("disabled")),
         "{err:?}"
     );
 }
@@ -55,9 +55,9 @@ async fn sso_and_identity_sites_say_to_use_the_browser() {
         let site = support::builder().auth_method(method).start().unwrap();
         let err = token_error(site.url(), "alice", ALICE_PASSWORD).await;
         if is_sso {
-            assert!(matches!(err, Error::SsoRequired { .. }), "{err:?}");
+            assert!(matches!(err, HttpError::SsoRequired { .. }), "{err:?}");
         } else {
-            assert!(matches!(err, Error::IdentityRequired { .. }), "{err:?}");
+            assert!(matches!(err, HttpError::IdentityRequired { .. }), "{err:?}");
         }
         assert!(err.requires_browser_login());
         assert!(
@@ -82,7 +82,7 @@ async fn an_expired_session_is_its_own_error() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::SessionExpired { .. }), "{err:?}");
     assert!(err.needs_renewal());
     assert!(err.to_string().contains("log in again"), "{err}");
     assert!(!support::full_text(&err).contains(&token));
@@ -100,7 +100,7 @@ async fn lapsed_sso_claims_are_the_302_to_the_saml_login() {
         .find_one(&Auth::session_token(token), "HumanUser", &json!([]), &[])
         .await
         .unwrap_err();
-    let Error::SamlClaimsExpired { location, .. } = &err else {
+    let HttpError::SamlClaimsExpired { location, .. } = &err else {
         panic!("{err:?}");
     };
     assert!(location.ends_with("/saml/saml_login_request"), "{location}");
@@ -112,7 +112,7 @@ async fn server_errors_are_unavailability_not_site_not_found() {
     let site = support::start();
     site.queue_fault(Fault::Status(503), 1);
     let err = token_error(site.url(), "alice", ALICE_PASSWORD).await;
-    let Error::SiteUnavailable {
+    let HttpError::SiteUnavailable {
         status, message, ..
     } = &err
     else {
@@ -128,7 +128,7 @@ async fn server_errors_are_unavailability_not_site_not_found() {
     site.queue_fault(Fault::Status(500), 1);
     let err = token_error(site.url(), "alice", ALICE_PASSWORD).await;
     assert!(
-        matches!(err, Error::SiteUnavailable { status: 500, .. }),
+        matches!(err, HttpError::SiteUnavailable { status: 500, .. }),
         "{err:?}"
     );
     assert!(!err.to_string().contains("not found"), "{err}");
@@ -139,7 +139,7 @@ async fn other_statuses_name_the_status_and_a_403_shows_why() {
     let site = support::start();
     site.queue_fault(Fault::Status(403), 1);
     let err = token_error(site.url(), "alice", ALICE_PASSWORD).await;
-    let Error::HttpStatus {
+    let HttpError::HttpStatus {
         status, message, ..
     } = &err
     else {
@@ -152,7 +152,7 @@ async fn other_statuses_name_the_status_and_a_403_shows_why() {
 #[tokio::test]
 async fn an_unknown_host_is_site_not_found() {
     let err = token_error("https://no-such-site.invalid", "alice", ALICE_PASSWORD).await;
-    let Error::SiteNotFound { host, .. } = &err else {
+    let HttpError::SiteNotFound { host, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(host, "no-such-site.invalid");
@@ -165,7 +165,10 @@ async fn a_closed_port_is_connection_refused() {
         listener.local_addr().unwrap().port()
     };
     let err = token_error(&format!("http://127.0.0.1:{port}"), "alice", ALICE_PASSWORD).await;
-    assert!(matches!(err, Error::ConnectionRefused { .. }), "{err:?}");
+    assert!(
+        matches!(err, HttpError::ConnectionRefused { .. }),
+        "{err:?}"
+    );
     assert!(err.is_unreachable());
 }
 
@@ -182,7 +185,7 @@ async fn a_stalled_site_times_out() {
         .generate_session_token("alice", &Secret::new(ALICE_PASSWORD), None)
         .await
         .unwrap_err();
-    let Error::Timeout { timeout, .. } = &err else {
+    let HttpError::Timeout { timeout, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(*timeout, Duration::from_millis(300));
@@ -195,7 +198,10 @@ async fn a_body_that_is_not_json_is_a_malformed_response() {
     let site = support::start();
     site.queue_fault(Fault::MalformedBody, 1);
     let err = token_error(site.url(), "alice", ALICE_PASSWORD).await;
-    assert!(matches!(err, Error::MalformedResponse { .. }), "{err:?}");
+    assert!(
+        matches!(err, HttpError::MalformedResponse { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("not JSON"), "{err}");
 }
 
@@ -213,7 +219,7 @@ async fn unknown_methods_are_site_faults_with_their_code() {
     assert!(
         matches!(
             err,
-            Error::Fault {
+            HttpError::Fault {
                 code: Some(100),
                 ..
             }
@@ -236,7 +242,7 @@ async fn bad_filters_fail_before_anything_is_sent() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::InvalidRequest { .. }), "{err:?}");
     assert_eq!(site.calls("read"), 0);
 }
 
@@ -266,7 +272,7 @@ async fn a_server_that_does_not_speak_http_is_a_malformed_response() {
         let port = not_http_server(banner_first).await;
         let err = token_error(&format!("http://127.0.0.1:{port}"), "alice", ALICE_PASSWORD).await;
         assert!(
-            matches!(err, Error::MalformedResponse { .. }),
+            matches!(err, HttpError::MalformedResponse { .. }),
             "{banner_first}: {err:?}"
         );
     }

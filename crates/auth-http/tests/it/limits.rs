@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use tk_auth_http::{ApprovalOptions, CancelHandle, DEFAULT_MAX_RESPONSE_BYTES, Error, SiteClient};
+use tk_auth_http::{
+    ApprovalOptions, CancelHandle, DEFAULT_MAX_RESPONSE_BYTES, HttpError, SiteClient,
+};
 use tk_auth_site_emulator::Fault;
 
 use crate::support;
@@ -32,7 +34,7 @@ async fn an_answer_announced_above_the_default_limit_is_refused_without_reading_
     assert!(
         matches!(
             err,
-            Error::ResponseTooLarge {
+            HttpError::ResponseTooLarge {
                 limit,
                 declared: Some(declared),
                 ..
@@ -58,7 +60,7 @@ async fn an_answer_without_a_length_is_cut_off_once_it_passes_the_limit() {
     assert!(
         matches!(
             err,
-            Error::ResponseTooLarge {
+            HttpError::ResponseTooLarge {
                 limit,
                 declared: None,
                 ..
@@ -77,7 +79,7 @@ async fn a_limit_smaller_than_an_ordinary_answer_refuses_it() {
     let client = SiteClient::new(site.url(), support::options().max_response_bytes(16)).unwrap();
     let err = client.call("info", None, None).await.unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit: 16, .. }),
+        matches!(err, HttpError::ResponseTooLarge { limit: 16, .. }),
         "{err:?}"
     );
 }
@@ -101,7 +103,7 @@ async fn browser_approval_answers_are_limited_too() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { declared: None, .. }),
+        matches!(err, HttpError::ResponseTooLarge { declared: None, .. }),
         "{err:?}"
     );
 }

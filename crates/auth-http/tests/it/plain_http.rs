@@ -8,7 +8,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
-use tk_auth_http::{ApprovalOptions, Auth, CancelHandle, ClientOptions, Env, Error, SiteClient};
+use tk_auth_http::{
+    ApprovalOptions, Auth, CancelHandle, ClientOptions, Env, HttpError, SiteClient,
+};
 use tk_auth_site_emulator::SiteEmulator;
 
 use crate::support::{self, ALICE_PASSWORD, SCRIPT_KEY};
@@ -24,9 +26,9 @@ fn through(site: &SiteEmulator, env: Env) -> SiteClient {
     SiteClient::new(REMOTE, options).unwrap()
 }
 
-fn assert_refused(err: &Error, what: &str) {
+fn assert_refused(err: &HttpError, what: &str) {
     assert!(
-        matches!(err, Error::InsecureSite { site, .. } if site == REMOTE),
+        matches!(err, HttpError::InsecureSite { site, .. } if site == REMOTE),
         "{err:?}"
     );
     let text = err.to_string();
@@ -98,7 +100,7 @@ async fn the_variable_lets_credentials_through_to_a_plain_http_site() {
         .generate_session_token("alice", &ALICE_PASSWORD.into(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InsecureSite { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::InsecureSite { .. }), "{err:?}");
 }
 
 #[tokio::test]

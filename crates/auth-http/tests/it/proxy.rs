@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use tk_auth_http::{Auth, Env, Error, ProxySetting, Secret, SiteClient};
+use tk_auth_http::{Auth, Env, HttpError, ProxySetting, Secret, SiteClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -215,7 +215,7 @@ async fn without_credentials_the_error_says_the_proxy_needs_them() {
     assert!(
         matches!(
             err,
-            Error::ProxyAuthenticationRequired {
+            HttpError::ProxyAuthenticationRequired {
                 credentials_given: false,
                 ..
             }
@@ -246,7 +246,7 @@ async fn a_password_in_the_wrong_case_is_refused() {
     assert!(
         matches!(
             err,
-            Error::ProxyAuthenticationRequired {
+            HttpError::ProxyAuthenticationRequired {
                 credentials_given: true,
                 ..
             }
@@ -289,7 +289,7 @@ async fn https_sites_are_tunnelled_with_connect() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ProxyAuthenticationRequired { .. }),
+        matches!(err, HttpError::ProxyAuthenticationRequired { .. }),
         "{err:?}"
     );
 }
@@ -350,7 +350,7 @@ async fn an_unreachable_proxy_is_named() {
     )
     .unwrap();
     let err = client.info().await.unwrap_err();
-    let Error::ProxyUnreachable { proxy, .. } = &err else {
+    let HttpError::ProxyUnreachable { proxy, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(proxy, &format!("127.0.0.1:{port}"));
@@ -401,6 +401,6 @@ async fn a_proxy_that_cannot_reach_the_site_refuses_the_tunnel() {
     )
     .unwrap();
     let err = client.info().await.unwrap_err();
-    assert!(matches!(err, Error::ProxyRefused { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::ProxyRefused { .. }), "{err:?}");
     assert!(proxy.seen()[0].authorized);
 }

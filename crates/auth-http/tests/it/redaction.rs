@@ -40,7 +40,7 @@ fn assert_hidden(context: &str, text: &str) {
 
 /// Builds a client and makes one call; every message, source and `Debug` along the way is
 /// checked.
-async fn check(context: &str, url: &str, options: Result<ClientOptions, tk_auth_http::Error>) {
+async fn check(context: &str, url: &str, options: Result<ClientOptions, tk_auth_http::HttpError>) {
     let options = match options {
         Ok(options) => {
             assert_hidden(context, &format!("{options:?}"));

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tk_auth_http::{
-    Auth, BoxError, Error, RenewalReason, RenewalRequest, Secret, SessionRenewer, SiteClient,
+    Auth, BoxError, HttpError, RenewalReason, RenewalRequest, Secret, SessionRenewer, SiteClient,
 };
 use tk_auth_site_emulator::{SiteAuthMethod, SiteEmulator};
 
@@ -54,7 +54,7 @@ fn client_with(site: &SiteEmulator, renewer: Arc<LogInAgain>) -> SiteClient {
     SiteClient::new(site.url(), support::options().session_renewer(renewer)).unwrap()
 }
 
-async fn read_with(client: &SiteClient, token: &str) -> Result<(), Error> {
+async fn read_with(client: &SiteClient, token: &str) -> Result<(), HttpError> {
     support::find_person(client, &Auth::session_token(token), "alice")
         .await
         .map(|found| assert!(found.is_some()))
@@ -106,7 +106,7 @@ async fn a_failed_renewal_ends_the_call_without_repeating_it() {
     let err = read_with(&client_with(&site, Arc::clone(&renewer)), &token)
         .await
         .unwrap_err();
-    let Error::RenewalFailed { source, .. } = &err else {
+    let HttpError::RenewalFailed { source, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(
@@ -125,7 +125,7 @@ async fn a_second_refusal_is_returned_as_is() {
     let err = read_with(&client_with(&site, Arc::clone(&renewer)), &token)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::SessionExpired { .. }), "{err:?}");
     assert_eq!(renewer.calls.load(Ordering::SeqCst), 1);
     assert_eq!(site.calls("read"), 2);
 }
@@ -138,7 +138,10 @@ async fn only_session_tokens_are_renewed() {
     let err = support::find_anyone(&client, &Auth::script("farm_script", "wrong-key"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::AuthenticationFailed { .. }), "{err:?}");
+    assert!(
+        matches!(err, HttpError::AuthenticationFailed { .. }),
+        "{err:?}"
+    );
     support::find_anyone(&client, &Auth::script("farm_script", SCRIPT_KEY))
         .await
         .unwrap();
@@ -153,5 +156,5 @@ async fn without_a_renewer_the_expiry_is_returned() {
     let err = read_with(&support::client(&site), &token)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::SessionExpired { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::SessionExpired { .. }), "{err:?}");
 }

@@ -1,11 +1,11 @@
 //! Only 502, 504 and dropped connections are tried again, at most three times in all.
 
-use tk_auth_http::{Error, RetryPolicy, Secret, SiteClient};
+use tk_auth_http::{HttpError, RetryPolicy, Secret, SiteClient};
 use tk_auth_site_emulator::Fault;
 
 use crate::support::{self, ALICE_PASSWORD};
 
-async fn login(client: &SiteClient) -> Result<Secret, Error> {
+async fn login(client: &SiteClient) -> Result<Secret, HttpError> {
     client
         .generate_session_token("alice", &Secret::new(ALICE_PASSWORD), None)
         .await
@@ -25,7 +25,7 @@ async fn gateway_timeouts_are_retried_until_the_attempts_run_out() {
     site.queue_fault(Fault::Status(504), 3);
     let err = login(&support::client(&site)).await.unwrap_err();
     assert!(
-        matches!(err, Error::SiteUnavailable { status: 504, .. }),
+        matches!(err, HttpError::SiteUnavailable { status: 504, .. }),
         "{err:?}"
     );
     assert_eq!(site.calls("get_session_token"), 3);
@@ -37,7 +37,7 @@ async fn an_internal_server_error_is_not_retried() {
     site.queue_fault(Fault::Status(500), 1);
     let err = login(&support::client(&site)).await.unwrap_err();
     assert!(
-        matches!(err, Error::SiteUnavailable { status: 500, .. }),
+        matches!(err, HttpError::SiteUnavailable { status: 500, .. }),
         "{err:?}"
     );
     assert_eq!(site.calls("get_session_token"), 1);
@@ -57,7 +57,7 @@ async fn connections_dropped_every_time_give_up_after_three_attempts() {
     site.queue_fault(Fault::DropConnection, 3);
     let err = login(&support::client(&site)).await.unwrap_err();
     assert!(
-        matches!(err, Error::ConnectionDropped { attempts: 3, .. }),
+        matches!(err, HttpError::ConnectionDropped { attempts: 3, .. }),
         "{err:?}"
     );
     assert_eq!(site.calls("get_session_token"), 3);
@@ -71,7 +71,7 @@ async fn the_attempt_count_is_configurable() {
         SiteClient::new(site.url(), support::options().retry(RetryPolicy::never())).unwrap();
     let err = login(&client).await.unwrap_err();
     assert!(
-        matches!(err, Error::SiteUnavailable { status: 502, .. }),
+        matches!(err, HttpError::SiteUnavailable { status: 502, .. }),
         "{err:?}"
     );
     assert_eq!(site.calls("get_session_token"), 1);
@@ -85,7 +85,10 @@ async fn authentication_failures_are_not_retried() {
         .generate_session_token("alice", &Secret::new("wrong"), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::AuthenticationFailed { .. }), "{err:?}");
+    assert!(
+        matches!(err, HttpError::AuthenticationFailed { .. }),
+        "{err:?}"
+    );
     assert_eq!(site.calls("get_session_token"), 1);
 }
 

@@ -67,7 +67,7 @@ async fn two_factor_accounts_need_a_code_then_accept_totp_and_backup_codes_once(
         .await
         .unwrap_err();
     assert!(
-        matches!(err, tk_auth_http::Error::TwoFactorRequired { .. }),
+        matches!(err, tk_auth_http::HttpError::TwoFactorRequired { .. }),
         "{err}"
     );
     support::assert_no_secret(&support::full_text(&err));
@@ -86,7 +86,7 @@ async fn two_factor_accounts_need_a_code_then_accept_totp_and_backup_codes_once(
         .await
         .unwrap_err();
     assert!(
-        matches!(wrong, tk_auth_http::Error::AuthenticationFailed { .. }),
+        matches!(wrong, tk_auth_http::HttpError::AuthenticationFailed { .. }),
         "{wrong}"
     );
 
@@ -100,7 +100,7 @@ async fn two_factor_accounts_need_a_code_then_accept_totp_and_backup_codes_once(
         .await
         .unwrap_err();
     assert!(
-        matches!(reused, tk_auth_http::Error::AuthenticationFailed { .. }),
+        matches!(reused, tk_auth_http::HttpError::AuthenticationFailed { .. }),
         "{reused}"
     );
 }

@@ -1,6 +1,8 @@
 //! The typed `info` answer, its 30-second cache, and addresses refused up front.
 
-use tk_auth_http::{ClientOptions, Error, ServerVersion, SiteAuthMethod, SiteClient, site_info};
+use tk_auth_http::{
+    ClientOptions, HttpError, ServerVersion, SiteAuthMethod, SiteClient, site_info,
+};
 use tk_auth_site_emulator::SiteEmulator;
 
 use crate::support;
@@ -59,7 +61,7 @@ async fn invalid_addresses_are_refused_before_any_request() {
     ] {
         let err = site_info(url, ClientOptions::new()).await.unwrap_err();
         assert!(
-            matches!(err, Error::InvalidSiteUrl { .. }),
+            matches!(err, HttpError::InvalidSiteUrl { .. }),
             "{url}: {err:?}"
         );
         assert!(

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use tk_auth_http::{Auth, ClientOptions, Env, Error, RetryPolicy, SiteClient};
+use tk_auth_http::{Auth, ClientOptions, Env, HttpError, RetryPolicy, SiteClient};
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator, SiteEmulatorBuilder};
 pub(crate) use tk_auth_test_support::TestCa;
 
@@ -48,7 +48,7 @@ pub(crate) async fn find_person(
     client: &SiteClient,
     auth: &Auth,
     login: &str,
-) -> Result<Option<Map<String, Value>>, Error> {
+) -> Result<Option<Map<String, Value>>, HttpError> {
     client
         .find_one(auth, "HumanUser", &json!([["login", "is", login]]), &[])
         .await
@@ -58,7 +58,7 @@ pub(crate) async fn find_person(
 pub(crate) async fn find_anyone(
     client: &SiteClient,
     auth: &Auth,
-) -> Result<Option<Map<String, Value>>, Error> {
+) -> Result<Option<Map<String, Value>>, HttpError> {
     client.find_one(auth, "HumanUser", &json!([]), &[]).await
 }
 
@@ -70,7 +70,7 @@ pub(crate) fn assert_no_secret(text: &str) {
 }
 
 /// The full text of an error: its message, its sources and its `Debug`.
-pub(crate) fn full_text(err: &tk_auth_http::Error) -> String {
+pub(crate) fn full_text(err: &tk_auth_http::HttpError) -> String {
     let mut text = format!("{err} / {err:?}");
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {

@@ -3,11 +3,11 @@
 
 use tk_auth_test_support::child;
 
-use tk_auth_http::{Auth, ClientOptions, Env, Error, SiteClient};
+use tk_auth_http::{Auth, ClientOptions, Env, HttpError, SiteClient};
 
 use crate::support::{self, SCRIPT_KEY};
 
-async fn read_as_script(client: &SiteClient) -> Result<(), Error> {
+async fn read_as_script(client: &SiteClient) -> Result<(), HttpError> {
     support::find_person(client, &Auth::script("farm_script", SCRIPT_KEY), "alice")
         .await
         .map(|found| assert!(found.is_some()))
@@ -37,7 +37,7 @@ async fn without_the_ca_the_error_names_the_untrusted_certificate() {
     let ca = support::TestCa::new();
     let site = ca.https_site(support::builder());
     let err = read_as_script(&support::client(&site)).await.unwrap_err();
-    let Error::Tls { problem, .. } = &err else {
+    let HttpError::Tls { problem, .. } = &err else {
         panic!("{err:?}");
     };
     assert!(problem.contains("not trusted"), "{problem}");
@@ -59,7 +59,7 @@ async fn another_ca_does_not_help() {
         SiteClient::new(site.url(), support::options().ca_file(&stranger.ca_file)).unwrap();
     let err = read_as_script(&client).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Tls { problem, .. } if problem.contains("not trusted")),
+        matches!(&err, HttpError::Tls { problem, .. } if problem.contains("not trusted")),
         "{err:?}"
     );
 }
@@ -72,7 +72,7 @@ async fn a_certificate_for_another_name_is_named_as_such() {
     let client = SiteClient::new(site.url(), support::options().ca_file(&ca.ca_file)).unwrap();
     let err = read_as_script(&client).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Tls { problem, .. } if problem.contains("not valid for the name 127.0.0.1")),
+        matches!(&err, HttpError::Tls { problem, .. } if problem.contains("not valid for the name 127.0.0.1")),
         "{err:?}"
     );
 }
@@ -84,7 +84,7 @@ async fn a_missing_ca_file_is_reported_with_where_it_came_from() {
     let env = Env::from_pairs([("SHOTGUN_API_CACERTS", missing.to_str().unwrap())]);
     let err =
         SiteClient::new("https://127.0.0.1:1", support::options().environment(env)).unwrap_err();
-    assert!(matches!(err, Error::CaFile { .. }), "{err:?}");
+    assert!(matches!(err, HttpError::CaFile { .. }), "{err:?}");
     assert!(err.to_string().contains("SHOTGUN_API_CACERTS"), "{err}");
     assert!(err.to_string().contains("nope.pem"), "{err}");
 }
@@ -133,7 +133,7 @@ async fn an_https_address_for_a_plain_http_site_says_so() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Tls { problem, .. } if problem.contains("use an http:// address")),
+        matches!(&err, HttpError::Tls { problem, .. } if problem.contains("use an http:// address")),
         "{err:?}"
     );
 }
