@@ -13,6 +13,8 @@
 )]
 
 pub mod child;
+#[cfg(unix)]
+pub mod file_tree;
 mod fixtures;
 mod logs;
 mod python;

@@ -1,8 +1,6 @@
 //! Helpers shared by the behaviour tests: fixtures, trees of files.
 
-use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub(crate) fn fixtures() -> PathBuf {
     tk_auth_test_support::fixture(env!("CARGO_MANIFEST_DIR"), "python-compat")
@@ -13,55 +11,7 @@ pub(crate) fn manifest(topic: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-pub(crate) fn mode(path: &Path) -> u32 {
-    std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
-}
-
-/// What identifies one version of a file: inode, change time, size.
-pub(crate) type Stamp = (u64, i64, i64, u64);
-
-/// Every file and folder below `root`, relative, with a stamp (files only).
-pub(crate) fn snapshot(root: &Path) -> BTreeMap<String, Option<Stamp>> {
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Option<Stamp>>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        let rel = path
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let meta = std::fs::symlink_metadata(&path).unwrap();
-        if meta.is_dir() {
-            out.insert(rel, None);
-            walk(root, &path, out);
-        } else {
-            out.insert(
-                rel,
-                Some((meta.ino(), meta.mtime(), meta.mtime_nsec(), meta.size())),
-            );
-        }
-    }
-}
-
-/// The files whose stamp changed (or that appeared) between two snapshots.
-pub(crate) fn written(
-    before: &BTreeMap<String, Option<Stamp>>,
-    after: &BTreeMap<String, Option<Stamp>>,
-) -> Vec<String> {
-    after
-        .iter()
-        .filter(|(path, stamp)| stamp.is_some() && before.get(*path) != Some(stamp))
-        .map(|(path, _)| path.clone())
-        .collect()
-}
+pub(crate) use tk_auth_test_support::file_tree::{mode, snapshot, written};
 
 pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
 
