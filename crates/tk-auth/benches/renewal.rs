@@ -41,6 +41,24 @@ fn authenticator(home: &std::path::Path, prompter: Arc<ScriptedPrompter>) -> Sho
     )
 }
 
+/// A session user of alice with a token the site just issued, and that token.
+async fn session_user(
+    auth: &ShotgunAuthenticator,
+    site: &SiteEmulator,
+) -> (tk_auth::ShotgunUser, String) {
+    let token = site.create_session("alice").expect("a session");
+    let user = auth
+        .create_session_user(
+            "alice",
+            SessionCredentials::token(token.clone()),
+            Some(site.url()),
+            None,
+        )
+        .await
+        .expect("a user");
+    (user, token)
+}
+
 async fn round_trip(client: &SiteClient, auth: &Auth, n: u32) -> Duration {
     let started = Instant::now();
     for _ in 0..n {
@@ -77,16 +95,7 @@ async fn storm() {
     let home = tempfile::tempdir().expect("a temporary folder");
     let prompter = Arc::new(ScriptedPrompter::new([Answer::password(PASSWORD)]));
     let auth = authenticator(home.path(), prompter);
-    let token = site.create_session("alice").expect("a session");
-    let user = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token.clone()),
-            Some(site.url()),
-            None,
-        )
-        .await
-        .expect("a user");
+    let (user, token) = session_user(&auth, &site).await;
     let connection = user.create_sg_connection().expect("a connection");
     let rtt = round_trip(
         connection.site_client(),
@@ -113,16 +122,7 @@ async fn overhead() {
     let site = site();
     let home = tempfile::tempdir().expect("a temporary folder");
     let auth = authenticator(home.path(), Arc::new(ScriptedPrompter::new([])));
-    let token = site.create_session("alice").expect("a session");
-    let user = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token.clone()),
-            Some(site.url()),
-            None,
-        )
-        .await
-        .expect("a user");
+    let (user, token) = session_user(&auth, &site).await;
     let connection = user.create_sg_connection().expect("a connection");
     let bare = SiteClient::new(
         site.url(),

@@ -9,7 +9,7 @@ use tk_auth::{
 };
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteAuthMethod, SiteEmulator};
 
-use crate::support::{ALICE_PASSWORD, Home, builder, options};
+use crate::support::{ALICE_PASSWORD, Home, builder, options, session_user};
 
 fn prompter(answers: impl IntoIterator<Item = Answer>) -> Arc<ScriptedPrompter> {
     Arc::new(ScriptedPrompter::new(answers))
@@ -219,16 +219,7 @@ async fn users_resolve_to_their_entity_or_to_the_python_error() {
         .unwrap();
     let home = Home::new();
     let auth = home.authenticator(prompter([]));
-    let token = site.create_session("alice").unwrap();
-    let alice = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token.clone()),
-            Some(site.url()),
-            None,
-        )
-        .await
-        .unwrap();
+    let (alice, token) = session_user(&auth, &site, "alice").await;
     let entity = alice.resolve_entity().await.unwrap();
     assert_eq!(
         serde_json::Value::Object(entity),
@@ -278,16 +269,7 @@ async fn the_credential_check_tells_valid_from_expired() {
     let site = builder().start().unwrap();
     let home = Home::new();
     let auth = home.authenticator(prompter([]));
-    let token = site.create_session("alice").unwrap();
-    let user = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token.clone()),
-            Some(site.url()),
-            None,
-        )
-        .await
-        .unwrap();
+    let (user, token) = session_user(&auth, &site, "alice").await;
     assert!(matches!(
         user.check_credentials().await.unwrap(),
         CredentialState::Valid

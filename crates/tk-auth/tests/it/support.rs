@@ -88,17 +88,28 @@ pub(crate) async fn expired_user(
     site: &SiteEmulator,
     login: &str,
 ) -> ShotgunUser {
-    let token = site.create_session(login).unwrap();
+    let (user, token) = session_user(authenticator, site, login).await;
     site.expire_session(&token);
-    authenticator
+    user
+}
+
+/// A session user of `login` on `site` with a token the site just issued, and that token.
+pub(crate) async fn session_user(
+    authenticator: &ShotgunAuthenticator,
+    site: &SiteEmulator,
+    login: &str,
+) -> (ShotgunUser, String) {
+    let token = site.create_session(login).unwrap();
+    let user = authenticator
         .create_session_user(
             login,
-            SessionCredentials::token(token),
+            SessionCredentials::token(token.clone()),
             Some(site.url()),
             None,
         )
         .await
-        .unwrap()
+        .unwrap();
+    (user, token)
 }
 
 /// A call that only has to be authenticated.
