@@ -127,7 +127,11 @@ async fn round(user: &ShotgunUser, threshold: f64) -> Result<Option<Duration>, E
     };
     let previous = user.claims_expiration()?;
     tracing::debug!(site = %user.host(), "renewing the claims");
-    crate::renewal::renew(user, &token, RenewalReason::SamlClaimsExpired).await?;
+    crate::renewal::renew(user, &token, RenewalReason::SamlClaimsExpired)
+        .await?
+        .saved
+        .wait()
+        .await;
     let renewed = user.claims_expiration()?;
     let Some(expiration) = renewed.filter(|new| previous.is_none_or(|old| *new > old)) else {
         return Ok(None);

@@ -88,9 +88,12 @@ impl Connection {
         // A token from the user or the cache may be stale too; one that a person just gave
         // is final. Two renewals at most, so a site that refuses everything cannot loop.
         let mut renewals = 0;
-        loop {
+        // A renewal hands its token before it has saved it: the call is repeated meanwhile,
+        // and returns once the session is saved.
+        let mut saving: Option<renewal::Saved> = None;
+        let result = loop {
             let err = match op(Auth::SessionToken(token.clone())).await {
-                Ok(value) => return Ok(value),
+                Ok(value) => break Ok(value),
                 Err(e) => e,
             };
             let reason = match &err {
@@ -98,19 +101,29 @@ impl Connection {
                 tk_auth_http::HttpError::SamlClaimsExpired { .. } => {
                     RenewalReason::SamlClaimsExpired
                 }
-                _ => return Err(failed(err)),
+                _ => break Err(failed(err)),
             };
             if renewals == 2 {
-                return Err(failed(err));
+                break Err(failed(err));
             }
             tracing::debug!(site = %self.client.site(), ?reason, "session refused: renewing");
-            let (renewed, source) = renewal::renew(&self.user, &token, reason).await?;
-            renewals = if source == TokenSource::Person {
+            let renewed = match renewal::renew(&self.user, &token, reason).await {
+                Ok(renewed) => renewed,
+                Err(e) => break Err(e),
+            };
+            renewals = if renewed.source == TokenSource::Person {
                 2
             } else {
                 renewals + 1
             };
-            token = renewed;
+            token = renewed.token;
+            if let Some(earlier) = saving.replace(renewed.saved) {
+                earlier.wait().await;
+            }
+        };
+        if let Some(saved) = saving {
+            saved.wait().await;
         }
+        result
     }
 }

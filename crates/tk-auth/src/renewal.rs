@@ -29,11 +29,21 @@ type Outcome = Result<(Secret, TokenSource), Arc<Error>>;
 /// (site, login), both in lower case.
 type Key = (String, String);
 
-/// The renewals in progress in this process; each one's outcome is broadcast to its waiters.
-static FLIGHTS: LazyLock<Mutex<HashMap<Key, watch::Receiver<Option<Outcome>>>>> =
+/// How far a renewal has come, as its waiters see it.
+#[derive(Clone)]
+enum Stage {
+    Pending,
+    /// The site gave a token; the renewal is still saving it (the lock is held).
+    Handed(Secret, TokenSource),
+    /// The renewal is over: saved and unlocked, or failed.
+    Landed(Outcome),
+}
+
+/// The renewals in progress in this process; each one's stages are broadcast to its waiters.
+static FLIGHTS: LazyLock<Mutex<HashMap<Key, watch::Receiver<Stage>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-fn flights() -> std::sync::MutexGuard<'static, HashMap<Key, watch::Receiver<Option<Outcome>>>> {
+fn flights() -> std::sync::MutexGuard<'static, HashMap<Key, watch::Receiver<Stage>>> {
     FLIGHTS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -46,6 +56,54 @@ impl Drop for Landing {
     }
 }
 
+/// The renewal's side of a flight.
+struct Handover {
+    sender: watch::Sender<Stage>,
+    landing: Landing,
+}
+
+impl Handover {
+    /// Gives the waiters a token as soon as the site gave it, so that they repeat their
+    /// calls while the renewal saves it. The flight stays registered: callers refused
+    /// meanwhile join it and get the token at once.
+    fn hand(&self, token: &Secret, source: TokenSource) {
+        self.sender
+            .send_replace(Stage::Handed(token.clone(), source));
+        tracing::debug!("renewed session handed to the waiters");
+    }
+
+    /// Ends the flight. It leaves the registry before the outcome is published, so the
+    /// next failure after a failed renewal starts a new one.
+    fn land(self, outcome: Outcome) {
+        let Self { sender, landing } = self;
+        drop(landing);
+        sender.send_replace(Stage::Landed(outcome));
+    }
+}
+
+/// A renewed token, and the wait for its renewal to have saved it.
+pub(crate) struct Renewed {
+    pub(crate) token: Secret,
+    pub(crate) source: TokenSource,
+    pub(crate) saved: Saved,
+}
+
+/// The end of a renewal that handed its token before saving it.
+pub(crate) struct Saved(Option<watch::Receiver<Stage>>);
+
+impl Saved {
+    /// Waits until the renewal has saved the token in the session cache and released its
+    /// lock, so that a program that ends after its call leaves the session saved.
+    pub(crate) async fn wait(self) {
+        if let Some(mut receiver) = self.0 {
+            // A closed channel means the renewal task is gone: nothing left to wait for.
+            let _ = receiver
+                .wait_for(|stage| matches!(stage, Stage::Landed(_)))
+                .await;
+        }
+    }
+}
+
 /// A valid token for `user`, whose `expired` token the site refused.
 ///
 /// Joins the renewal in progress for the same site and login, or starts one. Every waiter
@@ -55,11 +113,15 @@ pub(crate) async fn renew(
     user: &ShotgunUser,
     expired: &Secret,
     reason: RenewalReason,
-) -> Result<(Secret, TokenSource), Error> {
+) -> Result<Renewed, Error> {
     if let Some(current) = user.session_token()
         && current != *expired
     {
-        return Ok((current, TokenSource::User));
+        return Ok(Renewed {
+            token: current,
+            source: TokenSource::User,
+            saved: Saved(None),
+        });
     }
     let host = user.host();
     let login = user.login().unwrap_or_default();
@@ -72,47 +134,58 @@ pub(crate) async fn renew(
         if let Some(receiver) = flights.get(&key) {
             receiver.clone()
         } else {
-            let (sender, receiver) = watch::channel(None);
+            let (sender, receiver) = watch::channel(Stage::Pending);
             flights.insert(key.clone(), receiver.clone());
             let renewing = user.clone();
             let expired = expired.clone();
             // A task of its own: the renewal goes on for the other waiters even if the
             // caller that started it is dropped.
             tokio::spawn(async move {
-                let landing = Landing(key);
-                let outcome = run(&renewing, &expired, reason).await.map_err(Arc::new);
-                drop(landing);
-                sender.send_replace(Some(outcome));
+                let handover = Handover {
+                    sender,
+                    landing: Landing(key),
+                };
+                let outcome = run(&renewing, &expired, reason, &handover)
+                    .await
+                    .map_err(Arc::new);
+                handover.land(outcome);
             });
             receiver
         }
     };
-    let outcome = receiver
-        .wait_for(Option::is_some)
+    let stage = receiver
+        .wait_for(|stage| !matches!(stage, Stage::Pending))
         .await
         .map_err(|e| Error::Runtime {
             what: "session renewal",
             source: Some(Box::new(e)),
         })?
         .clone();
-    match outcome {
-        Some(Ok((token, source))) => {
-            user.adopt_token(&token);
-            Ok((token, source))
+    let (token, source, saved) = match stage {
+        Stage::Handed(token, source) => (token, source, Saved(Some(receiver))),
+        Stage::Landed(Ok((token, source))) => (token, source, Saved(None)),
+        Stage::Landed(Err(e)) => return Err(Error::shared(&host, &login, &e)),
+        Stage::Pending => {
+            return Err(Error::Runtime {
+                what: "session renewal",
+                source: None,
+            });
         }
-        Some(Err(e)) => Err(Error::shared(&host, &login, &e)),
-        None => Err(Error::Runtime {
-            what: "session renewal",
-            source: None,
-        }),
-    }
+    };
+    user.adopt_token(&token);
+    Ok(Renewed {
+        token,
+        source,
+        saved,
+    })
 }
 
-/// The renewal itself, run once per flight.
+/// The renewal itself, run once per flight, under the renewal lock.
 async fn run(
     user: &ShotgunUser,
     expired: &Secret,
     reason: RenewalReason,
+    handover: &Handover,
 ) -> Result<(Secret, TokenSource), Error> {
     let ctx = Arc::clone(user.context());
     let host = user.host();
@@ -126,7 +199,7 @@ async fn run(
         );
         off_runtime(move || cache.lock_session_renewal(&host, &login, wait)).await?
     };
-    let _lock = match lock {
+    let lock = match lock {
         Ok(lock) => Some(lock),
         // Renewing without the lock risks a second prompt; not renewing would be worse.
         Err(e @ DefaultsError::LockTimeout { .. }) => {
@@ -138,6 +211,24 @@ async fn run(
             None
         }
     };
+    let outcome = renew_locked(user, expired, reason, handover).await;
+    // Only now may other processes look in the cache: the token is there.
+    drop(lock);
+    tracing::debug!(site = %host, login = %login, "renewal lock released");
+    outcome
+}
+
+/// The cache, else the person; a token from the person is handed to the waiters, then
+/// saved.
+async fn renew_locked(
+    user: &ShotgunUser,
+    expired: &Secret,
+    reason: RenewalReason,
+    handover: &Handover,
+) -> Result<(Secret, TokenSource), Error> {
+    let ctx = Arc::clone(user.context());
+    let host = user.host();
+    let login = user.login().unwrap_or_default();
     // Under the lock: whoever held it before may have renewed already.
     if let Some(current) = user.session_token()
         && current != *expired
@@ -184,6 +275,7 @@ async fn run(
         });
     }
     user.adopt_session(&outcome.token, outcome.metadata.clone());
+    handover.hand(&outcome.token, TokenSource::Person);
     user.save_to_cache().await;
     login::save_preferred_method(&ctx, &host, outcome.method).await;
     Ok((outcome.token, TokenSource::Person))
@@ -203,9 +295,11 @@ impl UserRenewer {
 #[async_trait]
 impl SessionRenewer for UserRenewer {
     async fn renew(&self, request: &RenewalRequest) -> Result<Secret, BoxError> {
-        renew(&self.user, &request.expired_token, request.reason.clone())
+        let renewed = renew(&self.user, &request.expired_token, request.reason.clone())
             .await
-            .map(|(token, _)| token)
-            .map_err(|e| Box::new(e) as BoxError)
+            .map_err(|e| Box::new(e) as BoxError)?;
+        // The client repeats its call after this returns: the session is saved first.
+        renewed.saved.wait().await;
+        Ok(renewed.token)
     }
 }

@@ -294,8 +294,11 @@ impl ShotgunUser {
     }
 
     /// Makes one call through a renewing connection, so that an expired session is renewed
-    /// now rather than in the middle of later work.
+    /// now rather than in the middle of later work. Nothing for a script user, as in Python.
     pub async fn refresh_credentials(&self) -> Result<(), Error> {
+        if self.is_script_user() {
+            return Ok(());
+        }
         self.create_sg_connection()?
             .find_one("HumanUser", &json!([]), &["id"])
             .await

@@ -5,4 +5,7 @@ mod claims_renewal;
 mod login;
 mod python_compat_authenticator;
 mod renewal;
+mod renewal_failures;
+mod renewal_scope;
 mod support;
+mod users;
