@@ -2,7 +2,8 @@
 //! a lock per (site, login) across processes, the session cache looked at first.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::future::Future;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 use async_trait::async_trait;
 use tk_auth_core::Secret;
@@ -104,6 +105,27 @@ impl Saved {
     }
 }
 
+/// Starts a renewal on a runtime of its own: on the callers' runtime each of its steps
+/// would queue behind the very callers that wait for it (a storm of refused calls).
+fn spawn_flight(flight: impl Future<Output = ()> + Send + 'static) {
+    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("tk-auth-renewal")
+            .enable_all()
+            .build()
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "no runtime for renewals: they share the callers'");
+            })
+            .ok()
+    });
+    match runtime {
+        Some(runtime) => drop(runtime.spawn(flight)),
+        None => drop(tokio::spawn(flight)),
+    }
+}
+
 /// A valid token for `user`, whose `expired` token the site refused.
 ///
 /// Joins the renewal in progress for the same site and login, or starts one. Every waiter
@@ -140,7 +162,7 @@ pub(crate) async fn renew(
             let expired = expired.clone();
             // A task of its own: the renewal goes on for the other waiters even if the
             // caller that started it is dropped.
-            tokio::spawn(async move {
+            spawn_flight(async move {
                 let handover = Handover {
                     sender,
                     landing: Landing(key),
