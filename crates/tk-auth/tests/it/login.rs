@@ -310,3 +310,35 @@ async fn a_password_given_to_create_session_user_generates_and_caches_a_token() 
         .unwrap();
     assert_eq!(from_cache.session_token(), user.session_token());
 }
+
+#[tokio::test]
+async fn a_fixed_host_is_not_asked_for_unless_the_prompt_is_told_it_is_not_fixed() {
+    let site = builder().start().unwrap();
+    let home = Home::new();
+    let p = prompter([Answer::login("alice"), Answer::password(ALICE_PASSWORD)]);
+    let auth = ShotgunAuthenticator::with_options(
+        Defaults::from_env_with(&home.env)
+            .unwrap()
+            .with_fixed_host(site.url()),
+        Arc::clone(&p),
+        options(&home.env),
+    );
+    auth.get_user_from_prompt(None, None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.asked_kinds(),
+        ["login", "password"],
+        "the fixed host is used"
+    );
+    // Python's `is_host_fixed or defaults.is_host_fixed()` cannot unfix it; here it can.
+    p.push([
+        Answer::site(site.url()),
+        Answer::login("alice"),
+        Answer::password(ALICE_PASSWORD),
+    ]);
+    auth.get_user_from_prompt(None, None, None, Some(false))
+        .await
+        .unwrap();
+    assert_eq!(p.asked_kinds()[2..], ["site", "login", "password"]);
+}

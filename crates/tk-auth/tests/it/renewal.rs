@@ -349,3 +349,44 @@ async fn an_unreachable_site_is_reported_as_such_and_never_prompts() {
         "Python's answer for unreachable"
     );
 }
+
+#[tokio::test]
+async fn lapsed_single_sign_on_claims_during_a_call_renew_the_session_and_the_call_goes_through() {
+    let site = Arc::new(
+        builder()
+            .auth_method(tk_auth_site_emulator::SiteAuthMethod::Saml2)
+            .app_session_launcher(true)
+            .start()
+            .unwrap(),
+    );
+    let home = Home::new();
+    let prompter = Arc::new(ScriptedPrompter::new([]));
+    let approving = Arc::clone(&site);
+    let options = crate::support::options(&home.env)
+        .open_browser(move |url| {
+            let id = url.rsplit('/').next().unwrap().to_owned();
+            let site = Arc::clone(&approving);
+            std::thread::spawn(move || site.approve_request(&id, "alice").unwrap());
+            true
+        })
+        .approval(
+            tk_auth::ApprovalOptions::default().with_poll_interval(Duration::from_millis(20)),
+        );
+    let auth = tk_auth::ShotgunAuthenticator::with_options(
+        tk_auth::Defaults::from_env_with(&home.env).unwrap(),
+        Arc::clone(&prompter),
+        options,
+    );
+    let (user, old) = crate::support::session_user(&auth, &site, "alice").await;
+    assert_eq!(site.expire_saml_claims(), 1);
+    site.reset_calls();
+    whoami(&user.create_sg_connection().unwrap(), "alice")
+        .await
+        .unwrap();
+    assert_eq!(
+        prompter.asked_kinds(),
+        ["session_expired", "approve_in_browser"]
+    );
+    assert_eq!(site.calls("read"), 2, "the redirected call and its repeat");
+    assert_ne!(user.session_token().unwrap().expose(), old);
+}
