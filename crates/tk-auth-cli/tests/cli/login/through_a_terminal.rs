@@ -1,0 +1,226 @@
+//! The console login end to end, through a real pseudo-terminal.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::terminal::Screen;
+use super::{PASSWORD, run_with_stdin, site, tk_auth};
+
+/// Logs alice in (credentials) without a terminal, so a test can start from a session.
+fn logged_in_as_alice(home: &std::path::Path, url: &str) {
+    let out = run_with_stdin(
+        tk_auth(home).args([
+            "login",
+            "--site",
+            url,
+            "--login",
+            "alice",
+            "--password-stdin",
+        ]),
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_wrong_password_is_shown_and_the_right_one_then_logs_in_without_ever_echoing_it() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &["login", "--site", site.url(), "--method", "credentials"],
+    );
+    screen
+        .expect("[Flow Production Tracking Authentication]")
+        .expect(&format!(
+            "Please enter your login credentials for {}",
+            site.url()
+        ))
+        .expect("Login:")
+        .answer("alice")
+        .expect("Password (empty to abort):")
+        .answer("wrong-Canary-3")
+        .expect("Login failed")
+        .expect("Password (empty to abort):")
+        .answer(PASSWORD)
+        .expect(&format!("Logged in to {} as alice.", site.url()));
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("Canary"), "a password was shown:\n{shown}");
+    assert_eq!(site.calls("get_session_token"), 2);
+}
+
+#[test]
+fn a_two_factor_code_is_asked_after_the_password() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &[
+            "login",
+            "--site",
+            site.url(),
+            "--login",
+            "bob",
+            "--method",
+            "credentials",
+        ],
+    );
+    screen
+        .expect("Password (empty to abort):")
+        .answer(PASSWORD)
+        .expect("Two factor authentication code (empty to abort):");
+    let code = site.totp_code("bob").unwrap();
+    screen
+        .answer(&code)
+        .expect(&format!("Logged in to {} as bob.", site.url()));
+    let (exit, shown) = screen.finish();
+    assert_eq!(exit, 0, "{shown}");
+    assert!(!shown.contains("Canary"), "{shown}");
+}
+
+#[test]
+fn the_method_is_chosen_by_number_and_a_bad_number_is_named() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &["login", "--site", site.url(), "--login", "alice"],
+    );
+    screen
+        .expect("1. App Session Launcher")
+        .expect("2. Legacy credentials")
+        .expect("Login method:")
+        .answer("7")
+        .expect("\"7\" is not one of the choices")
+        // The typed 7 is still there: erase it first.
+        .control('u')
+        .answer("2")
+        .expect("Password (empty to abort):")
+        .answer(PASSWORD)
+        .expect("Logged in to");
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+}
+
+#[test]
+fn a_browser_approval_on_the_site_logs_in_while_the_wait_is_shown() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &[
+            "login",
+            "--site",
+            site.url(),
+            "--method",
+            "browser",
+            "--no-browser",
+        ],
+    );
+    screen
+        .expect("Open this page in a browser and approve this program there:")
+        .expect(site.url())
+        .expect("Waiting for the approval");
+    let started = Instant::now();
+    let request = loop {
+        if let Some(r) = site.pending_requests().pop() {
+            break r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no approval request reached the site"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    site.approve_request(&request.id, "alice").unwrap();
+    screen.expect(&format!("Logged in to {} as alice.", site.url()));
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+}
+
+#[test]
+fn ctrl_c_during_the_browser_wait_cancels_with_exit_code_130() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &[
+            "login",
+            "--site",
+            site.url(),
+            "--method",
+            "browser",
+            "--no-browser",
+        ],
+    );
+    screen.expect("Waiting for the approval").control('c');
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 130, "{shown}");
+    assert!(
+        shown.contains("Authentication was cancelled by the user."),
+        "{shown}"
+    );
+}
+
+#[test]
+fn ctrl_c_at_the_password_cancels_with_exit_code_130() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &[
+            "login",
+            "--site",
+            site.url(),
+            "--login",
+            "alice",
+            "--method",
+            "credentials",
+        ],
+    );
+    screen.expect("Password (empty to abort):").control('c');
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 130, "{shown}");
+    assert!(
+        shown.contains("Authentication was cancelled by the user."),
+        "{shown}"
+    );
+    assert_eq!(site.calls("get_session_token"), 0);
+}
+
+#[test]
+fn whoami_with_an_expired_session_asks_for_the_password_once_and_answers() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    logged_in_as_alice(home.path(), site.url());
+    assert_eq!(site.expire_all_sessions(), 1);
+    let mut screen = Screen::start(home.path(), &["whoami", "--json"]);
+    screen
+        .expect("alice, your current session has expired.")
+        // The site offers both ways; the one used last is preselected.
+        .expect("Login method:")
+        .answer("")
+        .expect(&format!(
+            "Please enter your password to renew your session for {}",
+            site.url()
+        ))
+        .expect("Password (empty to abort):")
+        .answer(PASSWORD)
+        .expect("\"entity\"");
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("Canary"), "{shown}");
+    let json = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with('{'))
+        .unwrap();
+    let person: Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(person["login"], "alice");
+    assert_eq!(person["entity"]["id"], 42);
+}
