@@ -52,7 +52,9 @@ impl Setup {
     ) -> ShotgunAuthenticator {
         let mut auth_options = AuthOptions::new().environment(self.env.clone());
         if !open_browser {
-            auth_options = auth_options.open_browser(|_| false);
+            // The page is not opened, but it is not lost either: the prompter shows it to
+            // be opened by hand (the approval flow fails when the opener says it failed).
+            auth_options = auth_options.open_browser(|_| true);
         }
         ShotgunAuthenticator::with_options(self.defaults.clone(), prompter, options(auth_options))
     }

@@ -5,13 +5,12 @@ use std::io::{IsTerminal, Read};
 
 use clap::{Args, ValueEnum};
 use tk_auth::{
-    CredentialState, DefaultsManager, Error, MethodChoice, Prompter, Secret, SessionCredentials,
-    ShotgunUser,
+    CredentialState, DefaultsManager, Error, MethodChoice, Secret, SessionCredentials, ShotgunUser,
 };
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
-use crate::prompters::{FixedMethod, PipedPassword};
+use crate::prompters::{CommandLineAnswers, PipedPassword};
 
 /// The ways `--method` can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -221,10 +220,11 @@ async fn login_interactively(
 ) -> Result<ShotgunUser, Failure> {
     let open_browser = setup.can_open_browser(args.no_browser);
     let prompter = setup.prompter(open_browser)?;
-    let prompter: Box<dyn Prompter> = match args.method {
-        Some(method) => Box::new(FixedMethod::new(prompter, method.choice())),
-        None => prompter,
-    };
+    let prompter = CommandLineAnswers::new(
+        prompter,
+        args.method.map(MethodArg::choice),
+        args.login.clone(),
+    );
     let authenticator = setup.authenticator(prompter, open_browser, |o| o);
     // A site given on the command line is not asked for; otherwise the defaults decide
     // (a pipeline configuration may fix the site).

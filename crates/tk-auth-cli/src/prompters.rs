@@ -78,32 +78,35 @@ impl Prompter for PipedPassword {
     }
 }
 
-/// Another prompter, with the login method fixed (`--method`): the method question is
-/// answered with it, and a site that does not offer it ends the login with a clear error
+/// Another prompter, with what the command line fixed (`--method`, `--login`) answered
+/// without asking: a site that does not offer the method ends the login with a clear error
 /// before anything else is asked.
-pub(crate) struct FixedMethod<P> {
+pub(crate) struct CommandLineAnswers<P> {
     inner: P,
-    method: MethodChoice,
+    method: Option<MethodChoice>,
+    login: Option<String>,
 }
 
-impl<P> FixedMethod<P> {
-    pub(crate) fn new(inner: P, method: MethodChoice) -> Self {
-        Self { inner, method }
+impl<P> CommandLineAnswers<P> {
+    pub(crate) fn new(inner: P, method: Option<MethodChoice>, login: Option<String>) -> Self {
+        Self {
+            inner,
+            method,
+            login,
+        }
     }
 
-    fn not_offered(&self, site: &str) -> PromptError {
-        PromptError::InvalidAnswer {
-            question: "method",
-            reason: format!(
-                "{site} does not offer the login method {:?} (--method)",
-                self.method.label()
-            ),
+    /// Fails when `used` is not the method asked for.
+    fn check_method(&self, site: &str, used: MethodChoice) -> Result<(), PromptError> {
+        match self.method {
+            Some(method) if method != used => Err(not_offered(site, method)),
+            _ => Ok(()),
         }
     }
 }
 
 #[async_trait]
-impl<P: Prompter> Prompter for FixedMethod<P> {
+impl<P: Prompter> Prompter for CommandLineAnswers<P> {
     fn interface(&self) -> Interface {
         self.inner.interface()
     }
@@ -111,30 +114,29 @@ impl<P: Prompter> Prompter for FixedMethod<P> {
         self.inner.site(question).await
     }
     async fn login(&self, question: &LoginQuestion) -> Result<String, PromptError> {
-        if self.method != MethodChoice::Credentials {
-            return Err(self.not_offered(&question.site));
+        self.check_method(&question.site, MethodChoice::Credentials)?;
+        match &self.login {
+            Some(login) => Ok(login.clone()),
+            None => self.inner.login(question).await,
         }
-        self.inner.login(question).await
     }
     async fn password(&self, question: &PasswordQuestion) -> Result<Secret, PromptError> {
-        if self.method != MethodChoice::Credentials {
-            return Err(self.not_offered(&question.site));
-        }
+        self.check_method(&question.site, MethodChoice::Credentials)?;
         self.inner.password(question).await
     }
     async fn two_factor_code(&self, question: &TwoFactorQuestion) -> Result<Secret, PromptError> {
         self.inner.two_factor_code(question).await
     }
     async fn method(&self, question: &MethodQuestion) -> Result<MethodChoice, PromptError> {
-        if question.choices.contains(&self.method) {
-            Ok(self.method)
-        } else {
-            Err(self.not_offered(&question.site))
+        match self.method {
+            None => self.inner.method(question).await,
+            Some(method) if question.choices.contains(&method) => Ok(method),
+            Some(method) => Err(not_offered(&question.site, method)),
         }
     }
     async fn approve_in_browser(&self, question: &ApprovalQuestion) -> PromptError {
-        if self.method != MethodChoice::BrowserApproval {
-            return self.not_offered(&question.site);
+        if let Err(e) = self.check_method(&question.site, MethodChoice::BrowserApproval) {
+            return e;
         }
         self.inner.approve_in_browser(question).await
     }
@@ -143,5 +145,15 @@ impl<P: Prompter> Prompter for FixedMethod<P> {
     }
     async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
         self.inner.session_expired(notice).await
+    }
+}
+
+fn not_offered(site: &str, method: MethodChoice) -> PromptError {
+    PromptError::InvalidAnswer {
+        question: "method",
+        reason: format!(
+            "{site} does not offer the login method {:?} (--method)",
+            method.label()
+        ),
     }
 }

@@ -99,8 +99,7 @@ fn the_method_is_chosen_by_number_and_a_bad_number_is_named() {
         .answer("7")
         .expect("\"7\" is not one of the choices")
         // The typed 7 is still there: erase it first.
-        .control('u')
-        .answer("2")
+        .answer("\u{7f}2")
         .expect("Password (empty to abort):")
         .answer(PASSWORD)
         .expect("Logged in to");
@@ -216,11 +215,9 @@ fn whoami_with_an_expired_session_asks_for_the_password_once_and_answers() {
     let (code, shown) = screen.finish();
     assert_eq!(code, 0, "{shown}");
     assert!(!shown.contains("Canary"), "{shown}");
-    let json = shown
-        .lines()
-        .find(|l| l.trim_start().starts_with('{'))
-        .unwrap();
-    let person: Value = serde_json::from_str(json.trim()).unwrap();
+    let json = &shown[shown.find("{\"site\"").expect("the JSON is shown")..];
+    let json = json.lines().next().unwrap().trim();
+    let person: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_eq!(person["login"], "alice");
     assert_eq!(person["entity"]["id"], 42);
 }
