@@ -93,8 +93,22 @@ fn whoami_with_an_expired_session_and_no_terminal_exits_4_at_once_naming_the_fix
 fn a_piped_password_logs_in_keeping_its_spaces_and_makes_the_user_current() {
     let site = site();
     let home = tempfile::tempdir().unwrap();
-    let out = log_in_with_piped_password(home.path(), site.url(), "alice");
+    // Every log message on, to show that none carries the password.
+    let out = run_with_stdin(
+        tk_auth(home.path())
+            .args([
+                "login",
+                "--site",
+                site.url(),
+                "--login",
+                "alice",
+                "--password-stdin",
+            ])
+            .env("TK_AUTH_LOG", "trace"),
+        &format!("{PASSWORD}\n"),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!out.stderr.is_empty(), "the log is on");
     assert_eq!(
         text(&out.stdout),
         format!("Logged in to {} as alice.\n", site.url())
@@ -269,5 +283,27 @@ fn whoami_and_token_without_a_session_exit_4() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(4), "{command}: {stderr}");
         assert!(stderr.contains("tk-auth login"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn an_unknown_or_unavailable_prompt_mode_is_bad_usage_naming_it() {
+    let home = tempfile::tempdir().unwrap();
+    for (mode, expected) in [
+        (
+            "tty",
+            "unknown prompt mode \"tty\" in TK_AUTH_PROMPT: use gui, console or none",
+        ),
+        ("gui", "this build has no GUI (the `gui` feature)"),
+    ] {
+        let out = tk_auth(home.path())
+            .args(["login", "--site", "http://127.0.0.1:9"])
+            .env("TK_AUTH_PROMPT", mode)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{mode}: {stderr}");
+        assert!(stderr.contains(expected), "{mode}: {stderr}");
     }
 }

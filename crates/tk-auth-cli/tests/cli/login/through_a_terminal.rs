@@ -221,3 +221,71 @@ fn whoami_with_an_expired_session_asks_for_the_password_once_and_answers() {
     assert_eq!(person["login"], "alice");
     assert_eq!(person["entity"]["id"], 42);
 }
+
+#[test]
+fn without_a_site_the_recent_ones_are_listed_and_the_current_one_is_the_default() {
+    let (first, second) = (site(), site());
+    let home = tempfile::tempdir().unwrap();
+    logged_in_as_alice(home.path(), first.url());
+    logged_in_as_alice(home.path(), second.url());
+    let mut screen = Screen::start(
+        home.path(),
+        &["login", "--force", "--method", "credentials"],
+    );
+    screen
+        .expect("Recent Flow Production Tracking sites:")
+        .expect(&format!("  - {}", second.url()))
+        .expect(&format!("  - {}", first.url()))
+        .expect(&format!("Site URL: ({})", second.url()))
+        .answer("")
+        .expect("Login: (alice)")
+        .answer("")
+        .expect("Password (empty to abort):")
+        .answer(PASSWORD)
+        .expect(&format!("Logged in to {} as alice.", second.url()));
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(second.calls("get_session_token"), 2);
+}
+
+#[test]
+fn a_method_the_site_does_not_offer_is_bad_usage_named_before_any_question() {
+    let site = tk_auth_site_emulator::SiteEmulator::builder()
+        .human_user(tk_auth_site_emulator::HumanAccount::new("alice", PASSWORD))
+        .app_session_launcher(false)
+        .start()
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let screen = Screen::start(
+        home.path(),
+        &[
+            "login",
+            "--site",
+            site.url(),
+            "--method",
+            "browser",
+            "--no-browser",
+        ],
+    );
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("does not offer the login method \"App Session Launcher\" (--method)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Password"), "{shown}");
+}
+
+#[test]
+fn token_on_a_terminal_warns_that_it_logs_in_as_the_user() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    logged_in_as_alice(home.path(), site.url());
+    let mut screen = Screen::start(home.path(), &["token"]);
+    screen.expect(&format!(
+        "warning: this token logs in as alice on {}; do not share it",
+        site.url()
+    ));
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+}
