@@ -24,6 +24,17 @@ me = sg.find_one("HumanUser", [["login", "is", login]], ["login", "name"])
 print(json.dumps({"host": host, "login": login, "found": me["login"], "name": me["name"]}))
 "#;
 
+/// With tk-core itself (`TK_CORE_PATH`, as the benchmarks use it): the default user of
+/// `ShotgunAuthenticator` and a call through its connection.
+const DEFAULT_USER_IN_TK_CORE: &str = r#"
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/python"]
+from tank.authentication import ShotgunAuthenticator
+user = ShotgunAuthenticator().get_default_user()
+me = user.create_sg_connection().find_one("HumanUser", [["login", "is", user.login]], ["login"])
+print(json.dumps({"host": user.host, "login": user.login, "found": me["login"]}))
+"#;
+
 #[test]
 fn after_a_login_python_finds_the_current_user_and_a_working_token() {
     let site = site();
@@ -58,4 +69,17 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
             "name": "Alice Doe",
         })
     );
+    // tk-core is not part of the test setup; where a checkout is named, it is asked too.
+    if let Some(core) = tk_auth_core::Env::process().var(tk_auth_core::env::TK_CORE_PATH) {
+        let seen = Python::code(DEFAULT_USER_IN_TK_CORE)
+            .args([&core])
+            .env("SHOTGUN_HOME", home.path())
+            .run()
+            .stdout;
+        let seen: serde_json::Value = serde_json::from_str(seen.trim()).unwrap();
+        assert_eq!(
+            seen,
+            serde_json::json!({"host": site.url(), "login": "alice", "found": "alice"})
+        );
+    }
 }

@@ -289,3 +289,20 @@ fn token_on_a_terminal_warns_that_it_logs_in_as_the_user() {
     let (code, shown) = screen.finish();
     assert_eq!(code, 0, "{shown}");
 }
+
+#[test]
+fn the_end_of_input_at_a_question_cancels_with_exit_code_130() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(
+        home.path(),
+        &["login", "--site", site.url(), "--method", "credentials"],
+    );
+    screen.expect("Login:").control('d');
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 130, "{shown}");
+    assert!(
+        shown.contains("Authentication was cancelled by the user."),
+        "{shown}"
+    );
+}
