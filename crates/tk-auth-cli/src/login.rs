@@ -8,6 +8,9 @@ use tk_auth::{
     CredentialState, DefaultsManager, Error, MethodChoice, Secret, SessionCredentials, ShotgunUser,
 };
 
+use tk_auth::Env;
+use tk_auth_core::env::TK_AUTH_NONINTERACTIVE;
+
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
 use crate::prompters::{CommandLineAnswers, PipedPassword};
@@ -205,8 +208,19 @@ async fn login_with_piped_password(
         Failure::bad_input(anyhow::anyhow!("--password-stdin needs --login LOGIN"))
     })?;
     let prompter = PipedPassword::new(site.clone(), login.clone(), password);
-    // One try: the pipe holds one password.
-    let authenticator = setup.authenticator(prompter, false, |o| o.with_password_attempts(1));
+    // The piped password is an answer given in advance, not a question: it is used even
+    // where nobody can answer prompts (TK_AUTH_NONINTERACTIVE=1 on a farm). Anything else
+    // the site asks for still fails at once. One try: the pipe holds one password.
+    let answers_given = Env::from_pairs(
+        setup
+            .env
+            .vars()
+            .into_iter()
+            .filter(|(name, _)| name != TK_AUTH_NONINTERACTIVE),
+    );
+    let authenticator = setup.authenticator(prompter, false, |o| {
+        o.environment(answers_given).with_password_attempts(1)
+    });
     authenticator
         .get_user_from_prompt(Some(&site), Some(&login), None, Some(true))
         .await

@@ -307,3 +307,44 @@ fn an_unknown_or_unavailable_prompt_mode_is_bad_usage_naming_it() {
         assert!(stderr.contains(expected), "{mode}: {stderr}");
     }
 }
+
+#[test]
+fn a_piped_password_is_used_even_where_prompts_are_off() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let out = run_with_stdin(
+        tk_auth(home.path())
+            .args([
+                "login",
+                "--site",
+                site.url(),
+                "--login",
+                "alice",
+                "--password-stdin",
+            ])
+            .env("TK_AUTH_NONINTERACTIVE", "1")
+            .env("TK_AUTH_PROMPT", "none"),
+        PASSWORD,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Bob's site asks for a two-factor code next: that is a prompt, refused at once.
+    let out = run_with_stdin(
+        tk_auth(home.path())
+            .args([
+                "login",
+                "--site",
+                site.url(),
+                "--login",
+                "bob",
+                "--password-stdin",
+            ])
+            .env("TK_AUTH_NONINTERACTIVE", "1"),
+        PASSWORD,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("cannot ask for a two-factor code of bob"),
+        "{stderr}"
+    );
+}
