@@ -26,6 +26,27 @@ impl Screen {
         }
     }
 
+    /// Starts `tk-auth args…` on the terminal, but with standard input from `/dev/null`: the
+    /// terminal is there (`/dev/tty`), standard input is not it.
+    pub(crate) fn start_without_terminal_input(home: &Path, args: &[&str]) -> Self {
+        let tk_auth = super::tk_auth(home);
+        let mut cmd = std::process::Command::new("sh");
+        cmd.args(["-c", "exec \"$@\" </dev/null", "sh"])
+            .arg(tk_auth.get_program())
+            .args(args);
+        for (name, value) in tk_auth.get_envs() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
+        }
+        let session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("tk-auth starts on a terminal");
+        Self {
+            session,
+            shown: String::new(),
+        }
+    }
+
     /// Waits until `text` is shown.
     pub(crate) fn expect(&mut self, text: &str) -> &mut Self {
         match self.session.exp_string(text) {

@@ -306,3 +306,15 @@ fn the_end_of_input_at_a_question_cancels_with_exit_code_130() {
         "{shown}"
     );
 }
+
+#[test]
+fn with_a_terminal_but_standard_input_piped_nothing_is_asked_on_the_terminal() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let screen =
+        Screen::start_without_terminal_input(home.path(), &["login", "--site", site.url()]);
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 4, "{shown}");
+    assert!(shown.contains("nobody can answer a prompt here"), "{shown}");
+    assert!(!shown.contains("Login:"), "{shown}");
+}
