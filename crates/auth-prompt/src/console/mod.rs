@@ -144,6 +144,16 @@ fn question_what(question: &'static str) -> &'static str {
     }
 }
 
+/// Refuses an empty answer (spaces only count as empty).
+#[allow(clippy::unnecessary_wraps, reason = "inquire's validator signature")]
+fn required(answer: &str) -> Result<Validation, inquire::CustomUserError> {
+    Ok(if answer.trim().is_empty() {
+        Validation::Invalid("an answer is needed (Esc or Ctrl-C cancels)".into())
+    } else {
+        Validation::Valid
+    })
+}
+
 /// The login offered when nothing else is known: the account running this program, as
 /// Python offers it.
 fn os_login() -> Option<String> {
@@ -186,8 +196,10 @@ impl Prompter for ConsolePrompter {
             let mut text = Text::new("Site URL:")
                 .with_render_config(decoration.render_config())
                 .with_autocomplete(RecentCompletion::new(recent));
-            if let Some(default) = default.as_deref() {
-                text = text.with_default(default);
+            // Asked again until answered, as Python does; with a default, Enter takes it.
+            match default.as_deref() {
+                Some(default) => text = text.with_default(default),
+                None => text = text.with_validator(required),
             }
             text.prompt()
         })
@@ -208,8 +220,10 @@ impl Prompter for ConsolePrompter {
             let mut text = Text::new("Login:")
                 .with_render_config(decoration.render_config())
                 .with_autocomplete(RecentCompletion::new(recent));
-            if let Some(default) = default.as_deref() {
-                text = text.with_default(default);
+            // Asked again until answered, as Python does; with a default, Enter takes it.
+            match default.as_deref() {
+                Some(default) => text = text.with_default(default),
+                None => text = text.with_validator(required),
             }
             text.prompt()
         })

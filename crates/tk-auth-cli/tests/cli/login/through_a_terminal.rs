@@ -318,3 +318,23 @@ fn with_a_terminal_but_standard_input_piped_nothing_is_asked_on_the_terminal() {
     assert!(shown.contains("nobody can answer a prompt here"), "{shown}");
     assert!(!shown.contains("Login:"), "{shown}");
 }
+
+#[test]
+fn a_question_without_a_default_is_asked_again_until_answered() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(home.path(), &["login", "--method", "credentials"]);
+    screen
+        .expect("Site URL:")
+        .answer("  ")
+        .expect("an answer is needed (Esc or Ctrl-C cancels)")
+        // The spaces typed are still there: erase them first.
+        .answer(&format!("\u{7f}\u{7f}{}", site.url()))
+        .expect("Login:")
+        .answer("alice")
+        .expect("Password (empty to abort):")
+        .answer(PASSWORD)
+        .expect(&format!("Logged in to {} as alice.", site.url()));
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+}
