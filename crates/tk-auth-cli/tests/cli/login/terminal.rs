@@ -19,6 +19,11 @@ impl Screen {
     pub(crate) fn start(home: &Path, args: &[&str]) -> Self {
         let mut cmd = super::tk_auth(home);
         cmd.args(args);
+        Self::spawn(cmd)
+    }
+
+    /// Starts `cmd` (made with [`super::tk_auth`]) on a terminal.
+    pub(crate) fn spawn(cmd: std::process::Command) -> Self {
         let session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("tk-auth starts on a terminal");
         Self {
             session,
@@ -40,11 +45,7 @@ impl Screen {
                 None => cmd.env_remove(name),
             };
         }
-        let session = spawn_command(cmd, Some(TIMEOUT_MS)).expect("tk-auth starts on a terminal");
-        Self {
-            session,
-            shown: String::new(),
-        }
+        Self::spawn(cmd)
     }
 
     /// Waits until `text` is shown.

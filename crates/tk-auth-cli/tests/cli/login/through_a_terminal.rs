@@ -338,3 +338,38 @@ fn a_question_without_a_default_is_asked_again_until_answered() {
     let (code, shown) = screen.finish();
     assert_eq!(code, 0, "{shown}");
 }
+
+#[test]
+fn errors_are_coloured_on_a_terminal_unless_no_color_is_set() {
+    let site = site();
+    for no_color in [false, true] {
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = tk_auth(home.path());
+        cmd.args([
+            "login",
+            "--site",
+            site.url(),
+            "--login",
+            "alice",
+            "--method",
+            "credentials",
+        ]);
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let mut screen = Screen::spawn(cmd);
+        screen
+            .expect("Password (empty to abort):")
+            .answer("wrong-Canary-3")
+            .expect("Login failed")
+            .expect("Password (empty to abort):")
+            .control('c');
+        let (code, shown) = screen.finish();
+        assert_eq!(code, 130, "{shown}");
+        assert_eq!(
+            shown.contains("\u{1b}[91mLogin failed"),
+            !no_color,
+            "NO_COLOR set: {no_color}\n{shown}"
+        );
+    }
+}
