@@ -50,12 +50,21 @@ impl Setup {
         open_browser: bool,
         options: impl FnOnce(AuthOptions) -> AuthOptions,
     ) -> ShotgunAuthenticator {
-        let mut auth_options = AuthOptions::new().environment(self.env.clone());
-        if !open_browser {
-            // The page is not opened, but it is not lost either: the prompter shows it to
-            // be opened by hand (the approval flow fails when the opener says it failed).
-            auth_options = auth_options.open_browser(|_| true);
-        }
+        let auth_options = AuthOptions::new().environment(self.env.clone());
+        // The approval flow ends when the opener reports a failure; here the prompter shows
+        // the page's address in any case, so a browser that is not opened (or could not
+        // start) leaves the page to be opened by hand instead.
+        let auth_options = if open_browser {
+            let system = auth_options.browser_opener();
+            auth_options.open_browser(move |url| {
+                if !system(url) {
+                    tracing::warn!("the browser could not be started: open the page shown by hand");
+                }
+                true
+            })
+        } else {
+            auth_options.open_browser(|_| true)
+        };
         ShotgunAuthenticator::with_options(self.defaults.clone(), prompter, options(auth_options))
     }
 }

@@ -373,3 +373,35 @@ fn errors_are_coloured_on_a_terminal_unless_no_color_is_set() {
         );
     }
 }
+
+#[test]
+fn a_browser_that_cannot_start_leaves_the_page_to_open_by_hand() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    // A display, but no opener on the PATH: starting the browser fails.
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = tk_auth(home.path());
+    cmd.args(["login", "--site", site.url(), "--method", "browser"])
+        .env("DISPLAY", ":99")
+        .env("PATH", empty.path());
+    let mut screen = Screen::spawn(cmd);
+    screen
+        .expect("Approve this program in your browser; if it did not open, visit:")
+        .expect(site.url())
+        .expect("s (Ctrl-C to cancel)");
+    let started = Instant::now();
+    let request = loop {
+        if let Some(r) = site.pending_requests().pop() {
+            break r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no approval request reached the site"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    site.approve_request(&request.id, "alice").unwrap();
+    screen.expect(&format!("Logged in to {} as alice.", site.url()));
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+}
