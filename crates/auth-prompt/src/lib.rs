@@ -10,6 +10,10 @@
 //! - [`NonInteractivePrompter`] — fails at once with an error that names the site, the login
 //!   and the command that fixes it (`tk-auth login --site …`), instead of waiting for an
 //!   answer that never comes.
+//! - [`ConsolePrompter`] — asks in the terminal (inquire), as Python's console login does.
+//! - [`PromptMode`] and [`choose_prompter`] — which of them a program uses: an explicit
+//!   mode, else `TK_AUTH_PROMPT=gui|console|none`, else the console when standard input is
+//!   a terminal and nobody otherwise.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
 //!
@@ -31,20 +35,24 @@
 
 #![deny(missing_docs)]
 
+mod console;
 mod error;
 mod interactivity;
 mod non_interactive;
+mod prompt_mode;
 mod prompter;
 mod questions;
 mod scripted;
 
+pub use console::ConsolePrompter;
 pub use error::PromptError;
 pub use interactivity::{Interactivity, Interface};
 pub use non_interactive::NonInteractivePrompter;
+pub use prompt_mode::{PromptMode, choose_prompter, resolve_prompt_mode};
 pub use prompter::Prompter;
 pub use questions::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
     Question, RenewalNotice, SiteQuestion, TwoFactorQuestion,
 };
 pub use scripted::{Answer, ScriptedPrompter};
-pub use tk_auth_core::Secret;
+pub use tk_auth_core::{Env, Secret};
