@@ -21,6 +21,14 @@ impl Failure {
         }
     }
 
+    /// Nobody is logged in, or the session expired and cannot be renewed here: exit code 4.
+    pub(crate) fn auth_required(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: 4,
+            error: error.into(),
+        }
+    }
+
     /// The input was bad (a malformed payload, an unreadable file): exit code 2.
     pub(crate) fn bad_input(error: impl Into<anyhow::Error>) -> Self {
         Self {
