@@ -62,20 +62,17 @@ pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
         )));
     }
     let temporary;
-    let home = match &args.home {
-        Some(home) => {
-            std::fs::create_dir_all(home)
-                .with_context(|| format!("creating {}", home.display()))
-                .map_err(Failure::bad_input)?;
-            home.clone()
-        }
-        None => {
-            temporary = tempfile::Builder::new()
-                .prefix("tk-auth-demo-")
-                .tempdir()
-                .context("creating a temporary folder")?;
-            temporary.path().to_path_buf()
-        }
+    let home = if let Some(home) = &args.home {
+        std::fs::create_dir_all(home)
+            .with_context(|| format!("creating {}", home.display()))
+            .map_err(Failure::bad_input)?;
+        home.clone()
+    } else {
+        temporary = tempfile::Builder::new()
+            .prefix("tk-auth-demo-")
+            .tempdir()
+            .context("creating a temporary folder")?;
+        temporary.path().to_path_buf()
     };
     let mut steps = Steps {
         next: 0,

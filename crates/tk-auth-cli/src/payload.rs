@@ -21,8 +21,10 @@ use crate::exit::{Failure, Outcome};
 /// Encode or decode serialized users.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PayloadCommand {
-    /// Print the default user's payload, as Python's `serialize_user(get_default_user())`
-    /// writes it (no network): what a launcher puts in a child process's environment.
+    /// Print the default user's payload, as Python's `serialize_user(get_default_user())`.
+    ///
+    /// What a launcher puts in a child process's environment; no network is used. Exit
+    /// code 4 when nobody is logged in.
     Export(ExportArgs),
     /// Print what a serialized user (JSON or pickle, as Python writes them) holds, as one JSON object.
     Decode(DecodeArgs),

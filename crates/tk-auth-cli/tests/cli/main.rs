@@ -1,7 +1,15 @@
 //! Behaviour tests of the `tk-auth` command, run as a real process.
 
+mod completions;
+#[cfg(feature = "emulator")]
+mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod export;
+mod json_schemas;
+mod logging;
 mod payload;
 mod session;
 mod snapshots;
+mod status;
+mod support;

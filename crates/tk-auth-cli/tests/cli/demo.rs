@@ -1,0 +1,60 @@
+//! `tk-auth demo`: the whole life of a session on a local site, with no terminal.
+
+use crate::support::tk_auth;
+
+#[test]
+fn demo_non_interactive_runs_every_step_without_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tk_auth(home.path())
+        .args(["demo", "--non-interactive"])
+        .write_stdin("")
+        // A prompt that waited for an answer would hang here: give up instead.
+        .timeout(std::time::Duration::from_mins(1))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}\n{stdout}");
+    for step in 1..=6 {
+        assert!(stdout.contains(&format!("[{step}/6]")), "{stdout}");
+    }
+    assert!(stdout.contains("credentials:    valid"), "{stdout}");
+    assert!(stdout.contains("after 1 renewal(s)"), "{stdout}");
+    assert!(stdout.contains("\"type\": \"SessionUser\""), "{stdout}");
+    assert!(
+        stdout.contains("\"session_token\": \"<redacted>\""),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\x1b'), "no colours without a terminal");
+    // The person's own SHOTGUN_HOME is never touched.
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn demo_keeps_its_files_in_the_folder_it_is_given() {
+    let home = tempfile::tempdir().unwrap();
+    let kept = home.path().join("demo-home");
+    let out = tk_auth(home.path())
+        .args(["demo", "--non-interactive", "--home"])
+        .arg(&kept)
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // What the demo stored is what `tk-auth` then reads there.
+    let status = tk_auth(&kept).args(["status", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["login"], "demo");
+    assert_eq!(v["session_stored"], true);
+}
+
+#[test]
+fn demo_without_a_terminal_says_to_use_non_interactive() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tk_auth(home.path())
+        .arg("demo")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--non-interactive"));
+}
