@@ -197,7 +197,9 @@ fn peak_mib(python: &Path, command: &Command, stdin: &str) -> Result<f64, String
             None => parent.env_remove(name),
         };
     }
-    let mut child = parent.spawn().map_err(|e| format!("{}: {e}", python.display()))?;
+    let mut child = parent
+        .spawn()
+        .map_err(|e| format!("{}: {e}", python.display()))?;
     if let Some(mut pipe) = child.stdin.take() {
         pipe.write_all(stdin.as_bytes())
             .map_err(|e| format!("writing stdin: {e}"))?;

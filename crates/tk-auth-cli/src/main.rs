@@ -14,6 +14,7 @@ mod exit;
 mod logging;
 mod output;
 mod payload;
+mod runtime;
 mod session;
 mod status;
 

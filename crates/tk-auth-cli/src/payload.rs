@@ -13,8 +13,7 @@ use tk_auth_core::{
     redact_proxy_password, serialize_user,
 };
 
-use tk_auth::blocking::ShotgunAuthenticator;
-use tk_auth::{Defaults, NonInteractivePrompter};
+use tk_auth::{Defaults, NonInteractivePrompter, ShotgunAuthenticator};
 
 use crate::exit::{Failure, Outcome};
 
@@ -180,8 +179,7 @@ impl From<FormatArg> for Format {
 fn export(args: &ExportArgs) -> Outcome {
     let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
     let authenticator = ShotgunAuthenticator::new(defaults, NonInteractivePrompter);
-    let user = authenticator
-        .get_default_user()
+    let user = crate::runtime::block_on(authenticator.get_default_user())?
         .context("reading the default user")
         .map_err(Failure::failed)?
         .ok_or_else(|| {

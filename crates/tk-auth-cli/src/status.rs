@@ -3,8 +3,9 @@
 
 use clap::Args;
 use serde_json::{Value, json};
-use tk_auth::blocking::ShotgunAuthenticator;
-use tk_auth::{CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter};
+use tk_auth::{
+    CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter, ShotgunAuthenticator,
+};
 use tk_auth_defaults::StoreBackend;
 
 use crate::exit::{Failure, Outcome};
@@ -44,11 +45,21 @@ impl Check {
 /// Runs `tk-auth status`: reads the defaults as Python's `ShotgunAuthenticator` does, so a
 /// session written by a Python tool is reported the same way.
 pub(crate) fn status(args: &StatusArgs) -> Outcome {
+    crate::runtime::block_on(status_of(args))?
+}
+
+async fn status_of(args: &StatusArgs) -> Outcome {
     let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
     let cache = defaults.session_cache().clone();
     let authenticator = ShotgunAuthenticator::new(defaults.clone(), NonInteractivePrompter);
-    let site = authenticator.get_default_host().map_err(Failure::failed)?;
-    let user = authenticator.get_default_user().map_err(Failure::failed)?;
+    let site = authenticator
+        .get_default_host()
+        .await
+        .map_err(Failure::failed)?;
+    let user = authenticator
+        .get_default_user()
+        .await
+        .map_err(Failure::failed)?;
     let login = match &user {
         Some(user) => user.login(),
         None => defaults.get_login().map_err(Failure::failed)?,
@@ -61,13 +72,15 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     let check = match (&user, args.check) {
         (_, false) => None,
         (None, true) => Some(Check::NoSession),
-        (Some(user), true) => Some(match user.check_credentials().map_err(Failure::failed)? {
-            CredentialState::Valid => Check::Valid,
-            CredentialState::Expired => Check::Expired,
-            CredentialState::Unreachable(e) => Check::Unreachable(format!("{e:#}")),
-            // A state added later is never reported as valid.
-            _ => Check::Unreachable("the site's answer was not understood".to_owned()),
-        }),
+        (Some(user), true) => Some(
+            match user.check_credentials().await.map_err(Failure::failed)? {
+                CredentialState::Valid => Check::Valid,
+                CredentialState::Expired => Check::Expired,
+                CredentialState::Unreachable(e) => Check::Unreachable(format!("{e:#}")),
+                // A state added later is never reported as valid.
+                _ => Check::Unreachable("the site's answer was not understood".to_owned()),
+            },
+        ),
     };
     let report = json!({
         "site": site,
