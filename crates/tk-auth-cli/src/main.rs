@@ -1,10 +1,9 @@
 //! `tk-auth`: log in to Flow Production Tracking sites, inspect stored sessions and user
 //! payloads, and run a local site emulator.
 //!
-//! Exit codes (docs/cli.md): 0 success; 1 the operation failed (site unreachable, …);
-//! 2 bad usage or input (a malformed payload, a bad argument); 4 authentication required
-//! (nobody logged in, or a session that expired and cannot be renewed here).
+//! Exit codes: see `exit.rs` (and `tk-auth --help`); docs/cli.md describes every command.
 
+mod authenticator;
 mod completions;
 #[cfg(feature = "emulator")]
 mod demo;
@@ -12,11 +11,15 @@ mod demo;
 mod emulator;
 mod exit;
 mod logging;
+mod login;
 mod output;
 mod payload;
+mod prompters;
 mod runtime;
 mod session;
 mod status;
+mod token;
+mod whoami;
 
 use std::process::ExitCode;
 
@@ -28,9 +31,7 @@ use clap::{ArgAction, CommandFactory as _, Parser, Subcommand};
     name = "tk-auth",
     version,
     propagate_version = true,
-    after_help = "Exit codes: 0 success, 1 error, 2 bad usage or input, 4 authentication required.\n\
-                  Logging: -v, -vv, -vvv, or TK_AUTH_LOG / RUST_LOG directives (to stderr).\n\
-                  Colours: off when NO_COLOR is set or the output is not a terminal."
+    after_help = exit::EXIT_CODES_HELP
 )]
 struct Cli {
     /// More log messages on stderr: -v info, -vv debug, -vvv trace (secrets are never logged).
@@ -43,6 +44,18 @@ struct Cli {
 // One variant per command, in the order `--help` lists them.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Log in to a site and make that person the current user (also for the Python Toolkit).
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Login(login::LoginArgs),
+
+    /// Show who the current user is on the site (renews an expired session).
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Whoami(whoami::WhoamiArgs),
+
+    /// Print the stored session token of the current (or given) user, for scripts.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Token(token::TokenArgs),
+
     /// Show the current site and user, where the secret is kept and whether a session is
     /// stored; `--check` asks the site whether it is still valid.
     Status(status::StatusArgs),
@@ -88,6 +101,9 @@ fn main() -> ExitCode {
         #[cfg(feature = "emulator")]
         Command::Demo(args) => demo::run(&args, logging::colour_allowed(&env)),
         Command::Completions(args) => completions::run(&args, Cli::command()),
+        Command::Login(args) => login::login(&args),
+        Command::Whoami(args) => whoami::whoami(&args),
+        Command::Token(args) => token::token(&args),
     };
     exit::report(outcome)
 }

@@ -144,6 +144,37 @@ fn question_what(question: &'static str) -> &'static str {
     }
 }
 
+/// A text question completed from `recent`: Enter takes `default`; without one it is asked
+/// again until answered, as Python does.
+async fn ask_with_recent(
+    question: &'static str,
+    label: &'static str,
+    default: Option<String>,
+    recent: Vec<String>,
+    decoration: Decoration,
+) -> Result<String, PromptError> {
+    ask(question, move || {
+        let text = Text::new(label)
+            .with_render_config(decoration.render_config())
+            .with_autocomplete(RecentCompletion::new(recent));
+        match default.as_deref() {
+            Some(default) => text.with_default(default).prompt(),
+            None => text.with_validator(required).prompt(),
+        }
+    })
+    .await
+}
+
+/// Refuses an empty answer (spaces only count as empty).
+#[allow(clippy::unnecessary_wraps, reason = "inquire's validator signature")]
+fn required(answer: &str) -> Result<Validation, inquire::CustomUserError> {
+    Ok(if answer.trim().is_empty() {
+        Validation::Invalid("an answer is needed (Esc or Ctrl-C cancels)".into())
+    } else {
+        Validation::Valid
+    })
+}
+
 /// The login offered when nothing else is known: the account running this program, as
 /// Python offers it.
 fn os_login() -> Option<String> {
@@ -180,17 +211,13 @@ impl Prompter for ConsolePrompter {
             lines.extend(question.recent.iter().map(|s| format!("  - {s}")));
             say(&lines.iter().map(String::as_str).collect::<Vec<_>>());
         }
-        let default = question.default.clone();
-        let recent = question.recent.clone();
-        let answer = ask("site", move || {
-            let mut text = Text::new("Site URL:")
-                .with_render_config(decoration.render_config())
-                .with_autocomplete(RecentCompletion::new(recent));
-            if let Some(default) = default.as_deref() {
-                text = text.with_default(default);
-            }
-            text.prompt()
-        })
+        let answer = ask_with_recent(
+            "site",
+            "Site URL:",
+            question.default.clone(),
+            question.recent.clone(),
+            decoration,
+        )
         .await?;
         Ok(answer.trim().to_owned())
     }
@@ -203,16 +230,13 @@ impl Prompter for ConsolePrompter {
             question.site
         )]);
         let default = question.default.clone().or_else(os_login);
-        let recent = question.recent.clone();
-        let answer = ask("login", move || {
-            let mut text = Text::new("Login:")
-                .with_render_config(decoration.render_config())
-                .with_autocomplete(RecentCompletion::new(recent));
-            if let Some(default) = default.as_deref() {
-                text = text.with_default(default);
-            }
-            text.prompt()
-        })
+        let answer = ask_with_recent(
+            "login",
+            "Login:",
+            default,
+            question.recent.clone(),
+            decoration,
+        )
         .await?;
         Ok(answer.trim().to_owned())
     }

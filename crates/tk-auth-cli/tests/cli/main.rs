@@ -8,6 +8,7 @@ mod emulator;
 mod export;
 mod json_schemas;
 mod logging;
+mod login;
 mod payload;
 mod session;
 mod snapshots;
