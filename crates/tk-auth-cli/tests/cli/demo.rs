@@ -58,3 +58,35 @@ fn demo_without_a_terminal_says_to_use_non_interactive() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--non-interactive"));
 }
+
+#[test]
+fn demo_on_a_terminal_logs_in_through_the_console_and_asks_once_to_renew() {
+    use crate::login::terminal::Screen;
+
+    let home = tempfile::tempdir().unwrap();
+    let mut screen = Screen::start(home.path(), &["demo"]);
+    screen
+        .expect("password: tk-auth-demo")
+        .expect("[Flow Production Tracking Authentication]")
+        .expect("Site URL:")
+        .answer("")
+        .expect("Login:")
+        .answer("")
+        .expect("Password (empty to abort):")
+        .answer("tk-auth-demo")
+        .expect("credentials:    valid")
+        .expect("demo, your current session has expired.")
+        .expect("Password (empty to abort):")
+        .answer("tk-auth-demo")
+        .expect("after 1 renewal(s)")
+        .expect("[6/6]")
+        .expect("Done:");
+    let (code, shown) = screen.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(
+        shown.matches("your current session has expired").count(),
+        1,
+        "one renewal prompt:\n{shown}"
+    );
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+}

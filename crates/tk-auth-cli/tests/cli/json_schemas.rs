@@ -98,6 +98,20 @@ fn sites_and_users_json_match_their_schemas() {
 }
 
 #[test]
+fn whoami_json_matches_its_schema() {
+    let site = site_with_user("jdoe");
+    let (home, _token) = logged_in_on(&site, "jdoe");
+    let out = tk_auth(home.path())
+        .args(["whoami", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v = assert_matches("whoami", &out);
+    assert_eq!(v["login"], "jdoe");
+    assert_eq!(v["entity"]["type"], "HumanUser");
+}
+
+#[test]
 fn payload_decode_output_matches_its_schema_for_every_python_user() {
     for case in export_cases() {
         let payload = std::fs::read(case.join("expected.json")).unwrap();
