@@ -90,3 +90,33 @@ fn demo_on_a_terminal_logs_in_through_the_console_and_asks_once_to_renew() {
     );
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
+
+/// Everything `tk-auth -v demo --non-interactive` shows on a terminal, with `NO_COLOR` set
+/// to `no_color` (or removed).
+fn demo_screen(no_color: Option<&str>) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = crate::login::tk_auth(home.path());
+    cmd.args(["-v", "demo", "--non-interactive"]);
+    match no_color {
+        Some(value) => cmd.env("NO_COLOR", value),
+        None => cmd.env_remove("NO_COLOR"),
+    };
+    let mut session = rexpect::session::spawn_command(cmd, Some(60_000)).unwrap();
+    session.exp_eof().unwrap()
+}
+
+#[test]
+fn no_color_turns_off_the_colours_a_terminal_otherwise_gets() {
+    let coloured = demo_screen(None);
+    assert!(coloured.contains("Done:"), "{coloured}");
+    assert!(coloured.contains("\x1b[1m[1/6]"), "bold steps: {coloured}");
+    for no_color in [demo_screen(Some("1")), demo_screen(Some("true"))] {
+        assert!(no_color.contains("Done:"), "{no_color}");
+        assert!(
+            !no_color.contains("\x1b[1m") && !no_color.contains("\x1b[2m"),
+            "{no_color}"
+        );
+    }
+    // An empty NO_COLOR does not count as set.
+    assert!(demo_screen(Some("")).contains("\x1b[1m[1/6]"));
+}
