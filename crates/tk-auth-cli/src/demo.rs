@@ -103,7 +103,14 @@ pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
             Answer::password(PASSWORD),
         ]));
         print("  (non-interactive: the answers below are scripted)");
-        walk(&mut steps, &site, &vars, Arc::clone(&prompter))
+        let walked = walk(&mut steps, &site, &vars, Arc::clone(&prompter));
+        if walked.is_ok() {
+            print(&format!(
+                "\nQuestions the script answered: {}",
+                prompter.asked_kinds().join(", ")
+            ));
+        }
+        walked
     } else {
         let env = Env::from_pairs(vars.iter().cloned());
         walk(

@@ -19,6 +19,12 @@ fn demo_non_interactive_runs_every_step_without_a_terminal() {
     }
     assert!(stdout.contains("credentials:    valid"), "{stdout}");
     assert!(stdout.contains("after 1 renewal(s)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Questions the script answered: site, login, password, session_expired, password"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("\"type\": \"SessionUser\""), "{stdout}");
     assert!(
         stdout.contains("\"session_token\": \"<redacted>\""),
