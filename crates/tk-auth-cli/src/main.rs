@@ -5,6 +5,7 @@
 
 mod authenticator;
 mod completions;
+mod default_user;
 #[cfg(feature = "emulator")]
 mod demo;
 #[cfg(feature = "emulator")]

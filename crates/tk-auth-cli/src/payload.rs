@@ -13,7 +13,7 @@ use tk_auth_core::{
     redact_proxy_password, serialize_user,
 };
 
-use tk_auth::{Defaults, NonInteractivePrompter, ShotgunAuthenticator};
+use tk_auth::Defaults;
 
 use crate::exit::{Failure, Outcome};
 
@@ -178,16 +178,14 @@ impl From<FormatArg> for Format {
 /// Python's, ready for `VAR=$(tk-auth payload export)`.
 fn export(args: &ExportArgs) -> Outcome {
     let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
-    let authenticator = ShotgunAuthenticator::new(defaults, NonInteractivePrompter);
-    let user = crate::runtime::block_on(authenticator.get_default_user())?
-        .context("reading the default user")
+    let user = crate::default_user::default_user(&defaults)
         .map_err(Failure::failed)?
         .ok_or_else(|| {
             Failure::auth_required(anyhow!(
                 "no one is logged in (no default user); run `tk-auth login`"
             ))
         })?;
-    write_output(&tk_auth::serialize_user(&user, args.format.into()))
+    write_output(&serialize_user(&user, args.format.into()))
 }
 
 fn encode(args: &EncodeArgs) -> Outcome {

@@ -23,6 +23,28 @@ pub(crate) struct StatusArgs {
     check: bool,
 }
 
+/// Asks the site, through the façade's default user, whether it accepts the session
+/// (one call, no renewal).
+async fn check(defaults: Defaults) -> Result<Check, Failure> {
+    let authenticator = ShotgunAuthenticator::new(defaults, NonInteractivePrompter);
+    let Some(user) = authenticator
+        .get_default_user()
+        .await
+        .map_err(Failure::from_auth)?
+    else {
+        return Ok(Check::NoSession);
+    };
+    Ok(
+        match user.check_credentials().await.map_err(Failure::from_auth)? {
+            CredentialState::Valid => Check::Valid,
+            CredentialState::Expired => Check::Expired,
+            CredentialState::Unreachable(e) => Check::Unreachable(format!("{e:#}")),
+            // A state added later is never reported as valid.
+            _ => Check::Unreachable("the site's answer was not understood".to_owned()),
+        },
+    )
+}
+
 /// What a `--check` found.
 enum Check {
     Valid,
@@ -45,23 +67,12 @@ impl Check {
 /// Runs `tk-auth status`: reads the defaults as Python's `ShotgunAuthenticator` does, so a
 /// session written by a Python tool is reported the same way.
 pub(crate) fn status(args: &StatusArgs) -> Outcome {
-    crate::runtime::block_on(status_of(args))?
-}
-
-async fn status_of(args: &StatusArgs) -> Outcome {
     let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
     let cache = defaults.session_cache().clone();
-    let authenticator = ShotgunAuthenticator::new(defaults.clone(), NonInteractivePrompter);
-    let site = authenticator
-        .get_default_host()
-        .await
-        .map_err(Failure::failed)?;
-    let user = authenticator
-        .get_default_user()
-        .await
-        .map_err(Failure::failed)?;
+    let site = defaults.get_host().map_err(Failure::failed)?;
+    let user = crate::default_user::default_user(&defaults).map_err(Failure::failed)?;
     let login = match &user {
-        Some(user) => user.login(),
+        Some(user) => user.login().map(str::to_owned),
         None => defaults.get_login().map_err(Failure::failed)?,
     };
     let file = match &site {
@@ -72,15 +83,7 @@ async fn status_of(args: &StatusArgs) -> Outcome {
     let check = match (&user, args.check) {
         (_, false) => None,
         (None, true) => Some(Check::NoSession),
-        (Some(user), true) => Some(
-            match user.check_credentials().await.map_err(Failure::failed)? {
-                CredentialState::Valid => Check::Valid,
-                CredentialState::Expired => Check::Expired,
-                CredentialState::Unreachable(e) => Check::Unreachable(format!("{e:#}")),
-                // A state added later is never reported as valid.
-                _ => Check::Unreachable("the site's answer was not understood".to_owned()),
-            },
-        ),
+        (Some(_), true) => Some(crate::runtime::block_on(check(defaults.clone()))??),
     };
     let report = json!({
         "site": site,

@@ -63,3 +63,49 @@ fn an_unknown_export_format_is_bad_usage() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn export_gives_what_the_facade_gives_for_the_default_user() {
+    use tk_auth::blocking::ShotgunAuthenticator;
+    use tk_auth::{AuthOptions, Defaults, Env, Format, NonInteractivePrompter};
+
+    for case in export_cases() {
+        let (home, _) = python_home(&case);
+        let mut pairs = vec![
+            ("SHOTGUN_HOME".to_owned(), home.path().display().to_string()),
+            ("HOME".to_owned(), home.path().display().to_string()),
+        ];
+        let extra: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(case.join("env.json")).unwrap()).unwrap();
+        for (name, value) in extra {
+            pairs.push((name, value.as_str().unwrap().to_owned()));
+        }
+        let env = Env::from_pairs(pairs.clone());
+        let authenticator = ShotgunAuthenticator::with_options(
+            Defaults::from_env_with(&env).unwrap(),
+            NonInteractivePrompter,
+            AuthOptions::new().environment(env),
+        );
+        let facade = authenticator.get_default_user().unwrap();
+        for format in [Format::Json, Format::Pickle] {
+            let name = if format == Format::Json {
+                "json"
+            } else {
+                "pickle"
+            };
+            let out = crate::support::tk_auth(home.path())
+                .envs(pairs.iter().cloned())
+                .args(["payload", "export", "--format", name])
+                .output()
+                .unwrap();
+            match &facade {
+                None => assert_eq!(out.status.code(), Some(4), "{case:?}"),
+                Some(user) => assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    tk_auth::serialize_user(user, format),
+                    "{case:?}"
+                ),
+            }
+        }
+    }
+}
