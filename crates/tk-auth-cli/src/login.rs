@@ -76,30 +76,36 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
     } else {
         None
     };
-    run(async {
-        if !args.force
-            && let Some(user) =
-                stored_valid_session(&setup, site.as_deref(), args.login.as_deref()).await?
-        {
-            make_current(&setup, &user)?;
-            print(&format!(
-                "Already logged in to {} as {} (the stored session is valid; --force logs in again).",
-                user.host(),
-                user.login().unwrap_or_default()
-            ));
-            return Ok(());
-        }
-        let user = match piped {
-            Some(password) => login_with_piped_password(&setup, site, args, password).await?,
-            None => login_interactively(&setup, site, args).await?,
-        };
+    // The files are read here, outside the runtime: they may wait on a lock.
+    let stored = if args.force {
+        None
+    } else {
+        stored_session(&setup, site.as_deref(), args.login.as_deref())?
+    };
+    if let Some((host, login)) = stored
+        && let Some(user) = run(valid_session(&setup, host, login))?
+    {
+        make_current(&setup, &user)?;
         print(&format!(
-            "Logged in to {} as {}.",
+            "Already logged in to {} as {} (the stored session is valid; --force logs in again).",
             user.host(),
             user.login().unwrap_or_default()
         ));
-        Ok(())
-    })
+        return Ok(());
+    }
+    let user = match piped {
+        Some(password) => {
+            let (site, login) = piped_site_and_login(&setup, site, args)?;
+            run(login_with_piped_password(&setup, site, login, password))?
+        }
+        None => run(login_interactively(&setup, site, args))?,
+    };
+    print(&format!(
+        "Logged in to {} as {}.",
+        user.host(),
+        user.login().unwrap_or_default()
+    ));
+    Ok(())
 }
 
 /// The password on standard input, without one trailing newline (`\n` or `\r\n`) and
@@ -131,13 +137,12 @@ fn strip_one_newline(text: &str) -> &str {
         .unwrap_or(text)
 }
 
-/// The stored session for the site and login (given, else current), when the site accepts
-/// it.
-async fn stored_valid_session(
+/// The site and login (given, else current) whose stored session a login may reuse.
+fn stored_session(
     setup: &Setup,
     site: Option<&str>,
     login: Option<&str>,
-) -> Result<Option<ShotgunUser>, Failure> {
+) -> Result<Option<(String, String)>, Failure> {
     let defaults = &setup.defaults;
     let Some(host) = site
         .map(str::to_owned)
@@ -152,9 +157,15 @@ async fn stored_valid_session(
             .get_current_user(&host)
             .map_err(Failure::failed)?,
     };
-    let Some(login) = login else {
-        return Ok(None);
-    };
+    Ok(login.map(|login| (host, login)))
+}
+
+/// The stored session of `login` on `host`, when there is one and the site accepts it.
+async fn valid_session(
+    setup: &Setup,
+    host: String,
+    login: String,
+) -> Result<Option<ShotgunUser>, Failure> {
     let authenticator =
         setup.authenticator(tk_auth::NonInteractivePrompter, false, |options| options);
     let user = match authenticator
@@ -176,22 +187,23 @@ async fn stored_valid_session(
     }
 }
 
-/// Records `user` as the current site and user, as a Python login does.
+/// Records `user` as the current site and user, as a Python login does (a site fixed by a
+/// pipeline configuration stays as it is).
 fn make_current(setup: &Setup, user: &ShotgunUser) -> Result<(), Failure> {
-    let cache = setup.defaults.session_cache();
     let login = user.login().unwrap_or_default();
-    cache
-        .set_current_host(user.host().as_str())
-        .and_then(|()| cache.set_current_user(&user.host(), &login))
+    setup
+        .defaults
+        .set_host(&user.host())
+        .and_then(|()| setup.defaults.set_login(&login))
         .map_err(Failure::failed)
 }
 
-async fn login_with_piped_password(
+/// The site and login of a `--password-stdin` login: given, or the current site.
+fn piped_site_and_login(
     setup: &Setup,
     site: Option<String>,
     args: &LoginArgs,
-    password: Secret,
-) -> Result<ShotgunUser, Failure> {
+) -> Result<(String, String), Failure> {
     let site = match site {
         Some(s) => s,
         None => setup
@@ -207,6 +219,15 @@ async fn login_with_piped_password(
     let login = args.login.clone().ok_or_else(|| {
         Failure::bad_input(anyhow::anyhow!("--password-stdin needs --login LOGIN"))
     })?;
+    Ok((site, login))
+}
+
+async fn login_with_piped_password(
+    setup: &Setup,
+    site: String,
+    login: String,
+    password: Secret,
+) -> Result<ShotgunUser, Failure> {
     let prompter = PipedPassword::new(site.clone(), login.clone(), password);
     // The piped password is an answer given in advance, not a question: it is used even
     // where nobody can answer prompts (TK_AUTH_NONINTERACTIVE=1 on a farm). Anything else
