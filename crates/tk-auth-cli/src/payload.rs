@@ -181,9 +181,8 @@ fn export(args: &ExportArgs) -> Outcome {
     let user = crate::default_user::default_user(&defaults)
         .map_err(Failure::failed)?
         .ok_or_else(|| {
-            Failure::auth_required(anyhow!(
-                "no one is logged in (no default user); run `tk-auth login`"
-            ))
+            Failure::auth_required(anyhow!("no one is logged in (no default user)"))
+                .hint("run `tk-auth login`")
         })?;
     write_output(&serialize_user(&user, args.format.into()))
 }

@@ -122,14 +122,20 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     }
     match check {
         None | Some(Check::Valid) => Ok(()),
-        Some(Check::Expired) => Err(Failure::auth_required(anyhow::anyhow!(
-            "the session of {} on {} has expired; run `tk-auth login`",
-            login.as_deref().unwrap_or("(none)"),
-            site.as_deref().unwrap_or("(none)")
-        ))),
+        Some(Check::Expired) => {
+            let (site, login) = (
+                site.as_deref().unwrap_or_default(),
+                login.as_deref().unwrap_or_default(),
+            );
+            Err(Failure::auth_required(anyhow::anyhow!(
+                "the session of {login} on {site} has expired"
+            ))
+            .hint(format!("run `tk-auth login --site {site} --login {login}`")))
+        }
         Some(Check::NoSession) => Err(Failure::auth_required(anyhow::anyhow!(
-            "no session is stored; run `tk-auth login`"
-        ))),
+            "no session is stored"
+        ))
+        .hint("run `tk-auth login`")),
         Some(Check::Unreachable(why)) => Err(Failure::failed(anyhow::anyhow!(
             "could not check the session: {why}"
         ))),
