@@ -10,6 +10,9 @@
 //! - [`NonInteractivePrompter`] — fails at once with an error that names the site, the login
 //!   and the command that fixes it (`tk-auth login --site …`), instead of waiting for an
 //!   answer that never comes.
+//! - `GuiPrompter` (feature `gui`) — a login and renewal window on egui/eframe, whose
+//!   dialog ([`LoginDialog`] when the feature is on) can also be drawn in a program's own
+//!   egui interface.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
 //!
@@ -32,6 +35,8 @@
 #![deny(missing_docs)]
 
 mod error;
+#[cfg(feature = "gui")]
+mod gui;
 mod interactivity;
 mod non_interactive;
 mod prompter;
@@ -39,12 +44,14 @@ mod questions;
 mod scripted;
 
 pub use error::PromptError;
+#[cfg(feature = "gui")]
+pub use gui::{EmbeddedDialog, GuiPrompter, LoginDialog, WindowHost};
 pub use interactivity::{Interactivity, Interface};
 pub use non_interactive::NonInteractivePrompter;
 pub use prompter::Prompter;
 pub use questions::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
-    Question, RenewalNotice, SiteQuestion, TwoFactorQuestion,
+    Question, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 pub use scripted::{Answer, ScriptedPrompter};
 pub use tk_auth_core::Secret;

@@ -91,3 +91,5 @@ pub use tk_auth_prompt::{
     Answer, Interactivity, Interface, MethodChoice, NonInteractivePrompter, PromptError, Prompter,
     ScriptedPrompter,
 };
+#[cfg(feature = "gui")]
+pub use tk_auth_prompt::{GuiPrompter, WindowHost};
