@@ -6,7 +6,7 @@
 //! ```
 //!
 //! A local site is started for the run (user `alice`, password `correct horse`; with
-//! `--two-factor`, backup code `1111-2222` too). The window first logs in (site filled in:
+//! `--two-factor`, backup codes `1111-2222` and `3333-4444` too). The window first logs in (site filled in:
 //! type the login and password), then the site expires every session and the threads'
 //! calls wait for the one renewal.
 #![allow(clippy::print_stdout, reason = "an example shows what happens")]
@@ -29,14 +29,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.iter().any(|a| a == "--two-factor") {
         alice = alice
             .with_totp_secret("JBSWY3DPEHPK3PXP")
-            .with_backup_codes(["1111-2222"]);
+            .with_backup_codes(["1111-2222", "3333-4444"]);
     }
     let site = SiteEmulator::builder()
         .human_user(alice)
         .app_session_launcher(args.iter().any(|a| a == "--browser-approval"))
         .start()?;
     let home = tempfile::tempdir()?;
-    let env = Env::from_pairs([("SHOTGUN_HOME", home.path().to_str().unwrap_or_default())]);
+    // This process's environment (the display, above all), with a session cache of its own.
+    let home = home.path().to_str().unwrap_or_default().to_owned();
+    let env = Env::from_pairs(
+        Env::process()
+            .vars()
+            .into_iter()
+            .filter(|(name, _)| name != "SHOTGUN_HOME")
+            .chain([("SHOTGUN_HOME".to_owned(), home)]),
+    );
 
     let prompter = GuiPrompter::new()?;
     let authenticator = ShotgunAuthenticator::with_options(

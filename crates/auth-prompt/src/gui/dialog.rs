@@ -300,6 +300,8 @@ impl LoginDialog {
     /// The answer to "Would you like to cancel your request?".
     pub(crate) fn confirm_cancel(&mut self, yes: bool) {
         self.confirming_cancel = false;
+        // Back to typing where the person left off.
+        self.focus_pending = true;
         if yes {
             self.password.clear();
             self.code.clear();

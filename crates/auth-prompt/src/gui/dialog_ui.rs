@@ -5,7 +5,7 @@ use eframe::egui::{self, Button, Key, Response, RichText, TextEdit, Ui};
 use super::dialog::{CONFIRM_CANCEL, EXPIRED, Field, LoginDialog, Page};
 use crate::MethodChoice;
 
-const FIELD_WIDTH: f32 = 320.0;
+const FIELD_WIDTH: f32 = 280.0;
 
 impl LoginDialog {
     /// Draws the dialog into `ui` and acts on what the person did: typing, clicking, Enter
@@ -24,7 +24,12 @@ impl LoginDialog {
         });
         self.focus_pending = false;
         if self.confirming_cancel {
-            self.confirmation(ui.ctx());
+            if escape {
+                // Esc on the question means "No".
+                self.confirm_cancel(false);
+            } else {
+                self.confirmation(ui.ctx());
+            }
         } else if escape {
             self.request_cancel();
         } else if matches!(self.page, Page::Login | Page::TwoFactor | Page::BackupCode)
@@ -215,10 +220,12 @@ fn text_field(
     secret: bool,
 ) -> Response {
     let label = ui.label(label);
-    let edit = TextEdit::singleline(text)
-        .password(secret)
-        .desired_width(FIELD_WIDTH);
-    let response = ui.add_enabled(editable, edit).labelled_by(label.id);
+    let edit = TextEdit::singleline(text).password(secret);
+    // A fixed size: a grid cell would otherwise shrink the field to its text.
+    let response = ui
+        .add_enabled_ui(editable, |ui| ui.add_sized([FIELD_WIDTH, 22.0], edit))
+        .inner
+        .labelled_by(label.id);
     if response.lost_focus() && !secret && text.trim().len() != text.len() {
         *text = text.trim().to_owned();
     }

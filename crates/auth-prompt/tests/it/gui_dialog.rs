@@ -397,6 +397,15 @@ fn closing_or_escape_asks_first_and_no_keeps_the_dialog_open() {
     rig.click("No");
     assert!(!rig.shows("Would you like to cancel your request?"));
     assert!(!site.is_finished());
+    // Esc on the question is "No" too, and the typing goes on in the first empty field.
+    rig.harness.key_press(Key::Escape);
+    rig.step();
+    assert!(rig.shows("Would you like to cancel your request?"));
+    rig.harness.key_press(Key::Escape);
+    rig.step();
+    assert!(!rig.shows("Would you like to cancel your request?"));
+    assert!(rig.harness.get_by_label("Login:").is_focused());
+    assert!(!site.is_finished());
     rig.click("Cancel");
     assert!(rig.shows("Would you like to cancel your request?"));
     rig.click("Yes");
