@@ -72,7 +72,8 @@ fn usage() {
          python       create or refresh the Python venv (.venv)\n  \
          deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
          build-times  cold build time of each crate, each in a fresh target folder\n  \
-         bench        benchmarks with ratios against baselines measured in the same run\n  \
+         bench        benchmarks with ratios against baselines measured in the same run\n               \
+         (`bench gui`: only the login window's rows)\n  \
          gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
          fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
     );
@@ -152,6 +153,11 @@ fn ci() -> Result<()> {
 }
 
 fn bench(extra: &[String]) -> Result<()> {
+    // `cargo xtask bench gui`: only the login window's rows.
+    if extra.first().is_some_and(|a| a == "gui") {
+        system::ensure_packages()?;
+        return gui::bench_rows();
+    }
     let python = python::env()?;
     run(cargo()
         .args(["bench", "--locked", "--workspace"])
