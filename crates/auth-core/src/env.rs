@@ -71,6 +71,12 @@ pub const TK_AUTH_NONINTERACTIVE: &str = "TK_AUTH_NONINTERACTIVE";
 pub const DISPLAY: &str = "DISPLAY";
 /// The Wayland display.
 pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
+/// How a person is asked for credentials: `gui` (a window), `console` (the terminal) or
+/// `none` (nobody: a needed prompt fails at once). Unset: the terminal when standard input
+/// is one, else nobody.
+pub const TK_AUTH_PROMPT: &str = "TK_AUTH_PROMPT";
+/// Set to anything but an empty string: prompts and messages use no colours.
+pub const NO_COLOR: &str = "NO_COLOR";
 
 // The `tk-auth` command.
 

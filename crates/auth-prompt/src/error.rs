@@ -54,6 +54,19 @@ pub enum PromptError {
         reason: String,
     },
 
+    /// `TK_AUTH_PROMPT` (or a `--prompt` option) holds a value that names no way of asking.
+    #[error("unknown prompt mode {value:?} in {origin}: use gui, console or none")]
+    UnknownPromptMode {
+        /// The value given.
+        value: String,
+        /// Where it came from (`TK_AUTH_PROMPT`, an option …).
+        origin: &'static str,
+    },
+
+    /// A window was asked for, but this program was built without one.
+    #[error("cannot ask in a window: this build has no GUI (the `gui` feature)")]
+    NoGui,
+
     /// The prompter's own input or output failed (a terminal that closed, a window that
     /// could not open).
     #[error("the {question} prompt failed")]

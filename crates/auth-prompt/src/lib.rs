@@ -10,9 +10,12 @@
 //! - [`NonInteractivePrompter`] — fails at once with an error that names the site, the login
 //!   and the command that fixes it (`tk-auth login --site …`), instead of waiting for an
 //!   answer that never comes.
+//! - [`ConsolePrompter`] — asks in the terminal (inquire), as Python's console login does.
+//! - [`PromptMode`] and [`choose_prompter`] — which of them a program uses: an explicit
+//!   mode, else `TK_AUTH_PROMPT=gui|console|none`, else the console when standard input is
+//!   a terminal and nobody otherwise.
 //! - `GuiPrompter` (feature `gui`) — a login and renewal window on egui/eframe, whose
-//!   dialog ([`LoginDialog`] when the feature is on) can also be drawn in a program's own
-//!   egui interface.
+//!   dialog can also be drawn in a program's own egui interface.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
 //!
@@ -34,24 +37,28 @@
 
 #![deny(missing_docs)]
 
+mod console;
 mod error;
 #[cfg(feature = "gui")]
 mod gui;
 mod interactivity;
 mod non_interactive;
+mod prompt_mode;
 mod prompter;
 mod questions;
 mod scripted;
 
+pub use console::ConsolePrompter;
 pub use error::PromptError;
 #[cfg(feature = "gui")]
 pub use gui::{EmbeddedDialog, GuiPrompter, LoginDialog, WindowHost};
 pub use interactivity::{Interactivity, Interface};
 pub use non_interactive::NonInteractivePrompter;
+pub use prompt_mode::{PromptMode, choose_prompter, resolve_prompt_mode};
 pub use prompter::Prompter;
 pub use questions::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
     Question, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 pub use scripted::{Answer, ScriptedPrompter};
-pub use tk_auth_core::Secret;
+pub use tk_auth_core::{Env, Secret};

@@ -1,6 +1,25 @@
 //! How a command's outcome becomes an exit code and one line on stderr.
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0    | success |
+//! | 1    | the operation failed (site unreachable, credentials refused, …) |
+//! | 2    | bad usage or input (a malformed payload, a bad argument) |
+//! | 4    | authentication required: no stored session, or one that has expired where nobody can answer a prompt |
+//! | 130  | the person cancelled the login (Ctrl-C, Esc, an empty password) |
 
 use std::process::ExitCode;
+
+use tk_auth::PromptError;
+
+/// The exit codes, as `--help` lists them.
+pub(crate) const EXIT_CODES_HELP: &str = "Exit codes:
+  0    success
+  1    the operation failed (site unreachable, credentials refused, ...)
+  2    bad usage or input
+  4    authentication required: not logged in, or the session expired and nobody can
+       answer a prompt here (run `tk-auth login`)
+  130  the login was cancelled (Ctrl-C, Esc, an empty password)";
 
 /// What a command returns: success, or a failure with its exit code.
 pub(crate) type Outcome = Result<(), Failure>;
@@ -10,23 +29,69 @@ pub(crate) type Outcome = Result<(), Failure>;
 pub(crate) struct Failure {
     code: u8,
     error: anyhow::Error,
+    hint: Option<String>,
 }
 
 impl Failure {
+    fn with_code(code: u8, error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code,
+            error: error.into(),
+            hint: None,
+        }
+    }
+
     /// The operation failed (site unreachable, nothing stored, …): exit code 1.
     pub(crate) fn failed(error: impl Into<anyhow::Error>) -> Self {
-        Self {
-            code: 1,
-            error: error.into(),
-        }
+        Self::with_code(1, error)
     }
 
     /// The input was bad (a malformed payload, an unreadable file): exit code 2.
     pub(crate) fn bad_input(error: impl Into<anyhow::Error>) -> Self {
-        Self {
-            code: 2,
-            error: error.into(),
-        }
+        Self::with_code(2, error)
+    }
+
+    /// Nobody is logged in, or a session cannot be renewed here: exit code 4.
+    pub(crate) fn auth_required(error: impl Into<anyhow::Error>) -> Self {
+        Self::with_code(4, error)
+    }
+
+    /// Adds a line that says what to do about it.
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The exit code.
+    pub(crate) fn code(&self) -> u8 {
+        self.code
+    }
+
+    /// A failure of the authentication library, with the code its kind calls for.
+    pub(crate) fn from_auth(error: tk_auth::Error) -> Self {
+        let code = code_of(&error);
+        Self::with_code(code, error)
+    }
+}
+
+/// The exit code for an error of the authentication library.
+pub(crate) fn code_of(error: &tk_auth::Error) -> u8 {
+    use tk_auth::Error as E;
+    if error.is_cancelled() {
+        return 130;
+    }
+    match error {
+        E::NonInteractive { .. } | E::IncompleteCredentials { .. } => 4,
+        E::RenewalFailed { source, .. } => code_of(source.error()),
+        E::Prompt { source, .. } => match source {
+            PromptError::UnknownPromptMode { .. }
+            | PromptError::NoGui
+            | PromptError::InvalidAnswer { .. } => 2,
+            PromptError::NonInteractive { .. } => 4,
+            _ => 1,
+        },
+        E::Core(_) => 2,
+        _ => 1,
     }
 }
 
@@ -36,17 +101,53 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-/// Prints a failure as one line on stderr and turns the outcome into the exit code.
+/// Prints a failure as one line on stderr (and its hint, if any) and turns the outcome into
+/// the exit code.
 pub(crate) fn report(outcome: Outcome) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure { code, error }) => {
+        Err(Failure { code, error, hint }) => {
             // `{:#}` joins the cause chain on one line: "decoding the payload: …: …".
             #[allow(clippy::print_stderr)] // the binary's one place that reports errors
             {
                 eprintln!("tk-auth: error: {error:#}");
+                if let Some(hint) = hint {
+                    eprintln!("hint: {hint}");
+                }
             }
             ExitCode::from(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_errors_map_to_their_exit_codes() {
+        let cancelled = tk_auth::Error::AuthenticationCancelled {
+            site: None,
+            login: None,
+        };
+        assert_eq!(code_of(&cancelled), 130);
+        let nobody = tk_auth::Error::NonInteractive {
+            what: "a password",
+            site: "https://s".into(),
+            login: None,
+        };
+        assert_eq!(code_of(&nobody), 4);
+        let refused = tk_auth::Error::Authentication {
+            site: None,
+            login: None,
+            message: "Authentication failed".into(),
+        };
+        assert_eq!(code_of(&refused), 1);
+        let bad_mode = tk_auth::Error::Prompt {
+            site: None,
+            login: None,
+            source: PromptError::NoGui,
+        };
+        assert_eq!(code_of(&bad_mode), 2);
     }
 }

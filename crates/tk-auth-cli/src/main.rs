@@ -1,14 +1,18 @@
 //! `tk-auth`: log in to Flow Production Tracking sites, inspect stored sessions and user
 //! payloads, and run a local site emulator.
 //!
-//! Exit codes: 0 success; 1 the operation failed (site unreachable, nothing stored, …);
-//! 2 bad input (a malformed payload, a bad argument).
+//! Exit codes: see `exit.rs` (and `tk-auth --help`).
 
+mod authenticator;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod exit;
+mod login;
 mod payload;
+mod prompters;
 mod session;
+mod token;
+mod whoami;
 
 use std::process::ExitCode;
 
@@ -19,7 +23,12 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// Log in to Flow Production Tracking sites and share the session with other tools.
 #[derive(Debug, Parser)]
-#[command(name = "tk-auth", version, propagate_version = true)]
+#[command(
+    name = "tk-auth",
+    version,
+    propagate_version = true,
+    after_help = exit::EXIT_CODES_HELP
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,6 +50,15 @@ enum Command {
     Users(session::UsersArgs),
     /// Forget the stored session of the default (or given) site and user.
     Logout(session::LogoutArgs),
+    /// Log in to a site and make that person the current user (also for the Python Toolkit).
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Login(login::LoginArgs),
+    /// Show who the current user is on the site (renews an expired session).
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Whoami(whoami::WhoamiArgs),
+    /// Print the stored session token of the current (or given) user, for scripts.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Token(token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +81,9 @@ fn main() -> ExitCode {
         Command::Sites(args) => session::sites(&args),
         Command::Users(args) => session::users(&args),
         Command::Logout(args) => session::logout(&args),
+        Command::Login(args) => login::login(&args),
+        Command::Whoami(args) => whoami::whoami(&args),
+        Command::Token(args) => token::token(&args),
     };
     exit::report(outcome)
 }

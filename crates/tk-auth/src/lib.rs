@@ -15,6 +15,9 @@
 //! - Where nobody can answer a prompt (no terminal or display, or
 //!   `TK_AUTH_NONINTERACTIVE=1`) a needed prompt fails at once, naming the site, the login
 //!   and the command that logs in again.
+//! - [`choose_prompter`] picks the prompter a program asks through: [`PromptMode`] given,
+//!   else `TK_AUTH_PROMPT`, else the [`ConsolePrompter`] when standard input is a terminal
+//!   and nobody otherwise.
 //! - [`serialize_user`] / [`deserialize_user`] read and write Python's payloads;
 //!   [`set_authenticated_user`] / [`get_authenticated_user`] hold the process's user.
 //! - [`blocking`] has the same API for synchronous programs.
@@ -88,8 +91,8 @@ pub use tk_auth_defaults::{
 };
 pub use tk_auth_http::{ApprovalOptions, ClientOptions, RetryPolicy, SiteClient};
 pub use tk_auth_prompt::{
-    Answer, Interactivity, Interface, MethodChoice, NonInteractivePrompter, PromptError, Prompter,
-    ScriptedPrompter,
+    Answer, ConsolePrompter, Interactivity, Interface, MethodChoice, NonInteractivePrompter,
+    PromptError, PromptMode, Prompter, ScriptedPrompter, choose_prompter,
 };
 #[cfg(feature = "gui")]
 pub use tk_auth_prompt::{GuiPrompter, WindowHost};

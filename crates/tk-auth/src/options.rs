@@ -96,6 +96,12 @@ impl AuthOptions {
         self.open_browser = Arc::new(opener);
         self
     }
+
+    /// The opener in use, e.g. to wrap it (a program that shows the page's address anyway
+    /// may report success when the browser could not be started).
+    pub fn browser_opener(&self) -> BrowserOpener {
+        Arc::clone(&self.open_browser)
+    }
 }
 
 impl std::fmt::Debug for AuthOptions {

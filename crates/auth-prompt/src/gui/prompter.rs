@@ -53,12 +53,17 @@ impl GuiPrompter {
     /// Fails with [`PromptError::NoWindow`] where no window can open: no display, or macOS
     /// (whose windows live on the main thread: use [`with_window_host`](Self::with_window_host)).
     pub fn new() -> Result<Self, PromptError> {
+        Self::new_in(&Env::process())
+    }
+
+    /// [`new`](Self::new), with the display taken from `env`.
+    pub(crate) fn new_in(env: &Env) -> Result<Self, PromptError> {
         if cfg!(target_os = "macos") {
             return Err(PromptError::NoWindow {
                 reason: "on macOS the window runs on the main thread: use GuiPrompter::with_window_host",
             });
         }
-        let (prompter, host) = Self::with_window_host()?;
+        let (prompter, host) = Self::with_window_host_in(env)?;
         std::thread::Builder::new()
             .name("tk-auth-login-window".to_owned())
             .spawn(move || host.run())

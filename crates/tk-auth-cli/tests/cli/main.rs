@@ -2,6 +2,7 @@
 
 #[cfg(feature = "emulator")]
 mod emulator;
+mod login;
 mod payload;
 mod session;
 mod snapshots;

@@ -1,0 +1,84 @@
+//! The authenticator the `login`, `whoami` and `token` commands share: the process
+//! environment, the Toolkit defaults, and the prompter chosen for this process.
+
+use std::future::Future;
+
+use tk_auth::{AuthOptions, Defaults, Env, Prompter, ShotgunAuthenticator};
+use tk_auth_core::env::{DISPLAY, WAYLAND_DISPLAY};
+use tk_auth_prompt::{ConsolePrompter, PromptMode, choose_prompter};
+
+use crate::exit::Failure;
+
+/// What the commands read once: the environment and the defaults on it.
+pub(crate) struct Setup {
+    pub(crate) env: Env,
+    pub(crate) defaults: Defaults,
+}
+
+impl Setup {
+    pub(crate) fn from_process() -> Result<Self, Failure> {
+        let env = Env::process();
+        let defaults = Defaults::from_env_with(&env).map_err(Failure::bad_input)?;
+        Ok(Self { env, defaults })
+    }
+
+    /// Whether the approval page can be opened in a browser here: not when asked not to,
+    /// nor on Linux without a display.
+    pub(crate) fn can_open_browser(&self, no_browser: bool) -> bool {
+        if no_browser {
+            return false;
+        }
+        cfg!(any(target_os = "macos", target_os = "windows"))
+            || [DISPLAY, WAYLAND_DISPLAY]
+                .iter()
+                .any(|v| self.env.var(v).is_some_and(|d| !d.is_empty()))
+    }
+
+    /// The prompter for this process: `mode` when given (`--gui`), else `TK_AUTH_PROMPT`,
+    /// else the console when standard input is a terminal, else nobody.
+    pub(crate) fn prompter(
+        &self,
+        open_browser: bool,
+        mode: Option<PromptMode>,
+    ) -> Result<Box<dyn Prompter>, Failure> {
+        let console = ConsolePrompter::new()
+            .environment(self.env.clone())
+            .open_browser(open_browser);
+        choose_prompter(mode, &self.env, console).map_err(Failure::bad_input)
+    }
+
+    /// An authenticator asking through `prompter`.
+    pub(crate) fn authenticator(
+        &self,
+        prompter: impl Prompter + 'static,
+        open_browser: bool,
+        options: impl FnOnce(AuthOptions) -> AuthOptions,
+    ) -> ShotgunAuthenticator {
+        let auth_options = AuthOptions::new().environment(self.env.clone());
+        // The approval flow ends when the opener reports a failure; here the prompter shows
+        // the page's address in any case, so a browser that is not opened (or could not
+        // start) leaves the page to be opened by hand instead.
+        let auth_options = if open_browser {
+            let system = auth_options.browser_opener();
+            auth_options.open_browser(move |url| {
+                if !system(url) {
+                    tracing::warn!("the browser could not be started: open the page shown by hand");
+                }
+                true
+            })
+        } else {
+            auth_options.open_browser(|_| true)
+        };
+        ShotgunAuthenticator::with_options(self.defaults.clone(), prompter, options(auth_options))
+    }
+}
+
+/// Runs a command's async part on a runtime of its own (one thread: the library does its
+/// blocking work on tokio's blocking threads).
+pub(crate) fn run<T>(work: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(anyhow::Error::new(e).context("starting the runtime")))?;
+    runtime.block_on(work)
+}

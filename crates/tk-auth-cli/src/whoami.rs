@@ -1,0 +1,89 @@
+//! `tk-auth whoami`: who the current user is on the site, asked through a connection that
+//! renews an expired session.
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::authenticator::{Setup, run};
+use crate::exit::{Failure, Outcome};
+
+/// Options of `tk-auth whoami`.
+#[derive(Debug, Args)]
+pub(crate) struct WhoamiArgs {
+    /// Print JSON: `{"site", "login", "entity": {"type", "id"}, "name"}`.
+    #[arg(long)]
+    json: bool,
+}
+
+#[allow(clippy::print_stdout)] // the command's output
+fn print(text: &str) {
+    println!("{text}");
+}
+
+/// Runs `tk-auth whoami`.
+pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
+    let setup = Setup::from_process()?;
+    let open_browser = setup.can_open_browser(false);
+    let prompter = setup.prompter(open_browser, None)?;
+    let authenticator = setup.authenticator(prompter, open_browser, |o| o);
+    let person = run(async {
+        let user = authenticator
+            .get_default_user()
+            .await
+            .map_err(Failure::from_auth)?
+            .ok_or_else(|| {
+                Failure::auth_required(anyhow::anyhow!("not logged in")).hint("run `tk-auth login`")
+            })?;
+        let connection = user.create_sg_connection().map_err(Failure::from_auth)?;
+        let (entity_type, filters, fields) = match user.login() {
+            Some(login) => (
+                "HumanUser",
+                json!([["login", "is", login]]),
+                ["id", "login", "name"],
+            ),
+            None => (
+                "ApiUser",
+                json!([["firstname", "is", user.to_string()]]),
+                ["id", "firstname", "name"],
+            ),
+        };
+        let found = connection
+            .find_one(entity_type, &filters, &fields)
+            .await
+            .map_err(Failure::from_auth)?;
+        let Some(found) = found else {
+            return Err(Failure::failed(anyhow::anyhow!(
+                "{} is not a {entity_type} on {} (or this user may not read it)",
+                user,
+                user.host()
+            )));
+        };
+        let name = found
+            .get("name")
+            .or_else(|| found.get("firstname"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(json!({
+            "site": user.host(),
+            "login": user.login().unwrap_or_else(|| user.to_string()),
+            "entity": {"type": entity_type, "id": found.get("id").cloned().unwrap_or(Value::Null)},
+            "name": name,
+        }))
+    })?;
+    if args.json {
+        print(&person.to_string());
+    } else {
+        let name = person["name"]
+            .as_str()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        print(&format!(
+            "{}{name} on {}: {} {}",
+            person["login"].as_str().unwrap_or_default(),
+            person["site"].as_str().unwrap_or_default(),
+            person["entity"]["type"].as_str().unwrap_or_default(),
+            person["entity"]["id"]
+        ));
+    }
+    Ok(())
+}

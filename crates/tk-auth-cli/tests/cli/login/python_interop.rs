@@ -1,0 +1,85 @@
+//! What the Python Toolkit sees after `tk-auth login`: the current site and user where it
+//! reads them, and a session token that works with `shotgun_api3`.
+
+use tk_auth_test_support::Python;
+
+use super::{PASSWORD, run_with_stdin, site, tk_auth};
+
+/// Reads the session files as tk-core does — `current_host` in `SHOTGUN_HOME`'s
+/// `authentication.yml`, then `current_user` and that user's `session_token` in the site's
+/// folder, named after the site's host name (as the `site_layout` vectors show) — and
+/// calls the site with the token through `shotgun_api3`.
+const READ_AS_PYTHON: &str = r#"
+import json, os, sys, urllib.parse, yaml, shotgun_api3
+home = os.environ["SHOTGUN_HOME"]
+with open(os.path.join(home, "authentication.yml")) as f:
+    host = yaml.safe_load(f)["current_host"]
+folder = urllib.parse.urlparse(host).hostname
+with open(os.path.join(home, folder, "authentication.yml")) as f:
+    site = yaml.safe_load(f)
+login = site["current_user"]
+token = [u for u in site["users"] if u["login"] == login][0]["session_token"]
+sg = shotgun_api3.Shotgun(host, session_token=token)
+me = sg.find_one("HumanUser", [["login", "is", login]], ["login", "name"])
+print(json.dumps({"host": host, "login": login, "found": me["login"], "name": me["name"]}))
+"#;
+
+/// With tk-core itself (`TK_CORE_PATH`, as the benchmarks use it): the default user of
+/// `ShotgunAuthenticator` and a call through its connection.
+const DEFAULT_USER_IN_TK_CORE: &str = r#"
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/python"]
+from tank.authentication import ShotgunAuthenticator
+user = ShotgunAuthenticator().get_default_user()
+me = user.create_sg_connection().find_one("HumanUser", [["login", "is", user.login]], ["login"])
+print(json.dumps({"host": user.host, "login": user.login, "found": me["login"]}))
+"#;
+
+#[test]
+fn after_a_login_python_finds_the_current_user_and_a_working_token() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let out = run_with_stdin(
+        tk_auth(home.path()).args([
+            "login",
+            "--site",
+            site.url(),
+            "--login",
+            "alice",
+            "--password-stdin",
+        ]),
+        PASSWORD,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = Python::code(READ_AS_PYTHON)
+        .env("SHOTGUN_HOME", home.path())
+        .run()
+        .stdout;
+    let seen: serde_json::Value = serde_json::from_str(seen.trim()).unwrap();
+    assert_eq!(
+        seen,
+        serde_json::json!({
+            "host": site.url(),
+            "login": "alice",
+            "found": "alice",
+            "name": "Alice Doe",
+        })
+    );
+    // tk-core is not part of the test setup; where a checkout is named, it is asked too.
+    if let Some(core) = tk_auth_core::Env::process().var(tk_auth_core::env::TK_CORE_PATH) {
+        let seen = Python::code(DEFAULT_USER_IN_TK_CORE)
+            .args([&core])
+            .env("SHOTGUN_HOME", home.path())
+            .run()
+            .stdout;
+        let seen: serde_json::Value = serde_json::from_str(seen.trim()).unwrap();
+        assert_eq!(
+            seen,
+            serde_json::json!({"host": site.url(), "login": "alice", "found": "alice"})
+        );
+    }
+}
