@@ -263,6 +263,8 @@ fn pages(server: &Xvfb, shots: &Path) -> Result<()> {
     example.finish()?;
     server.window_gone(wait)?;
 
+    cli_login(server, shots)?;
+
     // The browser-approval page: shown, then Back stops the wait.
     let example = Example::start(server, &["--browser-approval", "--threads", "1"])?;
     example.line("site:", wait)?;
@@ -277,6 +279,71 @@ fn pages(server: &Xvfb, shots: &Path) -> Result<()> {
         shots.display()
     );
     Ok(())
+}
+
+/// `tk-auth login --gui` against `tk-auth emulator`, typed through the window.
+fn cli_login(server: &Xvfb, shots: &Path) -> Result<()> {
+    run(cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "tk-auth-cli",
+        "--features",
+        "gui",
+    ]))?;
+    let binary = workspace_root().join("target/debug/tk-auth");
+    let config = shots.join("site.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "authentication_app_session_launcher_enabled = true\n\n\
+             [[human_users]]\nlogin = \"{LOGIN}\"\npassword = \"{PASSWORD}\"\n"
+        ),
+    )?;
+    let mut site = Command::new(&binary)
+        .args(["emulator", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .context("could not start `tk-auth emulator`")?;
+    let outcome = (|| {
+        let stdout = site.stdout.take().context("no output of the emulator")?;
+        let mut url = String::new();
+        BufReader::new(stdout).read_line(&mut url)?;
+        let url = url.trim().to_owned();
+        eprintln!("xtask: tk-auth emulator: {url}");
+        let home = shots.join("shotgun-home");
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home)?;
+        let login = server
+            .command(&binary.to_string_lossy())
+            .args(["login", "--gui", "--site", &url])
+            .env("SHOTGUN_HOME", &home)
+            // The browser approval is the site's default; the person picks it or the
+            // credentials from the menu, and here the credentials come first.
+            .env("SGTK_DEFAULT_AUTH_METHOD", "credentials")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("could not start `tk-auth login --gui`")?;
+        server.window(Duration::from_mins(1))?;
+        server.screenshot(shots, "7-cli-login")?;
+        server.typed(LOGIN)?;
+        server.key("Tab")?;
+        server.typed(PASSWORD)?;
+        server.key("Return")?;
+        let out = login.wait_with_output()?;
+        let said = String::from_utf8_lossy(&out.stdout);
+        eprintln!("xtask: tk-auth login --gui: {}", said.trim());
+        if !out.status.success() || !said.contains(&format!("as {LOGIN}")) {
+            bail!("tk-auth login --gui failed ({}): {said}", out.status);
+        }
+        Ok(())
+    })();
+    let _ = site.kill();
+    let _ = site.wait();
+    outcome
 }
 
 /// Time from the first question to the window's first frame (eframe shows the window once

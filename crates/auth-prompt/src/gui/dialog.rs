@@ -40,6 +40,7 @@ pub(crate) enum Page {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Asking {
     Site,
+    Method,
     Login,
     Password,
     Code,
@@ -67,6 +68,8 @@ pub struct LoginDialog {
     pub(crate) password: String,
     /// A password typed on the page and not yet handed to the flow.
     pub(crate) password_ready: bool,
+    /// The login page was answered once in this flow.
+    pub(crate) submitted: bool,
     pub(crate) code: String,
     pub(crate) recent_sites: Vec<String>,
     pub(crate) recent_logins: Vec<String>,
@@ -113,6 +116,7 @@ impl LoginDialog {
             login_editable: true,
             password: String::new(),
             password_ready: false,
+            submitted: false,
             code: String::new(),
             recent_sites: Vec::new(),
             recent_logins: Vec::new(),
@@ -284,8 +288,11 @@ impl LoginDialog {
             return;
         }
         self.message = None;
-        if self.page == Page::Login && self.method == MethodChoice::Credentials {
-            self.password_ready = !self.password.is_empty();
+        if self.page == Page::Login {
+            self.submitted = true;
+            if self.method == MethodChoice::Credentials {
+                self.password_ready = !self.password.is_empty();
+            }
         }
         self.reply(Ok(()));
     }
@@ -319,7 +326,7 @@ impl LoginDialog {
         match self.page {
             Page::TwoFactor | Page::BackupCode => Field::Code,
             _ if self.renewal.is_some() => Field::Password,
-            _ if self.site.is_empty() => Field::Site,
+            _ if self.site.is_empty() && self.asking() == Some(Asking::Site) => Field::Site,
             _ if self.method != MethodChoice::Credentials => Field::Site,
             _ if self.login.is_empty() && self.login_editable => Field::Login,
             _ => Field::Password,

@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, Button, Key, Response, RichText, TextEdit, Ui};
 
-use super::dialog::{CONFIRM_CANCEL, EXPIRED, Field, LoginDialog, Page};
+use super::dialog::{Asking, CONFIRM_CANCEL, EXPIRED, Field, LoginDialog, Page};
 use crate::MethodChoice;
 
 const FIELD_WIDTH: f32 = 280.0;
@@ -45,19 +45,21 @@ impl LoginDialog {
         }
         let focus = self.focus_pending.then(|| self.first_empty_field());
         let renewal = self.renewal.is_some();
+        // Once the site is answered the flow has it: the field only shows it.
+        let site_editable = !renewal && self.asking() == Some(Asking::Site);
         let credentials = self.method == MethodChoice::Credentials;
         egui::Grid::new("login-fields")
             .num_columns(3)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
-                let response = text_field(ui, "Site:", &mut self.site, !renewal, false);
+                let response = text_field(ui, "Site:", &mut self.site, site_editable, false);
                 take_focus(&response, focus == Some(Field::Site));
                 recent_menu(
                     ui,
                     "Recent sites",
                     &self.recent_sites,
                     &mut self.site,
-                    !renewal,
+                    site_editable,
                 );
                 ui.end_row();
                 if credentials {

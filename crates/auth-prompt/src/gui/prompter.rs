@@ -260,19 +260,33 @@ impl Prompter for GuiPrompter {
     }
 
     async fn method(&self, question: &MethodQuestion) -> Result<MethodChoice, PromptError> {
-        let mut d = self.shared.dialog();
-        d.methods.clone_from(&question.choices);
         let offered = |m: MethodChoice| question.choices.contains(&m);
-        let choice = if d.method_picked && offered(d.method) {
-            d.method
-        } else if d.password_ready && offered(MethodChoice::Credentials) {
-            // Login and password typed on the page: the person chose them.
-            MethodChoice::Credentials
-        } else {
-            question.default
+        let decided = {
+            let mut d = self.shared.dialog();
+            d.methods.clone_from(&question.choices);
+            let decided = if d.method_picked && offered(d.method) {
+                Some(d.method)
+            } else if d.password_ready && offered(MethodChoice::Credentials) {
+                // Login and password typed on the page: the person chose them.
+                Some(MethodChoice::Credentials)
+            } else if d.submitted {
+                Some(question.default)
+            } else {
+                // The page was not shown yet (a fixed site): show it with the default
+                // method, which the menu can change.
+                None
+            };
+            d.method = decided.unwrap_or(question.default);
+            decided
         };
-        d.method = choice;
-        Ok(choice)
+        if let Some(choice) = decided {
+            return Ok(choice);
+        }
+        self.ask(Asking::Method, Page::Login, |d| {
+            d.site.clone_from(&question.site);
+        })
+        .await?;
+        Ok(self.shared.dialog().method)
     }
 
     async fn approve_in_browser(&self, question: &ApprovalQuestion) -> PromptError {

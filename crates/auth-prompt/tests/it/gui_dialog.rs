@@ -411,3 +411,33 @@ fn closing_or_escape_asks_first_and_no_keeps_the_dialog_open() {
     rig.click("Yes");
     assert!(answer(site).unwrap_err().is_cancelled());
 }
+
+#[test]
+fn a_fixed_site_shows_the_login_page_for_the_method_question_and_the_menu_can_change_it() {
+    let mut rig = Rig::new(true);
+    let flow = rig.ask(|p| async move {
+        p.site_details(&details("default", both())).await;
+        let method = p
+            .method(&MethodQuestion {
+                site: SITE.to_owned(),
+                choices: both(),
+                default: MethodChoice::BrowserApproval,
+            })
+            .await?;
+        let login = p.login(&login_question()).await?;
+        let password = p.password(&password_question(1, false)).await?;
+        Ok::<_, PromptError>((method, login, password.expose().to_owned()))
+    });
+    rig.wait_for("Sign-in options");
+    // The default shows first: browser approval, no password field.
+    assert!(rig.shows("App Session Launcher"));
+    assert!(rig.harness.query_by_label("Password:").is_none());
+    rig.click("Sign-in options");
+    rig.click(MethodChoice::Credentials.label());
+    rig.type_into("Login:", "alice");
+    rig.type_into("Password:", "pw");
+    rig.click("Sign In");
+    let (method, login, password) = answer(flow).unwrap();
+    assert_eq!(method, MethodChoice::Credentials);
+    assert_eq!((login.as_str(), password.as_str()), ("alice", "pw"));
+}
