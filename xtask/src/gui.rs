@@ -271,7 +271,7 @@ fn pages(server: &Xvfb, shots: &Path) -> Result<()> {
     server.window(wait)?;
     server.key("Return")?;
     std::thread::sleep(Duration::from_secs(1));
-    server.screenshot(shots, "6-browser-approval")?;
+    server.screenshot(shots, "7-browser-approval")?;
     drop(example);
     eprintln!(
         "xtask: the login window logged in, renewed once for 8 calls, and showed every page; \
@@ -328,7 +328,7 @@ fn cli_login(server: &Xvfb, shots: &Path) -> Result<()> {
             .spawn()
             .context("could not start `tk-auth login --gui`")?;
         server.window(Duration::from_mins(1))?;
-        server.screenshot(shots, "7-cli-login")?;
+        server.screenshot(shots, "6-cli-login")?;
         server.typed(LOGIN)?;
         server.key("Tab")?;
         server.typed(PASSWORD)?;

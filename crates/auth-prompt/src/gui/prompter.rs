@@ -36,6 +36,8 @@ use crate::{
 #[derive(Clone)]
 pub struct GuiPrompter {
     shared: Arc<Shared>,
+    /// A window needs a display; a dialog the program draws is always there.
+    interface: Interface,
 }
 
 impl std::fmt::Debug for GuiPrompter {
@@ -90,7 +92,11 @@ impl GuiPrompter {
             Some(sender),
         ));
         let host = WindowHost::new(Arc::clone(&shared), receiver);
-        Ok((Self { shared }, host))
+        let prompter = Self {
+            shared,
+            interface: Interface::Gui,
+        };
+        Ok((prompter, host))
     }
 
     /// A prompter whose dialog the program draws itself, in its own egui interface, by
@@ -103,6 +109,7 @@ impl GuiPrompter {
         (
             Self {
                 shared: Arc::clone(&shared),
+                interface: Interface::Program,
             },
             EmbeddedDialog { shared },
         )
@@ -185,7 +192,7 @@ impl Drop for Withdraw<'_> {
 #[async_trait]
 impl Prompter for GuiPrompter {
     fn interface(&self) -> Interface {
-        Interface::Gui
+        self.interface
     }
 
     async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
