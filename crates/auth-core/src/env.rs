@@ -83,6 +83,9 @@ pub const NO_COLOR: &str = "NO_COLOR";
 /// Which log messages the `tk-auth` command prints to stderr, as `tracing` directives
 /// (`warn` by default; e.g. `debug` or `tk_auth_http=trace`).
 pub const TK_AUTH_LOG: &str = "TK_AUTH_LOG";
+/// The usual `tracing` directives, read by the `tk-auth` command when [`TK_AUTH_LOG`] is not
+/// set.
+pub const RUST_LOG: &str = "RUST_LOG";
 
 // The project's own tests, benchmarks and `cargo xtask`; no library reads these.
 

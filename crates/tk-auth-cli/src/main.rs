@@ -1,25 +1,30 @@
 //! `tk-auth`: log in to Flow Production Tracking sites, inspect stored sessions and user
 //! payloads, and run a local site emulator.
 //!
-//! Exit codes: see `exit.rs` (and `tk-auth --help`).
+//! Exit codes: see `exit.rs` (and `tk-auth --help`); docs/cli.md describes every command.
 
 mod authenticator;
+mod completions;
+mod default_user;
+#[cfg(feature = "emulator")]
+mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod exit;
+mod logging;
 mod login;
+mod output;
 mod payload;
 mod prompters;
+mod runtime;
 mod session;
+mod status;
 mod token;
 mod whoami;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
+use clap::{ArgAction, CommandFactory as _, Parser, Subcommand};
 
 /// Log in to Flow Production Tracking sites and share the session with other tools.
 #[derive(Debug, Parser)]
@@ -30,57 +35,73 @@ use tracing_subscriber::util::SubscriberInitExt;
     after_help = exit::EXIT_CODES_HELP
 )]
 struct Cli {
+    /// More log messages on stderr: -v info, -vv debug, -vvv trace (secrets are never logged).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
 
+// One variant per command, in the order `--help` lists them.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Encode or decode the serialized users that Toolkit processes hand to each other.
-    #[command(subcommand)]
-    Payload(payload::PayloadCommand),
-    /// Run a local Flow Production Tracking site for tests, demos and offline development.
-    #[cfg(feature = "emulator")]
-    Emulator(emulator::EmulatorArgs),
-    /// Show the current site and user and whether a session is stored (no network).
-    Status(session::StatusArgs),
-    /// List the sites recently logged in to, most recent first.
-    Sites(session::SitesArgs),
-    /// List the users recently logged in to a site, most recent first.
-    Users(session::UsersArgs),
-    /// Forget the stored session of the default (or given) site and user.
-    Logout(session::LogoutArgs),
     /// Log in to a site and make that person the current user (also for the Python Toolkit).
     #[command(after_help = exit::EXIT_CODES_HELP)]
     Login(login::LoginArgs),
+
     /// Show who the current user is on the site (renews an expired session).
     #[command(after_help = exit::EXIT_CODES_HELP)]
     Whoami(whoami::WhoamiArgs),
+
     /// Print the stored session token of the current (or given) user, for scripts.
     #[command(after_help = exit::EXIT_CODES_HELP)]
     Token(token::TokenArgs),
+
+    /// Show the current site and user, where the secret is kept and whether a session is
+    /// stored; `--check` asks the site whether it is still valid.
+    Status(status::StatusArgs),
+
+    /// List the sites recently logged in to, most recent first.
+    Sites(session::SitesArgs),
+
+    /// List the users recently logged in to a site, most recent first.
+    Users(session::UsersArgs),
+
+    /// Forget the stored session of the default (or given) site and user.
+    Logout(session::LogoutArgs),
+
+    /// Export, encode or decode the serialized users that Toolkit processes hand each other.
+    #[command(subcommand)]
+    Payload(payload::PayloadCommand),
+
+    /// Run a local Flow Production Tracking site for tests, demos and offline development.
+    #[cfg(feature = "emulator")]
+    Emulator(emulator::EmulatorArgs),
+
+    /// Walk through a session's life on a local site: log in, status, expiry, renewal,
+    /// payload (nothing touches your own session files).
+    #[cfg(feature = "emulator")]
+    Demo(demo::DemoArgs),
+
+    /// Print the shell completion script: `tk-auth completions bash > …`.
+    Completions(completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
-    // `Targets` rather than `EnvFilter`: the same `target=level` directives without a regex
-    // engine in the build.
-    let filter = tk_auth_core::Env::process()
-        .var(tk_auth_core::env::TK_AUTH_LOG)
-        .and_then(|directives| directives.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN));
-    tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-        .with(filter)
-        .init();
+    let env = tk_auth_core::Env::process();
     let cli = Cli::parse();
+    logging::init(&env, cli.verbose);
     let outcome = match cli.command {
-        Command::Payload(cmd) => payload::run(cmd),
-        #[cfg(feature = "emulator")]
-        Command::Emulator(args) => emulator::run(&args),
-        Command::Status(args) => session::status(&args),
+        Command::Status(args) => status::status(&args),
         Command::Sites(args) => session::sites(&args),
         Command::Users(args) => session::users(&args),
         Command::Logout(args) => session::logout(&args),
+        Command::Payload(cmd) => payload::run(cmd),
+        #[cfg(feature = "emulator")]
+        Command::Emulator(args) => emulator::run(&args),
+        #[cfg(feature = "emulator")]
+        Command::Demo(args) => demo::run(&args, logging::colour_allowed(&env)),
+        Command::Completions(args) => completions::run(&args, Cli::command()),
         Command::Login(args) => login::login(&args),
         Command::Whoami(args) => whoami::whoami(&args),
         Command::Token(args) => token::token(&args),

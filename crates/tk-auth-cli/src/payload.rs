@@ -1,4 +1,5 @@
-//! `tk-auth payload encode|decode`: the serialized users Toolkit processes hand each other.
+//! `tk-auth payload export|encode|decode`: the serialized users Toolkit processes hand each
+//! other.
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
@@ -12,11 +13,18 @@ use tk_auth_core::{
     redact_proxy_password, serialize_user,
 };
 
+use tk_auth::Defaults;
+
 use crate::exit::{Failure, Outcome};
 
 /// Encode or decode serialized users.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PayloadCommand {
+    /// Print the default user's payload, as Python's `serialize_user(get_default_user())`.
+    ///
+    /// What a launcher puts in a child process's environment; no network is used. Exit
+    /// code 4 when nobody is logged in.
+    Export(ExportArgs),
     /// Print what a serialized user (JSON or pickle, as Python writes them) holds, as one JSON object.
     Decode(DecodeArgs),
     /// Print the payload Python would write for a user described by `payload decode --show-secrets` JSON.
@@ -45,6 +53,15 @@ pub(crate) struct EncodeArgs {
     format: FormatArg,
 }
 
+/// Options of `tk-auth payload export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The payload format: JSON (`serialize_user(user, use_json=True)`) or pickle protocol 0
+    /// (Python's default).
+    #[arg(long, value_enum, default_value_t = FormatArg::Json)]
+    format: FormatArg,
+}
+
 /// The payload formats, as named on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
@@ -55,6 +72,7 @@ enum FormatArg {
 /// Runs a `payload` subcommand.
 pub(crate) fn run(cmd: PayloadCommand) -> Outcome {
     match cmd {
+        PayloadCommand::Export(args) => export(&args),
         PayloadCommand::Decode(args) => decode(&args),
         PayloadCommand::Encode(args) => encode(&args),
     }
@@ -147,16 +165,34 @@ fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
     }))
 }
 
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Json => Format::Json,
+            FormatArg::Pickle => Format::Pickle,
+        }
+    }
+}
+
+/// Prints the default user's payload, without a trailing newline: the bytes are exactly
+/// Python's, ready for `VAR=$(tk-auth payload export)`.
+fn export(args: &ExportArgs) -> Outcome {
+    let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
+    let user = crate::default_user::default_user(&defaults)
+        .map_err(Failure::failed)?
+        .ok_or_else(|| {
+            Failure::auth_required(anyhow!("no one is logged in (no default user)"))
+                .hint("run `tk-auth login`")
+        })?;
+    write_output(&serialize_user(&user, args.format.into()))
+}
+
 fn encode(args: &EncodeArgs) -> Outcome {
     let bytes = read_input(&args.input)?;
     let user = user_from_json(&bytes)
         .context("reading the user description")
         .map_err(Failure::bad_input)?;
-    let format = match args.format {
-        FormatArg::Json => Format::Json,
-        FormatArg::Pickle => Format::Pickle,
-    };
-    write_output(&serialize_user(&user, format))
+    write_output(&serialize_user(&user, args.format.into()))
 }
 
 fn user_from_json(bytes: &[u8]) -> anyhow::Result<User> {

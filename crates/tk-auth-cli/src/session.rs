@@ -1,18 +1,12 @@
-//! `tk-auth status|sites|users|logout`: the stored sessions, read and cleared without network.
+//! `tk-auth sites|users|logout`: the stored sessions, read and cleared without network.
 
 use clap::Args;
 use serde_json::json;
-use tk_auth_defaults::{Defaults, DefaultsManager};
+use tk_auth::{Defaults, DefaultsManager};
 
 use crate::exit::{Failure, Outcome};
+use crate::output::print;
 
-/// Options of `tk-auth status`.
-#[derive(Debug, Args)]
-pub(crate) struct StatusArgs {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    json: bool,
-}
 /// Options of `tk-auth sites`.
 #[derive(Debug, Args)]
 pub(crate) struct SitesArgs {
@@ -45,11 +39,6 @@ fn defaults() -> Result<Defaults, Failure> {
     Defaults::from_env().map_err(Failure::bad_input)
 }
 
-#[allow(clippy::print_stdout)] // the command's output
-fn print(text: &str) {
-    println!("{text}");
-}
-
 fn site_or_current(site: Option<&String>, d: &Defaults) -> Result<String, Failure> {
     match site {
         Some(s) => Ok(tk_auth_core::sanitize_url(s)),
@@ -58,54 +47,6 @@ fn site_or_current(site: Option<&String>, d: &Defaults) -> Result<String, Failur
             .map_err(Failure::failed)?
             .ok_or_else(|| Failure::failed(anyhow::anyhow!("no current site; pass --site URL"))),
     }
-}
-
-/// Runs `tk-auth status`.
-pub(crate) fn status(args: &StatusArgs) -> Outcome {
-    let d = defaults()?;
-    let cache = d.session_cache();
-    let host = d.get_host().map_err(Failure::failed)?;
-    let login = d.get_login().map_err(Failure::failed)?;
-    let session_stored = match (&host, &login) {
-        (Some(h), Some(l)) => cache
-            .get_session_data(h, l)
-            .map_err(Failure::failed)?
-            .is_some(),
-        _ => false,
-    };
-    let file = match &host {
-        Some(h) => cache.site_file(h).map_err(Failure::failed)?,
-        None => cache.global_file(),
-    };
-    let backend = cache.backend().to_string();
-    if args.json {
-        print(
-            &json!({
-                "site": host,
-                "login": login,
-                "session_stored": session_stored,
-                "cache_file": file,
-                "store": backend,
-            })
-            .to_string(),
-        );
-    } else {
-        print(&format!(
-            "site:           {}",
-            host.as_deref().unwrap_or("(none)")
-        ));
-        print(&format!(
-            "login:          {}",
-            login.as_deref().unwrap_or("(none)")
-        ));
-        print(&format!(
-            "session stored: {}",
-            if session_stored { "yes" } else { "no" }
-        ));
-        print(&format!("cache file:     {}", file.display()));
-        print(&format!("store:          {backend}"));
-    }
-    Ok(())
 }
 
 /// Runs `tk-auth sites`.

@@ -1,8 +1,16 @@
 //! Behaviour tests of the `tk-auth` command, run as a real process.
 
+mod completions;
+#[cfg(feature = "emulator")]
+mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod export;
+mod json_schemas;
+mod logging;
 mod login;
 mod payload;
 mod session;
 mod snapshots;
+mod status;
+mod support;

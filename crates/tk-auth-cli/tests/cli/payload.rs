@@ -183,7 +183,11 @@ fn help_says_in_one_sentence_what_each_payload_command_does() {
     for (args, sentence) in [
         (
             &["payload", "--help"][..],
-            "Encode or decode the serialized users",
+            "Export, encode or decode the serialized users",
+        ),
+        (
+            &["payload", "export", "--help"],
+            "Print the default user's payload",
         ),
         (
             &["payload", "decode", "--help"],

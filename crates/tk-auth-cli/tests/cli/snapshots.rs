@@ -198,3 +198,25 @@ fn tk_auth_log_chooses_which_messages_reach_stderr() {
         "another crate's messages only"
     );
 }
+
+#[test]
+fn status_check_of_a_session_the_site_expired() {
+    let site = tk_auth_test_support::site_with_user("jdoe");
+    let (home, _token) = crate::support::logged_in_on(&site, "jdoe");
+    site.expire_all_sessions();
+    let out = tk_auth(home.path())
+        .args(["status", "--check"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(shown(&out, home.path()));
+}
+
+#[test]
+fn payload_export_with_nobody_logged_in() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tk_auth(home.path())
+        .args(["payload", "export"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(shown(&out, home.path()));
+}

@@ -4,7 +4,7 @@
 
 mod no_terminal;
 mod python_interop;
-mod terminal;
+pub(crate) mod terminal;
 mod through_a_terminal;
 
 use std::path::Path;

@@ -1,0 +1,143 @@
+//! `tk-auth status`: who is logged in where, where the secret is kept, and — with
+//! `--check` — whether the site still accepts the session.
+
+use clap::Args;
+use serde_json::{Value, json};
+use tk_auth::{
+    CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter, ShotgunAuthenticator,
+};
+use tk_auth_defaults::StoreBackend;
+
+use crate::exit::{Failure, Outcome};
+use crate::output::print;
+
+/// Options of `tk-auth status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Print JSON instead of text (schema: docs/schemas/status.schema.json).
+    #[arg(long)]
+    json: bool,
+    /// Ask the site whether the session is still valid (exit 4 when it is expired or
+    /// nothing is stored, 1 when the site cannot be reached).
+    #[arg(long)]
+    check: bool,
+}
+
+/// Asks the site, through the façade's default user, whether it accepts the session
+/// (one call, no renewal).
+async fn check(defaults: Defaults) -> Result<Check, Failure> {
+    let authenticator = ShotgunAuthenticator::new(defaults, NonInteractivePrompter);
+    let Some(user) = authenticator
+        .get_default_user()
+        .await
+        .map_err(Failure::from_auth)?
+    else {
+        return Ok(Check::NoSession);
+    };
+    Ok(
+        match user.check_credentials().await.map_err(Failure::from_auth)? {
+            CredentialState::Valid => Check::Valid,
+            CredentialState::Expired => Check::Expired,
+            CredentialState::Unreachable(e) => Check::Unreachable(format!("{e:#}")),
+            // A state added later is never reported as valid.
+            _ => Check::Unreachable("the site's answer was not understood".to_owned()),
+        },
+    )
+}
+
+/// What a `--check` found.
+enum Check {
+    Valid,
+    Expired,
+    Unreachable(String),
+    NoSession,
+}
+
+impl Check {
+    fn name(&self) -> &'static str {
+        match self {
+            Check::Valid => "valid",
+            Check::Expired => "expired",
+            Check::Unreachable(_) => "unreachable",
+            Check::NoSession => "no_session",
+        }
+    }
+}
+
+/// Runs `tk-auth status`: reads the defaults as Python's `ShotgunAuthenticator` does, so a
+/// session written by a Python tool is reported the same way.
+pub(crate) fn status(args: &StatusArgs) -> Outcome {
+    let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
+    let cache = defaults.session_cache().clone();
+    let site = defaults.get_host().map_err(Failure::failed)?;
+    let user = crate::default_user::default_user(&defaults).map_err(Failure::failed)?;
+    let login = match &user {
+        Some(user) => user.login().map(str::to_owned),
+        None => defaults.get_login().map_err(Failure::failed)?,
+    };
+    let file = match &site {
+        Some(site) => cache.site_file(site).map_err(Failure::failed)?,
+        None => cache.global_file(),
+    };
+    let backend = cache.backend();
+    let check = match (&user, args.check) {
+        (_, false) => None,
+        (None, true) => Some(Check::NoSession),
+        (Some(_), true) => Some(crate::runtime::block_on(check(defaults.clone()))??),
+    };
+    let report = json!({
+        "site": site,
+        "login": login,
+        "session_stored": user.is_some(),
+        "cache_file": file,
+        "store": if backend.is_file() { "file" } else { "keyring" },
+        "keyring": match &backend {
+            StoreBackend::Keyring { name } => Value::from(*name),
+            _ => Value::Null,
+        },
+        "keyring_unavailable": match &backend {
+            StoreBackend::File { fallback_reason } => json!(fallback_reason),
+            _ => Value::Null,
+        },
+        "credentials": check.as_ref().map(Check::name),
+        "check_error": match &check {
+            Some(Check::Unreachable(why)) => Value::from(why.clone()),
+            _ => Value::Null,
+        },
+    });
+    if args.json {
+        print(&report.to_string());
+    } else {
+        let line = |name: &str, value: &str| print(&format!("{name:<16}{value}"));
+        line("site:", site.as_deref().unwrap_or("(none)"));
+        line("login:", login.as_deref().unwrap_or("(none)"));
+        line("session stored:", if user.is_some() { "yes" } else { "no" });
+        line("cache file:", &file.display().to_string());
+        line("store:", &backend.to_string());
+        match &check {
+            None => {}
+            Some(Check::Unreachable(why)) => line("credentials:", &format!("unreachable ({why})")),
+            Some(check) => line("credentials:", &check.name().replace('_', " ")),
+        }
+    }
+    match check {
+        None | Some(Check::Valid) => Ok(()),
+        Some(Check::Expired) => {
+            let (site, login) = (
+                site.as_deref().unwrap_or_default(),
+                login.as_deref().unwrap_or_default(),
+            );
+            Err(Failure::auth_required(anyhow::anyhow!(
+                "the session of {login} on {site} has expired"
+            ))
+            .hint(format!("run `tk-auth login --site {site} --login {login}`")))
+        }
+        Some(Check::NoSession) => Err(Failure::auth_required(anyhow::anyhow!(
+            "no session is stored"
+        ))
+        .hint("run `tk-auth login`")),
+        Some(Check::Unreachable(why)) => Err(Failure::failed(anyhow::anyhow!(
+            "could not check the session: {why}"
+        ))),
+    }
+}

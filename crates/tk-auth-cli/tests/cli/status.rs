@@ -1,0 +1,109 @@
+//! `tk-auth status [--check]`: read through the façade as Python's authenticator reads the
+//! defaults, and checked against a running site.
+
+use serde_json::Value;
+use tk_auth_test_support::site_with_user;
+
+use crate::support::{export_cases, logged_in_on, python_home, tk_auth, tree};
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn status_reports_a_session_a_python_tool_stored_and_writes_nothing() {
+    let case = export_cases()
+        .into_iter()
+        .find(|c| c.ends_with("web_login"))
+        .unwrap();
+    let (home, mut cmd) = python_home(&case);
+    let before = tree(home.path());
+    let out = cmd.args(["status", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v = json_of(&out);
+    assert_eq!(v["site"], "https://mysite.shotgunstudio.com");
+    assert_eq!(v["login"], "jane.doe@example.com");
+    assert_eq!(v["session_stored"], true);
+    assert_eq!(v["store"], "file");
+    assert_eq!(v["credentials"], Value::Null);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("3f9a2c7e"));
+    assert_eq!(tree(home.path()), before);
+}
+
+#[test]
+fn status_takes_the_login_from_toolkit_ini_as_python_does() {
+    let case = export_cases()
+        .into_iter()
+        .find(|c| c.ends_with("ini_default_login"))
+        .unwrap();
+    let (_home, mut cmd) = python_home(&case);
+    let v = json_of(&cmd.args(["status", "--json"]).output().unwrap());
+    assert_eq!(v["login"], "jdoe");
+    assert_eq!(v["session_stored"], true);
+}
+
+#[test]
+fn status_check_says_valid_while_the_site_accepts_the_session() {
+    let site = site_with_user("jdoe");
+    let (home, _token) = logged_in_on(&site, "jdoe");
+    let out = tk_auth(home.path())
+        .args(["status", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v = json_of(&out);
+    assert_eq!(v["credentials"], "valid");
+    assert_eq!(v["check_error"], Value::Null);
+    let text = tk_auth(home.path())
+        .args(["status", "--check"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("credentials:    valid"));
+}
+
+#[test]
+fn status_check_exits_4_once_the_site_expired_the_session_and_never_renews() {
+    let site = site_with_user("jdoe");
+    let (home, _token) = logged_in_on(&site, "jdoe");
+    site.expire_all_sessions();
+    site.reset_calls();
+    let out = tk_auth(home.path())
+        .args(["status", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert_eq!(json_of(&out)["credentials"], "expired");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tk-auth login"), "{stderr}");
+    assert_eq!(site.calls("get_session_token"), 0, "a check never logs in");
+}
+
+#[test]
+fn status_check_exits_1_when_the_site_cannot_be_reached() {
+    let site = site_with_user("jdoe");
+    let (home, _token) = logged_in_on(&site, "jdoe");
+    drop(site);
+    let out = tk_auth(home.path())
+        .args(["status", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v = json_of(&out);
+    assert_eq!(v["credentials"], "unreachable");
+    assert!(
+        v["check_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{v}"
+    );
+}
+
+#[test]
+fn status_check_with_nothing_stored_exits_4_without_asking_anyone() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tk_auth(home.path())
+        .args(["status", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert_eq!(json_of(&out)["credentials"], "no_session");
+}
