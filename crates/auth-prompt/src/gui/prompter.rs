@@ -50,7 +50,8 @@ impl std::fmt::Debug for GuiPrompter {
 const NO_DISPLAY: &str = "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)";
 
 impl GuiPrompter {
-    /// A prompter whose window runs on a thread of its own.
+    /// A prompter whose window runs on a thread of its own (one thread for the program's
+    /// life: winit allows one event loop per process).
     ///
     /// Fails with [`PromptError::NoWindow`] where no window can open: no display, or macOS
     /// (whose windows live on the main thread: use [`with_window_host`](Self::with_window_host)).

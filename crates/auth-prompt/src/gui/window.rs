@@ -75,8 +75,8 @@ impl WindowHost {
         Self { shared, requests }
     }
 
-    /// Opens the window whenever a question waits, until every prompter sharing it is
-    /// dropped.
+    /// Opens the window whenever a login or renewal asks something; returns only if the
+    /// prompter's side is gone, so a thread running it lives as long as the program.
     pub fn run(self) {
         loop {
             if !self.shared.dialog().wants_window() {
