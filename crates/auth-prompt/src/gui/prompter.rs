@@ -11,7 +11,7 @@
 //!   what is missing (or after a refused password);
 //! - a renewal fixes site and login from the request; the page shows only the password.
 
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, OnceLock, mpsc};
 
 use async_trait::async_trait;
 use tk_auth_core::{Env, Secret};
@@ -46,12 +46,16 @@ impl std::fmt::Debug for GuiPrompter {
     }
 }
 
+/// The prompter of the window thread, shared by every [`GuiPrompter::new`].
+static WINDOWED: OnceLock<GuiPrompter> = OnceLock::new();
+
 /// Where no display exists, the reason given.
 const NO_DISPLAY: &str = "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)";
 
 impl GuiPrompter {
-    /// A prompter whose window runs on a thread of its own (one thread for the program's
-    /// life: winit allows one event loop per process).
+    /// A prompter whose window runs on a thread of its own. Every prompter made here shares
+    /// that window and its thread, which lives as long as the program: a process has one
+    /// event loop.
     ///
     /// Fails with [`PromptError::NoWindow`] where no window can open: no display, or macOS
     /// (whose windows live on the main thread: use [`with_window_host`](Self::with_window_host)).
@@ -66,6 +70,12 @@ impl GuiPrompter {
                 reason: "on macOS the window runs on the main thread: use GuiPrompter::with_window_host",
             });
         }
+        if !has_display(env) {
+            return Err(PromptError::NoWindow { reason: NO_DISPLAY });
+        }
+        if let Some(prompter) = WINDOWED.get() {
+            return Ok(prompter.clone());
+        }
         let (prompter, host) = Self::with_window_host_in(env)?;
         std::thread::Builder::new()
             .name("tk-auth-login-window".to_owned())
@@ -74,7 +84,7 @@ impl GuiPrompter {
                 question: "login window",
                 source,
             })?;
-        Ok(prompter)
+        Ok(WINDOWED.get_or_init(|| prompter).clone())
     }
 
     /// A prompter and the host of its window, to run with [`WindowHost::run`] on a thread
