@@ -384,10 +384,18 @@ pub(crate) fn build_cost() -> Result<(BuildTime, BuildTime)> {
     Ok((measured[0], measured[1]))
 }
 
-/// The window's rows of `cargo xtask bench`.
-pub(crate) fn bench_rows() -> Result<()> {
-    let (without, with) = build_cost()?;
+/// The window's rows of `cargo xtask bench`; `builds: false` leaves out the two cold
+/// release builds (minutes, and a few GB of disk in temporary target folders).
+pub(crate) fn bench_rows(builds: bool) -> Result<()> {
     let frame = first_frame()?;
+    println!(
+        "| first question to the login window's first frame (Xvfb, median of 5) | {:.0} ms |",
+        frame.as_secs_f64() * 1000.0
+    );
+    if !builds {
+        return Ok(());
+    }
+    let (without, with) = build_cost()?;
     let ratio = |w: Duration, wo: Duration| w.as_secs_f64() / wo.as_secs_f64().max(0.001);
     println!("| login window | wall | CPU (user+sys) |");
     println!("|---|---:|---:|");
@@ -402,10 +410,6 @@ pub(crate) fn bench_rows() -> Result<()> {
         ratio(with.0, without.0),
         with.1.as_secs_f64(),
         ratio(with.1, without.1)
-    );
-    println!(
-        "| first question to the window's first frame (Xvfb, median of 5) | {:.0} ms | |",
-        frame.as_secs_f64() * 1000.0
     );
     Ok(())
 }

@@ -73,7 +73,7 @@ fn usage() {
          deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
          build-times  cold build time of each crate, each in a fresh target folder\n  \
          bench        benchmarks with ratios against baselines measured in the same run\n               \
-         (`bench gui`: only the login window's rows)\n  \
+         (`bench gui [--no-builds]`: only the login window's rows)\n  \
          gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
          fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
     );
@@ -153,10 +153,10 @@ fn ci() -> Result<()> {
 }
 
 fn bench(extra: &[String]) -> Result<()> {
-    // `cargo xtask bench gui`: only the login window's rows.
+    // `cargo xtask bench gui [--no-builds]`: only the login window's rows.
     if extra.first().is_some_and(|a| a == "gui") {
         system::ensure_packages()?;
-        return gui::bench_rows();
+        return gui::bench_rows(!extra.iter().any(|a| a == "--no-builds"));
     }
     let python = python::env()?;
     run(cargo()
@@ -164,5 +164,5 @@ fn bench(extra: &[String]) -> Result<()> {
         .args(extra)
         .env("TK_AUTH_PYTHON", python))?;
     system::ensure_packages()?;
-    gui::bench_rows()
+    gui::bench_rows(true)
 }
