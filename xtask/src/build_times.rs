@@ -79,7 +79,7 @@ pub(crate) fn report(filter: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn measure(args: &[&str], target: &Path) -> Result<(Duration, Duration)> {
+pub(crate) fn measure(args: &[&str], target: &Path) -> Result<(Duration, Duration)> {
     let _ = std::fs::remove_dir_all(target);
     let mut build = cargo();
     build

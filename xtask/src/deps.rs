@@ -44,6 +44,37 @@ pub(crate) fn check() -> Result<()> {
     run(Command::new("cargo-machete")
         .args(["--with-metadata", "."])
         .current_dir(workspace_root()))?;
+    default_build_has_no_window()
+}
+
+/// The login window is behind the `gui` feature: without it, no GUI crate is compiled.
+fn default_build_has_no_window() -> Result<()> {
+    for package in ["tk-auth-prompt", "tk-auth", "tk-auth-cli"] {
+        let out = cargo()
+            .args([
+                "tree", "--locked", "-e", "normal", "--prefix", "none", "-p", package,
+            ])
+            .output()?;
+        if !out.status.success() {
+            anyhow::bail!("cargo tree -p {package} failed with {}", out.status);
+        }
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let gui: Vec<&str> = tree
+            .lines()
+            .filter(|l| {
+                ["eframe ", "egui", "winit ", "glutin", "glow "]
+                    .iter()
+                    .any(|g| l.starts_with(g))
+            })
+            .collect();
+        if !gui.is_empty() {
+            anyhow::bail!(
+                "{package} with its default features depends on GUI crates: {}",
+                gui.join(", ")
+            );
+        }
+    }
+    eprintln!("xtask: the default build has no GUI dependency (cargo tree -e normal)");
     Ok(())
 }
 

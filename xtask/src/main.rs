@@ -9,6 +9,8 @@
 //! - `deps`: the dependency policy and the unused-dependency check alone.
 //! - `build-times`: cold build times of each library and of the command.
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
+//! - `gui-smoke`: the login window in a real (virtual) X server, typed through with xdotool;
+//!   a screenshot of each page under `target/gui-smoke/`.
 //! - `fuzz [TARGET…] [--time S] [--ci]`: coverage-guided fuzzing (see `fuzz.rs`).
 
 #![allow(
@@ -20,6 +22,7 @@
 mod build_times;
 mod deps;
 mod fuzz;
+mod gui;
 mod python;
 mod system;
 
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         "build-times" => build_times::report(rest),
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
+        "gui-smoke" => gui::smoke(),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -68,7 +72,9 @@ fn usage() {
          python       create or refresh the Python venv (.venv)\n  \
          deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
          build-times  cold build time of each crate, each in a fresh target folder\n  \
-         bench        benchmarks with ratios against baselines measured in the same run\n  \
+         bench        benchmarks with ratios against baselines measured in the same run\n               \
+         (`bench gui [--no-builds]`: only the login window's rows)\n  \
+         gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
          fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
     );
 }
@@ -130,6 +136,8 @@ fn ci() -> Result<()> {
     ]))?;
     deps::check()?;
     test(&[])?;
+    // The login window in a real window: log in, two-factor code, renewal, approval page.
+    gui::smoke()?;
     // Every reader of outside data, fuzzed briefly: a crash fails CI.
     fuzz::fuzz(&["--ci".to_owned()])?;
     run(cargo()
@@ -145,9 +153,16 @@ fn ci() -> Result<()> {
 }
 
 fn bench(extra: &[String]) -> Result<()> {
+    // `cargo xtask bench gui [--no-builds]`: only the login window's rows.
+    if extra.first().is_some_and(|a| a == "gui") {
+        system::ensure_packages()?;
+        return gui::bench_rows(!extra.iter().any(|a| a == "--no-builds"));
+    }
     let python = python::env()?;
     run(cargo()
         .args(["bench", "--locked", "--workspace"])
         .args(extra)
-        .env("TK_AUTH_PYTHON", python))
+        .env("TK_AUTH_PYTHON", python))?;
+    system::ensure_packages()?;
+    gui::bench_rows(true)
 }

@@ -30,6 +30,62 @@ const NEEDS: &[Need] = &[
         present: || succeeds("gnome-keyring-daemon", &["--version"]),
     },
     Need {
+        package: "xvfb",
+        why: "the login window's smoke test runs in a virtual X server",
+        present: || on_path("Xvfb"),
+    },
+    Need {
+        package: "xdotool",
+        why: "the login window's smoke test types into the real window",
+        present: || on_path("xdotool"),
+    },
+    Need {
+        package: "imagemagick",
+        why: "the login window's smoke test saves a screenshot of each page (`import`)",
+        present: || on_path("import"),
+    },
+    Need {
+        package: "libgl1-mesa-dri",
+        why: "the login window draws with OpenGL, in software under the virtual X server",
+        present: || {
+            ["x86_64-linux-gnu", "aarch64-linux-gnu"]
+                .iter()
+                .any(|arch| {
+                    std::path::Path::new(&format!("/usr/lib/{arch}/dri/swrast_dri.so")).exists()
+                })
+        },
+    },
+    Need {
+        package: "libegl1",
+        why: "the login window loads libEGL/libGL at run time",
+        present: || has_library("libEGL.so.1"),
+    },
+    Need {
+        package: "libgl1",
+        why: "the login window loads libGL at run time (GLX)",
+        present: || has_library("libGL.so.1"),
+    },
+    Need {
+        package: "libxkbcommon-x11-0",
+        why: "the window's keyboard handling under X11 is loaded at run time",
+        present: || has_library("libxkbcommon-x11.so.0"),
+    },
+    Need {
+        package: "libxcursor1",
+        why: "the window's cursors under X11 are loaded at run time",
+        present: || has_library("libXcursor.so.1"),
+    },
+    Need {
+        package: "libxi6",
+        why: "the window's input under X11 is loaded at run time",
+        present: || has_library("libXi.so.6"),
+    },
+    Need {
+        package: "libxrandr2",
+        why: "the window's screen size under X11 is loaded at run time",
+        present: || has_library("libXrandr.so.2"),
+    },
+    Need {
         package: "curl",
         why: "the emulator's documented curl round trip is run as a test",
         present: || succeeds("curl", &["--version"]),
@@ -44,6 +100,19 @@ fn succeeds(program: &str, args: &[&str]) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+fn on_path(program: &str) -> bool {
+    succeeds("sh", &["-c", &format!("command -v {program}")])
+}
+
+/// Whether the dynamic loader knows a shared library.
+fn has_library(name: &str) -> bool {
+    Command::new("ldconfig")
+        .arg("-p")
+        .output()
+        .or_else(|_| Command::new("/sbin/ldconfig").arg("-p").output())
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(name))
 }
 
 fn is_root() -> bool {

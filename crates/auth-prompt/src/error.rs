@@ -29,6 +29,13 @@ pub enum PromptError {
         login: Option<String>,
     },
 
+    /// A window was asked for where none can open.
+    #[error("cannot open the login window: {reason}")]
+    NoWindow {
+        /// Why (no display, a platform that needs the main thread …).
+        reason: &'static str,
+    },
+
     /// A scripted prompter was asked something its script did not foresee.
     #[error("no scripted answer for the {asked} question{}", expected.map(|e| format!(" (the next answer is for the {e} question)")).unwrap_or_default())]
     Unscripted {

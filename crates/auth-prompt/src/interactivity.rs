@@ -73,7 +73,7 @@ impl Interactivity {
 }
 
 /// Whether a window can open: on Linux and the BSDs only with an X11 or Wayland display.
-fn has_display(env: &Env) -> bool {
+pub(crate) fn has_display(env: &Env) -> bool {
     if cfg!(any(target_os = "macos", target_os = "windows")) {
         return true;
     }

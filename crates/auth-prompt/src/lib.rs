@@ -14,6 +14,8 @@
 //! - [`PromptMode`] and [`choose_prompter`] — which of them a program uses: an explicit
 //!   mode, else `TK_AUTH_PROMPT=gui|console|none`, else the console when standard input is
 //!   a terminal and nobody otherwise.
+//! - `GuiPrompter` (feature `gui`) — a login and renewal window on egui/eframe, whose
+//!   dialog can also be drawn in a program's own egui interface.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
 //!
@@ -37,6 +39,8 @@
 
 mod console;
 mod error;
+#[cfg(feature = "gui")]
+mod gui;
 mod interactivity;
 mod non_interactive;
 mod prompt_mode;
@@ -46,13 +50,15 @@ mod scripted;
 
 pub use console::ConsolePrompter;
 pub use error::PromptError;
+#[cfg(feature = "gui")]
+pub use gui::{EmbeddedDialog, GuiPrompter, LoginDialog, WindowHost};
 pub use interactivity::{Interactivity, Interface};
 pub use non_interactive::NonInteractivePrompter;
 pub use prompt_mode::{PromptMode, choose_prompter, resolve_prompt_mode};
 pub use prompter::Prompter;
 pub use questions::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
-    Question, RenewalNotice, SiteQuestion, TwoFactorQuestion,
+    Question, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 pub use scripted::{Answer, ScriptedPrompter};
 pub use tk_auth_core::{Env, Secret};

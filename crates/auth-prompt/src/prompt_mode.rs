@@ -6,6 +6,7 @@ use std::str::FromStr;
 use tk_auth_core::Env;
 use tk_auth_core::env::TK_AUTH_PROMPT;
 
+use crate::interactivity::has_display;
 use crate::{ConsolePrompter, NonInteractivePrompter, PromptError, Prompter};
 
 /// How a person is asked for credentials, as `TK_AUTH_PROMPT=gui|console|none` says.
@@ -103,7 +104,13 @@ pub fn resolve_prompt_mode(
 /// - [`PromptMode::Console`] → `console` (configured by the caller, e.g.
 ///   `ConsolePrompter::new().open_browser(false)`);
 /// - [`PromptMode::None`] → [`NonInteractivePrompter`];
-/// - [`PromptMode::Gui`] → [`PromptError::NoGui`] in a build without the `gui` feature.
+/// - [`PromptMode::Gui`] → the login window (`GuiPrompter`), or [`PromptError::NoGui`] in a
+///   build without the `gui` feature; where no display exists, the window's error
+///   ([`PromptError::NoWindow`]).
+///
+/// In a build with the `gui` feature, when neither `mode` nor `TK_AUTH_PROMPT` chooses and no
+/// console can answer (standard input is not a terminal), the window is used where a display
+/// exists: a desktop tool started from a menu still asks in a window.
 ///
 /// The authenticator still checks [`Interactivity`](crate::Interactivity) on top: an
 /// explicit console without a terminal, or `TK_AUTH_NONINTERACTIVE=1`, fails prompts at
@@ -124,13 +131,33 @@ pub fn choose_prompter(
     env: &Env,
     console: ConsolePrompter,
 ) -> Result<Box<dyn Prompter>, PromptError> {
-    let mode = resolve_prompt_mode(mode, env, std::io::stdin().is_terminal())?;
+    let explicit = mode.is_some() || PromptMode::from_env(env)?.is_some();
+    let mut mode = resolve_prompt_mode(mode, env, std::io::stdin().is_terminal())?;
+    if window_instead(explicit, mode, has_display(env)) {
+        mode = PromptMode::Gui;
+    }
     tracing::debug!(%mode, "prompter chosen");
     match mode {
         PromptMode::Console => Ok(Box::new(console)),
         PromptMode::None => Ok(Box::new(NonInteractivePrompter)),
-        PromptMode::Gui => Err(PromptError::NoGui),
+        PromptMode::Gui => window(env),
     }
+}
+
+/// Whether the automatic choice of nobody becomes the window: in a build with one, where a
+/// display exists and no mode was asked for.
+fn window_instead(explicit: bool, mode: PromptMode, has_display: bool) -> bool {
+    cfg!(feature = "gui") && !explicit && mode == PromptMode::None && has_display
+}
+
+#[cfg(feature = "gui")]
+fn window(env: &Env) -> Result<Box<dyn Prompter>, PromptError> {
+    Ok(Box::new(crate::GuiPrompter::new_in(env)?))
+}
+
+#[cfg(not(feature = "gui"))]
+fn window(_: &Env) -> Result<Box<dyn Prompter>, PromptError> {
+    Err(PromptError::NoGui)
 }
 
 #[cfg(test)]
@@ -180,6 +207,29 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "gui")]
+    #[test]
+    fn without_a_choice_or_a_console_a_display_brings_the_window() {
+        assert!(window_instead(false, PromptMode::None, true));
+        assert!(!window_instead(false, PromptMode::None, false));
+        assert!(
+            !window_instead(true, PromptMode::None, true),
+            "none was asked for"
+        );
+        assert!(!window_instead(false, PromptMode::Console, true));
+    }
+
+    #[cfg(all(feature = "gui", unix, not(target_os = "macos")))]
+    #[test]
+    fn a_window_asked_for_without_a_display_says_why() {
+        let err = choose_prompter(Some(PromptMode::Gui), &Env::empty(), ConsolePrompter::new())
+            .err()
+            .unwrap();
+        assert!(matches!(err, PromptError::NoWindow { .. }), "{err}");
+        assert!(err.to_string().contains("no display"), "{err}");
+    }
+
+    #[cfg(not(feature = "gui"))]
     #[test]
     fn a_window_is_refused_in_a_build_without_one() {
         let err = choose_prompter(Some(PromptMode::Gui), &Env::empty(), ConsolePrompter::new())

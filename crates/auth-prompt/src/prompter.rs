@@ -7,7 +7,7 @@ use tk_auth_core::Secret;
 
 use crate::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodChoice, MethodQuestion,
-    PasswordQuestion, PromptError, RenewalNotice, SiteQuestion, TwoFactorQuestion,
+    PasswordQuestion, PromptError, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
 /// Asks a person the questions of a login or a session renewal.
@@ -62,6 +62,17 @@ pub trait Prompter: Send + Sync {
     /// expired. The questions that follow keep the site and login fixed. A prompter that
     /// cannot reach anybody fails here, before anything is sent to the site.
     async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError>;
+
+    /// Tells what the site allows, after the site question and before the method one. Only
+    /// a prompter that shows several questions at once (a window) needs it; the default
+    /// does nothing.
+    async fn site_details(&self, details: &SiteDetails) {
+        let _ = details;
+    }
+
+    /// The login or renewal ended, successfully or not: a window closes. The default does
+    /// nothing.
+    async fn finished(&self) {}
 }
 
 #[async_trait]
@@ -93,6 +104,12 @@ impl<P: Prompter + ?Sized> Prompter for Arc<P> {
     async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
         (**self).session_expired(notice).await
     }
+    async fn site_details(&self, details: &SiteDetails) {
+        (**self).site_details(details).await;
+    }
+    async fn finished(&self) {
+        (**self).finished().await;
+    }
 }
 
 #[async_trait]
@@ -123,5 +140,11 @@ impl<P: Prompter + ?Sized> Prompter for Box<P> {
     }
     async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
         (**self).session_expired(notice).await
+    }
+    async fn site_details(&self, details: &SiteDetails) {
+        (**self).site_details(details).await;
+    }
+    async fn finished(&self) {
+        (**self).finished().await;
     }
 }

@@ -112,6 +112,20 @@ pub struct RenewalNotice {
     pub login: String,
 }
 
+/// What the site said about logging in, told to the prompter once the site is known and
+/// before the method is chosen: a window uses it to offer only what works (the method menu)
+/// and the "forgot password" link of sites that check passwords themselves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteDetails {
+    /// The site.
+    pub site: String,
+    /// How the site authenticates people, as it spells it (`default`, `ldap`, `saml2`,
+    /// `oxygen` …), when it said.
+    pub auth_type: Option<String>,
+    /// The ways of logging in this login offers on the site (empty when none works here).
+    pub methods: Vec<MethodChoice>,
+}
+
 /// A question as [`ScriptedPrompter`](crate::ScriptedPrompter) records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

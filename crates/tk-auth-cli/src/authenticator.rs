@@ -5,7 +5,7 @@ use std::future::Future;
 
 use tk_auth::{AuthOptions, Defaults, Env, Prompter, ShotgunAuthenticator};
 use tk_auth_core::env::{DISPLAY, WAYLAND_DISPLAY};
-use tk_auth_prompt::{ConsolePrompter, choose_prompter};
+use tk_auth_prompt::{ConsolePrompter, PromptMode, choose_prompter};
 
 use crate::exit::Failure;
 
@@ -34,13 +34,17 @@ impl Setup {
                 .any(|v| self.env.var(v).is_some_and(|d| !d.is_empty()))
     }
 
-    /// The prompter for this process: `TK_AUTH_PROMPT`, else the console when standard
-    /// input is a terminal, else nobody.
-    pub(crate) fn prompter(&self, open_browser: bool) -> Result<Box<dyn Prompter>, Failure> {
+    /// The prompter for this process: `mode` when given (`--gui`), else `TK_AUTH_PROMPT`,
+    /// else the console when standard input is a terminal, else nobody.
+    pub(crate) fn prompter(
+        &self,
+        open_browser: bool,
+        mode: Option<PromptMode>,
+    ) -> Result<Box<dyn Prompter>, Failure> {
         let console = ConsolePrompter::new()
             .environment(self.env.clone())
             .open_browser(open_browser);
-        choose_prompter(None, &self.env, console).map_err(Failure::bad_input)
+        choose_prompter(mode, &self.env, console).map_err(Failure::bad_input)
     }
 
     /// An authenticator asking through `prompter`.

@@ -12,7 +12,7 @@ use clap::Args;
 use serde_json::json;
 use tk_auth::blocking::ShotgunAuthenticator;
 use tk_auth::{Answer, AuthOptions, Defaults, Env, Prompter, ScriptedPrompter, env};
-use tk_auth_prompt::ConsolePrompter;
+use tk_auth_prompt::{ConsolePrompter, PromptMode, choose_prompter};
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 use crate::exit::{Failure, Outcome};
@@ -33,6 +33,9 @@ pub(crate) struct DemoArgs {
     /// at the end). Never your own ~/.shotgun unless you name it.
     #[arg(long, value_name = "DIR")]
     home: Option<PathBuf>,
+    /// Ask in the login window instead of the terminal (a build with the `gui` feature).
+    #[arg(long, conflicts_with = "non_interactive")]
+    gui: bool,
 }
 
 /// Announces one step of the demo.
@@ -55,7 +58,7 @@ impl Steps {
 
 /// Runs the demo.
 pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
-    if !args.non_interactive && !std::io::stdin().is_terminal() {
+    if !args.non_interactive && !args.gui && !std::io::stdin().is_terminal() {
         return Err(Failure::bad_input(anyhow!(
             "the demo asks for a password on the terminal, and stdin is not one; \
              run `tk-auth demo --non-interactive`"
@@ -111,6 +114,11 @@ pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
             ));
         }
         walked
+    } else if args.gui {
+        let env = Env::from_pairs(vars.iter().cloned());
+        let prompter = choose_prompter(Some(PromptMode::Gui), &env, ConsolePrompter::new())
+            .map_err(Failure::bad_input)?;
+        walk(&mut steps, &site, &vars, prompter)
     } else {
         let env = Env::from_pairs(vars.iter().cloned());
         walk(

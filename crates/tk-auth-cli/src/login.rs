@@ -10,6 +10,7 @@ use tk_auth::{
 
 use tk_auth::Env;
 use tk_auth_core::env::TK_AUTH_NONINTERACTIVE;
+use tk_auth_prompt::PromptMode;
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
@@ -35,6 +36,10 @@ impl MethodArg {
 
 /// Options of `tk-auth login`.
 #[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "the command's independent on/off options"
+)]
 pub(crate) struct LoginArgs {
     /// The site (default: asked, offering the current site).
     #[arg(long, value_name = "URL")]
@@ -55,6 +60,9 @@ pub(crate) struct LoginArgs {
     /// Log in even when a valid session is stored.
     #[arg(long)]
     force: bool,
+    /// Ask in a window (needs a display, and a build with the `gui` feature).
+    #[arg(long, conflicts_with = "password_stdin")]
+    gui: bool,
 }
 
 #[allow(clippy::print_stdout)] // the command's output
@@ -254,7 +262,7 @@ async fn login_interactively(
     args: &LoginArgs,
 ) -> Result<ShotgunUser, Failure> {
     let open_browser = setup.can_open_browser(args.no_browser);
-    let prompter = setup.prompter(open_browser)?;
+    let prompter = setup.prompter(open_browser, args.gui.then_some(PromptMode::Gui))?;
     let prompter = CommandLineAnswers::new(
         prompter,
         args.method.map(MethodArg::choice),

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
 use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodQuestion, PasswordQuestion,
-    RenewalNotice, SiteQuestion, TwoFactorQuestion,
+    RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
 /// Answers a login with the site, login and password given on the command line and standard
@@ -145,6 +145,12 @@ impl<P: Prompter> Prompter for CommandLineAnswers<P> {
     }
     async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
         self.inner.session_expired(notice).await
+    }
+    async fn site_details(&self, details: &SiteDetails) {
+        self.inner.site_details(details).await;
+    }
+    async fn finished(&self) {
+        self.inner.finished().await;
     }
 }
 

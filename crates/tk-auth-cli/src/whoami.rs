@@ -24,7 +24,7 @@ fn print(text: &str) {
 pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
     let setup = Setup::from_process()?;
     let open_browser = setup.can_open_browser(false);
-    let prompter = setup.prompter(open_browser)?;
+    let prompter = setup.prompter(open_browser, None)?;
     let authenticator = setup.authenticator(prompter, open_browser, |o| o);
     let person = run(async {
         let user = authenticator

@@ -94,3 +94,5 @@ pub use tk_auth_prompt::{
     Answer, ConsolePrompter, Interactivity, Interface, MethodChoice, NonInteractivePrompter,
     PromptError, PromptMode, Prompter, ScriptedPrompter, choose_prompter,
 };
+#[cfg(feature = "gui")]
+pub use tk_auth_prompt::{GuiPrompter, WindowHost};

@@ -8,7 +8,7 @@ use tk_auth_core::env::SGTK_AUTH_ALLOW_NO_HTTPS;
 use tk_auth_http::{CancelHandle, SiteClient, SiteInfo};
 use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
-    RenewalNotice, SiteQuestion, TwoFactorQuestion,
+    RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
 use crate::context::{Context, off_runtime};
@@ -40,8 +40,15 @@ pub(crate) struct LoginOutcome {
     pub(crate) method: LoginMethod,
 }
 
-/// Runs the login flow through the context's prompter.
+/// Runs the login flow through the context's prompter, and tells the prompter when it
+/// ended (a window closes).
 pub(crate) async fn run(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutcome, Error> {
+    let outcome = run_flow(ctx, request).await;
+    ctx.prompter.finished().await;
+    outcome
+}
+
+async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutcome, Error> {
     let prompter = &ctx.prompter;
     let given_host = request.host.clone().unwrap_or_default();
     if request.renewal {
@@ -96,7 +103,21 @@ pub(crate) async fn run(ctx: &Arc<Context>, request: LoginRequest) -> Result<Log
                 None
             })
     };
-    let choice = match method::plan(&info, &ctx.options.env, saved) {
+    let plan = method::plan(&info, &ctx.options.env, saved);
+    prompter
+        .site_details(&SiteDetails {
+            site: host.clone(),
+            auth_type: info
+                .user_authentication_method()
+                .map(|m| m.as_str().to_owned()),
+            methods: match &plan {
+                MethodPlan::SingleSignOnOnly => Vec::new(),
+                MethodPlan::Use(choice) => vec![*choice],
+                MethodPlan::Ask { choices, .. } => choices.clone(),
+            },
+        })
+        .await;
+    let choice = match plan {
         MethodPlan::SingleSignOnOnly => {
             return Err(Error::ConsoleLoginNotSupported {
                 url: host,

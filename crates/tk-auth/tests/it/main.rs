@@ -3,6 +3,8 @@
 mod blocking;
 mod claims_renewal;
 mod login;
+#[cfg(feature = "gui")]
+mod login_window;
 mod python_compat_authenticator;
 mod renewal;
 mod renewal_failures;

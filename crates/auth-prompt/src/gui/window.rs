@@ -1,0 +1,162 @@
+//! The window that shows the dialog: opened by a [`WindowHost`] on the thread that runs it,
+//! when a question arrives, and closed when the login or renewal ends.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use eframe::egui;
+
+use super::dialog::LoginDialog;
+use crate::PromptError;
+
+/// What the prompter and the window share.
+pub(crate) struct Shared {
+    pub(crate) dialog: Mutex<LoginDialog>,
+    /// The open window's context, to wake it when a question arrives.
+    context: Mutex<Option<egui::Context>>,
+    /// Asks the host to open the window; `None` when the program draws the dialog itself.
+    host: Option<mpsc::Sender<()>>,
+}
+
+impl Shared {
+    pub(crate) fn new(dialog: LoginDialog, host: Option<mpsc::Sender<()>>) -> Self {
+        Self {
+            dialog: Mutex::new(dialog),
+            context: Mutex::new(None),
+            host,
+        }
+    }
+
+    pub(crate) fn dialog(&self) -> MutexGuard<'_, LoginDialog> {
+        // A panic while drawing leaves plain data behind: keep going with it.
+        self.dialog.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn context(&self) -> MutexGuard<'_, Option<egui::Context>> {
+        self.context.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Shows what changed: repaints the open window, or asks the host to open one.
+    pub(crate) fn wake(&self) {
+        if let Some(context) = self.context().as_ref() {
+            context.request_repaint();
+        }
+        if let Some(host) = &self.host {
+            // A host that has stopped is seen by the question, which then fails.
+            let _ = host.send(());
+        }
+    }
+
+    /// Whether a host still runs to open windows (always true when the program draws).
+    pub(crate) fn host_alive(&self) -> bool {
+        self.host.as_ref().is_none_or(|h| h.send(()).is_ok())
+    }
+}
+
+/// Runs the login window for a [`GuiPrompter`](crate::GuiPrompter) on the thread that calls
+/// [`run`](Self::run): open while a login or renewal asks something, closed in between.
+///
+/// [`GuiPrompter::new`](crate::GuiPrompter::new) runs it on a thread of its own where the
+/// platform allows; on macOS, where windows live on the main thread, get one from
+/// [`GuiPrompter::with_window_host`](crate::GuiPrompter::with_window_host) and run it there.
+pub struct WindowHost {
+    shared: Arc<Shared>,
+    requests: mpsc::Receiver<()>,
+}
+
+impl std::fmt::Debug for WindowHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowHost").finish_non_exhaustive()
+    }
+}
+
+impl WindowHost {
+    pub(crate) fn new(shared: Arc<Shared>, requests: mpsc::Receiver<()>) -> Self {
+        Self { shared, requests }
+    }
+
+    /// Opens the window whenever a login or renewal asks something; returns only if the
+    /// prompter's side is gone, so a thread running it lives as long as the program.
+    pub fn run(self) {
+        loop {
+            if !self.shared.dialog().wants_window() {
+                if self.requests.recv().is_err() {
+                    return;
+                }
+                continue;
+            }
+            let outcome = self.show();
+            *self.shared.context() = None;
+            // The window closes only when told to (a close from the desktop is cancelled and
+            // asks first); a question that came meanwhile opens it again.
+            if let Err(e) = outcome {
+                tracing::warn!(error = %e, "the login window could not open");
+                let reason = e.to_string();
+                self.shared.dialog().fail(|| PromptError::Io {
+                    question: "login window",
+                    source: std::io::Error::other(reason.clone()),
+                });
+            }
+        }
+    }
+
+    fn show(&self) -> Result<(), eframe::Error> {
+        let shared = Arc::clone(&self.shared);
+        let options = eframe::NativeOptions {
+            viewport: egui::ViewportBuilder::default()
+                .with_title("Flow Production Tracking Login")
+                .with_app_id("tk-auth-login")
+                .with_inner_size([480.0, 300.0]),
+            centered: true,
+            event_loop_builder: Some(Box::new(|builder| {
+                any_thread(builder);
+            })),
+            ..Default::default()
+        };
+        eframe::run_native(
+            "Flow Production Tracking Login",
+            options,
+            Box::new(move |creation| {
+                *shared.context() = Some(creation.egui_ctx.clone());
+                Ok(Box::new(DialogApp { shared }))
+            }),
+        )
+    }
+}
+
+/// Lets the event loop run off the main thread where the platform allows it.
+#[allow(
+    clippy::needless_pass_by_ref_mut,
+    reason = "the builder is only changed on some platforms"
+)]
+fn any_thread(builder: &mut winit::event_loop::EventLoopBuilder<eframe::UserEvent>) {
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    winit::platform::x11::EventLoopBuilderExtX11::with_any_thread(builder, true);
+    #[cfg(target_os = "windows")]
+    winit::platform::windows::EventLoopBuilderExtWindows::with_any_thread(builder, true);
+    let _ = builder;
+}
+
+/// The dialog as an eframe application.
+struct DialogApp {
+    shared: Arc<Shared>,
+}
+
+impl eframe::App for DialogApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut dialog = self.shared.dialog();
+        if ctx.input(|i| i.viewport().close_requested()) && !dialog.finished {
+            // Closing asks first (spec item 98).
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            dialog.request_cancel();
+        }
+        egui::CentralPanel::default().show(ui, |ui| dialog.ui(ui));
+        if dialog.finished {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+}

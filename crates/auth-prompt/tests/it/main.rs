@@ -1,0 +1,6 @@
+//! Behaviour of the prompters, through their public API.
+
+#[cfg(feature = "gui")]
+mod gui_dialog;
+#[cfg(feature = "gui")]
+mod gui_rig;
