@@ -9,7 +9,7 @@ use crate::env::Env;
 use crate::error::{DefaultsError, Result};
 use crate::expand::expand_vars;
 use crate::proxy::system_http_proxy;
-use crate::session_cache::{SessionCache, SessionData};
+use crate::session_cache::{LoginMethod, MakeCurrent, SessionCache, SessionData};
 use crate::user_settings::UserSettings;
 use crate::yaml::{self, Yaml};
 
@@ -171,6 +171,34 @@ pub trait DefaultsManager: Send + Sync {
     fn set_login(&self, login: &str) -> Result<()> {
         let host = self.get_host()?.ok_or(DefaultsError::NoHost)?;
         self.defaults().cache.set_current_user(&host, login)
+    }
+
+    /// Records a finished login on `host`: caches its session, remembers `method` as the
+    /// site's preferred one, and makes the site current (not when the host is fixed) and the
+    /// login the current user of the default host, as [`set_host`](Self::set_host) then
+    /// [`set_login`](Self::set_login) do, with each session-cache file replaced once
+    /// (see [`SessionCache::record_login`]).
+    ///
+    /// A manager that overrides `set_host` or `set_login` overrides this too, so that its
+    /// choices still apply to logins.
+    fn record_login(
+        &self,
+        host: &str,
+        session: &SessionData,
+        method: Option<LoginMethod>,
+    ) -> Result<()> {
+        let cache = &self.defaults().cache;
+        if !self.is_host_fixed() {
+            return cache.record_login(host, session, method, MakeCurrent::SiteAndUser);
+        }
+        let current_host = self.get_host()?.ok_or(DefaultsError::NoHost)?;
+        if cache.site_file(&current_host)? == cache.site_file(host)? {
+            return cache.record_login(host, session, method, MakeCurrent::User);
+        }
+        // A login on another site than the fixed one: its user is made current where
+        // `set_login` would put it.
+        cache.record_login(host, session, method, MakeCurrent::Nothing)?;
+        cache.set_current_user(&current_host, &session.login)
     }
 }
 

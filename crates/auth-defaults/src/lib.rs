@@ -56,7 +56,7 @@ pub use secret_store::{
     FileStore, KEYRING_TIMEOUT, KeyringStore, SecretStore, SessionKey, SessionSecrets,
     StoreBackend, keyring_or_file_store, store_from_env,
 };
-pub use session_cache::{LoginMethod, RenewalLock, SessionCache, SessionData};
+pub use session_cache::{LoginMethod, MakeCurrent, RenewalLock, SessionCache, SessionData};
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 pub use tk_auth_core::env::Env;

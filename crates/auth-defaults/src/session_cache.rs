@@ -20,6 +20,10 @@ use crate::secret_store::{
 };
 use crate::yaml::Yaml;
 
+mod login_record;
+
+pub use login_record::MakeCurrent;
+
 /// A login method remembered per site (the `method` key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -300,14 +300,12 @@ impl ShotgunAuthenticator {
             .with_http_proxy(http_proxy)
             .with_session_metadata(outcome.metadata);
         let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
-        user.save_to_cache().await;
-        login::save_preferred_method(&self.ctx, &outcome.host, outcome.method).await;
-        let (host, login) = (outcome.host, outcome.login);
-        self.defaults(move |d| {
-            d.set_host(&host)?;
-            d.set_login(&login)
-        })
-        .await?;
+        // The session, the method and the current site and user, each file written once.
+        if let Some((host, session)) = user.cached_session() {
+            let method = outcome.method;
+            self.defaults(move |d| d.record_login(&host, &session, Some(method)))
+                .await?;
+        }
         Ok(user)
     }
 

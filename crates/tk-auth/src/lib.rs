@@ -86,8 +86,8 @@ pub use tk_auth_core::{
 /// The login method remembered per site.
 pub use tk_auth_defaults::LoginMethod;
 pub use tk_auth_defaults::{
-    ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, SessionCache, SessionData,
-    UserSettings,
+    ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, MakeCurrent, SessionCache,
+    SessionData, UserSettings,
 };
 pub use tk_auth_http::{ApprovalOptions, ClientOptions, RetryPolicy, SiteClient};
 pub use tk_auth_prompt::{

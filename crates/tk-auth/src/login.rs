@@ -147,16 +147,6 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     })
 }
 
-/// Saves the method a login used as the site's preference; failures are logged.
-pub(crate) async fn save_preferred_method(ctx: &Context, host: &str, method: LoginMethod) {
-    let (cache, host_owned) = (ctx.cache.clone(), host.to_owned());
-    match off_runtime(move || cache.set_preferred_method(&host_owned, method)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(site = %host, error = %e, "could not save the login method"),
-        Err(e) => tracing::warn!(site = %host, error = %e, "could not save the login method"),
-    }
-}
-
 /// The site's info. An unreachable site ends the login (asking for a password would be
 /// pointless); any other failure reads as an empty answer, as in Python.
 async fn site_info(client: &SiteClient, host: &str) -> Result<SiteInfo, Error> {

@@ -298,8 +298,7 @@ async fn renew_locked(
     }
     user.adopt_session(&outcome.token, outcome.metadata.clone());
     handover.hand(&outcome.token, TokenSource::Person);
-    user.save_to_cache().await;
-    login::save_preferred_method(&ctx, &host, outcome.method).await;
+    user.save_renewal_to_cache(outcome.method).await;
     Ok((outcome.token, TokenSource::Person))
 }
 

@@ -9,7 +9,7 @@ use tk_auth_http::{Auth, SiteClient};
 
 use crate::claims_renewal::ClaimsRenewal;
 use crate::context::{Context, off_runtime};
-use crate::{Connection, Error};
+use crate::{Connection, Error, LoginMethod, MakeCurrent, SessionData};
 
 /// An entity as `resolve_entity` returns it: `{"type": …, "id": …}`.
 pub type Entity = Map<String, Value>;
@@ -174,22 +174,41 @@ impl ShotgunUser {
         Ok(())
     }
 
+    /// The site and the session of a session user, as the session cache stores them.
+    pub(crate) fn cached_session(&self) -> Option<(String, SessionData)> {
+        let User::Session(session) = self.to_user() else {
+            return None;
+        };
+        let data = SessionData {
+            login: session.login().to_owned(),
+            session_token: session.session_token().clone(),
+            session_metadata: session.session_metadata().cloned(),
+        };
+        Some((session.host().to_owned(), data))
+    }
+
     /// Writes the session to the cache; failures are logged (Python's `_try_save`).
     pub(crate) async fn save_to_cache(&self) {
-        let User::Session(session) = self.to_user() else {
+        self.record_in_cache(None).await;
+    }
+
+    /// Writes a renewed session and the method that renewed it to the cache, in one
+    /// replacement of the site's file; failures are logged.
+    pub(crate) async fn save_renewal_to_cache(&self, method: LoginMethod) {
+        self.record_in_cache(Some(method)).await;
+    }
+
+    async fn record_in_cache(&self, method: Option<LoginMethod>) {
+        let Some((host, data)) = self.cached_session() else {
             return;
         };
         let cache = self.inner.ctx.cache.clone();
-        let (host, login) = (session.host().to_owned(), session.login().to_owned());
-        let saved = off_runtime(move || {
-            cache.cache_session_data(
-                session.host(),
-                session.login(),
-                session.session_token(),
-                session.session_metadata(),
-            )
-        })
-        .await;
+        let login = data.login.clone();
+        let saved = {
+            let host = host.clone();
+            off_runtime(move || cache.record_login(&host, &data, method, MakeCurrent::Nothing))
+                .await
+        };
         match saved {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {

@@ -131,6 +131,55 @@ fn a_piped_password_logs_in_keeping_its_spaces_and_makes_the_user_current() {
 }
 
 #[test]
+fn a_piped_password_login_replaces_each_session_file_once() {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    // Each replacement is flushed to disk: a login writes the site's file (session, method,
+    // current user) and the global file (current site) once each.
+    let out = run_with_stdin(
+        tk_auth(home.path())
+            .args([
+                "login",
+                "--site",
+                site.url(),
+                "--login",
+                "alice",
+                "--password-stdin",
+            ])
+            .env("TK_AUTH_LOG", "tk_auth_defaults=debug"),
+        &format!("{PASSWORD}\n"),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let replaced: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("replaced the session cache file"))
+        .collect();
+    let cache = SessionCache::at(home.path());
+    let site_file = cache.site_file(site.url()).unwrap();
+    let global_file = cache.global_file();
+    assert_eq!(replaced.len(), 2, "{stderr}");
+    for file in [site_file, global_file] {
+        let file = file.display().to_string();
+        assert_eq!(
+            replaced.iter().filter(|l| l.contains(&file)).count(),
+            1,
+            "{file}: {stderr}"
+        );
+    }
+    assert_eq!(
+        cache.get_preferred_method(site.url()).unwrap(),
+        Some(tk_auth_defaults::LoginMethod::Credentials)
+    );
+    assert!(
+        cache
+            .get_session_data(site.url(), "alice")
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
 fn a_wrong_piped_password_fails_with_the_sites_answer_and_stores_nothing() {
     let site = site();
     let home = tempfile::tempdir().unwrap();
