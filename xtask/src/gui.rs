@@ -39,17 +39,23 @@ impl Xvfb {
             .spawn()
             .context("could not start Xvfb (the xvfb package)")?;
         let server = Self { child, display };
+        server.ready()?;
+        Ok(server)
+    }
+
+    /// Waits until the server answers (checked again before each program starts on it).
+    fn ready(&self) -> Result<()> {
         let start = Instant::now();
-        while !server
+        while !self
             .xdotool(&["getdisplaygeometry"])
             .is_ok_and(|o| !o.is_empty())
         {
             if start.elapsed() > Duration::from_secs(10) {
-                bail!("Xvfb did not answer on {}", server.display);
+                bail!("Xvfb did not answer on {}", self.display);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(server)
+        Ok(())
     }
 
     fn command(&self, program: &str) -> Command {
@@ -144,8 +150,8 @@ struct Example {
 }
 
 impl Example {
-    fn start(server: &Xvfb, args: &[&str]) -> Result<Self> {
-        let binary = example_binary()?;
+    fn start(server: &Xvfb, binary: &Path, args: &[&str]) -> Result<Self> {
+        server.ready()?;
         let mut child = server
             .command(&binary.to_string_lossy())
             .args(args)
@@ -194,7 +200,9 @@ impl Drop for Example {
     }
 }
 
-fn example_binary() -> Result<PathBuf> {
+/// Builds what the smoke test runs — the desktop example and the command — before the X
+/// server starts, so that a long build never sits between the server's start and its use.
+fn build_binaries() -> Result<Binaries> {
     run(cargo().args([
         "build",
         "--locked",
@@ -205,7 +213,25 @@ fn example_binary() -> Result<PathBuf> {
         "--example",
         "desktop_session",
     ]))?;
-    Ok(workspace_root().join("target/debug/examples/desktop_session"))
+    run(cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "tk-auth-cli",
+        "--features",
+        "gui",
+    ]))?;
+    let debug = workspace_root().join("target/debug");
+    Ok(Binaries {
+        example: debug.join("examples/desktop_session"),
+        cli: debug.join("tk-auth"),
+    })
+}
+
+/// The programs the smoke test drives.
+struct Binaries {
+    example: PathBuf,
+    cli: PathBuf,
 }
 
 /// `cargo xtask gui-smoke`: a login with a two-factor code, then a renewal, typed through the
@@ -215,8 +241,9 @@ pub(crate) fn smoke() -> Result<()> {
     let shots = workspace_root().join("target/gui-smoke");
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots)?;
+    let binaries = build_binaries()?;
     let server = Xvfb::start()?;
-    let outcome = pages(&server, &shots);
+    let outcome = pages(&server, &binaries, &shots);
     if outcome.is_err() {
         // What the window showed when it went wrong.
         let _ = server.screenshot(&shots, "failure");
@@ -224,8 +251,12 @@ pub(crate) fn smoke() -> Result<()> {
     outcome
 }
 
-fn pages(server: &Xvfb, shots: &Path) -> Result<()> {
-    let example = Example::start(server, &["--two-factor", "--threads", "8"])?;
+fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
+    let example = Example::start(
+        server,
+        &binaries.example,
+        &["--two-factor", "--threads", "8"],
+    )?;
     let wait = Duration::from_mins(1);
     example.line("site:", wait)?;
 
@@ -263,10 +294,14 @@ fn pages(server: &Xvfb, shots: &Path) -> Result<()> {
     example.finish()?;
     server.window_gone(wait)?;
 
-    cli_login(server, shots)?;
+    cli_login(server, binaries, shots)?;
 
     // The browser-approval page: shown, then Back stops the wait.
-    let example = Example::start(server, &["--browser-approval", "--threads", "1"])?;
+    let example = Example::start(
+        server,
+        &binaries.example,
+        &["--browser-approval", "--threads", "1"],
+    )?;
     example.line("site:", wait)?;
     server.window(wait)?;
     server.key("Return")?;
@@ -282,16 +317,8 @@ fn pages(server: &Xvfb, shots: &Path) -> Result<()> {
 }
 
 /// `tk-auth login --gui` against `tk-auth emulator`, typed through the window.
-fn cli_login(server: &Xvfb, shots: &Path) -> Result<()> {
-    run(cargo().args([
-        "build",
-        "--locked",
-        "-p",
-        "tk-auth-cli",
-        "--features",
-        "gui",
-    ]))?;
-    let binary = workspace_root().join("target/debug/tk-auth");
+fn cli_login(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
+    let binary = &binaries.cli;
     let config = shots.join("site.toml");
     std::fs::write(
         &config,
@@ -300,7 +327,7 @@ fn cli_login(server: &Xvfb, shots: &Path) -> Result<()> {
              [[human_users]]\nlogin = \"{LOGIN}\"\npassword = \"{PASSWORD}\"\n"
         ),
     )?;
-    let mut site = Command::new(&binary)
+    let mut site = Command::new(binary)
         .args(["emulator", "--config"])
         .arg(&config)
         .stdout(Stdio::piped())
@@ -349,10 +376,11 @@ fn cli_login(server: &Xvfb, shots: &Path) -> Result<()> {
 /// Time from the first question to the window's first frame (eframe shows the window once
 /// its first frame is drawn), under Xvfb, the median of a few runs.
 pub(crate) fn first_frame() -> Result<Duration> {
+    let binaries = build_binaries()?;
     let server = Xvfb::start()?;
     let mut times = Vec::new();
     for _ in 0..5 {
-        let example = Example::start(&server, &["--threads", "1"])?;
+        let example = Example::start(&server, &binaries.example, &["--threads", "1"])?;
         example.line("site:", Duration::from_mins(1))?;
         let asked = Instant::now();
         server.window(Duration::from_mins(1))?;
