@@ -34,6 +34,9 @@ impl Xvfb {
             // No key repeat: a loaded machine may be slow to take a key's release.
             .args([&display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
             .args(["-ardelay", "60000"])
+            // No reset when the last client leaves: a program connecting during the reset
+            // (after an xdotool call, or between two windows) would be refused.
+            .arg("-noreset")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
