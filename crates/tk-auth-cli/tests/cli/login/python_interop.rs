@@ -83,3 +83,80 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
         );
     }
 }
+
+/// A login as a Python tool records it: a session token from `shotgun_api3`, then the
+/// session files written with PyYAML in tk-core's layout (the site's folder named after its
+/// host name, `current_host` in the global file, `current_user` and the user's token in the
+/// site's file).
+const LOGIN_AS_PYTHON: &str = r#"
+import os, sys, urllib.parse, yaml, shotgun_api3
+host, login, password = sys.argv[1:4]
+token = shotgun_api3.Shotgun(host, login=login, password=password).get_session_token()
+home = os.environ["SHOTGUN_HOME"]
+folder = os.path.join(home, urllib.parse.urlparse(host).hostname)
+os.makedirs(folder, exist_ok=True)
+with open(os.path.join(home, "authentication.yml"), "w") as f:
+    yaml.safe_dump({"current_host": host, "recent_hosts": [host]}, f)
+with open(os.path.join(folder, "authentication.yml"), "w") as f:
+    yaml.safe_dump({"current_user": login, "recent_users": [login],
+                    "users": [{"login": login, "session_token": token}]}, f)
+"#;
+
+/// The same with tk-core itself (`TK_CORE_PATH`): its own login and its own session cache.
+const LOGIN_IN_TK_CORE: &str = r#"
+import sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/python"]
+from tank.authentication import ShotgunAuthenticator, session_cache
+host, login, password = sys.argv[2:5]
+ShotgunAuthenticator().create_session_user(login, password=password, host=host)
+session_cache.set_current_host(host)
+session_cache.set_current_user(host, login)
+"#;
+
+#[test]
+fn after_a_python_login_whoami_status_and_export_use_that_session() {
+    let site = site();
+    let mut logins = vec![("PyYAML", Python::code(LOGIN_AS_PYTHON))];
+    if let Some(core) = tk_auth_core::Env::process().var(tk_auth_core::env::TK_CORE_PATH) {
+        logins.push(("tk-core", Python::code(LOGIN_IN_TK_CORE).args([core])));
+    }
+    for (who, login) in logins {
+        let home = tempfile::tempdir().unwrap();
+        login
+            .args([site.url(), "alice", PASSWORD])
+            .env("SHOTGUN_HOME", home.path())
+            .run();
+        let generated = site.calls("get_session_token");
+
+        let out = tk_auth(home.path())
+            .args(["whoami", "--json"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{who}: {stderr}");
+        let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(me["site"], site.url(), "{who}");
+        assert_eq!(me["login"], "alice", "{who}");
+        assert_eq!(me["entity"]["id"], 42, "{who}");
+        assert_eq!(me["name"], "Alice Doe", "{who}");
+        // The Python session was used as it is: no new token was asked for.
+        assert_eq!(site.calls("get_session_token"), generated, "{who}");
+
+        let out = tk_auth(home.path())
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(status["site"], site.url(), "{who}");
+        assert_eq!(status["login"], "alice", "{who}");
+
+        let out = tk_auth(home.path())
+            .args(["payload", "export"])
+            .output()
+            .unwrap();
+        let payload: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(payload["data"]["login"], "alice", "{who}");
+        assert_eq!(payload["data"]["host"], site.url(), "{who}");
+    }
+}
