@@ -85,7 +85,7 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
 }
 
 /// A login as a Python tool records it: a session token from `shotgun_api3`, then the
-/// session files written with PyYAML in tk-core's layout (the site's folder named after its
+/// session files written with `PyYAML` in tk-core's layout (the site's folder named after its
 /// host name, `current_host` in the global file, `current_user` and the user's token in the
 /// site's file).
 const LOGIN_AS_PYTHON: &str = r#"
