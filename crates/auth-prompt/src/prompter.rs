@@ -75,76 +75,50 @@ pub trait Prompter: Send + Sync {
     async fn finished(&self) {}
 }
 
-#[async_trait]
-impl<P: Prompter + ?Sized> Prompter for Arc<P> {
-    fn interface(&self) -> Interface {
-        (**self).interface()
-    }
-    async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
-        (**self).site(question).await
-    }
-    async fn login(&self, question: &LoginQuestion) -> Result<String, PromptError> {
-        (**self).login(question).await
-    }
-    async fn password(&self, question: &PasswordQuestion) -> Result<Secret, PromptError> {
-        (**self).password(question).await
-    }
-    async fn two_factor_code(&self, question: &TwoFactorQuestion) -> Result<Secret, PromptError> {
-        (**self).two_factor_code(question).await
-    }
-    async fn method(&self, question: &MethodQuestion) -> Result<MethodChoice, PromptError> {
-        (**self).method(question).await
-    }
-    async fn approve_in_browser(&self, question: &ApprovalQuestion) -> PromptError {
-        (**self).approve_in_browser(question).await
-    }
-    async fn show_error(&self, notice: &ErrorNotice) {
-        (**self).show_error(notice).await;
-    }
-    async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
-        (**self).session_expired(notice).await
-    }
-    async fn site_details(&self, details: &SiteDetails) {
-        (**self).site_details(details).await;
-    }
-    async fn finished(&self) {
-        (**self).finished().await;
-    }
+/// Forwards every question of a smart pointer to the prompter it holds.
+macro_rules! forward_prompter {
+    ($pointer:ident) => {
+        #[async_trait]
+        impl<P: Prompter + ?Sized> Prompter for $pointer<P> {
+            fn interface(&self) -> Interface {
+                (**self).interface()
+            }
+            async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
+                (**self).site(question).await
+            }
+            async fn login(&self, question: &LoginQuestion) -> Result<String, PromptError> {
+                (**self).login(question).await
+            }
+            async fn password(&self, question: &PasswordQuestion) -> Result<Secret, PromptError> {
+                (**self).password(question).await
+            }
+            async fn two_factor_code(
+                &self,
+                question: &TwoFactorQuestion,
+            ) -> Result<Secret, PromptError> {
+                (**self).two_factor_code(question).await
+            }
+            async fn method(&self, question: &MethodQuestion) -> Result<MethodChoice, PromptError> {
+                (**self).method(question).await
+            }
+            async fn approve_in_browser(&self, question: &ApprovalQuestion) -> PromptError {
+                (**self).approve_in_browser(question).await
+            }
+            async fn show_error(&self, notice: &ErrorNotice) {
+                (**self).show_error(notice).await;
+            }
+            async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
+                (**self).session_expired(notice).await
+            }
+            async fn site_details(&self, details: &SiteDetails) {
+                (**self).site_details(details).await;
+            }
+            async fn finished(&self) {
+                (**self).finished().await;
+            }
+        }
+    };
 }
 
-#[async_trait]
-impl<P: Prompter + ?Sized> Prompter for Box<P> {
-    fn interface(&self) -> Interface {
-        (**self).interface()
-    }
-    async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
-        (**self).site(question).await
-    }
-    async fn login(&self, question: &LoginQuestion) -> Result<String, PromptError> {
-        (**self).login(question).await
-    }
-    async fn password(&self, question: &PasswordQuestion) -> Result<Secret, PromptError> {
-        (**self).password(question).await
-    }
-    async fn two_factor_code(&self, question: &TwoFactorQuestion) -> Result<Secret, PromptError> {
-        (**self).two_factor_code(question).await
-    }
-    async fn method(&self, question: &MethodQuestion) -> Result<MethodChoice, PromptError> {
-        (**self).method(question).await
-    }
-    async fn approve_in_browser(&self, question: &ApprovalQuestion) -> PromptError {
-        (**self).approve_in_browser(question).await
-    }
-    async fn show_error(&self, notice: &ErrorNotice) {
-        (**self).show_error(notice).await;
-    }
-    async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
-        (**self).session_expired(notice).await
-    }
-    async fn site_details(&self, details: &SiteDetails) {
-        (**self).site_details(details).await;
-    }
-    async fn finished(&self) {
-        (**self).finished().await;
-    }
-}
+forward_prompter!(Arc);
+forward_prompter!(Box);
