@@ -8,17 +8,30 @@
 //! A local site is started for the run (user `alice`, password `correct horse`; with
 //! `--two-factor`, backup codes `1111-2222` and `3333-4444` too). The window first logs in (site filled in:
 //! type the login and password), then the site expires every session and the threads'
-//! calls wait for the one renewal.
+//! calls wait for the one renewal. `RUST_LOG` (e.g. `tk_auth=debug`) logs to stderr.
 #![allow(clippy::print_stdout, reason = "an example shows what happens")]
 
 use std::io::Write as _;
 use std::sync::Arc;
+
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use tk_auth::{AuthOptions, Defaults, Env, GuiPrompter, ShotgunAuthenticator};
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(filter) = Env::process().var(tk_auth::env::RUST_LOG) {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .with_max_level(tracing::Level::TRACE)
+            .finish()
+            .with(filter.parse::<Targets>()?)
+            .init();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let threads = args
         .iter()

@@ -22,7 +22,12 @@ impl LoginDialog {
                 Page::Busy => self.busy_page(ui),
             }
         });
-        self.focus_pending = false;
+        if self.focus_pending {
+            // From the next frame on, keys reach the page's field (a test typing through the
+            // real window waits for this line).
+            tracing::debug!(page = ?self.page, "the login window shows a page ready for typing");
+            self.focus_pending = false;
+        }
         if self.confirming_cancel {
             if escape {
                 // Esc on the question means "No".

@@ -49,6 +49,9 @@ impl std::fmt::Debug for GuiPrompter {
 /// The prompter of the window thread, shared by every [`GuiPrompter::new`].
 static WINDOWED: OnceLock<GuiPrompter> = OnceLock::new();
 
+/// The longest a finished login waits for its window to close.
+const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Where no display exists, the reason given.
 const NO_DISPLAY: &str = "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)";
 
@@ -349,6 +352,24 @@ impl Prompter for GuiPrompter {
             d.finished = true;
         }
         self.shared.wake();
+        if self.shared.has_host() {
+            // The login ends when its window is gone: a program that exits right after must
+            // not exit while the window is being torn down.
+            let shared = Arc::clone(&self.shared);
+            let closed = match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => runtime
+                    .spawn_blocking(move || shared.wait_window_closed(CLOSE_LIMIT))
+                    .await
+                    .unwrap_or(false),
+                Err(_) => shared.wait_window_closed(CLOSE_LIMIT),
+            };
+            if !closed {
+                tracing::warn!(
+                    limit_s = CLOSE_LIMIT.as_secs(),
+                    "the login window did not close in time"
+                );
+            }
+        }
     }
 }
 
@@ -368,5 +389,59 @@ mod tests {
         );
         let with_display = Env::from_pairs([("DISPLAY", ":99")]);
         assert!(GuiPrompter::with_window_host_in(&with_display).is_ok());
+    }
+
+    /// A prompter whose host is not run: the test plays the window's part.
+    fn prompter_with_idle_host() -> (GuiPrompter, WindowHost) {
+        let display = Env::from_pairs([("DISPLAY", ":99")]);
+        match GuiPrompter::with_window_host_in(&display) {
+            Ok(pair) => pair,
+            Err(e) => panic!("a window host with a display: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_finished_login_returns_only_once_its_window_is_gone() {
+        let (prompter, _host) = prompter_with_idle_host();
+        prompter.shared.dialog().finished = false;
+        assert!(
+            prompter.shared.open_window_if_wanted(),
+            "a question wants the window"
+        );
+        let window = Arc::clone(&prompter.shared);
+        let closing = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            window.window_gone();
+        });
+        prompter.finished().await;
+        assert!(
+            prompter
+                .shared
+                .wait_window_closed(std::time::Duration::ZERO),
+            "the login ended while its window was still open"
+        );
+        closing.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_finished_login_with_no_window_open_returns_at_once() {
+        let (prompter, _host) = prompter_with_idle_host();
+        prompter.finished().await;
+        assert!(
+            !prompter.shared.open_window_if_wanted(),
+            "a finished login wants no window"
+        );
+    }
+
+    #[test]
+    fn a_window_that_never_closes_is_waited_for_only_up_to_the_limit() {
+        let (prompter, _host) = prompter_with_idle_host();
+        prompter.shared.dialog().finished = false;
+        assert!(prompter.shared.open_window_if_wanted());
+        assert!(
+            !prompter
+                .shared
+                .wait_window_closed(std::time::Duration::from_millis(20))
+        );
     }
 }

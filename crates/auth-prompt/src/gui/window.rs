@@ -2,7 +2,8 @@
 //! when a question arrives, and closed when the login or renewal ends.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use eframe::egui;
 
@@ -16,6 +17,9 @@ pub(crate) struct Shared {
     context: Mutex<Option<egui::Context>>,
     /// Asks the host to open the window; `None` when the program draws the dialog itself.
     host: Option<mpsc::Sender<()>>,
+    /// Whether the host has a window open (or is opening one), and the signal that it closed.
+    window_open: Mutex<bool>,
+    window_closed: Condvar,
 }
 
 impl Shared {
@@ -24,6 +28,8 @@ impl Shared {
             dialog: Mutex::new(dialog),
             context: Mutex::new(None),
             host,
+            window_open: Mutex::new(false),
+            window_closed: Condvar::new(),
         }
     }
 
@@ -45,6 +51,47 @@ impl Shared {
             // A host that has stopped is seen by the question, which then fails.
             let _ = host.send(());
         }
+    }
+
+    fn window_open(&self) -> MutexGuard<'_, bool> {
+        self.window_open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks the window open when the dialog wants one; says whether it does. The dialog's
+    /// lock is held meanwhile, so a login that ends at that moment sees the window as open
+    /// and waits for it to close.
+    pub(crate) fn open_window_if_wanted(&self) -> bool {
+        let dialog = self.dialog();
+        let wanted = dialog.wants_window();
+        if wanted {
+            *self.window_open() = true;
+        }
+        wanted
+    }
+
+    pub(crate) fn window_gone(&self) {
+        *self.window_open() = false;
+        self.window_closed.notify_all();
+    }
+
+    /// Waits until no window is open, at most `limit`; says whether none is.
+    ///
+    /// A program that exits while its window is being torn down can crash in the graphics
+    /// driver's exit handlers, so the end of a login waits for the window to be gone.
+    pub(crate) fn wait_window_closed(&self, limit: Duration) -> bool {
+        let open = self.window_open();
+        let (open, _) = self
+            .window_closed
+            .wait_timeout_while(open, limit, |open| *open)
+            .unwrap_or_else(PoisonError::into_inner);
+        !*open
+    }
+
+    /// Whether a host runs the window (false when the program draws the dialog itself).
+    pub(crate) fn has_host(&self) -> bool {
+        self.host.is_some()
     }
 
     /// Whether a host still runs to open windows (always true when the program draws).
@@ -79,7 +126,7 @@ impl WindowHost {
     /// prompter's side is gone, so a thread running it lives as long as the program.
     pub fn run(self) {
         loop {
-            if !self.shared.dialog().wants_window() {
+            if !self.shared.open_window_if_wanted() {
                 if self.requests.recv().is_err() {
                     return;
                 }
@@ -87,6 +134,7 @@ impl WindowHost {
             }
             let outcome = self.show();
             *self.shared.context() = None;
+            self.shared.window_gone();
             // The window closes only when told to (a close from the desktop is cancelled and
             // asks first); a question that came meanwhile opens it again.
             if let Err(e) = outcome {

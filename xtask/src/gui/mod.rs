@@ -5,203 +5,24 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
 use crate::{cargo, run, workspace_root};
 
+mod example;
+mod xvfb;
+
+use example::{Example, PAGE_LOG};
+use xvfb::Xvfb;
+
 const TITLE: &str = "Flow Production Tracking Login";
 const LOGIN: &str = "alice";
 const PASSWORD: &str = "correct horse";
 /// Backup codes are single-use: one for the login, one for the renewal.
 const BACKUP_CODES: [&str; 2] = ["1111-2222", "3333-4444"];
-
-/// A virtual X server, stopped when dropped.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Result<Self> {
-        // A display number of our own: several runs may share the machine.
-        let number = 90 + std::process::id() % 100;
-        let display = format!(":{number}");
-        let child = Command::new("Xvfb")
-            // No key repeat: a loaded machine may be slow to take a key's release.
-            .args([&display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-            .args(["-ardelay", "60000"])
-            // No reset when the last client leaves: a program connecting during the reset
-            // (after an xdotool call, or between two windows) would be refused.
-            .arg("-noreset")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("could not start Xvfb (the xvfb package)")?;
-        let server = Self { child, display };
-        server.ready()?;
-        Ok(server)
-    }
-
-    /// Waits until the server answers (checked again before each program starts on it).
-    fn ready(&self) -> Result<()> {
-        let start = Instant::now();
-        while !self
-            .xdotool(&["getdisplaygeometry"])
-            .is_ok_and(|o| !o.is_empty())
-        {
-            if start.elapsed() > Duration::from_secs(10) {
-                bail!("Xvfb did not answer on {}", self.display);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(())
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.env("DISPLAY", &self.display)
-            .env_remove("WAYLAND_DISPLAY");
-        cmd
-    }
-
-    fn xdotool(&self, args: &[&str]) -> Result<String> {
-        let out = self
-            .command("xdotool")
-            .args(args)
-            .stderr(Stdio::null())
-            .output()
-            .context("could not run xdotool")?;
-        if !out.status.success() {
-            bail!("xdotool {args:?} failed with {}", out.status);
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    }
-
-    /// Waits for the login window to show, and gives it the keyboard.
-    fn window(&self, timeout: Duration) -> Result<String> {
-        let start = Instant::now();
-        loop {
-            if let Ok(id) = self.xdotool(&["search", "--onlyvisible", "--name", TITLE])
-                && let Some(id) = id.lines().next().filter(|l| !l.is_empty())
-            {
-                let id = id.to_owned();
-                self.xdotool(&["windowfocus", "--sync", &id])?;
-                return Ok(id);
-            }
-            if start.elapsed() > timeout {
-                bail!("the login window did not show within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn window_gone(&self, timeout: Duration) -> Result<()> {
-        let start = Instant::now();
-        while self
-            .xdotool(&["search", "--onlyvisible", "--name", TITLE])
-            .is_ok_and(|o| !o.is_empty())
-        {
-            if start.elapsed() > timeout {
-                bail!("the login window did not close within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
-    }
-
-    fn typed(&self, text: &str) -> Result<()> {
-        self.xdotool(&["type", "--delay", "30", text]).map(drop)
-    }
-
-    fn key(&self, key: &str) -> Result<()> {
-        self.xdotool(&["key", "--delay", "30", key]).map(drop)
-    }
-
-    fn screenshot(&self, folder: &Path, name: &str) -> Result<()> {
-        // A few frames for the page to settle.
-        std::thread::sleep(Duration::from_millis(600));
-        let path = folder.join(format!("{name}.png"));
-        let status = self
-            .command("import")
-            .args(["-window", "root"])
-            .arg(&path)
-            .status()
-            .context("could not run import (the imagemagick package)")?;
-        if !status.success() {
-            bail!("the screenshot {} failed", path.display());
-        }
-        eprintln!("xtask: screenshot {}", path.display());
-        Ok(())
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The desktop example, running under `server`, with its output read line by line.
-struct Example {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Example {
-    fn start(server: &Xvfb, binary: &Path, args: &[&str]) -> Result<Self> {
-        server.ready()?;
-        let mut child = server
-            .command(&binary.to_string_lossy())
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("could not start {}", binary.display()))?;
-        let stdout: ChildStdout = child.stdout.take().context("no output of the example")?;
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                eprintln!("xtask: example: {line}");
-                if sender.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(Self { child, lines })
-    }
-
-    /// Waits for a line starting with `prefix`.
-    fn line(&self, prefix: &str, timeout: Duration) -> Result<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return Ok(line),
-                Ok(_) => {}
-                Err(_) => bail!("the example did not print {prefix:?} within {timeout:?}"),
-            }
-        }
-    }
-
-    fn finish(mut self) -> Result<()> {
-        let status = self.child.wait()?;
-        if !status.success() {
-            bail!("the example failed with {status}");
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Example {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Builds what the smoke test runs — the desktop example and the command — before the X
 /// server starts, so that a long build never sits between the server's start and its use.
@@ -255,7 +76,7 @@ pub(crate) fn smoke() -> Result<()> {
 }
 
 fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
-    let example = Example::start(
+    let mut example = Example::start(
         server,
         &binaries.example,
         &["--two-factor", "--threads", "8"],
@@ -264,6 +85,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     example.line("site:", wait)?;
 
     server.window(wait)?;
+    example.page("Login", wait)?;
     server.screenshot(shots, "1-login")?;
     server.typed(LOGIN)?;
     server.key("Tab")?;
@@ -271,7 +93,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     server.key("Return")?;
 
     // The two-factor page replaces the login page in the same window.
-    std::thread::sleep(Duration::from_secs(1));
+    example.page("TwoFactor", wait)?;
     server.screenshot(shots, "2-two-factor")?;
     server.typed(BACKUP_CODES[0])?;
     server.key("Return")?;
@@ -279,6 +101,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
 
     example.line("the site expired", wait)?;
     server.window(wait)?;
+    example.page("Login", wait)?;
     server.screenshot(shots, "3-renewal")?;
     server.key("Escape")?;
     server.screenshot(shots, "4-cancel-confirmation")?;
@@ -286,7 +109,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     server.key("Escape")?;
     server.typed(PASSWORD)?;
     server.key("Return")?;
-    std::thread::sleep(Duration::from_secs(1));
+    example.page("TwoFactor", wait)?;
     server.screenshot(shots, "5-renewal-two-factor")?;
     server.typed(BACKUP_CODES[1])?;
     server.key("Return")?;
@@ -300,15 +123,16 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     cli_login(server, binaries, shots)?;
 
     // The browser-approval page: shown, then Back stops the wait.
-    let example = Example::start(
+    let mut example = Example::start(
         server,
         &binaries.example,
         &["--browser-approval", "--threads", "1"],
     )?;
     example.line("site:", wait)?;
     server.window(wait)?;
+    example.page("Login", wait)?;
     server.key("Return")?;
-    std::thread::sleep(Duration::from_secs(1));
+    example.page("Approval", wait)?;
     server.screenshot(shots, "7-browser-approval")?;
     drop(example);
     eprintln!(
@@ -353,8 +177,10 @@ fn cli_login(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
             // The browser approval is the site's default; the person picks it or the
             // credentials from the menu, and here the credentials come first.
             .env("SGTK_DEFAULT_AUTH_METHOD", "credentials")
+            .env("TK_AUTH_LOG", PAGE_LOG)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .context("could not start `tk-auth login --gui`")?;
         server.window(Duration::from_mins(1))?;
@@ -367,7 +193,11 @@ fn cli_login(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
         let said = String::from_utf8_lossy(&out.stdout);
         eprintln!("xtask: tk-auth login --gui: {}", said.trim());
         if !out.status.success() || !said.contains(&format!("as {LOGIN}")) {
-            bail!("tk-auth login --gui failed ({}): {said}", out.status);
+            let log = String::from_utf8_lossy(&out.stderr);
+            bail!(
+                "tk-auth login --gui failed ({}): {said}\nits log:\n{log}",
+                out.status
+            );
         }
         Ok(())
     })();
@@ -383,7 +213,7 @@ pub(crate) fn first_frame() -> Result<Duration> {
     let server = Xvfb::start()?;
     let mut times = Vec::new();
     for _ in 0..5 {
-        let example = Example::start(&server, &binaries.example, &["--threads", "1"])?;
+        let mut example = Example::start(&server, &binaries.example, &["--threads", "1"])?;
         example.line("site:", Duration::from_mins(1))?;
         let asked = Instant::now();
         server.window(Duration::from_mins(1))?;

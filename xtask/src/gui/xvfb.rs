@@ -1,0 +1,137 @@
+//! A virtual X server for the login window: typed into with xdotool, photographed with
+//! the `import` command of the imagemagick package.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use super::TITLE;
+
+/// A virtual X server, stopped when dropped.
+pub(super) struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    pub(super) fn start() -> Result<Self> {
+        // A display number of our own: several runs may share the machine.
+        let number = 90 + std::process::id() % 100;
+        let display = format!(":{number}");
+        let child = Command::new("Xvfb")
+            // No key repeat: a loaded machine may be slow to take a key's release.
+            .args([&display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+            .args(["-ardelay", "60000"])
+            // No reset when the last client leaves: a program connecting during the reset
+            // (after an xdotool call, or between two windows) would be refused.
+            .arg("-noreset")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("could not start Xvfb (the xvfb package)")?;
+        let server = Self { child, display };
+        server.ready()?;
+        Ok(server)
+    }
+
+    /// Waits until the server answers (checked again before each program starts on it).
+    pub(super) fn ready(&self) -> Result<()> {
+        let start = Instant::now();
+        while !self
+            .xdotool(&["getdisplaygeometry"])
+            .is_ok_and(|o| !o.is_empty())
+        {
+            if start.elapsed() > Duration::from_secs(10) {
+                bail!("Xvfb did not answer on {}", self.display);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    pub(super) fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("DISPLAY", &self.display)
+            .env_remove("WAYLAND_DISPLAY");
+        cmd
+    }
+
+    fn xdotool(&self, args: &[&str]) -> Result<String> {
+        let out = self
+            .command("xdotool")
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .context("could not run xdotool")?;
+        if !out.status.success() {
+            bail!("xdotool {args:?} failed with {}", out.status);
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    /// Waits for the login window to show, and gives it the keyboard.
+    pub(super) fn window(&self, timeout: Duration) -> Result<String> {
+        let start = Instant::now();
+        loop {
+            if let Ok(id) = self.xdotool(&["search", "--onlyvisible", "--name", TITLE])
+                && let Some(id) = id.lines().next().filter(|l| !l.is_empty())
+            {
+                let id = id.to_owned();
+                self.xdotool(&["windowfocus", "--sync", &id])?;
+                return Ok(id);
+            }
+            if start.elapsed() > timeout {
+                bail!("the login window did not show within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub(super) fn window_gone(&self, timeout: Duration) -> Result<()> {
+        let start = Instant::now();
+        while self
+            .xdotool(&["search", "--onlyvisible", "--name", TITLE])
+            .is_ok_and(|o| !o.is_empty())
+        {
+            if start.elapsed() > timeout {
+                bail!("the login window did not close within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    pub(super) fn typed(&self, text: &str) -> Result<()> {
+        self.xdotool(&["type", "--delay", "30", text]).map(drop)
+    }
+
+    pub(super) fn key(&self, key: &str) -> Result<()> {
+        self.xdotool(&["key", "--delay", "30", key]).map(drop)
+    }
+
+    pub(super) fn screenshot(&self, folder: &Path, name: &str) -> Result<()> {
+        // A few frames for the page to settle.
+        std::thread::sleep(Duration::from_millis(600));
+        let path = folder.join(format!("{name}.png"));
+        let status = self
+            .command("import")
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .context("could not run import (the imagemagick package)")?;
+        if !status.success() {
+            bail!("the screenshot {} failed", path.display());
+        }
+        eprintln!("xtask: screenshot {}", path.display());
+        Ok(())
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
