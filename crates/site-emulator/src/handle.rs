@@ -148,7 +148,13 @@ impl SiteEmulator {
             .unwrap_or(0)
     }
 
-    /// Sets every call counter back to zero.
+    /// How many TCP connections the site accepted (a client that reuses its connections
+    /// opens few).
+    pub fn connections(&self) -> usize {
+        self.shared.state().counters.connections
+    }
+
+    /// Sets every call counter, and the count of connections, back to zero.
     pub fn reset_calls(&self) {
         self.shared.reset_counters();
     }

@@ -49,6 +49,7 @@ pub(crate) async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
+        shared.record_connection();
         let shared = Arc::clone(&shared);
         let shutdown = shutdown.clone();
         match tls.clone() {

@@ -80,6 +80,8 @@ pub(crate) struct Counters {
     pub(crate) by_method: HashMap<String, usize>,
     pub(crate) by_user: HashMap<String, usize>,
     pub(crate) last_body: HashMap<String, Value>,
+    /// TCP connections accepted.
+    pub(crate) connections: usize,
 }
 
 /// Everything that changes while the site runs.
@@ -260,6 +262,11 @@ impl Shared {
             *state.counters.by_user.entry(user.to_owned()).or_default() += 1;
         }
         state.counters.last_body.insert(method.to_owned(), body);
+    }
+
+    /// Counts one accepted connection.
+    pub(crate) fn record_connection(&self) {
+        self.state().counters.connections += 1;
     }
 
     pub(crate) fn reset_counters(&self) {

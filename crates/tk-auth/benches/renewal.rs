@@ -105,39 +105,58 @@ mod timeline {
     use tracing::subscriber::Interest;
     use tracing::{Event, Metadata, span};
 
-    /// The first refused call (`tk_auth::connection`), the renewed token handed to the
-    /// waiters and the renewal lock released (`tk_auth::renewal`).
-    const REFUSED: &str = "session refused: renewing";
-    const HANDED: &str = "renewed session handed to the waiters";
-    const RELEASED: &str = "renewal lock released";
+    /// A refused call (`tk_auth::connection`).
+    pub(crate) const REFUSED: &str = "session refused: renewing";
+    /// The renewal holds the lock and has read the cache (`tk_auth::renewal`).
+    pub(crate) const UNDER_LOCK: &str = "asking for the session to be renewed";
+    /// The prompt answered, the token is asked for (`tk_auth_http::client`).
+    pub(crate) const TOKEN_ASKED: &str = "generating a session token";
+    /// The renewed token is with every waiter (`tk_auth::renewal`).
+    pub(crate) const HANDED: &str = "renewed session handed to the waiters";
+    /// The session file is replaced and flushed to disk (`tk_auth_defaults`).
+    pub(crate) const WRITTEN: &str = "replaced the session cache file";
+    /// The renewal is over (`tk_auth::renewal`).
+    pub(crate) const RELEASED: &str = "renewal lock released";
+    const EVENTS: [&str; 6] = [REFUSED, UNDER_LOCK, TOKEN_ASKED, HANDED, WRITTEN, RELEASED];
 
     struct Marks {
         base: Instant,
         recording: AtomicBool,
-        refused: AtomicU64,
-        handed: AtomicU64,
-        released: AtomicU64,
+        /// When each event was first seen (0: not yet).
+        first: [AtomicU64; EVENTS.len()],
     }
 
     static MARKS: LazyLock<Marks> = LazyLock::new(|| Marks {
         base: Instant::now(),
         recording: AtomicBool::new(false),
-        refused: AtomicU64::new(0),
-        handed: AtomicU64::new(0),
-        released: AtomicU64::new(0),
+        first: Default::default(),
     });
 
-    fn now() -> u64 {
+    /// Nanoseconds on the marks' clock.
+    pub(crate) fn now() -> u64 {
         u64::try_from(MARKS.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// One storm's marks, relative to its first refused call.
-    #[derive(Debug)]
     pub(crate) struct Storm {
-        /// First refused call → token handed to every waiter.
-        pub(crate) to_handed: Duration,
-        /// Token handed → renewal lock released (the cache written).
-        pub(crate) handed_to_released: Duration,
+        refused_at: u64,
+        after: [Duration; EVENTS.len()],
+    }
+
+    impl Storm {
+        /// When `event` was first seen after the first refused call.
+        pub(crate) fn at(&self, event: &str) -> Duration {
+            EVENTS
+                .iter()
+                .position(|e| *e == event)
+                .map(|i| self.after[i])
+                .expect("a marked event")
+        }
+
+        /// A moment of the marks' clock ([`now`]) after the first refused call.
+        pub(crate) fn since_refused(&self, at: u64) -> Duration {
+            Duration::from_nanos(at.saturating_sub(self.refused_at))
+        }
     }
 
     /// Installs the recorder as the process's subscriber.
@@ -146,7 +165,7 @@ mod timeline {
     }
 
     pub(crate) fn start() {
-        for mark in [&MARKS.refused, &MARKS.handed, &MARKS.released] {
+        for mark in &MARKS.first {
             mark.store(0, Ordering::SeqCst);
         }
         MARKS.recording.store(true, Ordering::SeqCst);
@@ -155,7 +174,8 @@ mod timeline {
     /// Stops recording once the renewal released its lock (the storm may end before).
     pub(crate) async fn stop() -> Storm {
         let started = Instant::now();
-        while MARKS.released.load(Ordering::SeqCst) == 0 {
+        let released = EVENTS.len() - 1;
+        while MARKS.first[released].load(Ordering::SeqCst) == 0 {
             assert!(
                 started.elapsed() < Duration::from_secs(30),
                 "the renewal never released its lock"
@@ -163,26 +183,24 @@ mod timeline {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         MARKS.recording.store(false, Ordering::SeqCst);
-        let at = |mark: &AtomicU64| mark.load(Ordering::SeqCst);
-        let (refused, handed, released) =
-            (at(&MARKS.refused), at(&MARKS.handed), at(&MARKS.released));
+        let first = MARKS.first.each_ref().map(|m| m.load(Ordering::SeqCst));
         assert!(
-            refused > 0 && handed >= refused,
-            "the trace events of the renewal were not seen"
+            first.iter().all(|at| *at >= first[0] && first[0] > 0),
+            "the trace events of the renewal were not all seen"
         );
         Storm {
-            to_handed: Duration::from_nanos(handed - refused),
-            handed_to_released: Duration::from_nanos(released.saturating_sub(handed)),
+            refused_at: first[0],
+            after: first.map(|at| Duration::from_nanos(at - first[0])),
         }
     }
 
-    struct Message(Option<&'static str>);
+    struct Message(Option<usize>);
 
     impl Visit for Message {
         fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
             if field.name() == "message" {
                 let text = format!("{value:?}");
-                self.0 = [REFUSED, HANDED, RELEASED].into_iter().find(|m| *m == text);
+                self.0 = EVENTS.iter().position(|m| *m == text);
             }
         }
     }
@@ -202,8 +220,10 @@ mod timeline {
         }
         fn enabled(&self, metadata: &Metadata<'_>) -> bool {
             metadata.is_event()
-                && (metadata.target() == "tk_auth::connection"
-                    || metadata.target() == "tk_auth::renewal")
+                && (matches!(
+                    metadata.target(),
+                    "tk_auth::connection" | "tk_auth::renewal" | "tk_auth_http::client"
+                ) || metadata.target().starts_with("tk_auth_defaults"))
         }
         fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
             span::Id::from_u64(1)
@@ -217,16 +237,8 @@ mod timeline {
             let at = now();
             let mut message = Message(None);
             event.record(&mut message);
-            match message.0 {
-                Some(REFUSED) => {
-                    let _ =
-                        MARKS
-                            .refused
-                            .compare_exchange(0, at, Ordering::SeqCst, Ordering::SeqCst);
-                }
-                Some(HANDED) => MARKS.handed.store(at, Ordering::SeqCst),
-                Some(RELEASED) => MARKS.released.store(at, Ordering::SeqCst),
-                _ => {}
+            if let Some(i) = message.0 {
+                let _ = MARKS.first[i].compare_exchange(0, at, Ordering::SeqCst, Ordering::SeqCst);
             }
         }
         fn enter(&self, _: &span::Id) {}
@@ -326,7 +338,16 @@ struct StormRound {
     repeated: Duration,
     expired: Duration,
     refusals: usize,
+    /// The last call of the storm on the expired session returned, after its first refusal.
+    ended: Duration,
     marks: timeline::Storm,
+}
+
+impl StormRound {
+    /// What the renewal added, in round trips.
+    fn added(&self) -> f64 {
+        (self.expired.as_secs_f64() - self.repeated.as_secs_f64()) / self.rtt.as_secs_f64()
+    }
 }
 
 async fn storm_round(site: &SiteEmulator) -> StormRound {
@@ -358,6 +379,7 @@ async fn storm_round(site: &SiteEmulator) -> StormRound {
     let (generated, reads) = (site.calls("get_session_token"), site.calls("read"));
     timeline::start();
     let expired = storm_of(&connection, &blocking).await;
+    let ended_at = timeline::now();
     let marks = timeline::stop().await;
     // Callers that start after the token was handed use it at once: not every call is
     // refused.
@@ -378,52 +400,59 @@ async fn storm_round(site: &SiteEmulator) -> StormRound {
         repeated,
         expired,
         refusals,
+        ended: marks.since_refused(ended_at),
         marks,
     }
 }
 
 async fn storm() {
+    use timeline::{HANDED, RELEASED, TOKEN_ASKED, UNDER_LOCK, WRITTEN};
     let site = site();
     let mut rounds = Vec::with_capacity(STORM_ROUNDS);
     for _ in 0..STORM_ROUNDS {
         rounds.push(storm_round(&site).await);
     }
-    let in_rtt = |d: Duration, r: &StormRound| d.as_secs_f64() / r.rtt.as_secs_f64();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     // Every call of a storm on an expired session is refused, then repeated: what the
     // renewal adds is that storm minus the same refused-then-repeated calls without it.
-    let added = spread(
-        rounds
-            .iter()
-            .map(|r| (r.expired.as_secs_f64() - r.repeated.as_secs_f64()) / r.rtt.as_secs_f64())
-            .collect(),
-    );
+    let added = spread(rounds.iter().map(StormRound::added).collect());
     let handed = spread(
         rounds
             .iter()
-            .map(|r| in_rtt(r.marks.to_handed, r))
+            .map(|r| r.marks.at(HANDED).as_secs_f64() / r.rtt.as_secs_f64())
             .collect(),
     );
+    let handed_ms = spread(rounds.iter().map(|r| ms(r.marks.at(HANDED))).collect());
     let written = spread(
         rounds
             .iter()
-            .map(|r| r.marks.handed_to_released.as_secs_f64() * 1e3)
+            .map(|r| ms(r.marks.at(WRITTEN).saturating_sub(r.marks.at(HANDED))))
             .collect(),
     );
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let released = spread(
+        rounds
+            .iter()
+            .map(|r| ms(r.marks.at(RELEASED).saturating_sub(r.marks.at(WRITTEN))))
+            .collect(),
+    );
     let valid = spread(rounds.iter().map(|r| ms(r.valid)).collect());
     let repeated = spread(rounds.iter().map(|r| ms(r.repeated)).collect());
-    let handed_ms = spread(rounds.iter().map(|r| ms(r.marks.to_handed)).collect());
     let expired = spread(rounds.iter().map(|r| ms(r.expired)).collect());
     let rtt = spread(rounds.iter().map(|r| r.rtt.as_secs_f64() * 1e6).collect());
     #[allow(clippy::cast_precision_loss, reason = "a count of calls")]
     let refusals = spread(rounds.iter().map(|r| r.refusals as f64).collect());
+    let worst = rounds
+        .iter()
+        .max_by(|a, b| a.added().total_cmp(&b.added()))
+        .expect("rounds");
     println!(
         "storm: {STORM_TASKS} tasks + {STORM_THREADS} threads on one expired session, {STORM_ROUNDS} rounds (median, min..max):\n  \
          renewal adds {:.1} round trips beyond repeating every call ({:.1}..{:.1}; goal <= 3)\n  \
          first refused call -> token handed to every waiter: {:.1} round trips ({:.1}..{:.1}), {:.1} ms ({:.1}..{:.1})\n  \
-         then, while the calls are repeated: cache write and lock release {:.2} ms ({:.2}..{:.2})\n  \
+         then, while the calls are repeated (each returns once the session is saved): session file written and flushed to disk {:.2} ms ({:.2}..{:.2}), then lock released {:.2} ms ({:.2}..{:.2})\n  \
          storm on the expired session {:.1} ms ({:.1}..{:.1}); the same calls refused then repeated, without renewal {:.1} ms ({:.1}..{:.1}); on a valid session {:.1} ms ({:.1}..{:.1}); round trip {:.0} us ({:.0}..{:.0})\n  \
-         calls refused (the others started after the renewal): {:.0} of {} ({:.0}..{:.0}); every round: 1 token generation, 1 prompt",
+         calls refused (the others started after the renewal): {:.0} of {} ({:.0}..{:.0}); every round: 1 token generation, 1 prompt\n  \
+         worst round, {:.1} round trips added: after the first refused call, lock taken and cache read {:.1} ms, token asked {:.1} ms, handed {:.1} ms, session file written {:.1} ms, lock released {:.1} ms, last call returned {:.1} ms; without renewal the storm took {:.1} ms; round trip {:.0} us",
         added.0,
         added.1,
         added.2,
@@ -436,6 +465,9 @@ async fn storm() {
         written.0,
         written.1,
         written.2,
+        released.0,
+        released.1,
+        released.2,
         expired.0,
         expired.1,
         expired.2,
@@ -452,6 +484,15 @@ async fn storm() {
         STORM_TASKS + STORM_THREADS,
         refusals.1,
         refusals.2,
+        worst.added(),
+        ms(worst.marks.at(UNDER_LOCK)),
+        ms(worst.marks.at(TOKEN_ASKED)),
+        ms(worst.marks.at(HANDED)),
+        ms(worst.marks.at(WRITTEN)),
+        ms(worst.marks.at(RELEASED)),
+        ms(worst.ended),
+        ms(worst.repeated),
+        worst.rtt.as_secs_f64() * 1e6,
     );
 }
 

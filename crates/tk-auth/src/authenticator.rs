@@ -293,6 +293,7 @@ impl ShotgunAuthenticator {
                 http_proxy: http_proxy.clone(),
                 host_fixed,
                 renewal: false,
+                client: None,
             },
         )
         .await?;

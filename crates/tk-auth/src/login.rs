@@ -11,7 +11,7 @@ use tk_auth_prompt::{
     RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
-use crate::context::{Context, off_runtime};
+use crate::context::{Context, off_runtime, renewal_step};
 use crate::method::{self, MethodPlan};
 use crate::{Error, LoginMethod};
 
@@ -28,6 +28,9 @@ pub(crate) struct LoginRequest {
     pub(crate) host_fixed: bool,
     /// This renews an expired session: site and login are fixed.
     pub(crate) renewal: bool,
+    /// The client to reach a fixed site through, when there is one already (a renewal
+    /// uses its user's: warm connections, no new handshake); otherwise a new one.
+    pub(crate) client: Option<SiteClient>,
 }
 
 /// A successful login.
@@ -92,11 +95,14 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
         }
         tk_auth_core::sanitize_url(answer)
     };
-    let client = ctx.client(&host, request.http_proxy.as_deref())?;
+    let client = match &request.client {
+        Some(client) if request.host_fixed => client.clone(),
+        _ => ctx.client(&host, request.http_proxy.as_deref())?,
+    };
     let info = site_info(&client, &host).await?;
     let saved = {
         let (cache, host) = (ctx.cache.clone(), host.clone());
-        off_runtime(move || cache.get_preferred_method(&host))
+        renewal_step(move || cache.get_preferred_method(&host))
             .await?
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "could not read the preferred login method");

@@ -11,7 +11,7 @@ use tk_auth_defaults::DefaultsError;
 use tk_auth_http::{BoxError, RenewalReason, RenewalRequest, SessionRenewer};
 use tokio::sync::watch;
 
-use crate::context::off_runtime;
+use crate::context::{RENEWAL_THREAD, off_runtime, renewal_step};
 use crate::login::{self, LoginRequest};
 use crate::{Error, ShotgunUser};
 
@@ -112,7 +112,7 @@ fn spawn_flight(flight: impl Future<Output = ()> + Send + 'static) {
     let runtime = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
-            .thread_name("tk-auth-renewal")
+            .thread_name(RENEWAL_THREAD)
             .enable_all()
             .build()
             .inspect_err(|e| {
@@ -259,7 +259,7 @@ async fn renew_locked(
     }
     let cached = {
         let (cache, host, login) = (ctx.cache.clone(), host.clone(), login.clone());
-        off_runtime(move || cache.get_session_data(&host, &login)).await?
+        renewal_step(move || cache.get_session_data(&host, &login)).await?
     };
     match cached {
         Ok(Some(data)) if !data.session_token.is_empty() && data.session_token != *expired => {
@@ -286,6 +286,7 @@ async fn renew_locked(
             http_proxy: user.http_proxy(),
             host_fixed: true,
             renewal: true,
+            client: user.site_client().ok(),
         },
     )
     .await?;

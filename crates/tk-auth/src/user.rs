@@ -8,7 +8,7 @@ use tk_auth_core::{Secret, User, UserClass};
 use tk_auth_http::{Auth, SiteClient};
 
 use crate::claims_renewal::ClaimsRenewal;
-use crate::context::{Context, off_runtime};
+use crate::context::{Context, renewal_step};
 use crate::{Connection, Error, LoginMethod, MakeCurrent, SessionData};
 
 /// An entity as `resolve_entity` returns it: `{"type": …, "id": …}`.
@@ -206,7 +206,7 @@ impl ShotgunUser {
         let login = data.login.clone();
         let saved = {
             let host = host.clone();
-            off_runtime(move || cache.record_login(&host, &data, method, MakeCurrent::Nothing))
+            renewal_step(move || cache.record_login(&host, &data, method, MakeCurrent::Nothing))
                 .await
         };
         match saved {

@@ -37,6 +37,23 @@ async fn an_expired_session_is_renewed_through_the_prompter_and_the_call_repeate
 }
 
 #[tokio::test]
+async fn a_renewal_asks_for_the_token_over_the_connections_own_connection() {
+    let site = builder().start().unwrap();
+    let home = Home::new();
+    let prompter = password_prompter();
+    let auth = home.authenticator(Arc::clone(&prompter));
+    let user = expired_user(&auth, &site, "alice").await;
+    whoami(&user.create_sg_connection().unwrap(), "alice")
+        .await
+        .unwrap();
+    assert_eq!(site.calls("get_session_token"), 1);
+    // The site info, the refused call, the token and the repeated call: one after the
+    // other, on one kept-alive connection (a client of the renewal's own would open a
+    // second one, and on a real site make a second TLS handshake).
+    assert_eq!(site.connections(), 1);
+}
+
+#[tokio::test]
 async fn a_token_another_process_saved_is_used_without_prompting() {
     let site = builder().start().unwrap();
     let home = Home::new();
