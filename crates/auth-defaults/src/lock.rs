@@ -16,20 +16,20 @@
 //! they hold it. Lock files are never opened through a symbolic link. Waits are bounded.
 
 use std::fs::File;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::{DefaultsError, Result};
 
+mod attempt;
 mod holder;
 mod refresh;
 mod stale;
 mod wait;
 
-use holder::{holder_of, holder_record, new_nonce};
+use attempt::{Attempt, Attempts};
+use holder::{describe_holder, holder_of};
 use refresh::Refresher;
-use stale::remove_if_stale;
 use wait::Backoff;
 
 /// How a session-cache lock is taken.
@@ -181,49 +181,22 @@ pub(crate) fn lock_path_for(target: &Path) -> PathBuf {
 /// Takes the lock on `target` (whose folder must exist), waiting at most `options.timeout`.
 /// Blocks the calling thread while it waits.
 pub(crate) fn lock(target: &Path, options: &LockOptions) -> Result<LockGuard> {
-    let lock_path = lock_path_for(target);
-    refuse_link(&lock_path)?;
-    let mut use_file = match options.method {
-        LockMethod::LockFile => true,
-        LockMethod::Flock => false,
-        LockMethod::Auto => is_network_fs(lock_path.parent().unwrap_or(Path::new("."))),
-    };
+    let mut attempts = Attempts::new(target, options)?;
     let start = Instant::now();
     let mut backoff = Backoff::new();
-    // Measuring a lock file's age costs a probe file on the server: a few times per stale
-    // period is enough.
-    let age_every =
-        (options.stale_after / 8).clamp(Duration::from_millis(20), Duration::from_secs(1));
-    let mut next_age_check = start;
     loop {
-        let check_age = Instant::now() >= next_age_check;
-        if check_age {
-            next_age_check = Instant::now() + age_every;
-        }
-        let attempt = if use_file {
-            try_lock_file(&lock_path, options, check_age)
-        } else {
-            match try_flock(&lock_path, options, check_age) {
-                Err(Attempt::Unsupported) => {
-                    tracing::debug!(path = %lock_path.display(), "flock unsupported here; using a lock file");
-                    use_file = true;
-                    continue;
-                }
-                other => other,
-            }
-        };
-        let retry_at_once = match attempt {
+        let retry_at_once = match attempts.attempt() {
             Ok(guard) => return Ok(guard),
             Err(Attempt::Replaced) => true,
-            // (The lock-file method never reports `Unsupported`.)
+            // (`attempt` never reports `Unsupported`.)
             Err(Attempt::Busy | Attempt::Unsupported) => false,
             Err(Attempt::Failed(e)) => return Err(e),
         };
         let waited = start.elapsed();
         if waited >= options.timeout {
             return Err(DefaultsError::LockTimeout {
-                holder: holder_of(&lock_path),
-                path: lock_path,
+                holder: holder_of(attempts.lock_path()),
+                path: attempts.lock_path().to_path_buf(),
                 waited,
             });
         }
@@ -233,123 +206,30 @@ pub(crate) fn lock(target: &Path, options: &LockOptions) -> Result<LockGuard> {
     }
 }
 
-enum Attempt {
-    /// Held by another process: try again after a pause.
-    Busy,
-    /// The lock file was deleted or replaced as we locked it: try again at once.
-    Replaced,
-    Unsupported,
-    Failed(DefaultsError),
-}
-
-fn refuse_link(lock_path: &Path) -> Result<()> {
-    match lock_path.symlink_metadata() {
-        Ok(meta) if meta.file_type().is_symlink() => Err(DefaultsError::UnsafeCacheFile {
-            path: lock_path.to_path_buf(),
-            reason: "a lock file must not be a symbolic link; remove it".to_owned(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Opens a lock file read-write, never through a symbolic link, private to the user.
-#[cfg(unix)]
-fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let mut flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    if create_new {
-        flags |= OFlags::EXCL;
-    }
-    let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))?;
-    Ok(File::from(fd))
-}
-
-#[cfg(not(unix))]
-fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).write(true);
-    if create_new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(false);
-    }
-    options.open(path)
-}
-
-fn link_error(lock_path: &Path, e: std::io::Error, action: &'static str) -> Attempt {
-    #[cfg(unix)]
-    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-        return Attempt::Failed(DefaultsError::UnsafeCacheFile {
-            path: lock_path.to_path_buf(),
-            reason: "a lock file must not be a symbolic link; remove it".to_owned(),
-        });
-    }
-    Attempt::Failed(DefaultsError::io(action, lock_path, e))
-}
-
-#[expect(
-    clippy::disallowed_methods,
-    reason = "this module is the one place that takes and releases locks"
-)]
-fn try_flock(
-    lock_path: &Path,
-    options: &LockOptions,
-    check_age: bool,
-) -> Result<LockGuard, Attempt> {
-    let mut file = open_lock_file(lock_path, false)
-        .map_err(|e| link_error(lock_path, e, "open the lock file"))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => return Err(Attempt::Busy),
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(if is_unsupported(&e) {
-                Attempt::Unsupported
-            } else {
-                Attempt::Failed(DefaultsError::io("lock", lock_path, e))
-            });
+/// Takes the lock on `target` (whose folder must exist) if nobody holds it: `None` when
+/// another holder has it. Never waits for the holder; an abandoned lock file is taken over
+/// as [`lock`] would.
+pub(crate) fn try_lock(target: &Path, options: &LockOptions) -> Result<Option<LockGuard>> {
+    // A lock file replaced under the attempt means that its holder just released it: worth
+    // a few immediate retries, not a report that it is held.
+    const REPLACED_RETRIES: usize = 8;
+    let mut attempts = Attempts::new(target, options)?;
+    for _ in 0..REPLACED_RETRIES {
+        match attempts.attempt() {
+            Ok(guard) => return Ok(Some(guard)),
+            Err(Attempt::Replaced) => {}
+            Err(Attempt::Busy | Attempt::Unsupported) => return Ok(None),
+            Err(Attempt::Failed(e)) => return Err(e),
         }
     }
-    // The holder we waited for may have deleted the path; then this inode is orphaned.
-    if !same_file(&file, lock_path) {
-        return Err(Attempt::Replaced);
-    }
-    let mut current = String::new();
-    let _ = file.read_to_string(&mut current);
-    if current.starts_with("lockfile") {
-        // A process on a host without flock holds it through the lock-file method (or left
-        // it behind when it died).
-        drop(file);
-        remove_if_stale(lock_path, options.stale_after, check_age);
-        return Err(Attempt::Busy);
-    }
-    let nonce = new_nonce();
-    let _ = file.set_len(0);
-    let _ = std::io::Seek::rewind(&mut file);
-    let _ = file.write_all(holder_record("flock", &nonce).as_bytes());
-    Ok(LockGuard::new(lock_path, file, nonce, options))
+    // Released and taken again every time: others hold it by turns.
+    Ok(None)
 }
 
-fn try_lock_file(
-    lock_path: &Path,
-    options: &LockOptions,
-    check_age: bool,
-) -> Result<LockGuard, Attempt> {
-    match open_lock_file(lock_path, true) {
-        Ok(mut file) => {
-            let nonce = new_nonce();
-            let _ = file.write_all(holder_record("lockfile", &nonce).as_bytes());
-            let _ = file.sync_all();
-            Ok(LockGuard::new(lock_path, file, nonce, options))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            if let Err(e) = refuse_link(lock_path) {
-                return Err(Attempt::Failed(e));
-            }
-            remove_if_stale(lock_path, options.stale_after, check_age);
-            Err(Attempt::Busy)
-        }
-        Err(e) => Err(link_error(lock_path, e, "create the lock file")),
-    }
+/// Who holds the lock on `target`, as its lock file records it (`process <pid> on <host>`);
+/// `None` when nobody does or the record cannot be read.
+pub(crate) fn holder(target: &Path) -> Option<String> {
+    describe_holder(&lock_path_for(target))
 }
 
 #[cfg(unix)]
@@ -365,41 +245,6 @@ fn same_file(file: &File, path: &Path) -> bool {
 fn same_file(_file: &File, path: &Path) -> bool {
     // Windows does not let a locked, open file be deleted, so the path cannot change.
     path.exists()
-}
-
-fn is_unsupported(e: &std::io::Error) -> bool {
-    if e.kind() == std::io::ErrorKind::Unsupported {
-        return true;
-    }
-    #[cfg(unix)]
-    {
-        use rustix::io::Errno;
-        if let Some(code) = e.raw_os_error() {
-            let errno = Errno::from_raw_os_error(code);
-            return errno == Errno::NOLCK || errno == Errno::OPNOTSUPP || errno == Errno::NOSYS;
-        }
-    }
-    false
-}
-
-#[cfg(target_os = "linux")]
-fn is_network_fs(dir: &Path) -> bool {
-    // NFS, SMB/CIFS (two magics) and AFS: flock there is emulated, unsupported or can hang.
-    const NETWORK_MAGICS: [i64; 5] = [0x6969, 0xFF53_4D42, 0xFE53_4D42, 0x5346_414F, 0x0000_517B];
-    rustix::fs::statfs(dir).is_ok_and(|s| {
-        #[allow(
-            clippy::useless_conversion,
-            clippy::unnecessary_cast,
-            reason = "the field's type differs between platforms"
-        )]
-        let magic = i64::from(s.f_type as i64);
-        NETWORK_MAGICS.contains(&magic)
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn is_network_fs(_dir: &Path) -> bool {
-    false
 }
 
 #[cfg(test)]

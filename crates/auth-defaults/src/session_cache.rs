@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tk_auth_core::Secret;
 
@@ -14,15 +13,17 @@ use crate::documents::{
 use crate::env::Env;
 use crate::error::{DefaultsError, Result};
 use crate::locations::Locations;
-use crate::lock::{self, LockGuard, LockOptions};
+use crate::lock::LockOptions;
 use crate::secret_store::{
     FileStore, SecretStore, SessionKey, SessionSecrets, StoreBackend, store_from_env,
 };
 use crate::yaml::Yaml;
 
 mod login_record;
+mod renewal_lock;
 
 pub use login_record::MakeCurrent;
+pub use renewal_lock::RenewalLock;
 
 /// A login method remembered per site (the `method` key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,14 +87,6 @@ pub struct SessionData {
     pub session_token: Secret,
     /// The session metadata, when there is some.
     pub session_metadata: Option<Secret>,
-}
-
-/// Proof that this process is renewing the session of one login on one site: other
-/// processes that want to renew it wait until it is dropped, then find the new token in the
-/// cache instead of asking the person again.
-#[derive(Debug)]
-pub struct RenewalLock {
-    _guard: LockGuard,
 }
 
 /// The session cache of one cache root.
@@ -299,37 +292,6 @@ impl SessionCache {
         }
     }
 
-    /// Takes the cross-process lock on renewing the session of `login` (any case) on
-    /// `host`: the file `session-renewal-<login in hex>.lock` in the site's folder.
-    ///
-    /// Blocks for up to `wait` while another process holds it, then fails with
-    /// [`DefaultsError::LockTimeout`]; from async code call it through `spawn_blocking`. The
-    /// lock is meant to be held across the renewal (prompt and network included), unlike the
-    /// locks on the cache files.
-    pub fn lock_session_renewal(
-        &self,
-        host: &str,
-        login: &str,
-        wait: Duration,
-    ) -> Result<RenewalLock> {
-        use std::fmt::Write as _;
-        let folder = self.locations.site_folder(host)?;
-        cache_file::ensure_safe_folder(&folder, self.locations.cache_root())?;
-        let mut name = String::from("session-renewal-");
-        for byte in login.to_lowercase().as_bytes() {
-            let _ = write!(name, "{byte:02x}");
-        }
-        // The holder refreshes its lock file while it waits for a person, so the others
-        // wait as long as `wait` and never take over a live renewal.
-        let options = LockOptions {
-            timeout: wait,
-            ..self.lock
-        };
-        Ok(RenewalLock {
-            _guard: lock::lock(&folder.join(name), &options)?,
-        })
-    }
-
     /// Forgets every session of `login` on `host`, and removes files that interrupted
     /// writers left beside the site's file. Nothing happens for an empty host (an error is
     /// logged, as in Python) or a site that has no file.
@@ -443,32 +405,5 @@ impl SessionCache {
             true
         })?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_session_renewal_lock_makes_the_next_renewal_of_that_login_wait() {
-        let home = tempfile::tempdir().unwrap();
-        let cache = SessionCache::at(home.path());
-        let site = "https://mysite.shotgunstudio.com";
-        let held = cache
-            .lock_session_renewal(site, "Alice", Duration::from_secs(1))
-            .unwrap();
-        let err = cache
-            .lock_session_renewal(site, "alice", Duration::from_millis(200))
-            .unwrap_err();
-        assert!(matches!(err, DefaultsError::LockTimeout { .. }), "{err}");
-        // Another login on the same site is not held up.
-        cache
-            .lock_session_renewal(site, "bob", Duration::from_millis(200))
-            .unwrap();
-        drop(held);
-        cache
-            .lock_session_renewal(site, "alice", Duration::from_millis(200))
-            .unwrap();
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! - [`Prompter`] — site (with recent sites), login (with recent users), password,
 //!   two-factor code, login method, "approve in your browser" (with cancel), error display,
-//!   and the renewal notice (site and login fixed).
+//!   the renewal notice (site and login fixed), and the wait while another program renews
+//!   the same session.
 //! - [`ScriptedPrompter`] — answers from a queue and records what was asked; for tests and
 //!   for programs that collect credentials their own way.
 //! - [`NonInteractivePrompter`] — fails at once with an error that names the site, the login
@@ -58,7 +59,7 @@ pub use prompt_mode::{PromptMode, choose_prompter, resolve_prompt_mode};
 pub use prompter::Prompter;
 pub use questions::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
-    Question, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
+    Question, RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 pub use scripted::{Answer, ScriptedPrompter};
 pub use tk_auth_core::{Env, Secret};

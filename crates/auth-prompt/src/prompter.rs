@@ -7,7 +7,8 @@ use tk_auth_core::Secret;
 
 use crate::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodChoice, MethodQuestion,
-    PasswordQuestion, PromptError, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
+    PasswordQuestion, PromptError, RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion,
+    TwoFactorQuestion,
 };
 
 /// Asks a person the questions of a login or a session renewal.
@@ -73,6 +74,21 @@ pub trait Prompter: Send + Sync {
     /// The login or renewal ended, successfully or not: a window closes. The default does
     /// nothing.
     async fn finished(&self) {}
+
+    /// Shows that this process waits while another program renews the session of
+    /// `notice.login` on `notice.site` (it may be asking its person, for minutes); this one
+    /// then takes the token it saved, without asking.
+    ///
+    /// Shows the wait until the caller drops this future, which it does when the other
+    /// renewal ends (or the wait's limit passes); like
+    /// [`approve_in_browser`](Self::approve_in_browser), an implementation must not rely on
+    /// running to the end, and must leave the screen clean when dropped. Resolving early
+    /// only stops the showing: the caller keeps waiting. The default shows nothing and never
+    /// resolves.
+    async fn wait_for_other_renewal(&self, notice: &RenewalWaitNotice) {
+        let _ = notice;
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Forwards every question of a smart pointer to the prompter it holds.
@@ -116,9 +132,56 @@ macro_rules! forward_prompter {
             async fn finished(&self) {
                 (**self).finished().await;
             }
+            async fn wait_for_other_renewal(&self, notice: &RenewalWaitNotice) {
+                (**self).wait_for_other_renewal(notice).await;
+            }
         }
     };
 }
 
 forward_prompter!(Arc);
 forward_prompter!(Box);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NonInteractivePrompter, ScriptedPrompter};
+
+    fn notice() -> RenewalWaitNotice {
+        RenewalWaitNotice {
+            site: "https://s".into(),
+            login: "alice".into(),
+            holder: None,
+        }
+    }
+
+    /// Polls `wait` once, then drops it (as the caller does when the lock arrives); says
+    /// whether it had ended.
+    fn poll_once(wait: impl std::future::Future<Output = ()>) -> bool {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                tokio::select! {
+                    biased;
+                    () = wait => true,
+                    () = std::future::ready(()) => false,
+                }
+            })
+    }
+
+    #[test]
+    fn by_default_the_wait_for_another_renewal_shows_nothing_and_lasts() {
+        assert!(!poll_once(
+            NonInteractivePrompter.wait_for_other_renewal(&notice())
+        ));
+    }
+
+    #[test]
+    fn the_wait_for_another_renewal_reaches_the_prompter_inside_a_box_and_an_arc() {
+        let scripted = Arc::new(ScriptedPrompter::new([]));
+        let boxed: Box<Arc<ScriptedPrompter>> = Box::new(Arc::clone(&scripted));
+        assert!(!poll_once(boxed.wait_for_other_renewal(&notice())));
+        assert_eq!(scripted.renewal_waits(), [notice()]);
+    }
+}

@@ -112,6 +112,19 @@ pub struct RenewalNotice {
     pub login: String,
 }
 
+/// "Another program is renewing this session": the renewal this process needs is under
+/// way in another process (it holds the renewal lock of the site and login, and may be
+/// asking its person), so this one waits for it and then takes the token it saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenewalWaitNotice {
+    /// The site.
+    pub site: String,
+    /// The login whose session is being renewed.
+    pub login: String,
+    /// Who renews it, as the lock records it (`process 1234 on host`), when known.
+    pub holder: Option<String>,
+}
+
 /// What the site said about logging in, told to the prompter once the site is known and
 /// before the method is chosen: a window uses it to offer only what works (the method menu)
 /// and the "forgot password" link of sites that check passwords themselves.

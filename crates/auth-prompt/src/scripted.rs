@@ -8,8 +8,8 @@ use tk_auth_core::Secret;
 
 use crate::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodChoice, MethodQuestion,
-    PasswordQuestion, PromptError, Prompter, Question, RenewalNotice, SiteQuestion,
-    TwoFactorQuestion,
+    PasswordQuestion, PromptError, Prompter, Question, RenewalNotice, RenewalWaitNotice,
+    SiteQuestion, TwoFactorQuestion,
 };
 
 /// One scripted answer. `Debug` never shows a password or code.
@@ -67,11 +67,14 @@ impl Answer {
 /// [`session_expired`](Prompter::session_expired)) are recorded but take no answer. While a
 /// browser approval is awaited the prompter waits (the approval arrives from the site)
 /// unless the next answer is [`Answer::Cancel`]. A question whose answer is not next in the
-/// queue fails with [`PromptError::Unscripted`].
+/// queue fails with [`PromptError::Unscripted`]. A wait for another program's renewal is
+/// no question: it is recorded apart, in [`renewal_waits`](Self::renewal_waits), and takes
+/// no answer.
 #[derive(Debug)]
 pub struct ScriptedPrompter {
     answers: Mutex<VecDeque<Answer>>,
     asked: Mutex<Vec<Question>>,
+    renewal_waits: Mutex<Vec<RenewalWaitNotice>>,
     interface: Interface,
 }
 
@@ -81,6 +84,7 @@ impl ScriptedPrompter {
         Self {
             answers: Mutex::new(answers.into_iter().collect()),
             asked: Mutex::new(Vec::new()),
+            renewal_waits: Mutex::new(Vec::new()),
             interface: Interface::Program,
         }
     }
@@ -106,6 +110,12 @@ impl ScriptedPrompter {
     /// The kinds of the questions asked so far (`site`, `password` …), in order.
     pub fn asked_kinds(&self) -> Vec<&'static str> {
         lock(&self.asked).iter().map(Question::kind).collect()
+    }
+
+    /// Every wait for another program's renewal so far, in order (not among
+    /// [`asked`](Self::asked): nothing was asked).
+    pub fn renewal_waits(&self) -> Vec<RenewalWaitNotice> {
+        lock(&self.renewal_waits).clone()
     }
 
     /// How many answers are left.
@@ -229,6 +239,12 @@ impl Prompter for ScriptedPrompter {
         self.record(Question::SessionExpired(notice.clone()));
         Ok(())
     }
+
+    async fn wait_for_other_renewal(&self, notice: &RenewalWaitNotice) {
+        lock(&self.renewal_waits).push(notice.clone());
+        // Nothing to show: wait until the caller stops waiting (the other renewal ended).
+        std::future::pending::<()>().await;
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +306,27 @@ mod tests {
             url: "https://s/app_session_request/1".into(),
         };
         assert!(block_on(p.approve_in_browser(&q)).is_cancelled());
+    }
+
+    #[test]
+    fn a_wait_for_another_renewal_is_recorded_apart_from_the_questions_and_takes_no_answer() {
+        let p = ScriptedPrompter::new([Answer::Cancel]);
+        let notice = RenewalWaitNotice {
+            site: "https://s".into(),
+            login: "alice".into(),
+            holder: Some("process 7 on farm-12".into()),
+        };
+        let ended = block_on(async {
+            tokio::select! {
+                biased;
+                () = p.wait_for_other_renewal(&notice) => true,
+                () = std::future::ready(()) => false,
+            }
+        });
+        assert!(!ended, "the wait lasts until the caller drops it");
+        assert_eq!(p.renewal_waits(), [notice]);
+        assert!(p.asked().is_empty(), "{:?}", p.asked_kinds());
+        assert_eq!(p.remaining(), 1, "the cancel is kept for a question");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
 use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodQuestion, PasswordQuestion,
-    RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
+    RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
 /// Answers a login with the site, login and password given on the command line and standard
@@ -151,6 +151,9 @@ impl<P: Prompter> Prompter for CommandLineAnswers<P> {
     }
     async fn finished(&self) {
         self.inner.finished().await;
+    }
+    async fn wait_for_other_renewal(&self, notice: &RenewalWaitNotice) {
+        self.inner.wait_for_other_renewal(notice).await;
     }
 }
 

@@ -65,6 +65,7 @@ mod method;
 mod options;
 mod process;
 mod renewal;
+mod renewal_lock;
 mod serialization;
 mod user;
 

@@ -212,16 +212,7 @@ async fn run(
     let ctx = Arc::clone(user.context());
     let host = user.host();
     let login = user.login().unwrap_or_default();
-    let lock = {
-        let (cache, host, login, wait) = (
-            ctx.cache.clone(),
-            host.clone(),
-            login.clone(),
-            ctx.options.renewal_wait,
-        );
-        off_runtime(move || cache.lock_session_renewal(&host, &login, wait)).await?
-    };
-    let lock = match lock {
+    let lock = match crate::renewal_lock::take(&ctx, &host, &login).await? {
         Ok(lock) => Some(lock),
         // Renewing without the lock risks a second prompt; not renewing would be worse.
         Err(e @ DefaultsError::LockTimeout { .. }) => {

@@ -40,14 +40,17 @@ pub(super) fn parse_holder(record: &str) -> Option<(u32, String)> {
     Some((pid?, host?))
 }
 
-pub(super) fn holder_of(lock_path: &std::path::Path) -> String {
+/// The holder that the lock file at `lock_path` names, as `process <pid> on <host>`.
+pub(super) fn describe_holder(lock_path: &std::path::Path) -> Option<String> {
     std::fs::read_to_string(lock_path)
         .ok()
         .and_then(|r| parse_holder(&r))
-        .map_or_else(
-            || "an unknown process".to_owned(),
-            |(pid, host)| format!("process {pid} on {host}"),
-        )
+        .map(|(pid, host)| format!("process {pid} on {host}"))
+}
+
+/// The holder for a message: as [`describe_holder`], else "an unknown process".
+pub(super) fn holder_of(lock_path: &std::path::Path) -> String {
+    describe_holder(lock_path).unwrap_or_else(|| "an unknown process".to_owned())
 }
 
 #[cfg(unix)]

@@ -49,17 +49,17 @@ fn holder_is_dead(record: &str) -> bool {
     parse_holder(record).is_some_and(|(pid, host)| host == hostname() && !process_alive(pid))
 }
 
-/// Removes the lock file at `lock_path` if it is abandoned. `check_age` says whether to
-/// measure its age this time (that costs a probe file on the server, so callers ration it);
-/// a dead holder on this host is checked every time.
-pub(super) fn remove_if_stale(lock_path: &Path, stale_after: Duration, check_age: bool) {
+/// Removes the lock file at `lock_path` if it is abandoned, and says whether it did.
+/// `check_age` says whether to measure its age this time (that costs a probe file on the
+/// server, so callers ration it); a dead holder on this host is checked every time.
+pub(super) fn remove_if_stale(lock_path: &Path, stale_after: Duration, check_age: bool) -> bool {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let Ok(record) = std::fs::read_to_string(lock_path) else {
-        return;
+        return false;
     };
     let stale = |path: &Path| check_age && age(path).is_some_and(|a| a > stale_after);
     if !(holder_is_dead(&record) || stale(lock_path)) {
-        return;
+        return false;
     }
     // Move it aside first so that only one waiter removes it, then check that what we moved
     // is what we judged abandoned; if it was replaced or refreshed meanwhile, put it back.
@@ -69,13 +69,15 @@ pub(super) fn remove_if_stale(lock_path: &Path, stale_after: Duration, check_age
         SEQ.fetch_add(1, Ordering::Relaxed)
     ));
     if std::fs::rename(lock_path, &aside).is_err() {
-        return;
+        return false;
     }
     let moved = std::fs::read_to_string(&aside).unwrap_or_default();
-    if moved == record && (holder_is_dead(&moved) || stale(&aside)) {
+    let removed = moved == record && (holder_is_dead(&moved) || stale(&aside));
+    if removed {
         tracing::warn!(path = %lock_path.display(), holder = %record.trim(), "removed an abandoned session-cache lock");
     } else {
         let _ = std::fs::hard_link(&aside, lock_path);
     }
     let _ = std::fs::remove_file(&aside);
+    removed
 }

@@ -179,3 +179,60 @@ fn a_lock_file_that_is_a_link_is_refused_and_never_followed() {
         );
     }
 }
+
+#[test]
+fn a_try_reports_a_held_lock_without_waiting_and_names_its_holder() {
+    for method in [LockMethod::Flock, LockMethod::LockFile] {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("authentication.yml");
+        // Waiting would outlast the test run: only a try that does not wait returns.
+        let patient = options(method).with_timeout(Duration::from_hours(1));
+        let guard = try_lock(&target, &patient)
+            .unwrap()
+            .expect("a free lock is taken");
+        assert!(
+            try_lock(&target, &patient).unwrap().is_none(),
+            "{method:?}: held"
+        );
+        let named = holder(&target).expect("the holder is named");
+        assert_eq!(
+            named,
+            format!("process {} on {}", std::process::id(), hostname()),
+            "{method:?}"
+        );
+        drop(guard);
+        assert_eq!(holder(&target), None, "{method:?}: released");
+        drop(try_lock(&target, &patient).unwrap().expect("free again"));
+    }
+}
+
+#[test]
+fn a_try_takes_over_the_lock_file_of_a_dead_process() {
+    for method in [LockMethod::Flock, LockMethod::LockFile] {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("authentication.yml");
+        std::fs::write(
+            lock_path_for(&target),
+            format!("lockfile pid=999999999 host={}\n", hostname()),
+        )
+        .unwrap();
+        let guard = try_lock(&target, &options(method)).unwrap();
+        assert!(guard.is_some(), "{method:?}");
+    }
+}
+
+#[test]
+fn a_try_on_a_lock_file_that_is_a_link_fails_instead_of_reporting_it_held() {
+    for method in [LockMethod::Flock, LockMethod::LockFile] {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("authentication.yml");
+        let elsewhere = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, lock_path_for(&target)).unwrap();
+        let err = try_lock(&target, &options(method)).unwrap_err();
+        assert!(
+            matches!(err, DefaultsError::UnsafeCacheFile { .. }),
+            "{method:?}: {err}"
+        );
+        assert!(!elsewhere.exists(), "{method:?}");
+    }
+}

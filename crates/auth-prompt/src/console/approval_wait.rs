@@ -1,52 +1,18 @@
-//! The wait for a browser approval: a spinner with the elapsed time on stderr, and Ctrl-C
-//! or Esc on the terminal to give up.
+//! The wait for a browser approval: a spinner with the elapsed time on stderr (see
+//! [`spinner`](super::spinner)), and Ctrl-C or Esc on the terminal to give up.
 
-use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
 
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
 
+use super::spinner::{Spinner, StopOnDrop, TICK, stoppable, stopped};
 use super::terminal::Decoration;
 
-/// How often keys are checked and the spinner redrawn.
-const TICK: Duration = Duration::from_millis(100);
-
-/// The spinner's frames.
-const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
-
-/// Ends the wait when dropped (the approval arrived and the caller dropped the future), and
-/// waits briefly for the waiting thread to put the terminal back, so that what the program
-/// prints next is not written in raw mode.
-pub(crate) struct StopOnDrop {
-    stop: Arc<AtomicBool>,
-    done: mpsc::Receiver<()>,
-}
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = self.done.recv_timeout(TICK * 3);
-    }
-}
-
-/// Starts the wait; the returned guard ends it when dropped.
-pub(crate) fn start(decoration: Decoration) -> (StopOnDrop, impl FnOnce() -> bool + Send) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (done_sender, done) = mpsc::channel();
-    let guard = StopOnDrop {
-        stop: Arc::clone(&stop),
-        done,
-    };
-    let wait = move || {
-        let gave_up = wait_until_given_up(&stop, decoration);
-        let _ = done_sender.send(());
-        gave_up
-    };
-    (guard, wait)
+/// Starts the wait; the returned guard ends it when dropped. The closure runs the wait (on
+/// a blocking thread) and says whether the person gave up.
+pub(super) fn start(decoration: Decoration) -> (StopOnDrop, impl FnOnce() -> bool + Send) {
+    stoppable(move |stop| wait_until_given_up(stop, decoration))
 }
 
 /// Puts the terminal back in line mode when the wait ends, however it ends.
@@ -60,29 +26,19 @@ impl Drop for RawMode {
 
 /// Runs until the person gives up (returns `true`) or `stop` is set (returns `false`).
 fn wait_until_given_up(stop: &AtomicBool, decoration: Decoration) -> bool {
+    let mut spinner = Spinner::show(
+        decoration,
+        "Waiting for the approval".to_owned(),
+        Some("Ctrl-C to cancel"),
+    );
     // Raw mode lets Ctrl-C arrive as a key instead of a signal that would end the program
     // without cleaning up; without it (no terminal to set), the wait is only a wait.
     let raw = terminal::enable_raw_mode().ok().map(|()| RawMode);
-    let started = Instant::now();
-    let mut frame = 0;
-    let mut err = std::io::stderr();
-    if !decoration.animate {
-        let _ = write!(err, "Waiting for the approval (Ctrl-C to cancel)…\r\n");
-    }
     let gave_up = loop {
-        if stop.load(Ordering::SeqCst) {
+        if stopped(stop) {
             break false;
         }
-        if decoration.animate {
-            let _ = write!(
-                err,
-                "\r{} Waiting for the approval… {}s (Ctrl-C to cancel)\x1b[K",
-                FRAMES[frame % FRAMES.len()],
-                started.elapsed().as_secs()
-            );
-            let _ = err.flush();
-            frame += 1;
-        }
+        spinner.tick();
         if raw.is_some() {
             match event::poll(TICK) {
                 Ok(true) => {
@@ -102,10 +58,7 @@ fn wait_until_given_up(stop: &AtomicBool, decoration: Decoration) -> bool {
             std::thread::sleep(TICK);
         }
     };
-    if decoration.animate {
-        let _ = write!(err, "\r\x1b[K");
-        let _ = err.flush();
-    }
+    drop(spinner);
     drop(raw);
     gave_up
 }

@@ -1,9 +1,11 @@
 //! The console prompter: questions in the terminal, as Python's console login asks them
 //! (spec §1.7), with completion from recent sites and logins and a spinner while a browser
-//! approval is awaited.
+//! approval or another program's renewal is awaited.
 
 mod approval_wait;
 mod recent_completion;
+mod renewal_wait;
+mod spinner;
 mod terminal;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +17,8 @@ use tk_auth_core::{Env, Secret};
 
 use crate::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodChoice, MethodQuestion,
-    PasswordQuestion, PromptError, Prompter, RenewalNotice, SiteQuestion, TwoFactorQuestion,
+    PasswordQuestion, PromptError, Prompter, RenewalNotice, RenewalWaitNotice, SiteQuestion,
+    TwoFactorQuestion,
 };
 use recent_completion::RecentCompletion;
 use terminal::{Decoration, say};
@@ -360,6 +363,15 @@ impl Prompter for ConsolePrompter {
             notice.login
         )]);
         Ok(())
+    }
+
+    async fn wait_for_other_renewal(&self, notice: &RenewalWaitNotice) {
+        let (guard, wait) = renewal_wait::start(self.decoration(), notice);
+        // The spinner's thread runs until this future is dropped; the guard then stops it
+        // and waits for its line to be cleared.
+        let _ = tokio::task::spawn_blocking(wait).await;
+        drop(guard);
+        std::future::pending::<()>().await;
     }
 }
 

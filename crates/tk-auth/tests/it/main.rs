@@ -8,6 +8,7 @@ mod login_window;
 mod python_compat_authenticator;
 mod renewal;
 mod renewal_failures;
+mod renewal_lock_wait;
 mod renewal_scope;
 mod support;
 mod users;

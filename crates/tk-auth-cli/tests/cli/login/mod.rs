@@ -1,11 +1,13 @@
 //! `tk-auth login`, `whoami` and `token` against the site emulator over loopback, with a
 //! real session cache in a temporary `SHOTGUN_HOME`: through a pseudo-terminal, without a
-//! terminal, and as the Python Toolkit sees the result.
+//! terminal, while another process renews the session, and as the Python Toolkit sees the
+//! result.
 
 mod no_terminal;
 mod python_interop;
 pub(crate) mod terminal;
 mod through_a_terminal;
+mod waiting_for_another_renewal;
 
 use std::path::Path;
 use std::process::Command;

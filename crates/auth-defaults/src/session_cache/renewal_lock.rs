@@ -1,0 +1,177 @@
+//! The cross-process lock on renewing one login's session on one site, so that processes
+//! of the same person ask them once and the others take the new token from the cache.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::SessionCache;
+use crate::cache_file;
+use crate::error::Result;
+use crate::lock::{self, LockGuard, LockOptions};
+
+/// Proof that this process is renewing the session of one login on one site: other
+/// processes that want to renew it wait until it is dropped, then find the new token in the
+/// cache instead of asking the person again.
+#[derive(Debug)]
+pub struct RenewalLock {
+    _guard: LockGuard,
+}
+
+impl SessionCache {
+    /// Takes the cross-process lock on renewing the session of `login` (any case) on
+    /// `host`: the file `session-renewal-<login in hex>.lock` in the site's folder.
+    ///
+    /// Blocks for up to `wait` while another process holds it, then fails with
+    /// [`DefaultsError::LockTimeout`](crate::DefaultsError::LockTimeout); from async code
+    /// call it through `spawn_blocking`. The lock is meant to be held across the renewal
+    /// (prompt and network included), unlike the locks on the cache files. To show the wait
+    /// while it lasts, first try [`try_lock_session_renewal`](Self::try_lock_session_renewal).
+    pub fn lock_session_renewal(
+        &self,
+        host: &str,
+        login: &str,
+        wait: Duration,
+    ) -> Result<RenewalLock> {
+        let target = self.renewal_lock_target(host, login)?;
+        // The holder refreshes its lock file while it waits for a person, so the others
+        // wait as long as `wait` and never take over a live renewal.
+        let options = LockOptions {
+            timeout: wait,
+            ..self.lock
+        };
+        Ok(RenewalLock {
+            _guard: lock::lock(&target, &options)?,
+        })
+    }
+
+    /// Takes the lock of [`lock_session_renewal`](Self::lock_session_renewal) if no other
+    /// process holds it; `Ok(None)` when one does (it is renewing that session, and may be
+    /// asking its person). Does not wait for the holder; an abandoned lock (its process
+    /// ended) is taken over. Errors are real failures: an unsafe folder, a lock file that is
+    /// a link, an I/O error. It touches files, so from async code call it through
+    /// `spawn_blocking`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tk_auth_defaults::SessionCache;
+    ///
+    /// let home = tempfile::tempdir()?;
+    /// let cache = SessionCache::at(home.path());
+    /// let site = "https://mysite.shotgunstudio.com";
+    /// let renewing = cache.try_lock_session_renewal(site, "jdoe")?.expect("nobody holds it");
+    /// // Another renewal of jdoe's session on the site would have to wait: it is told so.
+    /// assert!(cache.try_lock_session_renewal(site, "JDoe")?.is_none());
+    /// assert!(cache.session_renewal_holder(site, "jdoe")?.unwrap().starts_with("process "));
+    /// drop(renewing);
+    /// assert!(cache.try_lock_session_renewal(site, "jdoe")?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_lock_session_renewal(&self, host: &str, login: &str) -> Result<Option<RenewalLock>> {
+        let target = self.renewal_lock_target(host, login)?;
+        Ok(lock::try_lock(&target, &self.lock)?.map(|guard| RenewalLock { _guard: guard }))
+    }
+
+    /// Who holds the renewal lock of `login` on `host`, as its lock file records it:
+    /// `process <pid> on <host name>`. `None` when nobody holds it or the record cannot be
+    /// read. Reads one small file; the answer may be stale as soon as it is given.
+    pub fn session_renewal_holder(&self, host: &str, login: &str) -> Result<Option<String>> {
+        let target = self.renewal_lock_target(host, login)?;
+        Ok(lock::holder(&target))
+    }
+
+    /// The file that the renewal lock of `login` on `host` guards (its lock file is beside
+    /// it, with `.lock` added); the site's folder is made safe to use first.
+    fn renewal_lock_target(&self, host: &str, login: &str) -> Result<PathBuf> {
+        use std::fmt::Write as _;
+        let folder = self.locations.site_folder(host)?;
+        cache_file::ensure_safe_folder(&folder, self.locations.cache_root())?;
+        let mut name = String::from("session-renewal-");
+        for byte in login.to_lowercase().as_bytes() {
+            let _ = write!(name, "{byte:02x}");
+        }
+        Ok(folder.join(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DefaultsError;
+
+    const SITE: &str = "https://mysite.shotgunstudio.com";
+
+    #[test]
+    fn a_session_renewal_lock_makes_the_next_renewal_of_that_login_wait() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = SessionCache::at(home.path());
+        let held = cache
+            .lock_session_renewal(SITE, "Alice", Duration::from_secs(1))
+            .unwrap();
+        let err = cache
+            .lock_session_renewal(SITE, "alice", Duration::from_millis(200))
+            .unwrap_err();
+        assert!(matches!(err, DefaultsError::LockTimeout { .. }), "{err}");
+        // Another login on the same site is not held up.
+        cache
+            .lock_session_renewal(SITE, "bob", Duration::from_millis(200))
+            .unwrap();
+        drop(held);
+        cache
+            .lock_session_renewal(SITE, "alice", Duration::from_millis(200))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_try_says_the_renewal_lock_is_held_and_by_whom_until_it_is_released() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = SessionCache::at(home.path());
+        assert_eq!(cache.session_renewal_holder(SITE, "alice").unwrap(), None);
+        let held = cache
+            .lock_session_renewal(SITE, "Alice", Duration::from_secs(1))
+            .unwrap();
+        assert!(
+            cache
+                .try_lock_session_renewal(SITE, "alice")
+                .unwrap()
+                .is_none()
+        );
+        let holder = cache
+            .session_renewal_holder(SITE, "ALICE")
+            .unwrap()
+            .unwrap();
+        assert!(
+            holder.starts_with(&format!("process {} on ", std::process::id())),
+            "{holder}"
+        );
+        // Another login on the same site is free.
+        let bob = cache.try_lock_session_renewal(SITE, "bob").unwrap();
+        assert!(bob.is_some());
+        drop(held);
+        assert_eq!(cache.session_renewal_holder(SITE, "alice").unwrap(), None);
+        let taken = cache.try_lock_session_renewal(SITE, "alice").unwrap();
+        assert!(taken.is_some(), "free once released");
+        // And a lock taken by a try makes the blocking kind wait.
+        let err = cache
+            .lock_session_renewal(SITE, "alice", Duration::from_millis(200))
+            .unwrap_err();
+        assert!(matches!(err, DefaultsError::LockTimeout { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_try_on_a_renewal_lock_file_that_is_a_link_fails_instead_of_reporting_it_held() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = SessionCache::at(home.path());
+        let folder = cache.locations().site_folder(SITE).unwrap();
+        std::fs::create_dir_all(&folder).unwrap();
+        let elsewhere = home.path().join("elsewhere");
+        // "alice" in hex.
+        let lock_file = folder.join("session-renewal-616c696365.lock");
+        std::os::unix::fs::symlink(&elsewhere, &lock_file).unwrap();
+        let err = cache.try_lock_session_renewal(SITE, "Alice").unwrap_err();
+        assert!(
+            matches!(err, DefaultsError::UnsafeCacheFile { ref path, .. } if *path == lock_file),
+            "{err}"
+        );
+        assert!(!elsewhere.exists(), "nothing created through the link");
+    }
+}
