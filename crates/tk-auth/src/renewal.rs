@@ -11,7 +11,7 @@ use tk_auth_defaults::DefaultsError;
 use tk_auth_http::{BoxError, RenewalReason, RenewalRequest, SessionRenewer};
 use tokio::sync::watch;
 
-use crate::context::{RENEWAL_THREAD, off_runtime, renewal_step};
+use crate::context::{RENEWAL_THREAD, renewal_step};
 use crate::login::{self, LoginRequest};
 use crate::{Error, ShotgunUser};
 

@@ -7,12 +7,13 @@ use tk_auth_defaults::{DefaultsError, RenewalLock};
 use tk_auth_prompt::RenewalWaitNotice;
 
 use crate::Error;
-use crate::context::{Context, off_runtime};
+use crate::context::{Context, off_runtime, renewal_step};
 
 /// The renewal lock of `login` on `host`, or why it could not be had (the caller decides
 /// what to do without it).
 ///
-/// A free lock is taken at once, at the cost of one try. A lock that another process holds
+/// A free lock is taken at once, at the cost of one try, run in place on the renewal
+/// runtime. A lock that another process holds
 /// (it is renewing this session, and may be asking its person, for minutes) is waited for,
 /// up to `AuthOptions::renewal_wait`, while the prompter shows the wait; its showing is
 /// dropped as soon as the lock is free or the wait's limit passes.
@@ -23,7 +24,8 @@ pub(crate) async fn take(
 ) -> Result<Result<RenewalLock, DefaultsError>, Error> {
     let tried = {
         let (cache, host, login) = (ctx.cache.clone(), host.to_owned(), login.to_owned());
-        off_runtime(move || {
+        // The try is short and starts every renewal: in place, no hop to a blocking thread.
+        renewal_step(move || {
             cache
                 .try_lock_session_renewal(&host, &login)
                 .map(|lock| lock.ok_or_else(|| who_holds(&cache, &host, &login)))
