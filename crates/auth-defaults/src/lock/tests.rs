@@ -162,21 +162,28 @@ fn a_holder_never_removes_a_lock_that_replaced_its_own() {
 }
 
 #[test]
-fn a_lock_file_that_is_a_link_is_refused_and_never_followed() {
+fn a_lock_file_that_is_a_link_is_refused_and_never_followed_by_a_lock_or_a_try() {
     for method in [LockMethod::Flock, LockMethod::LockFile] {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("authentication.yml");
-        let elsewhere = dir.path().join("elsewhere");
-        std::os::unix::fs::symlink(&elsewhere, lock_path_for(&target)).unwrap();
-        let err = lock(&target, &options(method)).unwrap_err();
-        assert!(
-            matches!(err, DefaultsError::UnsafeCacheFile { .. }),
-            "{method:?}: {err}"
-        );
-        assert!(
-            !elsewhere.exists(),
-            "{method:?}: nothing created through the link"
-        );
+        for trying in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let target = dir.path().join("authentication.yml");
+            let elsewhere = dir.path().join("elsewhere");
+            std::os::unix::fs::symlink(&elsewhere, lock_path_for(&target)).unwrap();
+            // A try must fail too, not report the lock as held by somebody.
+            let err = if trying {
+                try_lock(&target, &options(method)).map(drop).unwrap_err()
+            } else {
+                lock(&target, &options(method)).map(drop).unwrap_err()
+            };
+            assert!(
+                matches!(err, DefaultsError::UnsafeCacheFile { .. }),
+                "{method:?}, try: {trying}: {err}"
+            );
+            assert!(
+                !elsewhere.exists(),
+                "{method:?}, try: {trying}: nothing created through the link"
+            );
+        }
     }
 }
 
@@ -218,21 +225,5 @@ fn a_try_takes_over_the_lock_file_of_a_dead_process() {
         .unwrap();
         let guard = try_lock(&target, &options(method)).unwrap();
         assert!(guard.is_some(), "{method:?}");
-    }
-}
-
-#[test]
-fn a_try_on_a_lock_file_that_is_a_link_fails_instead_of_reporting_it_held() {
-    for method in [LockMethod::Flock, LockMethod::LockFile] {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("authentication.yml");
-        let elsewhere = dir.path().join("elsewhere");
-        std::os::unix::fs::symlink(&elsewhere, lock_path_for(&target)).unwrap();
-        let err = try_lock(&target, &options(method)).unwrap_err();
-        assert!(
-            matches!(err, DefaultsError::UnsafeCacheFile { .. }),
-            "{method:?}: {err}"
-        );
-        assert!(!elsewhere.exists(), "{method:?}");
     }
 }

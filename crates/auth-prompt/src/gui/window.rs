@@ -71,6 +71,7 @@ impl Shared {
         wanted
     }
 
+    /// Marks the window closed (torn down, or never opened) and wakes whoever waits for it.
     pub(crate) fn window_gone(&self) {
         *self.window_open() = false;
         self.window_closed.notify_all();
