@@ -38,6 +38,7 @@
 
 #![deny(missing_docs)]
 
+mod browser;
 mod console;
 mod error;
 #[cfg(feature = "gui")]
@@ -49,6 +50,7 @@ mod prompter;
 mod questions;
 mod scripted;
 
+pub use browser::open_in_browser;
 pub use console::ConsolePrompter;
 pub use error::PromptError;
 #[cfg(feature = "gui")]

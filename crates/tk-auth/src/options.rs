@@ -49,7 +49,7 @@ impl AuthOptions {
             approval: ApprovalOptions::default(),
             renewal_wait: Duration::from_mins(10),
             password_attempts: 3,
-            open_browser: Arc::new(open_in_browser),
+            open_browser: Arc::new(tk_auth_prompt::open_in_browser),
         }
     }
 
@@ -114,24 +114,4 @@ impl std::fmt::Debug for AuthOptions {
             .field("password_attempts", &self.password_attempts)
             .finish_non_exhaustive()
     }
-}
-
-/// Opens `url` with the platform's opener (`xdg-open`, `open`, `start`).
-fn open_in_browser(url: &str) -> bool {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .is_ok()
 }

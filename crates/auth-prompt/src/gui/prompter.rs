@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock, mpsc};
 use async_trait::async_trait;
 use tk_auth_core::{Env, Secret};
 
-use super::dialog::{Asking, LinkOpener, LoginDialog, Page};
+use super::dialog::{Asking, LoginDialog, Page};
 use super::window::{Shared, WindowHost};
 use crate::interactivity::has_display;
 use crate::{
@@ -102,7 +102,7 @@ impl GuiPrompter {
         }
         let (sender, receiver) = mpsc::channel();
         let shared = Arc::new(Shared::new(
-            LoginDialog::new(default_opener()),
+            LoginDialog::new(Arc::new(crate::open_in_browser)),
             Some(sender),
         ));
         let host = WindowHost::new(Arc::clone(&shared), receiver);
@@ -169,27 +169,6 @@ impl EmbeddedDialog {
     pub fn is_open(&self) -> bool {
         self.shared.dialog().wants_window()
     }
-}
-
-/// Opens a page with the desktop's opener.
-fn default_opener() -> LinkOpener {
-    Arc::new(|url: &str| {
-        let (program, args): (&str, &[&str]) = if cfg!(target_os = "macos") {
-            ("open", &[])
-        } else if cfg!(target_os = "windows") {
-            ("explorer", &[])
-        } else {
-            ("xdg-open", &[])
-        };
-        std::process::Command::new(program)
-            .args(args)
-            .arg(url)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .is_ok()
-    })
 }
 
 /// Guards a browser-approval wait: when the caller stops waiting (the approval arrived),
