@@ -13,7 +13,9 @@
 //! Each lock file records its holder (`<method> pid=<pid> host=<host> nonce=<nonce>`) so that a
 //! wait that times out can say who holds the lock, and so that a holder removes the file on
 //! release only while it is still its own. Holders refresh the file's modification time while
-//! they hold it. Lock files are never opened through a symbolic link. Waits are bounded.
+//! they hold it. An existing lock file is removed or rewritten only under a claim on it, so
+//! that a takeover never removes a lock that another process has just taken (see `claim`).
+//! Lock files are never opened through a symbolic link. Waits are bounded.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -22,12 +24,14 @@ use std::time::{Duration, Instant};
 use crate::error::{DefaultsError, Result};
 
 mod attempt;
+mod claim;
 mod holder;
 mod refresh;
 mod stale;
 mod wait;
 
 use attempt::{Attempt, Attempts};
+use claim::{Claimed, Seen, under_claim};
 use holder::{describe_holder, holder_of};
 use refresh::Refresher;
 use wait::Backoff;
@@ -114,11 +118,20 @@ pub(crate) struct LockGuard {
     // The open lock file (locked, for flock).
     file: Option<File>,
     nonce: String,
+    // What the lock file records, as written.
+    record: String,
+    stale_after: Duration,
     refresher: Option<Refresher>,
 }
 
 impl LockGuard {
-    fn new(lock_path: &Path, file: File, nonce: String, options: &LockOptions) -> Self {
+    fn new(
+        lock_path: &Path,
+        file: File,
+        nonce: String,
+        record: String,
+        options: &LockOptions,
+    ) -> Self {
         let refresher = Refresher::start(
             &file,
             (options.stale_after / 4).max(Duration::from_millis(10)),
@@ -127,6 +140,8 @@ impl LockGuard {
             lock_path: lock_path.to_path_buf(),
             file: Some(file),
             nonce,
+            record,
+            stale_after: options.stale_after,
             refresher: Some(refresher),
         }
     }
@@ -143,6 +158,43 @@ impl LockGuard {
             && std::fs::read_to_string(&self.lock_path)
                 .is_ok_and(|record| record.contains(&format!("nonce={}", self.nonce)))
     }
+
+    /// Removes the lock file if it is still ours. A waiter that judged it abandoned may be
+    /// removing it at the same moment: the removal is claimed (see `claim`).
+    fn remove_lock_file(&self, file: &File) {
+        // A claim is held for the time of a few file operations.
+        const BUSY_TRIES: usize = 50;
+        let taken_over = || {
+            tracing::warn!(path = %self.lock_path.display(), "the lock was taken over by another process while held");
+        };
+        let Some(seen) = Seen::of(file, self.record.clone()) else {
+            return;
+        };
+        for _ in 0..BUSY_TRIES {
+            match under_claim(&self.lock_path, &seen, self.stale_after, || {
+                std::fs::remove_file(&self.lock_path)
+            }) {
+                Claimed::Done(Ok(())) => return,
+                Claimed::Done(Err(e)) => {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        tracing::warn!(path = %self.lock_path.display(), error = %e, "could not remove lock file");
+                    }
+                    return;
+                }
+                Claimed::Changed => return taken_over(),
+                Claimed::Busy => std::thread::sleep(Duration::from_millis(1)),
+                Claimed::Unclaimable(e) => {
+                    // A full disk must not leave the lock file behind for the stale limit.
+                    tracing::debug!(path = %self.lock_path.display(), error = %e, "could not claim the lock file to release it");
+                    if self.still_ours(file) {
+                        let _ = std::fs::remove_file(&self.lock_path);
+                    }
+                    return;
+                }
+            }
+        }
+        taken_over();
+    }
 }
 
 impl Drop for LockGuard {
@@ -158,15 +210,7 @@ impl Drop for LockGuard {
         // Delete first, unlock second: a process that locked the same inode meanwhile sees
         // that the path no longer names it and tries again. A lock file that another process
         // took over (it judged ours abandoned) is left to its new holder.
-        if self.still_ours(&file) {
-            if let Err(e) = std::fs::remove_file(&self.lock_path)
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!(path = %self.lock_path.display(), error = %e, "could not remove lock file");
-            }
-        } else {
-            tracing::warn!(path = %self.lock_path.display(), "the lock was taken over by another process while held");
-        }
+        self.remove_lock_file(&file);
         let _ = file.unlock();
     }
 }
@@ -247,5 +291,7 @@ fn same_file(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
+#[cfg(all(test, unix))]
+mod contention_tests;
 #[cfg(test)]
 mod tests;

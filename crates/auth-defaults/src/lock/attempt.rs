@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::claim::{Claimed, Seen, under_claim};
 use super::holder::{holder_record, new_nonce};
 use super::stale::remove_if_stale;
 use super::{LockGuard, LockMethod, LockOptions, same_file};
@@ -91,7 +92,7 @@ fn refuse_link(lock_path: &Path) -> Result<()> {
 
 /// Opens a lock file read-write, never through a symbolic link, private to the user.
 #[cfg(unix)]
-fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
+pub(super) fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
     use rustix::fs::{Mode, OFlags};
     let mut flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     if create_new {
@@ -102,7 +103,7 @@ fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
 }
 
 #[cfg(not(unix))]
-fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
+pub(super) fn open_lock_file(path: &Path, create_new: bool) -> std::io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true);
     if create_new {
@@ -158,11 +159,42 @@ fn try_flock(
         drop(file);
         return Err(after_stale_check(lock_path, options, check_age));
     }
+    let Some(seen) = Seen::of(&file, current) else {
+        return Err(Attempt::Busy);
+    };
     let nonce = new_nonce();
-    let _ = file.set_len(0);
-    let _ = std::io::Seek::rewind(&mut file);
-    let _ = file.write_all(holder_record("flock", &nonce).as_bytes());
-    Ok(LockGuard::new(lock_path, file, nonce, options))
+    let record = holder_record("flock", &nonce);
+    // A lock-file waiter may be judging the previous record abandoned: it removes the file
+    // only under the claim, so rewrite the record under it too.
+    let written = under_claim(lock_path, &seen, options.stale_after, || {
+        write_record(&mut file, &record).inspect_err(|_| {
+            // Held, and named by the path: the file is ours to remove.
+            let _ = std::fs::remove_file(lock_path);
+        })
+    });
+    match written {
+        Claimed::Done(Ok(())) => Ok(LockGuard::new(lock_path, file, nonce, record, options)),
+        Claimed::Done(Err(e)) => Err(Attempt::Failed(DefaultsError::io(
+            "write the lock file",
+            lock_path,
+            e,
+        ))),
+        Claimed::Changed => Err(Attempt::Replaced),
+        Claimed::Busy => Err(Attempt::Busy),
+        Claimed::Unclaimable(e) => Err(Attempt::Failed(DefaultsError::io(
+            "claim the lock file",
+            lock_path,
+            e,
+        ))),
+    }
+}
+
+/// Replaces the contents of a held lock file with `record`, on disk.
+fn write_record(file: &mut File, record: &str) -> std::io::Result<()> {
+    file.set_len(0)?;
+    std::io::Seek::rewind(file)?;
+    file.write_all(record.as_bytes())?;
+    file.sync_all()
 }
 
 /// A lock file held by someone else: removed if abandoned (then try again at once), else busy.
@@ -182,9 +214,18 @@ fn try_lock_file(
     match open_lock_file(lock_path, true) {
         Ok(mut file) => {
             let nonce = new_nonce();
-            let _ = file.write_all(holder_record("lockfile", &nonce).as_bytes());
-            let _ = file.sync_all();
-            Ok(LockGuard::new(lock_path, file, nonce, options))
+            let record = holder_record("lockfile", &nonce);
+            // On NFS a full disk may show only when the data reaches the server: at the sync.
+            if let Err(e) = write_record(&mut file, &record) {
+                // Created by us a moment ago and never complete: nobody else acts on it.
+                let _ = std::fs::remove_file(lock_path);
+                return Err(Attempt::Failed(DefaultsError::io(
+                    "write the lock file",
+                    lock_path,
+                    e,
+                )));
+            }
+            Ok(LockGuard::new(lock_path, file, nonce, record, options))
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             if let Err(e) = refuse_link(lock_path) {

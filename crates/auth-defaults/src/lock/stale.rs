@@ -1,4 +1,4 @@
-//! Deciding that a lock file was abandoned, and removing it safely.
+//! Deciding that a lock file was abandoned, and removing it.
 //!
 //! A lock file is abandoned when its holder is a process of this host that no longer exists,
 //! or when it has not been refreshed for longer than the stale limit. Holders refresh their
@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use super::claim::{Claimed, Seen, under_claim};
 use super::holder::{hostname, parse_holder, process_alive};
 
 /// The file server's idea of "now" for files in `folder`.
@@ -32,7 +33,7 @@ fn server_now(folder: &Path, lock_name: &str) -> SystemTime {
 }
 
 /// How long ago the lock file at `path` was last written or refreshed, by the server's clock.
-fn age(path: &Path) -> Option<Duration> {
+pub(super) fn age(path: &Path) -> Option<Duration> {
     let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
     let folder = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name()?.to_string_lossy().into_owned();
@@ -45,39 +46,35 @@ fn age(path: &Path) -> Option<Duration> {
 }
 
 /// Whether the holder named in `record` is a process of this host that has exited.
-fn holder_is_dead(record: &str) -> bool {
+pub(super) fn holder_is_dead(record: &str) -> bool {
     parse_holder(record).is_some_and(|(pid, host)| host == hostname() && !process_alive(pid))
 }
 
-/// Removes the lock file at `lock_path` if it is abandoned, and says whether it did.
-/// `check_age` says whether to measure its age this time (that costs a probe file on the
-/// server, so callers ration it); a dead holder on this host is checked every time.
+/// Removes the lock file at `lock_path` if it is abandoned, and says whether the path has
+/// changed since (then try again at once). `check_age` says whether to measure its age this
+/// time (that costs a probe file on the server, so callers ration it); a dead holder on this
+/// host is checked every time.
 pub(super) fn remove_if_stale(lock_path: &Path, stale_after: Duration, check_age: bool) -> bool {
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let Ok(record) = std::fs::read_to_string(lock_path) else {
+    let Some(seen) = Seen::at(lock_path) else {
         return false;
     };
-    let stale = |path: &Path| check_age && age(path).is_some_and(|a| a > stale_after);
-    if !(holder_is_dead(&record) || stale(lock_path)) {
+    let by_age = || check_age && age(lock_path).is_some_and(|a| a > stale_after);
+    if !(holder_is_dead(&seen.record) || by_age()) {
         return false;
     }
-    // Move it aside first so that only one waiter removes it, then check that what we moved
-    // is what we judged abandoned; if it was replaced or refreshed meanwhile, put it back.
-    let aside = lock_path.with_extension(format!(
-        "lock.stale-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    if std::fs::rename(lock_path, &aside).is_err() {
-        return false;
+    // Other waiters may be judging the same file: see `claim` for why the removal is claimed.
+    match under_claim(lock_path, &seen, stale_after, || {
+        std::fs::remove_file(lock_path)
+    }) {
+        Claimed::Done(Ok(())) => {
+            tracing::warn!(path = %lock_path.display(), holder = %seen.record.trim(), "removed an abandoned session-cache lock");
+            true
+        }
+        Claimed::Done(Err(e)) => {
+            tracing::debug!(path = %lock_path.display(), error = %e, "could not remove an abandoned lock file");
+            false
+        }
+        Claimed::Changed => true,
+        Claimed::Busy | Claimed::Unclaimable(_) => false,
     }
-    let moved = std::fs::read_to_string(&aside).unwrap_or_default();
-    let removed = moved == record && (holder_is_dead(&moved) || stale(&aside));
-    if removed {
-        tracing::warn!(path = %lock_path.display(), holder = %record.trim(), "removed an abandoned session-cache lock");
-    } else {
-        let _ = std::fs::hard_link(&aside, lock_path);
-    }
-    let _ = std::fs::remove_file(&aside);
-    removed
 }

@@ -47,16 +47,49 @@ fn a_lock_file_of_a_dead_process_is_taken_over() {
     assert!(record.contains(&format!("pid={}", std::process::id())));
 }
 
+/// The names in `dir`.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn flock_takes_over_a_lock_file_left_by_a_dead_process() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("authentication.yml");
-    std::fs::write(
-        lock_path_for(&target),
-        format!("lockfile pid=999999999 host={}\n", hostname()),
-    )
-    .unwrap();
-    drop(lock(&target, &options(LockMethod::Flock)).unwrap());
+    let lock_file = lock_path_for(&target);
+    let dead = format!("lockfile pid=999999999 host={}\n", hostname());
+    std::fs::write(&lock_file, &dead).unwrap();
+    let guard = lock(&target, &options(LockMethod::Flock)).unwrap();
+    // The dead holder's record is gone; the lock file names this process, by flock.
+    let record = std::fs::read_to_string(&lock_file).unwrap();
+    assert!(
+        record.starts_with(&format!(
+            "flock pid={} host={} nonce=",
+            std::process::id(),
+            hostname()
+        )),
+        "{record}"
+    );
+    assert!(!record.contains("999999999"), "{record}");
+    // The file at the path is the one the guard holds locked, so the lock is held: by either
+    // method, another attempt waits and names this process.
+    assert!(same_file(guard.file.as_ref().unwrap(), &lock_file));
+    for method in [LockMethod::Flock, LockMethod::LockFile] {
+        let err = lock(&target, &options(method)).map(drop).unwrap_err();
+        assert!(
+            matches!(&err, DefaultsError::LockTimeout { holder, .. }
+                if *holder == format!("process {} on {}", std::process::id(), hostname())),
+            "{method:?}: {err}"
+        );
+    }
+    assert_eq!(names(dir.path()), ["authentication.yml.lock"]);
+    drop(guard);
+    assert!(names(dir.path()).is_empty(), "released, nothing left");
 }
 
 #[test]
@@ -226,4 +259,39 @@ fn a_try_takes_over_the_lock_file_of_a_dead_process() {
         let guard = try_lock(&target, &options(method)).unwrap();
         assert!(guard.is_some(), "{method:?}");
     }
+}
+
+#[test]
+fn a_takeover_claimed_by_a_live_process_is_waited_for_and_one_claimed_by_a_dead_process_is_passed_over()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("authentication.yml");
+    let lock_file = lock_path_for(&target);
+    let dead = format!("lockfile pid=999999999 host={}\n", hostname());
+    std::fs::write(&lock_file, &dead).unwrap();
+    let claim = claim::first_claim_path(&lock_file, &Seen::at(&lock_file).unwrap());
+    // A live process (this one) is taking the abandoned lock file over.
+    let claimed_by = |pid: u32| format!("claim pid={pid} host={} nonce=x\n", hostname());
+    std::fs::write(&claim, claimed_by(std::process::id())).unwrap();
+    for method in [LockMethod::Flock, LockMethod::LockFile] {
+        assert!(
+            matches!(
+                lock(&target, &options(method)),
+                Err(DefaultsError::LockTimeout { .. })
+            ),
+            "{method:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&lock_file).unwrap(), dead);
+    }
+    // It died before removing the lock file: its claim is passed over, and removed.
+    std::fs::write(&claim, claimed_by(999_999_999)).unwrap();
+    let guard = lock(&target, &options(LockMethod::LockFile)).unwrap();
+    let record = std::fs::read_to_string(&lock_file).unwrap();
+    assert!(
+        record.contains(&format!("pid={} ", std::process::id())),
+        "{record}"
+    );
+    assert_eq!(names(dir.path()), ["authentication.yml.lock"]);
+    drop(guard);
+    assert!(names(dir.path()).is_empty());
 }
