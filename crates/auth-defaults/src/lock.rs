@@ -293,5 +293,7 @@ fn same_file(_file: &File, path: &Path) -> bool {
 
 #[cfg(all(test, unix))]
 mod contention_tests;
+#[cfg(all(test, unix))]
+mod full_disk_tests;
 #[cfg(test)]
 mod tests;
