@@ -167,7 +167,7 @@ fn try_flock(
     // A lock-file waiter may be judging the previous record abandoned: it removes the file
     // only under the claim, so rewrite the record under it too.
     let written = under_claim(lock_path, &seen, options.stale_after, || {
-        write_record(&mut file, &record).inspect_err(|_| {
+        write_record(&mut file, &record, false).inspect_err(|_| {
             // Held, and named by the path: the file is ours to remove.
             let _ = std::fs::remove_file(lock_path);
         })
@@ -189,12 +189,13 @@ fn try_flock(
     }
 }
 
-/// Replaces the contents of a held lock file with `record`, on disk.
-fn write_record(file: &mut File, record: &str) -> std::io::Result<()> {
+/// Replaces the contents of a held lock file with `record`; `sync`: on disk (for waiters on
+/// other hosts).
+fn write_record(file: &mut File, record: &str, sync: bool) -> std::io::Result<()> {
     file.set_len(0)?;
     std::io::Seek::rewind(file)?;
     file.write_all(record.as_bytes())?;
-    file.sync_all()
+    if sync { file.sync_all() } else { Ok(()) }
 }
 
 /// A lock file held by someone else: removed if abandoned (then try again at once), else busy.
@@ -216,7 +217,7 @@ fn try_lock_file(
             let nonce = new_nonce();
             let record = holder_record("lockfile", &nonce);
             // On NFS a full disk may show only when the data reaches the server: at the sync.
-            if let Err(e) = write_record(&mut file, &record) {
+            if let Err(e) = write_record(&mut file, &record, true) {
                 // Created by us a moment ago and never complete: nobody else acts on it.
                 let _ = std::fs::remove_file(lock_path);
                 return Err(Attempt::Failed(DefaultsError::io(
