@@ -40,9 +40,14 @@ pub(crate) enum Content {
 }
 
 /// Reads a cache file without locking. Unusable files read as empty, with a warning.
-/// `root` is the cache root: a link leading out of it is not followed.
+/// `root` is the cache root: a link leading out of it, to the file or to its folder, is not
+/// followed (Decision 13).
 pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
-    let resolved = match place::resolve(path, &place::real_root(root)) {
+    let root = place::real_root(root);
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let resolved = match place::check_folder_to_read(folder, &root)
+        .and_then(|()| place::resolve(path, &root))
+    {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "ignoring session cache file");

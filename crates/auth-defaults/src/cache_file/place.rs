@@ -60,13 +60,7 @@ pub(super) fn resolve(path: &Path, root: &Path) -> Result<PathBuf> {
 pub(super) fn check_folder(folder: &Path, root: &Path) -> Result<PathBuf> {
     let real = std::fs::canonicalize(folder)
         .map_err(|e| DefaultsError::io("find the folder", folder, e))?;
-    if !real.starts_with(root) {
-        return Err(DefaultsError::OutsideCacheRoot {
-            path: folder.to_path_buf(),
-            target: real,
-            root: root.to_path_buf(),
-        });
-    }
+    inside_root(folder, &real, root)?;
     for dir in real.ancestors() {
         let meta = std::fs::metadata(dir).map_err(|e| DefaultsError::io("inspect", dir, e))?;
         if let Some(owner) = owner_if_foreign(&meta) {
@@ -80,6 +74,27 @@ pub(super) fn check_folder(folder: &Path, root: &Path) -> Result<PathBuf> {
         }
     }
     Ok(real)
+}
+
+/// Checks, for a reader, that `folder` does not lead out of the real cache root `root`
+/// through a link. A folder that does not exist holds no file and passes.
+pub(super) fn check_folder_to_read(folder: &Path, root: &Path) -> Result<()> {
+    match std::fs::canonicalize(folder) {
+        Ok(real) => inside_root(folder, &real, root),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(DefaultsError::io("find the folder", folder, e)),
+    }
+}
+
+fn inside_root(folder: &Path, real: &Path, root: &Path) -> Result<()> {
+    if real.starts_with(root) {
+        return Ok(());
+    }
+    Err(DefaultsError::OutsideCacheRoot {
+        path: folder.to_path_buf(),
+        target: real.to_path_buf(),
+        root: root.to_path_buf(),
+    })
 }
 
 /// The owner of a file that does not belong to the current (effective) user.

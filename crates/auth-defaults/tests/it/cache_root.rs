@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tk_auth_core::Secret;
-use tk_auth_defaults::{DefaultsError, SessionCache};
+use tk_auth_defaults::{DefaultsError, Env, SessionCache};
 
 use crate::support::{chmod, mode, yaml_data};
 
@@ -84,6 +84,41 @@ fn a_site_folder_linked_out_of_the_root_is_refused_and_never_chmodded() {
         0,
         "nothing written"
     );
+}
+
+#[test]
+fn a_site_folder_linked_out_of_the_root_is_read_as_no_session() {
+    let (_dir, root, outside) = root_and_outside();
+    let theirs = "users:\n- {login: bob, session_token: b}\ncurrent_user: bob\n";
+    std::fs::write(outside.join("authentication.yml"), theirs).unwrap();
+    let env = Env::from_pairs([("SHOTGUN_HOME", root.to_str().unwrap())]);
+    let cache = SessionCache::from_env_with(&env).unwrap();
+    let folder = cache
+        .site_file(SITE)
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    symlink(&outside, &folder).unwrap();
+    let logs = tk_auth_test_support::logs_of(|| {
+        assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
+        assert_eq!(cache.get_current_user(SITE).unwrap(), None);
+        assert!(cache.get_recent_users(SITE).unwrap().is_empty());
+    });
+    assert!(logs.contains("ignoring session cache file"), "{logs}");
+    assert!(logs.contains("outside the cache root"), "{logs}");
+    assert!(logs.contains(&folder.display().to_string()), "{logs}");
+    assert_eq!(
+        std::fs::read_to_string(outside.join("authentication.yml")).unwrap(),
+        theirs
+    );
+
+    // A folder linked to another folder inside the root is still read.
+    let inside = root.join("elsewhere");
+    std::fs::rename(&outside, &inside).unwrap();
+    std::fs::remove_file(&folder).unwrap();
+    symlink(&inside, &folder).unwrap();
+    assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
 }
 
 #[test]
