@@ -72,7 +72,8 @@ pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
 /// `validate` says whether a parsed mapping is still unusable for this kind of file.
 ///
 /// Writes happen only inside the cache root `root`, in folders the user owns; a link out of
-/// the root is refused (Decision 13). Files left by killed writers are removed under the
+/// the root is refused (Decision 13). Missing folders are created 0700; existing folders
+/// keep their mode (Decision 1). Files left by killed writers are removed under the
 /// lock. Blocks while another process holds the lock (up to `lock_options.timeout`).
 pub(crate) fn update(
     path: &Path,
@@ -120,7 +121,6 @@ pub(crate) fn update(
         return Ok(false);
     }
     write(&guard, &resolved, &doc)?;
-    place::make_folder_private(resolved_folder);
     Ok(true)
 }
 

@@ -110,7 +110,8 @@ fn owner_if_foreign(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
 
-/// Creates missing folders with mode 0700.
+/// Creates missing folders with mode 0700. Folders that exist keep their mode (Decision 1):
+/// the cache root may be the home folder itself.
 pub(super) fn ensure_folder(folder: &Path) -> Result<()> {
     let mut builder = DirBuilder::new();
     builder.recursive(true);
@@ -123,20 +124,4 @@ pub(super) fn ensure_folder(folder: &Path) -> Result<()> {
         .create(folder)
         .map_err(|e| DefaultsError::io("create the folder", folder, e))?;
     Ok(())
-}
-
-/// Makes a folder private (0700). Only called for folders [`check_folder`] accepted.
-pub(super) fn make_folder_private(folder: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        if let Ok(meta) = std::fs::metadata(folder)
-            && meta.mode() & 0o777 != 0o700
-            && let Err(e) = std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
-        {
-            tracing::warn!(folder = %folder.display(), error = %e, "could not make the folder private");
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = folder;
 }

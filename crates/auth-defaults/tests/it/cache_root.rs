@@ -180,6 +180,43 @@ fn a_cache_folder_owned_by_another_user_is_refused_naming_it() {
     );
 }
 
+#[test]
+fn existing_folders_keep_their_mode_and_only_new_ones_are_made_0700() {
+    // SHOTGUN_HOME set to an existing folder such as the home folder, and a site folder
+    // that a Python process made with the usual umask.
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    chmod(&home, 0o755);
+    let env = Env::from_pairs([("SHOTGUN_HOME", home.to_str().unwrap())]);
+    let cache = SessionCache::from_env_with(&env).unwrap();
+    let python_site = cache.site_file(SITE).unwrap().parent().unwrap().to_path_buf();
+    std::fs::create_dir(&python_site).unwrap();
+    chmod(&python_site, 0o775);
+    let other = "https://other.shotgunstudio.com";
+
+    write(&cache).unwrap();
+    cache.set_current_host(SITE).unwrap();
+    cache
+        .cache_session_data(other, "bob", &Secret::new("b"), None)
+        .unwrap();
+
+    assert_eq!(mode(&home), 0o755, "the cache root keeps its mode");
+    assert_eq!(mode(&python_site), 0o775, "the site folder keeps its mode");
+    let new_site = cache.site_file(other).unwrap();
+    assert_eq!(mode(new_site.parent().unwrap()), 0o700, "a new folder is private");
+    for file in [cache.site_file(SITE).unwrap(), cache.global_file(), new_site] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+
+    // A cache root that does not exist yet is created private, with the folders above it.
+    let fresh = dir.path().join("fresh/sg");
+    let env = Env::from_pairs([("SHOTGUN_HOME", fresh.to_str().unwrap())]);
+    write(&SessionCache::from_env_with(&env).unwrap()).unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+    assert_eq!(mode(fresh.parent().unwrap()), 0o700);
+}
+
 fn leftovers(folder: &Path) -> Vec<String> {
     std::fs::read_dir(folder)
         .unwrap()
