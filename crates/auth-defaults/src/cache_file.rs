@@ -239,11 +239,18 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
         &name,
         SEQ.fetch_add(1, Ordering::Relaxed),
     ));
-    let result = write_new_private(&temp, text.as_bytes()).and_then(|()| {
-        std::fs::rename(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    // Errors name the session file, not the temporary one: the file is what the user knows,
+    // and it is left as it was.
+    let result = write_new_private(&temp, text.as_bytes())
+        .map_err(|e| DefaultsError::io("write", path, e))
+        .and_then(|()| {
+            std::fs::rename(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
+        });
+    if result.is_err()
+        && let Err(e) = std::fs::remove_file(&temp)
+    {
+        // The next write removes it under the lock.
+        tracing::debug!(path = %temp.display(), error = %e, "could not remove the temporary file");
     }
     result?;
     sync_folder(path);
@@ -253,7 +260,7 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     Ok(())
 }
 
-fn write_new_private(temp: &Path, bytes: &[u8]) -> Result<()> {
+fn write_new_private(temp: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -261,19 +268,15 @@ fn write_new_private(temp: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(temp)
-        .map_err(|e| DefaultsError::io("create", temp, e))?;
+    let mut file = options.open(temp)?;
     #[cfg(unix)]
     {
         // The umask can only remove bits, but be explicit: the file must be 0600.
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| DefaultsError::io("set permissions on", temp, e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| DefaultsError::io("write", temp, e))
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn sync_folder(path: &Path) {
