@@ -190,7 +190,12 @@ fn existing_folders_keep_their_mode_and_only_new_ones_are_made_0700() {
     chmod(&home, 0o755);
     let env = Env::from_pairs([("SHOTGUN_HOME", home.to_str().unwrap())]);
     let cache = SessionCache::from_env_with(&env).unwrap();
-    let python_site = cache.site_file(SITE).unwrap().parent().unwrap().to_path_buf();
+    let python_site = cache
+        .site_file(SITE)
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     std::fs::create_dir(&python_site).unwrap();
     chmod(&python_site, 0o775);
     let other = "https://other.shotgunstudio.com";
@@ -204,8 +209,16 @@ fn existing_folders_keep_their_mode_and_only_new_ones_are_made_0700() {
     assert_eq!(mode(&home), 0o755, "the cache root keeps its mode");
     assert_eq!(mode(&python_site), 0o775, "the site folder keeps its mode");
     let new_site = cache.site_file(other).unwrap();
-    assert_eq!(mode(new_site.parent().unwrap()), 0o700, "a new folder is private");
-    for file in [cache.site_file(SITE).unwrap(), cache.global_file(), new_site] {
+    assert_eq!(
+        mode(new_site.parent().unwrap()),
+        0o700,
+        "a new folder is private"
+    );
+    for file in [
+        cache.site_file(SITE).unwrap(),
+        cache.global_file(),
+        new_site,
+    ] {
         assert_eq!(mode(&file), 0o600, "{}", file.display());
     }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tk_auth_core::Secret;
 use tk_auth_defaults::{DefaultsError, Env, SessionCache};
 use tk_auth_test_support::{child, skip_or_fail};
@@ -21,7 +22,12 @@ fn cache_with_sessions(home: &Path) -> SessionCache {
     let cache = SessionCache::from_env_with(&env).unwrap();
     for i in 0..20 {
         cache
-            .cache_session_data(SITE, &format!("user{i}"), &Secret::new(format!("tok-{i}")), None)
+            .cache_session_data(
+                SITE,
+                &format!("user{i}"),
+                &Secret::new(format!("tok-{i}")),
+                None,
+            )
             .unwrap();
     }
     cache
@@ -71,7 +77,6 @@ fn full_disk_child() {
     let env = Env::from_pairs([("SHOTGUN_HOME", home.to_str().unwrap())]);
     let cache = SessionCache::from_env_with(&env).unwrap();
     let file = cache.site_file(SITE).unwrap();
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let maximum = getrlimit(Resource::Fsize).maximum;
     setrlimit(
         Resource::Fsize,
@@ -181,7 +186,10 @@ fn a_refused_rename_leaves_every_session_file_as_it_was() {
         matches!(&err, DefaultsError::Io { action: "replace", path, .. } if *path == site_file),
         "{text}"
     );
-    assert!(text.contains(&format!("'{}'", site_file.display())), "{text}");
+    assert!(
+        text.contains(&format!("'{}'", site_file.display())),
+        "{text}"
+    );
     assert_eq!(
         all_files(dir.path()),
         before,
@@ -203,7 +211,7 @@ fn a_refused_move_aside_leaves_the_unusable_file_and_every_other_as_they_were() 
         .write(true)
         .open(&site_file)
         .unwrap()
-        .set_modified(SystemTime::now() - Duration::from_secs(60))
+        .set_modified(SystemTime::now() - Duration::from_mins(1))
         .unwrap();
     let before = all_files(dir.path());
     let Some(_immutable) = Immutable::set(&site_file) else {
@@ -217,7 +225,10 @@ fn a_refused_move_aside_leaves_the_unusable_file_and_every_other_as_they_were() 
         matches!(&err, DefaultsError::Io { action: "move aside", path, .. } if *path == site_file),
         "{text}"
     );
-    assert!(text.contains(&format!("'{}'", site_file.display())), "{text}");
+    assert!(
+        text.contains(&format!("'{}'", site_file.display())),
+        "{text}"
+    );
     assert_eq!(
         all_files(dir.path()),
         before,

@@ -173,7 +173,11 @@ fn a_world_writable_file_becomes_private_on_write() {
         .unwrap();
     assert_eq!(mode(&file), 0o600);
     // Decision 1: only the files written and the folders created are made private.
-    assert_eq!(mode(file.parent().unwrap()), 0o777, "an existing folder keeps its mode");
+    assert_eq!(
+        mode(file.parent().unwrap()),
+        0o777,
+        "an existing folder keeps its mode"
+    );
     assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
 }
 

@@ -4,6 +4,7 @@
 //! errors with their cause.
 
 use std::error::Error as _;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use tk_auth_core::Secret;
@@ -201,7 +202,7 @@ fn integer_settings_follow_python_int_and_too_large_ones_are_errors_not_absent()
     ];
     let mut ini = String::from("[Custom]\n");
     for (i, v) in values.iter().enumerate() {
-        ini.push_str(&format!("v{i} = {v}\n"));
+        writeln!(ini, "v{i} = {v}").unwrap();
     }
     let home = tempfile::tempdir().unwrap();
     let s = settings(home.path(), ini.as_bytes()).unwrap();
@@ -223,22 +224,19 @@ fn integer_settings_follow_python_int_and_too_large_ones_are_errors_not_absent()
     for (i, v) in values.iter().enumerate() {
         let name = format!("v{i}");
         let ours = s.get_integer_setting("Custom", &name);
-        match python[&name].as_str() {
-            Some(number) => match number.parse::<i64>() {
-                Ok(n) => assert_eq!(ours.unwrap(), Some(n), "{v:?}"),
-                Err(_) => {
-                    let err = ours.unwrap_err().to_string();
-                    for part in [&format!("'{name}'"), &file, "between -9223372036854775808 and"] {
-                        assert!(err.contains(part), "{v:?}: {err}");
-                    }
-                }
-            },
-            None => {
-                let err = ours.unwrap_err().to_string();
-                for part in [&format!("'{name}'"), &file, "expecting integer."] {
-                    assert!(err.contains(part), "{v:?}: {err}");
-                }
+        // Python's number when it read one, `None` when `int()` refused the value.
+        let theirs = python[&name].as_str();
+        let expected_error = match theirs.map(str::parse::<i64>) {
+            Some(Ok(n)) => {
+                assert_eq!(ours.unwrap(), Some(n), "{v:?}");
+                continue;
             }
+            Some(Err(_)) => "between -9223372036854775808 and",
+            None => "expecting integer.",
+        };
+        let err = ours.unwrap_err().to_string();
+        for part in [&format!("'{name}'"), &file, expected_error] {
+            assert!(err.contains(part), "{v:?}: {err}");
         }
     }
 }
