@@ -40,9 +40,14 @@ pub(crate) enum Content {
 }
 
 /// Reads a cache file without locking. Unusable files read as empty, with a warning.
-/// `root` is the cache root: a link leading out of it is not followed.
+/// `root` is the cache root: a link leading out of it, to the file or to its folder, is not
+/// followed (Decision 13).
 pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
-    let resolved = match place::resolve(path, &place::real_root(root)) {
+    let root = place::real_root(root);
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let resolved = match place::check_folder_to_read(folder, &root)
+        .and_then(|()| place::resolve(path, &root))
+    {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "ignoring session cache file");
@@ -67,7 +72,8 @@ pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
 /// `validate` says whether a parsed mapping is still unusable for this kind of file.
 ///
 /// Writes happen only inside the cache root `root`, in folders the user owns; a link out of
-/// the root is refused (Decision 13). Files left by killed writers are removed under the
+/// the root is refused (Decision 13). Missing folders are created 0700; existing folders
+/// keep their mode (Decision 1). Files left by killed writers are removed under the
 /// lock. Blocks while another process holds the lock (up to `lock_options.timeout`).
 pub(crate) fn update(
     path: &Path,
@@ -115,7 +121,6 @@ pub(crate) fn update(
         return Ok(false);
     }
     write(&guard, &resolved, &doc)?;
-    place::make_folder_private(resolved_folder);
     Ok(true)
 }
 
@@ -234,11 +239,18 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
         &name,
         SEQ.fetch_add(1, Ordering::Relaxed),
     ));
-    let result = write_new_private(&temp, text.as_bytes()).and_then(|()| {
-        std::fs::rename(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    // Errors name the session file, not the temporary one: the file is what the user knows,
+    // and it is left as it was.
+    let result = write_new_private(&temp, text.as_bytes())
+        .map_err(|e| DefaultsError::io("write", path, e))
+        .and_then(|()| {
+            std::fs::rename(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
+        });
+    if result.is_err()
+        && let Err(e) = std::fs::remove_file(&temp)
+    {
+        // The next write removes it under the lock.
+        tracing::debug!(path = %temp.display(), error = %e, "could not remove the temporary file");
     }
     result?;
     sync_folder(path);
@@ -248,7 +260,7 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     Ok(())
 }
 
-fn write_new_private(temp: &Path, bytes: &[u8]) -> Result<()> {
+fn write_new_private(temp: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -256,19 +268,15 @@ fn write_new_private(temp: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(temp)
-        .map_err(|e| DefaultsError::io("create", temp, e))?;
+    let mut file = options.open(temp)?;
     #[cfg(unix)]
     {
         // The umask can only remove bits, but be explicit: the file must be 0600.
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| DefaultsError::io("set permissions on", temp, e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| DefaultsError::io("write", temp, e))
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn sync_folder(path: &Path) {

@@ -60,13 +60,7 @@ pub(super) fn resolve(path: &Path, root: &Path) -> Result<PathBuf> {
 pub(super) fn check_folder(folder: &Path, root: &Path) -> Result<PathBuf> {
     let real = std::fs::canonicalize(folder)
         .map_err(|e| DefaultsError::io("find the folder", folder, e))?;
-    if !real.starts_with(root) {
-        return Err(DefaultsError::OutsideCacheRoot {
-            path: folder.to_path_buf(),
-            target: real,
-            root: root.to_path_buf(),
-        });
-    }
+    inside_root(folder, &real, root)?;
     for dir in real.ancestors() {
         let meta = std::fs::metadata(dir).map_err(|e| DefaultsError::io("inspect", dir, e))?;
         if let Some(owner) = owner_if_foreign(&meta) {
@@ -82,6 +76,27 @@ pub(super) fn check_folder(folder: &Path, root: &Path) -> Result<PathBuf> {
     Ok(real)
 }
 
+/// Checks, for a reader, that `folder` does not lead out of the real cache root `root`
+/// through a link. A folder that does not exist holds no file and passes.
+pub(super) fn check_folder_to_read(folder: &Path, root: &Path) -> Result<()> {
+    match std::fs::canonicalize(folder) {
+        Ok(real) => inside_root(folder, &real, root),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(DefaultsError::io("find the folder", folder, e)),
+    }
+}
+
+fn inside_root(folder: &Path, real: &Path, root: &Path) -> Result<()> {
+    if real.starts_with(root) {
+        return Ok(());
+    }
+    Err(DefaultsError::OutsideCacheRoot {
+        path: folder.to_path_buf(),
+        target: real.to_path_buf(),
+        root: root.to_path_buf(),
+    })
+}
+
 /// The owner of a file that does not belong to the current (effective) user.
 #[cfg(unix)]
 fn owner_if_foreign(meta: &std::fs::Metadata) -> Option<u32> {
@@ -95,7 +110,8 @@ fn owner_if_foreign(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
 
-/// Creates missing folders with mode 0700.
+/// Creates missing folders with mode 0700. Folders that exist keep their mode (Decision 1):
+/// the cache root may be the home folder itself.
 pub(super) fn ensure_folder(folder: &Path) -> Result<()> {
     let mut builder = DirBuilder::new();
     builder.recursive(true);
@@ -108,20 +124,4 @@ pub(super) fn ensure_folder(folder: &Path) -> Result<()> {
         .create(folder)
         .map_err(|e| DefaultsError::io("create the folder", folder, e))?;
     Ok(())
-}
-
-/// Makes a folder private (0700). Only called for folders [`check_folder`] accepted.
-pub(super) fn make_folder_private(folder: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        if let Ok(meta) = std::fs::metadata(folder)
-            && meta.mode() & 0o777 != 0o700
-            && let Err(e) = std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
-        {
-            tracing::warn!(folder = %folder.display(), error = %e, "could not make the folder private");
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = folder;
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tk_auth_core::Secret;
-use tk_auth_defaults::{DefaultsError, SessionCache};
+use tk_auth_defaults::{DefaultsError, Env, SessionCache};
 
 use crate::support::{chmod, mode, yaml_data};
 
@@ -87,6 +87,41 @@ fn a_site_folder_linked_out_of_the_root_is_refused_and_never_chmodded() {
 }
 
 #[test]
+fn a_site_folder_linked_out_of_the_root_is_read_as_no_session() {
+    let (_dir, root, outside) = root_and_outside();
+    let theirs = "users:\n- {login: bob, session_token: b}\ncurrent_user: bob\n";
+    std::fs::write(outside.join("authentication.yml"), theirs).unwrap();
+    let env = Env::from_pairs([("SHOTGUN_HOME", root.to_str().unwrap())]);
+    let cache = SessionCache::from_env_with(&env).unwrap();
+    let folder = cache
+        .site_file(SITE)
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    symlink(&outside, &folder).unwrap();
+    let logs = tk_auth_test_support::logs_of(|| {
+        assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
+        assert_eq!(cache.get_current_user(SITE).unwrap(), None);
+        assert!(cache.get_recent_users(SITE).unwrap().is_empty());
+    });
+    assert!(logs.contains("ignoring session cache file"), "{logs}");
+    assert!(logs.contains("outside the cache root"), "{logs}");
+    assert!(logs.contains(&folder.display().to_string()), "{logs}");
+    assert_eq!(
+        std::fs::read_to_string(outside.join("authentication.yml")).unwrap(),
+        theirs
+    );
+
+    // A folder linked to another folder inside the root is still read.
+    let inside = root.join("elsewhere");
+    std::fs::rename(&outside, &inside).unwrap();
+    std::fs::remove_file(&folder).unwrap();
+    symlink(&inside, &folder).unwrap();
+    assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
+}
+
+#[test]
 fn a_link_to_an_unusable_file_is_refused_never_moved_aside_through_the_link() {
     let (_dir, root, _outside) = root_and_outside();
     let cache = SessionCache::at(&root);
@@ -143,6 +178,56 @@ fn a_cache_folder_owned_by_another_user_is_refused_naming_it() {
         cache.get_session_data(SITE, "bob").unwrap().is_some(),
         "still readable"
     );
+}
+
+#[test]
+fn existing_folders_keep_their_mode_and_only_new_ones_are_made_0700() {
+    // SHOTGUN_HOME set to an existing folder such as the home folder, and a site folder
+    // that a Python process made with the usual umask.
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    chmod(&home, 0o755);
+    let env = Env::from_pairs([("SHOTGUN_HOME", home.to_str().unwrap())]);
+    let cache = SessionCache::from_env_with(&env).unwrap();
+    let python_site = cache
+        .site_file(SITE)
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::create_dir(&python_site).unwrap();
+    chmod(&python_site, 0o775);
+    let other = "https://other.shotgunstudio.com";
+
+    write(&cache).unwrap();
+    cache.set_current_host(SITE).unwrap();
+    cache
+        .cache_session_data(other, "bob", &Secret::new("b"), None)
+        .unwrap();
+
+    assert_eq!(mode(&home), 0o755, "the cache root keeps its mode");
+    assert_eq!(mode(&python_site), 0o775, "the site folder keeps its mode");
+    let new_site = cache.site_file(other).unwrap();
+    assert_eq!(
+        mode(new_site.parent().unwrap()),
+        0o700,
+        "a new folder is private"
+    );
+    for file in [
+        cache.site_file(SITE).unwrap(),
+        cache.global_file(),
+        new_site,
+    ] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+
+    // A cache root that does not exist yet is created private, with the folders above it.
+    let fresh = dir.path().join("fresh/sg");
+    let env = Env::from_pairs([("SHOTGUN_HOME", fresh.to_str().unwrap())]);
+    write(&SessionCache::from_env_with(&env).unwrap()).unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+    assert_eq!(mode(fresh.parent().unwrap()), 0o700);
 }
 
 fn leftovers(folder: &Path) -> Vec<String> {

@@ -172,7 +172,12 @@ fn a_world_writable_file_becomes_private_on_write() {
         .cache_session_data(SITE, "alice", &Secret::new("a"), None)
         .unwrap();
     assert_eq!(mode(&file), 0o600);
-    assert_eq!(mode(file.parent().unwrap()), 0o700);
+    // Decision 1: only the files written and the folders created are made private.
+    assert_eq!(
+        mode(file.parent().unwrap()),
+        0o777,
+        "an existing folder keeps its mode"
+    );
     assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
 }
 

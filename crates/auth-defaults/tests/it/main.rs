@@ -2,6 +2,7 @@
 
 mod cache_root;
 mod defaults_manager;
+mod failed_saves;
 mod hostile_files;
 mod keyring;
 mod odd_values;

@@ -4,6 +4,7 @@
 //! errors with their cause.
 
 use std::error::Error as _;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use tk_auth_core::Secret;
@@ -163,4 +164,79 @@ fn a_shotgun_yml_that_is_not_yaml_names_the_file_and_chains_the_cause() {
     // Each message says its own part once.
     assert!(!err.to_string().contains(&source.to_string()), "{err}");
     assert!(!source.to_string().contains(&cause), "{source}");
+}
+
+/// Integer settings as Python's Toolkit reads them (`int()` of the stripped value), compared
+/// value by value with Python reading the same `toolkit.ini`: what `int()` accepts and fits
+/// in 64 bits is that number; what it accepts but does not fit is an error naming the setting
+/// and the file, never "no value" (Decision 16); what it refuses is an error too.
+#[test]
+fn integer_settings_follow_python_int_and_too_large_ones_are_errors_not_absent() {
+    let values = [
+        "1_000",
+        "1_000_000",
+        "\t42  ",
+        "+5",
+        "-0",
+        "007",
+        "0_0",
+        "\u{663}_\u{663}",
+        "\u{a0}5\u{a0}",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "99999999999999999999999",
+        "-99999999999999999999999",
+        "1 000",
+        "1__0",
+        "_1",
+        "1_",
+        "+_1",
+        "+-1",
+        "0x10",
+        "1e3",
+        "12.5",
+        "five",
+        "",
+    ];
+    let mut ini = String::from("[Custom]\n");
+    for (i, v) in values.iter().enumerate() {
+        writeln!(ini, "v{i} = {v}").unwrap();
+    }
+    let home = tempfile::tempdir().unwrap();
+    let s = settings(home.path(), ini.as_bytes()).unwrap();
+    let python = crate::support::python(
+        "import configparser, json, sys\n\
+         cp = configparser.ConfigParser()\n\
+         cp.read(sys.stdin.readline().strip(), encoding='utf-8')\n\
+         out = {}\n\
+         for name in cp.options('Custom'):\n\
+         \x20   try:\n\
+         \x20       out[name] = str(int(cp.get('Custom', name).strip()))\n\
+         \x20   except ValueError:\n\
+         \x20       out[name] = None\n\
+         print(json.dumps(out))",
+        &format!("{}\n", s.path().display()),
+    );
+    let python: serde_json::Value = serde_json::from_str(&python).unwrap();
+    let file = s.path().display().to_string();
+    for (i, v) in values.iter().enumerate() {
+        let name = format!("v{i}");
+        let ours = s.get_integer_setting("Custom", &name);
+        // Python's number when it read one, `None` when `int()` refused the value.
+        let theirs = python[&name].as_str();
+        let expected_error = match theirs.map(str::parse::<i64>) {
+            Some(Ok(n)) => {
+                assert_eq!(ours.unwrap(), Some(n), "{v:?}");
+                continue;
+            }
+            Some(Err(_)) => "between -9223372036854775808 and",
+            None => "expecting integer.",
+        };
+        let err = ours.unwrap_err().to_string();
+        for part in [&format!("'{name}'"), &file, expected_error] {
+            assert!(err.contains(part), "{v:?}: {err}");
+        }
+    }
 }
