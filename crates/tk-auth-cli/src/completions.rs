@@ -4,7 +4,7 @@
 use clap::Args;
 use clap_complete::Shell;
 
-use crate::exit::{Failure, Outcome};
+use crate::exit::Outcome;
 
 /// Options of `tk-auth completions`.
 #[derive(Debug, Args)]
@@ -17,5 +17,6 @@ pub(crate) struct CompletionsArgs {
 pub(crate) fn run(args: &CompletionsArgs, mut command: clap::Command) -> Outcome {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "tk-auth", &mut script);
-    crate::output::write_all(&script).map_err(Failure::failed)
+    crate::output::write_all(&script);
+    Ok(())
 }

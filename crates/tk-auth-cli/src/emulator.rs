@@ -39,11 +39,11 @@ pub(crate) fn run(args: &EmulatorArgs) -> Outcome {
     // the URL is read is never missed.
     let stop = runtime.block_on(async { StopSignals::install() })?;
     let site = builder.start().context("starting the site emulator")?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", site.url())
-            .and_then(|()| out.flush())
-            .context("writing the site URL")?;
+    crate::output::print(site.url());
+    if !crate::output::writable() {
+        // Nobody can read the URL: the site would serve no one (as a Unix tool stops at
+        // its first write to a closed pipe).
+        return Ok(());
     }
     let mut err = std::io::stderr().lock();
     // A closed stderr must not stop the site: the message is only a courtesy.

@@ -14,6 +14,7 @@ use tk_auth_prompt::PromptMode;
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
+use crate::output::print;
 use crate::prompters::{CommandLineAnswers, PipedPassword};
 
 /// The ways `--method` can name.
@@ -63,11 +64,6 @@ pub(crate) struct LoginArgs {
     /// Ask in a window (needs a display, and a build with the `gui` feature).
     #[arg(long, conflicts_with = "password_stdin")]
     gui: bool,
-}
-
-#[allow(clippy::print_stdout)] // the command's output
-fn print(text: &str) {
-    println!("{text}");
 }
 
 /// Runs `tk-auth login`.

@@ -89,7 +89,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let env = tk_auth_core::Env::process();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return output::clap_exit(&e, logging::colour_allowed(&env)),
+    };
     logging::init(&env, cli.verbose);
     let outcome = match cli.command {
         Command::Status(args) => status::status(&args),
@@ -106,5 +109,5 @@ fn main() -> ExitCode {
         Command::Whoami(args) => whoami::whoami(&args),
         Command::Token(args) => token::token(&args),
     };
-    exit::report(outcome)
+    exit::report(output::finish(outcome))
 }

@@ -1,7 +1,7 @@
 //! `tk-auth payload export|encode|decode`: the serialized users Toolkit processes hand each
 //! other.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow, bail};
@@ -94,12 +94,8 @@ fn read_input(input: &PathBuf) -> Result<Vec<u8>, Failure> {
 }
 
 fn write_output(text: &str) -> Outcome {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("writing to standard output")
-        .map_err(Failure::failed)
+    crate::output::write_all(text.as_bytes());
+    Ok(())
 }
 
 fn decode(args: &DecodeArgs) -> Outcome {

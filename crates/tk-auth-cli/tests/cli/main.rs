@@ -1,5 +1,6 @@
 //! Behaviour tests of the `tk-auth` command, run as a real process.
 
+mod closed_stdout;
 mod completions;
 #[cfg(feature = "emulator")]
 mod demo;
