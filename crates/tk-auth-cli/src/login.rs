@@ -43,7 +43,7 @@ impl MethodArg {
 )]
 pub(crate) struct LoginArgs {
     /// The site (default: asked, offering the current site).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
     site: Option<String>,
     /// The login (default: asked, offering the site's current user, else the OS user).
     #[arg(long, value_name = "LOGIN")]

@@ -18,6 +18,7 @@ mod payload;
 mod prompters;
 mod runtime;
 mod session;
+mod site_arg;
 mod status;
 mod token;
 mod whoami;

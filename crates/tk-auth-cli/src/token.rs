@@ -12,7 +12,7 @@ use crate::exit::{Failure, Outcome};
 #[derive(Debug, Args)]
 pub(crate) struct TokenArgs {
     /// The site (default: the current site).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
     site: Option<String>,
     /// The login (default: the site's current user).
     #[arg(long, value_name = "LOGIN")]

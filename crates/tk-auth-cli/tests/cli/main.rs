@@ -10,6 +10,7 @@ mod export;
 mod json_schemas;
 mod logging;
 mod login;
+mod malformed_site;
 mod payload;
 mod session;
 mod snapshots;
