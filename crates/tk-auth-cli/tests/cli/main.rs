@@ -2,6 +2,7 @@
 
 mod closed_stdout;
 mod completions;
+mod corrupt_session_file;
 #[cfg(feature = "emulator")]
 mod demo;
 #[cfg(feature = "emulator")]
