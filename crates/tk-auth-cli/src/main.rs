@@ -105,7 +105,10 @@ fn main() -> ExitCode {
         Command::Emulator(args) => emulator::run(&args),
         #[cfg(feature = "emulator")]
         Command::Demo(args) => demo::run(&args, logging::colour_allowed(&env)),
-        Command::Completions(args) => completions::run(&args, Cli::command()),
+        Command::Completions(args) => {
+            completions::run(&args, Cli::command());
+            Ok(())
+        }
         Command::Login(args) => login::login(&args),
         Command::Whoami(args) => whoami::whoami(&args),
         Command::Token(args) => token::token(&args),

@@ -93,9 +93,8 @@ fn read_input(input: &PathBuf) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-fn write_output(text: &str) -> Outcome {
+fn write_output(text: &str) {
     crate::output::write_all(text.as_bytes());
-    Ok(())
 }
 
 fn decode(args: &DecodeArgs) -> Outcome {
@@ -114,7 +113,8 @@ fn decode(args: &DecodeArgs) -> Outcome {
         .context("formatting the user")
         .map_err(Failure::failed)?;
     text.push('\n');
-    write_output(&text)
+    write_output(&text);
+    Ok(())
 }
 
 fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
@@ -180,7 +180,8 @@ fn export(args: &ExportArgs) -> Outcome {
             Failure::auth_required(anyhow!("no one is logged in (no default user)"))
                 .hint("run `tk-auth login`")
         })?;
-    write_output(&serialize_user(&user, args.format.into()))
+    write_output(&serialize_user(&user, args.format.into()));
+    Ok(())
 }
 
 fn encode(args: &EncodeArgs) -> Outcome {
@@ -188,7 +189,8 @@ fn encode(args: &EncodeArgs) -> Outcome {
     let user = user_from_json(&bytes)
         .context("reading the user description")
         .map_err(Failure::bad_input)?;
-    write_output(&serialize_user(&user, args.format.into()))
+    write_output(&serialize_user(&user, args.format.into()));
+    Ok(())
 }
 
 fn user_from_json(bytes: &[u8]) -> anyhow::Result<User> {

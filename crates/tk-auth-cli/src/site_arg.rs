@@ -30,9 +30,7 @@ impl TypedValueParser for SiteArg {
             )
             .with_cmd(cmd)
         };
-        let text = value
-            .to_str()
-            .ok_or_else(|| invalid(&"it is not UTF-8"))?;
+        let text = value.to_str().ok_or_else(|| invalid(&"it is not UTF-8"))?;
         let site = tk_auth::sanitize_url(text);
         match tk_auth_http::SiteUrl::parse(&site) {
             Ok(_) => Ok(text.to_owned()),

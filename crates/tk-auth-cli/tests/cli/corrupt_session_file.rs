@@ -31,14 +31,26 @@ fn warned_once(home: &Path, args: &[&str]) {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(stderr.matches(WARNING).count(), 1, "tk-auth {args:?}: {stderr}");
+    assert_eq!(
+        stderr.matches(WARNING).count(),
+        1,
+        "tk-auth {args:?}: {stderr}"
+    );
 }
 
 #[test]
 fn a_corrupt_global_session_file_is_warned_about_once_per_command() {
     let home = tempfile::tempdir().unwrap();
-    write_old(&home.path().join("authentication.yml"), b"current_host: [unclosed\n");
-    for args in [&["status"][..], &["status", "--json"], &["whoami"], &["token"]] {
+    write_old(
+        &home.path().join("authentication.yml"),
+        b"current_host: [unclosed\n",
+    );
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["whoami"],
+        &["token"],
+    ] {
         warned_once(home.path(), args);
     }
 }
@@ -48,8 +60,16 @@ fn a_corrupt_site_session_file_is_warned_about_once_per_command() {
     let home = tempfile::tempdir().unwrap();
     let cache = tk_auth_defaults::SessionCache::at(home.path());
     cache.set_current_host(SITE).unwrap();
-    write_old(&cache.site_file(SITE).unwrap(), b"users:\n- login: alice\n  x: [unclosed\n");
-    for args in [&["status"][..], &["status", "--json"], &["whoami"], &["token"]] {
+    write_old(
+        &cache.site_file(SITE).unwrap(),
+        b"users:\n- login: alice\n  x: [unclosed\n",
+    );
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["whoami"],
+        &["token"],
+    ] {
         warned_once(home.path(), args);
     }
 }

@@ -258,12 +258,23 @@ fn refused(args: &[&str]) -> (Option<i32>, String, String) {
 
 #[test]
 fn an_address_that_is_not_loopback_is_refused_without_the_exposing_flag() {
-    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:8080", "[::ffff:0.0.0.0]:0"] {
+    for addr in [
+        "0.0.0.0:0",
+        "[::]:0",
+        "192.0.2.1:8080",
+        "[::ffff:0.0.0.0]:0",
+    ] {
         let (code, stdout, stderr) = refused(&["--listen", addr]);
         assert_eq!(code, Some(2), "{addr}: {stderr}");
         assert!(stdout.is_empty(), "{addr}: {stdout}");
-        assert!(stderr.contains(&format!("{addr} is not a loopback address")), "{stderr}");
-        assert!(stderr.contains("--expose-unauthenticated-control-api"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{addr} is not a loopback address")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("--expose-unauthenticated-control-api"),
+            "{stderr}"
+        );
     }
     // The same for a configuration's `listen` key.
     let dir = tempfile::tempdir().unwrap();
@@ -271,7 +282,10 @@ fn an_address_that_is_not_loopback_is_refused_without_the_exposing_flag() {
     std::fs::write(&path, "listen = \"0.0.0.0:0\"\n").unwrap();
     let (code, _, stderr) = refused(&["--config", path.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("0.0.0.0:0 is not a loopback address"), "{stderr}");
+    assert!(
+        stderr.contains("0.0.0.0:0 is not a loopback address"),
+        "{stderr}"
+    );
 }
 
 /// Whether this machine has IPv6 loopback.
