@@ -21,6 +21,7 @@ use crate::yaml::{self, Yaml};
 
 mod leftovers;
 mod place;
+mod reported;
 
 /// Files larger than this are not session caches (a real one holds a few kilobytes).
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -39,9 +40,9 @@ pub(crate) enum Content {
     Unusable(String),
 }
 
-/// Reads a cache file without locking. Unusable files read as empty, with a warning.
-/// `root` is the cache root: a link leading out of it, to the file or to its folder, is not
-/// followed (Decision 13).
+/// Reads a cache file without locking. Unusable files read as empty, with a warning (once
+/// per process while the file stays as it is). `root` is the cache root: a link leading out
+/// of it, to the file or to its folder, is not followed (Decision 13).
 pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
     let root = place::real_root(root);
     let folder = path.parent().unwrap_or(Path::new("."));
@@ -50,18 +51,25 @@ pub(crate) fn read(path: &Path, root: &Path) -> Yaml {
     {
         Ok(p) => p,
         Err(e) => {
-            tracing::warn!(error = %e, "ignoring session cache file");
+            if reported::first_report(path, &e.to_string()) {
+                tracing::warn!(error = %e, "ignoring session cache file");
+            }
             return Yaml::Map(Vec::new());
         }
     };
     match load_settled(&resolved) {
         Ok(Content::Document(doc)) => doc,
         Ok(Content::Unusable(why)) => {
-            tracing::warn!(path = %resolved.display(), problem = %why, "session cache file is not usable; treating it as empty");
+            if reported::first_report(&resolved, &why) {
+                tracing::warn!(path = %resolved.display(), problem = %why, "session cache file is not usable; treating it as empty");
+            }
             Yaml::Map(Vec::new())
         }
         Err(e) => {
-            tracing::warn!(error = %crate::error::with_causes(&e), "could not read session cache file; treating it as empty");
+            let why = crate::error::with_causes(&e);
+            if reported::first_report(&resolved, &why) {
+                tracing::warn!(error = %why, "could not read session cache file; treating it as empty");
+            }
             Yaml::Map(Vec::new())
         }
     }

@@ -71,6 +71,17 @@ impl SiteUrl {
                 "the host name is missing (is a ':' missing after https?)",
             ));
         }
+        // A name no host can have (`ht!tp`) would only fail later, as a name that does not
+        // resolve; international names are in their ASCII form (`xn--…`) here.
+        if let Some(url::Host::Domain(name)) = parsed.host()
+            && !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(invalid(
+                "the host name holds characters other than letters, digits, '-', '_' and '.'",
+            ));
+        }
         let authorization = (!parsed.username().is_empty()).then(|| {
             let user = percent_decode_str(parsed.username()).decode_utf8_lossy();
             let credentials = match parsed.password() {
@@ -221,6 +232,23 @@ mod tests {
                 matches!(err, HttpError::InvalidSiteUrl { .. }),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn a_host_name_no_host_can_have_is_refused() {
+        for bad in ["https://ht!tp:", "https://a*b.example.com", "http://a~b"] {
+            let err = SiteUrl::parse(bad).unwrap_err();
+            assert!(err.to_string().contains("host name holds"), "{bad}: {err}");
+        }
+        for good in [
+            "https://studio-1.example.com",
+            "https://under_score.example.com",
+            "https://bücher.example",
+            "http://127.0.0.1:8000",
+            "http://[::1]:8000",
+        ] {
+            assert!(SiteUrl::parse(good).is_ok(), "{good}");
         }
     }
 

@@ -151,6 +151,12 @@ impl SiteEmulatorBuilder {
         self
     }
 
+    /// The address the site will listen on: the default, [`listen`](Self::listen)'s, or a
+    /// configuration file's `listen` key, whichever came last.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.listen
+    }
+
     /// The host name put in the site URL instead of the listening IP, e.g. `localhost`
     /// when a TLS certificate names only that.
     pub fn public_host(mut self, host: impl Into<String>) -> Self {

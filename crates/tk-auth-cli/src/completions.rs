@@ -4,8 +4,6 @@
 use clap::Args;
 use clap_complete::Shell;
 
-use crate::exit::{Failure, Outcome};
-
 /// Options of `tk-auth completions`.
 #[derive(Debug, Args)]
 pub(crate) struct CompletionsArgs {
@@ -14,8 +12,8 @@ pub(crate) struct CompletionsArgs {
 }
 
 /// Prints the completion script of `command` for the shell asked for.
-pub(crate) fn run(args: &CompletionsArgs, mut command: clap::Command) -> Outcome {
+pub(crate) fn run(args: &CompletionsArgs, mut command: clap::Command) {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "tk-auth", &mut script);
-    crate::output::write_all(&script).map_err(Failure::failed)
+    crate::output::write_all(&script);
 }

@@ -1,7 +1,7 @@
 //! `tk-auth emulator`: a local Flow Production Tracking site.
 
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -13,9 +13,15 @@ use crate::exit::{Failure, Outcome};
 /// Options of `tk-auth emulator`.
 #[derive(Debug, Args)]
 pub(crate) struct EmulatorArgs {
-    /// Address to listen on, e.g. 127.0.0.1:8080 [default: a free port on 127.0.0.1]
+    /// Address to listen on, e.g. 127.0.0.1:8080 [default: a free port on 127.0.0.1]. Only
+    /// a loopback address, unless --expose-unauthenticated-control-api.
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Listen on an address that is not loopback (--listen 0.0.0.0:8080, or the
+    /// configuration's `listen`): whoever reaches it can use the control routes under
+    /// /_emulator/, which ask for no credentials and can log in as any user.
+    #[arg(long)]
+    expose_unauthenticated_control_api: bool,
     /// Site description: users, authentication method, versions (TOML, or YAML when the
     /// name ends in .yml or .yaml). See docs/examples/emulator.toml.
     #[arg(long, value_name = "FILE")]
@@ -31,6 +37,18 @@ pub(crate) fn run(args: &EmulatorArgs) -> Outcome {
     if let Some(addr) = args.listen {
         builder = builder.listen(addr);
     }
+    let listen = builder.listen_addr();
+    let exposed = !is_loopback(listen.ip());
+    if exposed && !args.expose_unauthenticated_control_api {
+        return Err(Failure::bad_input(anyhow::anyhow!(
+            "{listen} is not a loopback address: other machines could use the site's control \
+             routes (/_emulator/), which ask for no credentials"
+        ))
+        .hint(
+            "listen on 127.0.0.1 or [::1], or pass --expose-unauthenticated-control-api to \
+             listen there anyway",
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -39,24 +57,37 @@ pub(crate) fn run(args: &EmulatorArgs) -> Outcome {
     // the URL is read is never missed.
     let stop = runtime.block_on(async { StopSignals::install() })?;
     let site = builder.start().context("starting the site emulator")?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", site.url())
-            .and_then(|()| out.flush())
-            .context("writing the site URL")?;
+    crate::output::print(site.url());
+    if !crate::output::writable() {
+        // Nobody can read the URL: the site would serve no one (as a Unix tool stops at
+        // its first write to a closed pipe).
+        return Ok(());
     }
     let mut err = std::io::stderr().lock();
-    // A closed stderr must not stop the site: the message is only a courtesy.
+    // A closed stderr must not stop the site: the messages are only a courtesy.
     let _ = writeln!(
         err,
         "tk-auth: site emulator at {url} (control API: {url}/_emulator/); stop with Ctrl-C",
         url = site.url()
     );
+    if exposed {
+        let _ = writeln!(
+            err,
+            "tk-auth: warning: listening on {}: the control API takes no credentials and is \
+             open to every machine that can reach this address",
+            site.local_addr()
+        );
+    }
     drop(err);
     let signal = runtime.block_on(stop.wait());
     tracing::info!(signal, "stopping the site emulator");
     drop(site);
     Ok(())
+}
+
+/// Whether `ip` is loopback, an IPv4 address written as IPv6 (`::ffff:127.0.0.1`) included.
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }
 
 /// SIGINT and SIGTERM (Ctrl-C only where there are no Unix signals).

@@ -14,6 +14,7 @@ use tk_auth_prompt::PromptMode;
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
+use crate::output::print;
 use crate::prompters::{CommandLineAnswers, PipedPassword};
 
 /// The ways `--method` can name.
@@ -42,7 +43,7 @@ impl MethodArg {
 )]
 pub(crate) struct LoginArgs {
     /// The site (default: asked, offering the current site).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
     site: Option<String>,
     /// The login (default: asked, offering the site's current user, else the OS user).
     #[arg(long, value_name = "LOGIN")]
@@ -63,11 +64,6 @@ pub(crate) struct LoginArgs {
     /// Ask in a window (needs a display, and a build with the `gui` feature).
     #[arg(long, conflicts_with = "password_stdin")]
     gui: bool,
-}
-
-#[allow(clippy::print_stdout)] // the command's output
-fn print(text: &str) {
-    println!("{text}");
 }
 
 /// Runs `tk-auth login`.

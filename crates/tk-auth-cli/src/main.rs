@@ -18,6 +18,7 @@ mod payload;
 mod prompters;
 mod runtime;
 mod session;
+mod site_arg;
 mod status;
 mod token;
 mod whoami;
@@ -89,7 +90,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let env = tk_auth_core::Env::process();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return output::clap_exit(&e, logging::colour_allowed(&env)),
+    };
     logging::init(&env, cli.verbose);
     let outcome = match cli.command {
         Command::Status(args) => status::status(&args),
@@ -101,10 +105,13 @@ fn main() -> ExitCode {
         Command::Emulator(args) => emulator::run(&args),
         #[cfg(feature = "emulator")]
         Command::Demo(args) => demo::run(&args, logging::colour_allowed(&env)),
-        Command::Completions(args) => completions::run(&args, Cli::command()),
+        Command::Completions(args) => {
+            completions::run(&args, Cli::command());
+            Ok(())
+        }
         Command::Login(args) => login::login(&args),
         Command::Whoami(args) => whoami::whoami(&args),
         Command::Token(args) => token::token(&args),
     };
-    exit::report(outcome)
+    exit::report(output::finish(outcome))
 }

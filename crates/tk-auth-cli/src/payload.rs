@@ -1,7 +1,7 @@
 //! `tk-auth payload export|encode|decode`: the serialized users Toolkit processes hand each
 //! other.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow, bail};
@@ -93,13 +93,8 @@ fn read_input(input: &PathBuf) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-fn write_output(text: &str) -> Outcome {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("writing to standard output")
-        .map_err(Failure::failed)
+fn write_output(text: &str) {
+    crate::output::write_all(text.as_bytes());
 }
 
 fn decode(args: &DecodeArgs) -> Outcome {
@@ -118,7 +113,8 @@ fn decode(args: &DecodeArgs) -> Outcome {
         .context("formatting the user")
         .map_err(Failure::failed)?;
     text.push('\n');
-    write_output(&text)
+    write_output(&text);
+    Ok(())
 }
 
 fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
@@ -184,7 +180,8 @@ fn export(args: &ExportArgs) -> Outcome {
             Failure::auth_required(anyhow!("no one is logged in (no default user)"))
                 .hint("run `tk-auth login`")
         })?;
-    write_output(&serialize_user(&user, args.format.into()))
+    write_output(&serialize_user(&user, args.format.into()));
+    Ok(())
 }
 
 fn encode(args: &EncodeArgs) -> Outcome {
@@ -192,7 +189,8 @@ fn encode(args: &EncodeArgs) -> Outcome {
     let user = user_from_json(&bytes)
         .context("reading the user description")
         .map_err(Failure::bad_input)?;
-    write_output(&serialize_user(&user, args.format.into()))
+    write_output(&serialize_user(&user, args.format.into()));
+    Ok(())
 }
 
 fn user_from_json(bytes: &[u8]) -> anyhow::Result<User> {

@@ -18,7 +18,7 @@ pub(crate) struct SitesArgs {
 #[derive(Debug, Args)]
 pub(crate) struct UsersArgs {
     /// The site (default: the current site).
-    #[arg(long)]
+    #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
     site: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -28,7 +28,7 @@ pub(crate) struct UsersArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LogoutArgs {
     /// The site (default: the current site).
-    #[arg(long)]
+    #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
     site: Option<String>,
     /// The login (default: the site's current user).
     #[arg(long)]

@@ -12,7 +12,7 @@ use crate::exit::{Failure, Outcome};
 #[derive(Debug, Args)]
 pub(crate) struct TokenArgs {
     /// The site (default: the current site).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
     site: Option<String>,
     /// The login (default: the site's current user).
     #[arg(long, value_name = "LOGIN")]
@@ -20,7 +20,7 @@ pub(crate) struct TokenArgs {
 }
 
 /// Runs `tk-auth token`: prints the stored token (no network; `tk-auth whoami` checks it).
-#[allow(clippy::print_stdout, clippy::print_stderr)] // the command's output and its warning
+#[allow(clippy::print_stderr)] // the command's warning
 pub(crate) fn token(args: &TokenArgs) -> Outcome {
     let setup = Setup::from_process()?;
     let defaults = &setup.defaults;
@@ -58,6 +58,6 @@ pub(crate) fn token(args: &TokenArgs) -> Outcome {
     if std::io::stdout().is_terminal() {
         eprintln!("warning: this token logs in as {login} on {site}; do not share it");
     }
-    println!("{}", data.session_token.expose());
+    crate::output::print(data.session_token.expose());
     Ok(())
 }

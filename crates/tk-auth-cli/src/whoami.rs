@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
+use crate::output::print;
 
 /// Options of `tk-auth whoami`.
 #[derive(Debug, Args)]
@@ -13,11 +14,6 @@ pub(crate) struct WhoamiArgs {
     /// Print JSON: `{"site", "login", "entity": {"type", "id"}, "name"}`.
     #[arg(long)]
     json: bool,
-}
-
-#[allow(clippy::print_stdout)] // the command's output
-fn print(text: &str) {
-    println!("{text}");
 }
 
 /// Runs `tk-auth whoami`.

@@ -207,3 +207,39 @@ fn tokens_of_a_corrupt_file_never_reach_the_logs() {
     assert!(logs.contains("moved it aside"), "{logs}");
     assert!(!logs.contains("canary"), "{logs}");
 }
+
+#[test]
+fn a_corrupt_file_is_warned_about_once_until_it_changes() {
+    let (_dir, cache, file) = with_file(b"users: [unclosed\n");
+    // Old enough not to be taken for a file another process is rewriting.
+    let age = |file: &Path, hours: u64| {
+        let when = std::time::SystemTime::now() - std::time::Duration::from_hours(hours);
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    };
+    age(&file, 2);
+    let warnings = |logs: &str| logs.matches("not usable").count();
+    let logs = tk_auth_test_support::logs_of(|| {
+        for _ in 0..3 {
+            assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
+            assert!(cache.get_current_user(SITE).unwrap().is_none());
+        }
+    });
+    assert_eq!(warnings(&logs), 1, "{logs}");
+    // Another state of the file is another report.
+    std::fs::write(&file, b"- a list\n").unwrap();
+    age(&file, 1);
+    let logs = tk_auth_test_support::logs_of(|| {
+        assert!(cache.get_recent_users(SITE).unwrap().is_empty());
+        assert!(cache.get_recent_users(SITE).unwrap().is_empty());
+    });
+    assert_eq!(warnings(&logs), 1, "{logs}");
+    assert!(
+        logs.contains("a list") || logs.contains("instead of a mapping"),
+        "{logs}"
+    );
+}

@@ -241,3 +241,99 @@ fn the_documented_curl_round_trip_works_against_the_example_site() {
         "the collected request must be gone: {stdout}"
     );
 }
+
+/// `tk-auth emulator ARGS` run to its end (a refusal), as (exit code, stdout, stderr).
+fn refused(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tk-auth"))
+        .arg("emulator")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_address_that_is_not_loopback_is_refused_without_the_exposing_flag() {
+    for addr in [
+        "0.0.0.0:0",
+        "[::]:0",
+        "192.0.2.1:8080",
+        "[::ffff:0.0.0.0]:0",
+    ] {
+        let (code, stdout, stderr) = refused(&["--listen", addr]);
+        assert_eq!(code, Some(2), "{addr}: {stderr}");
+        assert!(stdout.is_empty(), "{addr}: {stdout}");
+        assert!(
+            stderr.contains(&format!("{addr} is not a loopback address")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("--expose-unauthenticated-control-api"),
+            "{stderr}"
+        );
+    }
+    // The same for a configuration's `listen` key.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("site.toml");
+    std::fs::write(&path, "listen = \"0.0.0.0:0\"\n").unwrap();
+    let (code, _, stderr) = refused(&["--config", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("0.0.0.0:0 is not a loopback address"),
+        "{stderr}"
+    );
+}
+
+/// Whether this machine has IPv6 loopback.
+fn ipv6_loopback() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// Stops `child` and returns what it wrote on stderr.
+fn stop(mut child: Child) -> String {
+    signal(&child, "TERM");
+    assert!(child.wait().unwrap().success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+#[test]
+fn the_printed_url_reaches_the_site_on_every_address_it_may_listen_on() {
+    let mut cases = vec![
+        ("127.0.0.1:0", "http://127.0.0.1:", false),
+        ("0.0.0.0:0", "http://127.0.0.1:", true),
+    ];
+    if ipv6_loopback() {
+        cases.push(("[::1]:0", "http://[::1]:", false));
+        cases.push(("[::]:0", "http://[::1]:", true));
+    }
+    for (addr, prefix, exposed) in cases {
+        let mut args = vec!["--listen", addr];
+        if exposed {
+            args.push("--expose-unauthenticated-control-api");
+        }
+        let (child, url) = start(&args);
+        assert!(url.starts_with(prefix), "{addr}: {url}");
+        let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+        assert_ne!(port, 0, "{addr}: {url}");
+        let page = http(&url, "GET", "/_emulator/", "application/json", "");
+        assert!(page.starts_with("HTTP/1.1 200"), "{addr}: {page}");
+        let stderr = stop(child);
+        let listening = format!("{}:{port}", &addr[..addr.len() - 2]);
+        assert_eq!(
+            stderr.contains(&format!("warning: listening on {listening}:")),
+            exposed,
+            "{addr}: {stderr}"
+        );
+    }
+}
