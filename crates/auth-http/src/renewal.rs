@@ -40,6 +40,18 @@ pub struct RenewalRequest {
     pub reason: RenewalReason,
 }
 
+impl RenewalRequest {
+    /// A request to renew the session of `expired_token` on `site`, for a program that asks
+    /// a renewer itself rather than through a client.
+    pub fn new(site: impl Into<String>, expired_token: Secret, reason: RenewalReason) -> Self {
+        Self {
+            site: site.into(),
+            expired_token,
+            reason,
+        }
+    }
+}
+
 /// Renews a session; implemented by the owner of the user (see the module documentation).
 #[async_trait]
 pub trait SessionRenewer: Send + Sync {

@@ -27,7 +27,7 @@ mod test_site;
 pub use fixtures::{fixture, read_fixture, read_fixture_json, workspace_root};
 pub use logs::{LogCapture, logs_of, logs_with};
 pub use python::{Python, PythonOutput, python};
-pub use skip::skip_or_fail;
+pub use skip::{skip_or_fail, var_or_skip};
 #[cfg(feature = "emulator")]
 pub use test_ca::TestCa;
 #[cfg(feature = "emulator")]

@@ -1,17 +1,21 @@
-//! Renewing a session once for every caller: single-flight per (site, login) in the process,
-//! a lock per (site, login) across processes, the session cache looked at first.
+//! Renewing a session once for every caller: single-flight in the process per (session
+//! cache, prompter, site, login), a lock per (site, login) of a session cache across
+//! processes, the session cache looked at first.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 use async_trait::async_trait;
 use tk_auth_core::Secret;
 use tk_auth_defaults::DefaultsError;
 use tk_auth_http::{BoxError, RenewalReason, RenewalRequest, SessionRenewer};
+use tk_auth_prompt::{Interface, Prompter};
 use tokio::sync::watch;
 
-use crate::context::{RENEWAL_THREAD, renewal_step};
+use crate::context::{Context, RENEWAL_THREAD, renewal_step};
 use crate::login::{self, LoginRequest};
 use crate::{Error, ShotgunUser};
 
@@ -27,8 +31,70 @@ pub(crate) enum TokenSource {
 }
 
 type Outcome = Result<(Secret, TokenSource), Arc<Error>>;
-/// (site, login), both in lower case.
-type Key = (String, String);
+
+/// The callers that may share a renewal: those that keep sessions in the same session
+/// cache (a token never crosses into another cache's user) and may ask the same prompter
+/// (a caller that can answer is not failed by one that cannot), for one site and login.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    cache_root: PathBuf,
+    asker: Asker,
+    /// The site, sanitized, and the login, both in lower case.
+    site: String,
+    login: String,
+}
+
+impl Key {
+    fn of(ctx: &Arc<Context>, host: &str, login: &str) -> Self {
+        Self {
+            cache_root: ctx.cache.locations().cache_root().to_path_buf(),
+            asker: Asker::of(ctx),
+            site: tk_auth_core::sanitize_url(host).to_lowercase(),
+            login: login.to_lowercase(),
+        }
+    }
+}
+
+/// Who a renewal may ask: nobody (every non-interactive caller alike), or one prompter,
+/// told apart by identity. The key holds the prompter, so its address is not reused by
+/// another while the flight is registered.
+#[derive(Clone)]
+enum Asker {
+    Nobody,
+    Prompter(Arc<dyn Prompter>),
+}
+
+impl Asker {
+    fn of(ctx: &Context) -> Self {
+        // The context put the non-interactive prompter in place of any that nobody answers.
+        if ctx.prompter.interface() == Interface::Nobody {
+            Self::Nobody
+        } else {
+            Self::Prompter(Arc::clone(&ctx.prompter))
+        }
+    }
+
+    fn address(&self) -> usize {
+        match self {
+            Self::Nobody => 0,
+            Self::Prompter(prompter) => Arc::as_ptr(prompter).cast::<()>().addr(),
+        }
+    }
+}
+
+impl PartialEq for Asker {
+    fn eq(&self, other: &Self) -> bool {
+        self.address() == other.address()
+    }
+}
+
+impl Eq for Asker {}
+
+impl Hash for Asker {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.address().hash(state);
+    }
+}
 
 /// How far a renewal has come, as its waiters see it.
 #[derive(Clone)]
@@ -128,9 +194,10 @@ fn spawn_flight(flight: impl Future<Output = ()> + Send + 'static) {
 
 /// A valid token for `user`, whose `expired` token the site refused.
 ///
-/// Joins the renewal in progress for the same site and login, or starts one. Every waiter
-/// gets the same token or the same error (a cancellation included); the next failure after
-/// a failed renewal starts a new one. The waiter's own user object takes the token.
+/// Joins the renewal in progress for the same site and login, session cache and prompter
+/// (see [`Key`]), or starts one. Every waiter gets the same token or the same error (a
+/// cancellation included); the next failure after a failed renewal starts a new one. The
+/// waiter's own user object takes the token.
 pub(crate) async fn renew(
     user: &ShotgunUser,
     expired: &Secret,
@@ -147,10 +214,7 @@ pub(crate) async fn renew(
     }
     let host = user.host();
     let login = user.login().unwrap_or_default();
-    let key = (
-        tk_auth_core::sanitize_url(&host).to_lowercase(),
-        login.to_lowercase(),
-    );
+    let key = Key::of(user.context(), &host, &login);
     let mut receiver = {
         let mut flights = flights();
         if let Some(receiver) = flights.get(&key) {

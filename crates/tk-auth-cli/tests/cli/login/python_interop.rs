@@ -35,9 +35,8 @@ me = user.create_sg_connection().find_one("HumanUser", [["login", "is", user.log
 print(json.dumps({"host": user.host, "login": user.login, "found": me["login"]}))
 "#;
 
-#[test]
-fn after_a_login_python_finds_the_current_user_and_a_working_token() {
-    let site = site();
+/// A `SHOTGUN_HOME` where `tk-auth login` logged alice in on `site`.
+fn logged_in_home(site: &tk_auth_site_emulator::SiteEmulator) -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let out = run_with_stdin(
         tk_auth(home.path()).args([
@@ -55,6 +54,13 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    home
+}
+
+#[test]
+fn after_a_login_python_finds_the_current_user_and_a_working_token() {
+    let site = site();
+    let home = logged_in_home(&site);
     let seen = Python::code(READ_AS_PYTHON)
         .env("SHOTGUN_HOME", home.path())
         .run()
@@ -69,19 +75,26 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
             "name": "Alice Doe",
         })
     );
-    // tk-core is not part of the test setup; where a checkout is named, it is asked too.
-    if let Some(core) = tk_auth_core::Env::process().var(tk_auth_core::env::TK_CORE_PATH) {
-        let seen = Python::code(DEFAULT_USER_IN_TK_CORE)
-            .args([&core])
-            .env("SHOTGUN_HOME", home.path())
-            .run()
-            .stdout;
-        let seen: serde_json::Value = serde_json::from_str(seen.trim()).unwrap();
-        assert_eq!(
-            seen,
-            serde_json::json!({"host": site.url(), "login": "alice", "found": "alice"})
-        );
-    }
+}
+
+#[test]
+fn after_a_login_tk_core_finds_the_default_user_and_a_working_token() {
+    // tk-core is in no package registry: it runs where a checkout is named.
+    let Some(core) = tk_auth_test_support::var_or_skip(tk_auth_core::env::TK_CORE_PATH) else {
+        return;
+    };
+    let site = site();
+    let home = logged_in_home(&site);
+    let seen = Python::code(DEFAULT_USER_IN_TK_CORE)
+        .args([&core])
+        .env("SHOTGUN_HOME", home.path())
+        .run()
+        .stdout;
+    let seen: serde_json::Value = serde_json::from_str(seen.trim()).unwrap();
+    assert_eq!(
+        seen,
+        serde_json::json!({"host": site.url(), "login": "alice", "found": "alice"})
+    );
 }
 
 /// A login as a Python tool records it: a session token from `shotgun_api3`, then the
@@ -115,48 +128,60 @@ session_cache.set_current_user(host, login)
 
 #[test]
 fn after_a_python_login_whoami_status_and_export_use_that_session() {
+    whoami_status_and_export_use_the_session_of("PyYAML", Python::code(LOGIN_AS_PYTHON));
+}
+
+#[test]
+fn after_a_tk_core_login_whoami_status_and_export_use_that_session() {
+    // tk-core is in no package registry: it runs where a checkout is named.
+    let Some(core) = tk_auth_test_support::var_or_skip(tk_auth_core::env::TK_CORE_PATH) else {
+        return;
+    };
+    whoami_status_and_export_use_the_session_of(
+        "tk-core",
+        Python::code(LOGIN_IN_TK_CORE).args([core]),
+    );
+}
+
+/// `login` (a Python run that takes the site, login and password) logs alice in; the
+/// command then uses that session as it is.
+fn whoami_status_and_export_use_the_session_of(who: &str, login: Python) {
     let site = site();
-    let mut logins = vec![("PyYAML", Python::code(LOGIN_AS_PYTHON))];
-    if let Some(core) = tk_auth_core::Env::process().var(tk_auth_core::env::TK_CORE_PATH) {
-        logins.push(("tk-core", Python::code(LOGIN_IN_TK_CORE).args([core])));
-    }
-    for (who, login) in logins {
-        let home = tempfile::tempdir().unwrap();
-        login
-            .args([site.url(), "alice", PASSWORD])
-            .env("SHOTGUN_HOME", home.path())
-            .run();
-        let generated = site.calls("get_session_token");
+    let home = tempfile::tempdir().unwrap();
+    login
+        .args([site.url(), "alice", PASSWORD])
+        .env("SHOTGUN_HOME", home.path())
+        .run();
+    let generated = site.calls("get_session_token");
 
-        let out = tk_auth(home.path())
-            .args(["whoami", "--json"])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{who}: {stderr}");
-        let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(me["site"], site.url(), "{who}");
-        assert_eq!(me["login"], "alice", "{who}");
-        assert_eq!(me["entity"]["id"], 42, "{who}");
-        assert_eq!(me["name"], "Alice Doe", "{who}");
-        // The Python session was used as it is: no new token was asked for.
-        assert_eq!(site.calls("get_session_token"), generated, "{who}");
+    let out = tk_auth(home.path())
+        .args(["whoami", "--json"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{who}: {stderr}");
+    let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(me["site"], site.url(), "{who}");
+    assert_eq!(me["login"], "alice", "{who}");
+    assert_eq!(me["entity"]["id"], 42, "{who}");
+    assert_eq!(me["name"], "Alice Doe", "{who}");
+    // The Python session was used as it is: no new token was asked for.
+    assert_eq!(site.calls("get_session_token"), generated, "{who}");
 
-        let out = tk_auth(home.path())
-            .args(["status", "--json"])
-            .output()
-            .unwrap();
-        let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(status["site"], site.url(), "{who}");
-        assert_eq!(status["login"], "alice", "{who}");
+    let out = tk_auth(home.path())
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["site"], site.url(), "{who}");
+    assert_eq!(status["login"], "alice", "{who}");
 
-        let out = tk_auth(home.path())
-            .args(["payload", "export"])
-            .output()
-            .unwrap();
-        let payload: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(payload["data"]["login"], "alice", "{who}");
-        assert_eq!(payload["data"]["host"], site.url(), "{who}");
-    }
+    let out = tk_auth(home.path())
+        .args(["payload", "export"])
+        .output()
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(payload["data"]["login"], "alice", "{who}");
+    assert_eq!(payload["data"]["host"], site.url(), "{who}");
 }
