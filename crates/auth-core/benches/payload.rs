@@ -1,6 +1,6 @@
 //! Payload-reading benchmark: how decoding time grows with the number of dict keys (linear:
-//! twice the keys, about twice the time), and how long the hostile fixtures take to be
-//! refused, against decoding an ordinary payload.
+//! twice the keys, about twice the time), and how long the hostile fixtures (NaN keys among
+//! them) take to be refused, against decoding an ordinary payload.
 //! Run with `cargo bench -p tk-auth-core` (or `cargo xtask bench`).
 
 #![expect(clippy::print_stdout, reason = "a benchmark reports on stdout")]
@@ -53,7 +53,12 @@ fn main() {
         User::from(SessionUser::new("https://mysite.shotgunstudio.com", "jdoe", "t").unwrap());
     let (ordinary, ok) = time(serialize_user(&user, Format::Pickle).as_bytes());
     assert!(ok, "an ordinary payload decodes");
-    for name in ["tuple_dag_key.pickle0", "memo_string_blowup.pickle0"] {
+    for name in [
+        "tuple_dag_key.pickle0",
+        "memo_string_blowup.pickle0",
+        "nan_keys.pickle0",
+        "nan_tuple_keys.pickle0",
+    ] {
         let (refused, ok) = time(&fixture(name));
         assert!(!ok, "{name} is refused");
         println!(

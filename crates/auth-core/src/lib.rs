@@ -44,6 +44,7 @@ mod pickle_write;
 mod proxy;
 mod py_key;
 mod py_value;
+mod redaction;
 mod secret;
 mod site_auth_method;
 pub mod site_url;
@@ -57,10 +58,9 @@ pub use payload::{
     serialize_user,
 };
 pub use pickle_read::PickleError;
-pub use proxy::{
-    DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, redact_proxy_password, sanitize_http_proxy,
-};
+pub use proxy::{DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, sanitize_http_proxy};
 pub use py_value::parse_python_int;
+pub use redaction::{redact_proxy_password, redact_url_credentials};
 pub use secret::{REDACTED, Secret};
 pub use site_auth_method::SiteAuthMethod;
 pub use site_url::sanitize_url;

@@ -36,3 +36,6 @@ pub(crate) fn loads(data: &[u8]) -> Result<PyValue, PickleError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod key_tests;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
+use crate::redaction::redact_proxy_password;
 use crate::urlparse::{ParseResult, py_strip, urlparse, urlunparse};
 use crate::{Error, REDACTED, Secret};
 
@@ -135,14 +136,11 @@ impl SanitizedProxy {
 }
 
 impl fmt::Debug for SanitizedProxy {
+    /// The URL put back together, password redacted: a password holding `/`, `?`, `#` or
+    /// `;` spills from the netloc into the path, params, query or fragment.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SanitizedProxy")
-            .field("scheme", &self.0.scheme)
-            .field("netloc", &redact_proxy_password(&self.0.netloc))
-            .field("path", &self.0.path)
-            .field("params", &self.0.params)
-            .field("query", &self.0.query)
-            .field("fragment", &self.0.fragment)
+        f.debug_tuple("SanitizedProxy")
+            .field(&redact_proxy_password(&self.geturl()))
             .finish()
     }
 }
@@ -333,26 +331,6 @@ impl fmt::Display for HttpProxy {
 
 fn py_isspace_or_delim(c: char) -> bool {
     crate::urlparse::py_isspace(c) || matches!(c, '/' | '?' | '#' | '@' | '[' | ']')
-}
-
-/// A proxy setting with the password of its `user:pass@` part replaced by `<redacted>`, for
-/// showing it in messages and logs.
-///
-/// ```
-/// use tk_auth_core::redact_proxy_password;
-///
-/// assert_eq!(redact_proxy_password("http://bob:s3cret@proxy:3128"), "http://bob:<redacted>@proxy:3128");
-/// assert_eq!(redact_proxy_password("proxy:3128"), "proxy:3128");
-/// ```
-pub fn redact_proxy_password(text: &str) -> String {
-    let body_start = text.find("://").map_or(0, |i| i + 3);
-    let Some(at) = text.rfind('@').filter(|at| *at >= body_start) else {
-        return text.to_owned();
-    };
-    match text[body_start..at].find(':') {
-        Some(colon) => format!("{}{REDACTED}{}", &text[..=body_start + colon], &text[at..]),
-        None => text.to_owned(),
-    }
 }
 
 #[cfg(test)]

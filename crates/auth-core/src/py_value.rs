@@ -62,31 +62,35 @@ impl PyValue {
         }
     }
 
-    /// Python's `==` for the values that can be dict keys.
+    /// Python's `==` for the values that can be dict keys, between two distinct objects:
+    /// numbers compare exactly (`1 == 1.0 == True`, integers past 2^53 too), a NaN equals
+    /// nothing, frozensets compare as sets. Reading a dict does not use it (see `PyKey`).
     pub(crate) fn py_eq(&self, other: &PyValue) -> bool {
         #[cfg(test)]
         KEY_COMPARISONS.with(|n| n.set(n.get() + 1));
         match (self.as_number(), other.as_number()) {
-            (Some(a), Some(b)) => a == b,
-            _ => match (self, other) {
+            (Some(a), Some(b)) => a.py_eq(b),
+            (Some(_), None) | (None, Some(_)) => false,
+            (None, None) => match (self, other) {
                 (Self::Tuple(a), Self::Tuple(b)) => {
                     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.py_eq(y))
+                }
+                // Items are unique (the reader drops repeats), so equal sizes and one
+                // inclusion make equal sets.
+                (Self::FrozenSet(a), Self::FrozenSet(b)) => {
+                    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| x.py_eq(y)))
                 }
                 _ => self == other,
             },
         }
     }
 
-    /// The value as a float if it is a number (`bool`, `int`, `float`), as `==` compares it.
-    pub(crate) fn as_number(&self) -> Option<f64> {
-        #[expect(
-            clippy::cast_precision_loss,
-            reason = "keys that differ only beyond f64 precision do not occur in payloads"
-        )]
+    /// The value as a number if it is one (`bool`, `int`, `float`).
+    fn as_number(&self) -> Option<Number> {
         match self {
-            Self::Bool(b) => Some(f64::from(u8::from(*b))),
-            Self::Int(i) => Some(*i as f64),
-            Self::Float(f) => Some(*f),
+            Self::Bool(b) => Some(Number::Int(i128::from(*b))),
+            Self::Int(i) => Some(Number::Int(*i)),
+            Self::Float(f) => Some(Number::Float(*f)),
             _ => None,
         }
     }
@@ -142,6 +146,25 @@ impl PyValue {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        }
+    }
+}
+
+/// A `bool`, `int` or `float`, as `==` compares them: integers exactly, not as floats.
+#[derive(Clone, Copy)]
+enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+impl Number {
+    fn py_eq(self, other: Number) -> bool {
+        match (self, other) {
+            (Self::Int(a), Self::Int(b)) => a == b,
+            (Self::Float(a), Self::Float(b)) => a == b,
+            (Self::Int(i), Self::Float(f)) | (Self::Float(f), Self::Int(i)) => {
+                crate::py_key::exact_int(f) == Some(i)
+            }
         }
     }
 }
@@ -300,6 +323,24 @@ mod tests {
     #[test]
     fn equal_numbers_are_the_same_key() {
         assert!(PyValue::Int(1).py_eq(&PyValue::Bool(true)));
+        assert!(PyValue::Float(1.0).py_eq(&PyValue::Bool(true)));
         assert!(!PyValue::Str("1".into()).py_eq(&PyValue::Int(1)));
+    }
+
+    #[test]
+    fn integers_past_two_to_the_53_compare_as_integers() {
+        let big = 1i128 << 53;
+        assert!(!PyValue::Int(big).py_eq(&PyValue::Int(big + 1)));
+        assert!(!PyValue::Int(big + 1).py_eq(&PyValue::Float(9_007_199_254_740_992.0)));
+        assert!(PyValue::Int(big).py_eq(&PyValue::Float(9_007_199_254_740_992.0)));
+        assert!(!PyValue::Float(f64::NAN).py_eq(&PyValue::Float(f64::NAN)));
+    }
+
+    #[test]
+    fn frozensets_compare_as_sets() {
+        let set =
+            |items: &[i128]| PyValue::FrozenSet(items.iter().map(|i| PyValue::Int(*i)).collect());
+        assert!(set(&[1, 2, 3]).py_eq(&set(&[3, 1, 2])));
+        assert!(!set(&[1, 2]).py_eq(&set(&[1, 3])));
     }
 }

@@ -49,7 +49,8 @@ fn redacted_proxy(http_proxy: Option<&str>) -> Option<String> {
 
 /// A person logged in to a site with a session token (Python's `SessionUser`).
 ///
-/// `Debug` shows the host, login and proxy but never the token or the cookies.
+/// `Debug` shows the host, login and proxy but never the token, the cookies or a password
+/// the host or proxy carries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionUser {
     host: String,
@@ -150,7 +151,7 @@ impl SessionUser {
 impl fmt::Debug for SessionUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionUser")
-            .field("host", &self.host)
+            .field("host", &crate::redact_url_credentials(&self.host))
             .field("login", &self.login)
             .field("session_token", &self.session_token)
             .field("http_proxy", &redacted_proxy(self.http_proxy.as_deref()))
@@ -161,7 +162,7 @@ impl fmt::Debug for SessionUser {
 
 /// A script (API user) authenticating with its name and api key (Python's `ScriptUser`).
 ///
-/// `Debug` never shows the key.
+/// `Debug` never shows the key, or a password the host or proxy carries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ScriptUser {
     host: String,
@@ -221,7 +222,7 @@ impl ScriptUser {
 impl fmt::Debug for ScriptUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScriptUser")
-            .field("host", &self.host)
+            .field("host", &crate::redact_url_credentials(&self.host))
             .field("api_script", &self.api_script)
             .field("api_key", &self.api_key)
             .field("http_proxy", &redacted_proxy(self.http_proxy.as_deref()))

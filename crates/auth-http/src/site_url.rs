@@ -170,17 +170,10 @@ impl fmt::Debug for SiteUrl {
     }
 }
 
-/// `text` with any `user:password@` part replaced, for error messages.
-///
-/// Everything from the scheme to the last `@` goes, even past a `/`, `?` or `#`: a password
-/// typed without percent-encoding may hold those, and where the credentials end cannot be
-/// known. An `@` later in a path or query costs some of the message, never a secret.
+/// `text` with any `user:password@` part replaced, for error messages: the one rule of
+/// [`tk_auth_core::redact_url_credentials`], whatever the password holds.
 pub(crate) fn redact_userinfo(text: &str) -> String {
-    let start = text.find("://").map_or(0, |i| i + 3);
-    match text[start..].rfind('@') {
-        Some(at) => format!("{}<redacted>{}", &text[..start], &text[start + at..]),
-        None => text.to_owned(),
-    }
+    tk_auth_core::redact_url_credentials(text)
 }
 
 #[cfg(test)]
@@ -261,6 +254,8 @@ mod tests {
     #[test]
     fn passwords_with_url_delimiters_never_reach_a_message() {
         for password in [
+            "canary://x",
+            "x@canary://y",
             "ca/nary",
             "12/canary",
             "ca?nary",
@@ -272,6 +267,7 @@ mod tests {
             "1/canary?#%@:x",
         ] {
             for text in [
+                format!("bob:{password}@site.example.com"),
                 format!("https://bob:{password}@site.example.com"),
                 format!("ftp://bob:{password}@site.example.com"),
                 format!("https://bob:{password}@"),

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tk_auth_core::cookies::{get_saml_claims_expiration, get_session_expiration};
 use tk_auth_core::{
     Format, Payload, REDACTED, ScriptUser, Secret, SessionUser, User, deserialize_user,
-    redact_proxy_password, serialize_user,
+    redact_proxy_password, redact_url_credentials, serialize_user,
 };
 
 use tk_auth::Defaults;
@@ -37,7 +37,8 @@ pub(crate) struct DecodeArgs {
     /// The file holding the payload, or `-` for standard input.
     #[arg(value_name = "FILE|-", default_value = "-")]
     input: PathBuf,
-    /// Print the session token, api key, cookies and proxy password instead of `<redacted>`.
+    /// Print the session token, api key, cookies and the passwords of the host and proxy
+    /// instead of `<redacted>`.
     #[arg(long)]
     show_secrets: bool,
 }
@@ -132,6 +133,17 @@ fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
             redact_proxy_password(p)
         }
     });
+    // A host may carry `user:password@`, and `repr` shows the host.
+    let host = if show_secrets {
+        user.host().to_owned()
+    } else {
+        redact_url_credentials(user.host())
+    };
+    let repr = user.repr();
+    let repr = match repr.strip_suffix(&format!("{}>", user.host())) {
+        Some(start) => format!("{start}{host}>"),
+        None => repr,
+    };
     let metadata = user.session_metadata().map(Secret::expose);
     let (claims, session) = match user {
         User::Session(_) => (
@@ -147,7 +159,7 @@ fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
     Ok(json!({
         "type": user.impl_type(),
         "class": user.class()?.as_str(),
-        "host": user.host(),
+        "host": host,
         "http_proxy": proxy,
         "login": user.login(),
         "session_token": token,
@@ -155,7 +167,7 @@ fn describe(user: &User, show_secrets: bool) -> anyhow::Result<Value> {
         "api_script": api_script,
         "api_key": api_key,
         "str": user.to_string(),
-        "repr": user.repr(),
+        "repr": repr,
         "claims_expiration": claims,
         "session_expiration": session,
     }))
@@ -215,8 +227,10 @@ fn user_from_json(bytes: &[u8]) -> anyhow::Result<User> {
     };
     let host = text("host")?.unwrap_or_default();
     let http_proxy = text("http_proxy")?;
-    if http_proxy.as_deref().is_some_and(|p| p.contains(REDACTED)) {
-        bail!("`http_proxy` is redacted: describe the user with `payload decode --show-secrets`");
+    for (name, value) in [("host", Some(&host)), ("http_proxy", http_proxy.as_ref())] {
+        if value.is_some_and(|v| v.contains(REDACTED)) {
+            bail!("`{name}` is redacted: describe the user with `payload decode --show-secrets`");
+        }
     }
     match text("type")?.as_deref() {
         Some("SessionUser") => Ok(SessionUser::new(

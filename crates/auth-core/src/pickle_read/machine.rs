@@ -2,11 +2,11 @@
 //! of objects that containers refer to by index, so that memo references share them the
 //! way Python does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{PickleError, err};
 use crate::limits::{Budget, MAX_PICKLE_ITEMS};
-use crate::py_key::PyKey;
+use crate::py_key::{KeyForm, PyKey};
 use crate::py_value::PyValue;
 
 /// Containers nest at most this deep (Python's own limit is about as deep).
@@ -24,13 +24,22 @@ pub(super) enum Obj {
     Tuple(Vec<usize>, Option<&'static str>),
     /// Boxed: a dict's index is large, and most objects are not dicts.
     Dict(Box<Dict>),
-    Set(Vec<usize>),
+    Set(Box<Members>),
+    /// Its items without repeats, decided when it is built.
     FrozenSet(Vec<usize>),
 }
 
+/// A set under construction: heap indices of its items in insertion order, and each item's
+/// key, hashed, to find an equal item in one look-up.
+#[derive(Default)]
+pub(super) struct Members {
+    items: Vec<usize>,
+    keys: HashSet<PyKey>,
+}
+
 /// A dict under construction: heap indices of its keys and values in insertion order, and
-/// each key's finished value, hashed, to find an equal key in one look-up (keys are
-/// immutable, so it cannot go stale).
+/// each key's form, hashed, to find an equal key in one look-up (keys are immutable, so it
+/// cannot go stale).
 #[derive(Default)]
 pub(super) struct Dict {
     entries: Vec<(usize, usize)>,
@@ -222,7 +231,7 @@ impl<'a> Reader<'a> {
             if let Some(kind) = self.unhashable(key) {
                 return err(format!("unhashable type: '{kind}'"));
             }
-            let key_value = PyKey(self.to_value(key)?);
+            let key_value = PyKey(self.key_form(key)?);
             let Obj::Dict(dict) = &mut self.heap[target] else {
                 return err("SETITEM target is not a dict");
             };
@@ -243,11 +252,30 @@ impl<'a> Reader<'a> {
         items: Vec<usize>,
     ) -> Result<(), PickleError> {
         self.check_all_hashable(&items)?;
-        let Obj::Set(set) = &mut self.heap[target] else {
-            return err("ADDITEMS target is not a set");
-        };
-        set.extend(items);
+        for item in items {
+            let key = PyKey(self.key_form(item)?);
+            let Obj::Set(set) = &mut self.heap[target] else {
+                return err("ADDITEMS target is not a set");
+            };
+            // An equal item already there stays, as `set.add` keeps it.
+            if set.keys.insert(key) {
+                set.items.push(item);
+            }
+        }
         Ok(())
+    }
+
+    /// Puts a new frozenset of `items`, without repeats, on the heap and on the stack.
+    pub(super) fn push_frozenset(&mut self, items: Vec<usize>) -> Result<(), PickleError> {
+        self.check_all_hashable(&items)?;
+        let mut keys = HashSet::with_capacity(items.len());
+        let mut unique = Vec::with_capacity(items.len());
+        for item in items {
+            if keys.insert(PyKey(self.key_form(item)?)) {
+                unique.push(item);
+            }
+        }
+        self.push(Obj::FrozenSet(unique))
     }
 
     /// Appends items to the list at `target`.
@@ -285,7 +313,8 @@ impl<'a> Reader<'a> {
         self.value_at(index, 0)
     }
 
-    fn value_at(&self, index: usize, depth: usize) -> Result<PyValue, PickleError> {
+    /// Counts a copy of the object at `index`, `depth` containers down, against the budget.
+    fn charge(&self, index: usize, depth: usize) -> Result<&Obj, PickleError> {
         if depth > MAX_DEPTH {
             return err(NESTS_TOO_DEEPLY);
         }
@@ -298,6 +327,41 @@ impl<'a> Reader<'a> {
         self.budget
             .charge(bytes)
             .map_err(|exceeded| PickleError(exceeded.message()))?;
+        Ok(obj)
+    }
+
+    /// The key form of a hashable object: what Python's `hash()` and `==` see of it. A NaN
+    /// is named by its heap index, so that the same object is the same key and two NaNs
+    /// read apart are two keys, as in Python (Decision 15). Charged like a copy.
+    fn key_form(&self, index: usize) -> Result<KeyForm, PickleError> {
+        self.key_form_at(index, 0)
+    }
+
+    fn key_form_at(&self, index: usize, depth: usize) -> Result<KeyForm, PickleError> {
+        let all = |items: &[usize]| -> Result<Vec<KeyForm>, PickleError> {
+            items
+                .iter()
+                .map(|i| self.key_form_at(*i, depth + 1))
+                .collect()
+        };
+        Ok(match self.charge(index, depth)? {
+            Obj::Value(PyValue::None) => KeyForm::None,
+            Obj::Value(PyValue::Bool(b)) => KeyForm::Int(i128::from(*b)),
+            Obj::Value(PyValue::Int(i)) => KeyForm::Int(*i),
+            Obj::Value(PyValue::Float(f)) => KeyForm::float(*f, index),
+            Obj::Value(PyValue::Str(s)) => KeyForm::Str(s.clone()),
+            Obj::Value(PyValue::Bytes(b)) => KeyForm::Bytes(b.clone()),
+            Obj::Tuple(items, None) => KeyForm::Tuple(all(items)?),
+            Obj::FrozenSet(items) => KeyForm::frozenset(all(items)?),
+            _ => {
+                let kind = self.unhashable(index).unwrap_or("object");
+                return err(format!("unhashable type: '{kind}'"));
+            }
+        })
+    }
+
+    fn value_at(&self, index: usize, depth: usize) -> Result<PyValue, PickleError> {
+        let obj = self.charge(index, depth)?;
         let all = |items: &[usize]| -> Result<Vec<PyValue>, PickleError> {
             items.iter().map(|i| self.value_at(*i, depth + 1)).collect()
         };
@@ -305,7 +369,7 @@ impl<'a> Reader<'a> {
             Obj::Value(v) => v.clone(),
             Obj::List(items) => PyValue::List(all(items)?),
             Obj::Tuple(items, _) => PyValue::Tuple(all(items)?),
-            Obj::Set(items) => PyValue::Set(all(items)?),
+            Obj::Set(set) => PyValue::Set(all(&set.items)?),
             Obj::FrozenSet(items) => PyValue::FrozenSet(all(items)?),
             Obj::Dict(dict) => PyValue::Dict(
                 dict.entries

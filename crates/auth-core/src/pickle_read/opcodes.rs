@@ -243,7 +243,7 @@ fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
             let target = r.top()?;
             r.set_items(target, &items)?;
         }
-        0x8f => r.push(Obj::Set(Vec::new()))?,
+        0x8f => r.push(Obj::Set(Box::default()))?,
         0x90 => {
             let items = r.pop_mark()?;
             let target = r.top()?;
@@ -251,8 +251,7 @@ fn containers(r: &mut Reader<'_>, op: u8) -> Result<Option<Step>, PickleError> {
         }
         0x91 => {
             let items = r.pop_mark()?;
-            r.check_all_hashable(&items)?;
-            r.push(Obj::FrozenSet(items))?;
+            r.push_frozenset(items)?;
         }
         _ => return Ok(None),
     }

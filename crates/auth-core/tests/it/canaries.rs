@@ -4,7 +4,10 @@ use base64::Engine as _;
 use tk_auth_core::cookies::{
     get_csrf_key, get_saml_claims_expiration, get_session_expiration, get_user_name,
 };
-use tk_auth_core::{Error, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user};
+use tk_auth_core::{
+    Error, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user,
+    redact_proxy_password, sanitize_http_proxy,
+};
 
 const TOKEN: &str = "canary-token-5e1f";
 const KEY: &str = "canary-key-77ab";
@@ -117,4 +120,54 @@ fn logs_never_show_cookies() {
     assert!(logs.contains("Unable to decode the cookies"), "{logs}");
     assert!(logs.contains("not an integer"), "{logs}");
     assert_clean(&logs);
+}
+
+/// Passwords holding every character that ends or splits credentials in a URL, as typed
+/// and percent-encoded.
+const URL_PASSWORDS: &[&str] = &[
+    "canary://x",
+    "x@canary://y",
+    "canary:// x",
+    "ca/nary",
+    "ca?nary",
+    "ca#nary",
+    "ca%nary",
+    "ca%3A%2F%2Fnary",
+    "ca@nary",
+    "ca:nary",
+    "ca;nary",
+    "ca nary",
+    "cä nary ☃",
+    "1/canary?#%@:x",
+];
+
+#[test]
+fn passwords_holding_any_character_never_show_in_proxies_users_or_errors() {
+    for password in URL_PASSWORDS {
+        let hidden = |context: &str, text: &str| {
+            assert!(
+                !text.contains("nary"),
+                "{context}: a password leaked: {text}"
+            );
+        };
+        for proxy in [
+            format!("bob:{password}@proxy:3128"),
+            format!("http://bob:{password}@proxy:3128"),
+            format!("bob:{password}@proxy:notaport"),
+            format!("socks5://bob:{password}@"),
+        ] {
+            match HttpProxy::parse(&proxy) {
+                Ok(parsed) => hidden(&proxy, &format!("{parsed} {parsed:?}")),
+                Err(e) => hidden(&proxy, &format!("{e} {e:?}")),
+            }
+            hidden(&proxy, &format!("{:?}", sanitize_http_proxy(&proxy)));
+            hidden(&proxy, &redact_proxy_password(&proxy));
+            let host = format!("https://bob:{password}@site");
+            let user: User = SessionUser::new(host, "jdoe", TOKEN)
+                .unwrap()
+                .with_http_proxy(Some(proxy.clone()))
+                .into();
+            hidden(&proxy, &format!("{user:?} {user:#?}"));
+        }
+    }
 }

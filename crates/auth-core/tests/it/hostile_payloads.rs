@@ -121,3 +121,28 @@ fn a_dict_with_many_keys_is_read_whole_with_the_last_value_for_a_repeated_key() 
     };
     assert_eq!(user.session_token().expose(), "new");
 }
+
+#[test]
+fn sixty_thousand_nan_keys_are_read_in_bounded_work_and_refused_for_their_size() {
+    // Each NaN its own object and its own key, as in Python (Decision 15); 60,001 keys
+    // copied twice are past the value budget. The key comparisons per key are counted by
+    // the reader's own tests (`pickle_read::key_tests`).
+    for name in ["nan_keys.pickle0", "nan_tuple_keys.pickle0"] {
+        let text = refusal(decode_within_a_minute(hostile(name)));
+        assert!(
+            text.contains("values once its shared references are copied"),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn frozenset_and_large_integer_keys_are_read_and_the_user_kept() {
+    // One frozenset in 720 orders (one key), integers past 2^53 (1,001 keys): the unknown
+    // `extra` entry is read and the user kept.
+    for name in ["frozenset_orders.pickle", "large_int_keys.pickle0"] {
+        let user = decode_within_a_minute(hostile(name))
+            .unwrap_or_else(|e| panic!("{name}: {}", fixtures::chain(&e)));
+        assert_eq!(user.login(), Some("jdoe"), "{name}");
+    }
+}

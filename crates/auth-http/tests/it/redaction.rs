@@ -9,6 +9,12 @@ use crate::support;
 
 /// Passwords holding every character that ends or splits a URL's credentials.
 const PASSWORDS: &[&str] = &[
+    "canary://x",
+    "x@canary://y",
+    "canary:// x",
+    "ca;nary",
+    "ca nary",
+    "cä nary ☃",
     "ca/nary",
     "12/canary",
     "ca?nary",
@@ -64,6 +70,7 @@ async fn site_url_passwords_never_show() {
     for password in PASSWORDS {
         for shown in [(*password).to_owned(), encoded(password)] {
             for url in [
+                format!("bob:{shown}@127.0.0.1:{port}"),
                 format!("http://bob:{shown}@127.0.0.1:{port}"),
                 format!("https://bob:{shown}@127.0.0.1:{port}/prefix"),
                 format!("ftp://bob:{shown}@127.0.0.1:{port}"),

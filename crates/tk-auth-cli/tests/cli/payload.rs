@@ -133,6 +133,73 @@ fn secrets_are_redacted_unless_asked_for() {
 }
 
 #[test]
+fn passwords_a_host_or_proxy_carries_are_redacted_unless_asked_for() {
+    for password in [
+        "canary://x",
+        "x@canary://y",
+        "ca/nary?#;",
+        "ca nary é",
+        "ca%2F%3Anary",
+        "ca:nary@",
+    ] {
+        let host = format!("https://bob:{password}@site.example.com");
+        let proxy = format!("bob:{password}@proxy.example.com:3128");
+        for (kind, secret_field) in [("SessionUser", "session_token"), ("ScriptUser", "api_key")] {
+            let payload = serde_json::json!({"type": kind, "data": {
+                "host": host, "http_proxy": proxy, "login": "jdoe", "session_token": "t",
+                "api_script": "robot", "api_key": "k"}});
+            let decode = |show_secrets: bool| {
+                let mut cmd = tk_auth();
+                cmd.args(["payload", "decode", "-"]);
+                if show_secrets {
+                    cmd.arg("--show-secrets");
+                }
+                let output = cmd
+                    .write_stdin(payload.to_string())
+                    .assert()
+                    .success()
+                    .get_output()
+                    .stdout
+                    .clone();
+                String::from_utf8(output).unwrap()
+            };
+            let text = decode(false);
+            assert!(!text.contains("nary"), "{kind} {password}: {text}");
+            let described: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(described["host"], "https://<redacted>@site.example.com");
+            assert!(
+                described["repr"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(" @ https://<redacted>@site.example.com>"),
+                "{text}"
+            );
+            assert_eq!(
+                described["http_proxy"],
+                "bob:<redacted>@proxy.example.com:3128"
+            );
+            assert_eq!(described[secret_field], "<redacted>");
+            // The redacted description cannot be encoded back; the full one can.
+            tk_auth()
+                .args(["payload", "encode"])
+                .write_stdin(text)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("--show-secrets"));
+            let full: Value = serde_json::from_str(&decode(true)).unwrap();
+            assert_eq!(full["host"], host.as_str());
+            assert_eq!(full["http_proxy"], proxy.as_str());
+            assert!(
+                full["repr"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!(" @ {host}>"))
+            );
+        }
+    }
+}
+
+#[test]
 fn a_bad_payload_is_one_line_on_stderr_and_exit_2() {
     for bad in [
         &b""[..],
