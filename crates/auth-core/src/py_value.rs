@@ -246,8 +246,10 @@ impl From<&serde_json::Value> for PyValue {
 }
 
 /// Python's `int(text)` in base 10: surrounding whitespace, a sign, and `_` between
-/// digits are accepted; anything else (or a value beyond `i64`) is `None`. Used wherever
-/// Python reads an integer from text: cookie expirations, `toolkit.ini` settings.
+/// digits are accepted; anything else (or a value beyond `i64`) is `None`. Used for cookie
+/// expirations, where a value that cannot be read is skipped with a warning (Decision 9);
+/// `toolkit.ini` settings have a reader of their own that reports a value too wide for 64
+/// bits as an error (Decision 16).
 ///
 /// ```
 /// use tk_auth_core::parse_python_int;
