@@ -4,6 +4,7 @@
 //! result.
 
 mod no_terminal;
+mod password_stdin;
 mod python_interop;
 pub(crate) mod terminal;
 mod through_a_terminal;
