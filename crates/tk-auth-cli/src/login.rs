@@ -3,19 +3,21 @@
 
 use clap::{Args, ValueEnum};
 use tk_auth::{
-    CredentialState, DefaultsManager, Error, MethodChoice, PromptError, SessionCredentials,
-    ShotgunUser,
+    CredentialState, DefaultsManager, Error, MethodChoice, PromptError, Prompter,
+    SessionCredentials, ShotgunUser,
 };
 
 use tk_auth::Env;
 use tk_auth_core::env::TK_AUTH_NONINTERACTIVE;
-use tk_auth_prompt::{PromptMode, SiteDetails};
+use tk_auth_prompt::{Interface, PromptMode, SiteDetails};
 
+mod browser_wait;
 mod piped_input;
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
 use crate::prompters::{CommandLineAnswers, PipedPassword, browser_only_login};
+use browser_wait::BrowserWait;
 use piped_input::PipedAnswers;
 
 /// The ways `--method` can name.
@@ -308,12 +310,19 @@ async fn login_interactively(
 ) -> Result<ShotgunUser, Failure> {
     let open_browser = setup.can_open_browser(args.no_browser);
     let mode = args.gui.then_some(PromptMode::Gui);
-    let prompter = setup.prompter(open_browser, mode)?;
-    // Whether a browser approval could wait here: not when told that nobody is here
-    // (TK_AUTH_PROMPT=none, TK_AUTH_NONINTERACTIVE=1).
+    let mut prompter = setup.prompter(open_browser, mode)?;
+    // A browser approval needs nobody to type: without a terminal the page is shown and the
+    // approval awaited. Being told that nobody is here (TK_AUTH_PROMPT=none,
+    // TK_AUTH_NONINTERACTIVE=1) still refuses it.
     let may_wait = mode.is_none()
         && matches!(PromptMode::from_env(&setup.env), Ok(None))
         && !setup.env.flag(TK_AUTH_NONINTERACTIVE);
+    if args.method == Some(MethodArg::Browser)
+        && prompter.interface() == Interface::Nobody
+        && may_wait
+    {
+        prompter = Box::new(BrowserWait::new(open_browser)) as Box<dyn Prompter>;
+    }
     let prompter = CommandLineAnswers::new(
         prompter,
         args.method.map(MethodArg::choice),
