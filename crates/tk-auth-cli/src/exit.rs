@@ -63,6 +63,10 @@ impl Failure {
     }
 
     /// The exit code.
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "read by the tests of the commands")
+    )]
     pub(crate) fn code(&self) -> u8 {
         self.code
     }

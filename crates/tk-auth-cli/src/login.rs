@@ -1,21 +1,25 @@
 //! `tk-auth login`: logs a person in to a site and makes them the current user, for this
 //! program and for the Python Toolkit on the same machine.
 
-use std::io::{IsTerminal, Read};
-
 use clap::{Args, ValueEnum};
 use tk_auth::{
-    CredentialState, DefaultsManager, Error, MethodChoice, Secret, SessionCredentials, ShotgunUser,
+    CredentialState, DefaultsManager, Error, MethodChoice, PromptError, Prompter,
+    SessionCredentials, ShotgunUser,
 };
 
 use tk_auth::Env;
 use tk_auth_core::env::TK_AUTH_NONINTERACTIVE;
-use tk_auth_prompt::PromptMode;
+use tk_auth_prompt::{Interface, PromptMode, SiteDetails};
+
+mod browser_wait;
+mod piped_input;
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
-use crate::prompters::{CommandLineAnswers, PipedPassword};
+use crate::prompters::{CommandLineAnswers, PipedPassword, browser_only_login};
+use browser_wait::BrowserWait;
+use piped_input::PipedAnswers;
 
 /// The ways `--method` can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -51,10 +55,14 @@ pub(crate) struct LoginArgs {
     /// How to log in (default: asked when the site offers both).
     #[arg(long, value_enum)]
     method: Option<MethodArg>,
-    /// Read the password from standard input (one trailing newline is removed); needs
-    /// --login, and --site unless a current site is set.
+    /// Read the password from standard input (at most 64 KiB; one trailing newline is
+    /// removed); needs --login, and --site unless a current site is set.
     #[arg(long, conflicts_with = "no_browser")]
     password_stdin: bool,
+    /// With --password-stdin: read the two-factor code from the line after the password
+    /// (the password is then the first line).
+    #[arg(long, requires = "password_stdin")]
+    code_stdin: bool,
     /// Do not open the browser for a browser approval: only show the page to open.
     #[arg(long)]
     no_browser: bool,
@@ -76,7 +84,7 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
     let setup = Setup::from_process()?;
     let site = args.site.as_deref().map(tk_auth::sanitize_url);
     let piped = if args.password_stdin {
-        Some(read_piped_password()?)
+        Some(piped_input::read(std::io::stdin().lock(), args.code_stdin)?)
     } else {
         None
     };
@@ -98,9 +106,9 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
         return Ok(());
     }
     let user = match piped {
-        Some(password) => {
+        Some(answers) => {
             let (site, login) = piped_site_and_login(&setup, site, args)?;
-            run(login_with_piped_password(&setup, site, login, password))?
+            run(login_with_piped_password(&setup, site, login, answers))?
         }
         None => run(login_interactively(&setup, site, args))?,
     };
@@ -110,35 +118,6 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
         user.login().unwrap_or_default()
     ));
     Ok(())
-}
-
-/// The password on standard input, without one trailing newline (`\n` or `\r\n`) and
-/// otherwise as given.
-fn read_piped_password() -> Result<Secret, Failure> {
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-        Failure::bad_input(
-            anyhow::Error::new(e).context("reading the password from standard input"),
-        )
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Failure::bad_input(anyhow::anyhow!(
-            "the password on standard input is not UTF-8"
-        ))
-    })?;
-    let password = strip_one_newline(&text);
-    if password.is_empty() {
-        return Err(Failure::bad_input(anyhow::anyhow!(
-            "no password on standard input (--password-stdin)"
-        )));
-    }
-    Ok(Secret::new(password))
-}
-
-fn strip_one_newline(text: &str) -> &str {
-    text.strip_suffix("\r\n")
-        .or_else(|| text.strip_suffix('\n'))
-        .unwrap_or(text)
 }
 
 /// The site and login (given, else current) whose stored session a login may reuse.
@@ -230,9 +209,11 @@ async fn login_with_piped_password(
     setup: &Setup,
     site: String,
     login: String,
-    password: Secret,
+    answers: PipedAnswers,
 ) -> Result<ShotgunUser, Failure> {
-    let prompter = PipedPassword::new(site.clone(), login.clone(), password);
+    let code_given = answers.code.is_some();
+    let prompter = PipedPassword::new(site.clone(), login.clone(), answers.password, answers.code);
+    let seen = prompter.seen();
     // The piped password is an answer given in advance, not a question: it is used even
     // where nobody can answer prompts (TK_AUTH_NONINTERACTIVE=1 on a farm). Anything else
     // the site asks for still fails at once. One try: the pipe holds one password.
@@ -243,13 +224,79 @@ async fn login_with_piped_password(
             .into_iter()
             .filter(|(name, _)| name != TK_AUTH_NONINTERACTIVE),
     );
+    // A site without login and password ends the login before anything is sent to it.
     let authenticator = setup.authenticator(prompter, false, |o| {
-        o.environment(answers_given).with_password_attempts(1)
+        o.environment(answers_given)
+            .with_password_attempts(1)
+            .only_method(MethodChoice::Credentials)
     });
-    authenticator
+    let result = authenticator
         .get_user_from_prompt(Some(&site), Some(&login), None, Some(true))
-        .await
-        .map_err(Failure::from_auth)
+        .await;
+    result.map_err(|e| {
+        let seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        piped_failure(e, &site, &login, seen.as_ref(), code_given)
+    })
+}
+
+/// The failure of a `--password-stdin` login, with advice that fits how it was run: what
+/// works instead when the site takes no password, the option for a two-factor code.
+fn piped_failure(
+    error: Error,
+    site: &str,
+    login: &str,
+    seen: Option<&SiteDetails>,
+    code_given: bool,
+) -> Failure {
+    let browser_only = seen.and_then(browser_only_login);
+    match &error {
+        Error::NonInteractive {
+            what: "a two-factor code",
+            ..
+        } => Failure::auth_required(anyhow::anyhow!(
+            "{site} asks {login} for a two-factor code, and --password-stdin alone gives none"
+        ))
+        .hint(format!(
+            "pass the code on the line after the password with --code-stdin: printf '%s\\n%s\\n' \
+             \"$PASSWORD\" \"$CODE\" | tk-auth login --site {site} --login {login} \
+             --password-stdin --code-stdin; or run `tk-auth login --site {site}` in a terminal"
+        )),
+        Error::Prompt {
+            source: PromptError::InvalidAnswer { .. },
+            ..
+        }
+        | Error::ConsoleLoginNotSupported { .. } => {
+            let uses = browser_only.unwrap_or("another way of logging in");
+            Failure::bad_input(anyhow::anyhow!(
+                "{site} uses {uses} and takes no password, so --password-stdin cannot log in \
+                 (nothing was sent)"
+            ))
+            .hint(browser_advice(site, seen))
+        }
+        Error::Authentication { .. } if code_given => Failure::from_auth(error).hint(
+            "check the password and the two-factor code: a code is \
+                 valid for about 30 seconds, so make it right before the login",
+        ),
+        _ => Failure::from_auth(error),
+    }
+}
+
+/// What logs in to `site` when a password does not.
+fn browser_advice(site: &str, seen: Option<&SiteDetails>) -> String {
+    if seen.is_some_and(|d| d.methods.contains(&MethodChoice::BrowserApproval)) {
+        format!(
+            "log in through the browser: `tk-auth login --site {site} --method browser` (with \
+             --no-browser it shows the page to open, and waits for the approval even without a \
+             terminal)"
+        )
+    } else {
+        "this site takes logins only on its own web page, which tk-auth cannot show: log in \
+         from a Toolkit application, and tk-auth uses the session it stores"
+            .to_owned()
+    }
 }
 
 async fn login_interactively(
@@ -258,7 +305,20 @@ async fn login_interactively(
     args: &LoginArgs,
 ) -> Result<ShotgunUser, Failure> {
     let open_browser = setup.can_open_browser(args.no_browser);
-    let prompter = setup.prompter(open_browser, args.gui.then_some(PromptMode::Gui))?;
+    let mode = args.gui.then_some(PromptMode::Gui);
+    let mut prompter = setup.prompter(open_browser, mode)?;
+    // A browser approval needs nobody to type: without a terminal the page is shown and the
+    // approval awaited. Being told that nobody is here (TK_AUTH_PROMPT=none,
+    // TK_AUTH_NONINTERACTIVE=1) still refuses it.
+    let may_wait = mode.is_none()
+        && matches!(PromptMode::from_env(&setup.env), Ok(None))
+        && !setup.env.flag(TK_AUTH_NONINTERACTIVE);
+    if args.method == Some(MethodArg::Browser)
+        && prompter.interface() == Interface::Nobody
+        && may_wait
+    {
+        prompter = Box::new(BrowserWait::new(open_browser)) as Box<dyn Prompter>;
+    }
     let prompter = CommandLineAnswers::new(
         prompter,
         args.method.map(MethodArg::choice),
@@ -271,28 +331,46 @@ async fn login_interactively(
     authenticator
         .get_user_from_prompt(site.as_deref(), args.login.as_deref(), None, fixed)
         .await
-        .map_err(|e| {
-            let failure = Failure::from_auth(e);
-            if failure.code() == 4 && !std::io::stdin().is_terminal() {
-                failure.hint(
-                    "standard input is not a terminal: run `tk-auth login` in one, or pipe the \
-                     password with `tk-auth login --site URL --login LOGIN --password-stdin`",
-                )
-            } else {
-                failure
+        .map_err(|e| match &e {
+            Error::NonInteractive { what, site, login } => {
+                no_answer(what, site, login.as_deref(), may_wait)
             }
+            _ => Failure::from_auth(e),
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_trailing_newline_is_removed_and_nothing_else() {
-        assert_eq!(strip_one_newline("pw\n"), "pw");
-        assert_eq!(strip_one_newline("pw\r\n"), "pw");
-        assert_eq!(strip_one_newline(" pw \n\n"), " pw \n");
-        assert_eq!(strip_one_newline(" pw "), " pw ");
+/// A login that needed an answer nobody can give here, with what works without one (a
+/// browser approval waits, unless told that nobody is here: `may_wait`).
+fn no_answer(what: &str, site: &str, login: Option<&str>, may_wait: bool) -> Failure {
+    let of = login.map(|l| format!(" of {l}")).unwrap_or_default();
+    let on = if site.is_empty() {
+        String::new()
+    } else {
+        format!(" on {site}")
+    };
+    let error = Failure::auth_required(anyhow::anyhow!(
+        "cannot ask for {what}{of}{on}: nobody can answer a prompt here (no terminal or \
+         display, or TK_AUTH_NONINTERACTIVE=1)"
+    ));
+    let site = if site.is_empty() { "URL" } else { site };
+    if !may_wait {
+        return error.hint(format!(
+            "run `tk-auth login --site {site}` where a person can answer, or pipe the password \
+             with `--password-stdin` (see `tk-auth login --help`)"
+        ));
     }
+    if what == "a browser approval" {
+        return error.hint(format!(
+            "run `tk-auth login --site {site} --method browser --no-browser`: it shows the \
+             page to open and waits for the approval without a terminal; or run `tk-auth \
+             login` in a terminal"
+        ));
+    }
+    let login = login.unwrap_or("LOGIN");
+    error.hint(format!(
+        "run `tk-auth login --site {site}` in a terminal; or pipe the password with `tk-auth \
+         login --site {site} --login {login} --password-stdin` (--code-stdin reads a two-factor \
+         code from the next line); or log in through the browser with `--method browser \
+         --no-browser`"
+    ))
 }

@@ -1,7 +1,7 @@
-//! The command's own prompters: a password read from a pipe, and a login method fixed by
-//! `--method`.
+//! The command's own prompters: a password (and code) read from a pipe, and a login method
+//! fixed by `--method`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
@@ -10,22 +10,32 @@ use tk_auth_prompt::{
     RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
-/// Answers a login with the site, login and password given on the command line and standard
-/// input (`--password-stdin`): the password is used once, and anything else a person would
-/// have to answer fails at once, as where nobody can answer.
+/// Answers a login with the site, login, password and two-factor code given on the command
+/// line and standard input (`--password-stdin`, `--code-stdin`): each is used once, and
+/// anything else a person would have to answer fails at once, as where nobody can answer.
+/// It keeps what the site said of itself, for the advice when the login fails.
 pub(crate) struct PipedPassword {
     site: String,
     login: String,
     password: Mutex<Option<Secret>>,
+    code: Mutex<Option<Secret>>,
+    seen: Arc<Mutex<Option<SiteDetails>>>,
 }
 
 impl PipedPassword {
-    pub(crate) fn new(site: String, login: String, password: Secret) -> Self {
+    pub(crate) fn new(site: String, login: String, password: Secret, code: Option<Secret>) -> Self {
         Self {
             site,
             login,
             password: Mutex::new(Some(password)),
+            code: Mutex::new(code),
+            seen: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Where the site's details land once the login has read them.
+    pub(crate) fn seen(&self) -> Arc<Mutex<Option<SiteDetails>>> {
+        Arc::clone(&self.seen)
     }
 
     fn refuse(&self, what: &'static str) -> PromptError {
@@ -34,6 +44,23 @@ impl PipedPassword {
             site: Some(self.site.clone()),
             login: Some(self.login.clone()),
         }
+    }
+}
+
+/// Takes the answer out of `slot`: each piped answer is used once.
+fn take(slot: &Mutex<Option<Secret>>) -> Option<Secret> {
+    slot.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+}
+
+/// What a site that only takes logins in a browser uses instead: SAML single sign-on or
+/// Autodesk Identity (`user_authentication_method`).
+pub(crate) fn browser_only_login(details: &SiteDetails) -> Option<&'static str> {
+    match details.auth_type.as_deref() {
+        Some("saml2") => Some("single sign-on"),
+        Some("oxygen") => Some("Autodesk Identity"),
+        _ => None,
     }
 }
 
@@ -48,16 +75,24 @@ impl Prompter for PipedPassword {
     async fn login(&self, _: &LoginQuestion) -> Result<String, PromptError> {
         Ok(self.login.clone())
     }
-    async fn password(&self, _: &PasswordQuestion) -> Result<Secret, PromptError> {
-        let taken = self
-            .password
+    async fn password(&self, question: &PasswordQuestion) -> Result<Secret, PromptError> {
+        // Such a site refuses every password: it is not sent at all.
+        let browser_only = self
+            .seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        taken.ok_or_else(|| self.refuse("another password"))
+            .as_ref()
+            .and_then(browser_only_login);
+        if let Some(uses) = browser_only {
+            return Err(PromptError::InvalidAnswer {
+                question: "password",
+                reason: format!("{} uses {uses}: it takes no password", question.site),
+            });
+        }
+        take(&self.password).ok_or_else(|| self.refuse("another password"))
     }
     async fn two_factor_code(&self, _: &TwoFactorQuestion) -> Result<Secret, PromptError> {
-        Err(self.refuse("a two-factor code"))
+        take(&self.code).ok_or_else(|| self.refuse("a two-factor code"))
     }
     async fn method(&self, question: &MethodQuestion) -> Result<MethodChoice, PromptError> {
         // A piped password is a login and password.
@@ -75,6 +110,12 @@ impl Prompter for PipedPassword {
     }
     async fn session_expired(&self, _: &RenewalNotice) -> Result<(), PromptError> {
         Ok(())
+    }
+    async fn site_details(&self, details: &SiteDetails) {
+        *self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(details.clone());
     }
 }
 

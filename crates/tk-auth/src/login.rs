@@ -8,7 +8,7 @@ use tk_auth_core::env::SGTK_AUTH_ALLOW_NO_HTTPS;
 use tk_auth_http::{CancelHandle, SiteClient, SiteInfo};
 use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
-    RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
+    PromptError, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
 use crate::context::{Context, off_runtime, renewal_step};
@@ -110,19 +110,36 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
             })
     };
     let plan = method::plan(&info, &ctx.options.env, saved);
+    let methods = match &plan {
+        MethodPlan::SingleSignOnOnly => Vec::new(),
+        MethodPlan::Use(choice) => vec![*choice],
+        MethodPlan::Ask { choices, .. } => choices.clone(),
+    };
     prompter
         .site_details(&SiteDetails {
             site: host.clone(),
             auth_type: info
                 .user_authentication_method()
                 .map(|m| m.as_str().to_owned()),
-            methods: match &plan {
-                MethodPlan::SingleSignOnOnly => Vec::new(),
-                MethodPlan::Use(choice) => vec![*choice],
-                MethodPlan::Ask { choices, .. } => choices.clone(),
-            },
+            methods: methods.clone(),
         })
         .await;
+    let plan = match ctx.options.only_method {
+        // Checked before anything is asked or sent: a password, or an approval request
+        // the site would keep open for nobody.
+        Some(only) if !methods.contains(&only) => {
+            return Err(Error::from_prompt(
+                &host,
+                request.login.as_deref(),
+                PromptError::InvalidAnswer {
+                    question: "method",
+                    reason: format!("{host} does not offer the login method {:?}", only.label()),
+                },
+            ));
+        }
+        Some(only) => MethodPlan::Use(only),
+        None => plan,
+    };
     let choice = match plan {
         MethodPlan::SingleSignOnOnly => {
             return Err(Error::ConsoleLoginNotSupported {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tk_auth_core::Env;
 use tk_auth_http::{ApprovalOptions, ClientOptions};
+use tk_auth_prompt::MethodChoice;
 
 /// Opens a URL in the person's browser; returns whether it could.
 pub type BrowserOpener = Arc<dyn Fn(&str) -> bool + Send + Sync>;
@@ -30,6 +31,7 @@ pub struct AuthOptions {
     pub(crate) renewal_wait: Duration,
     pub(crate) password_attempts: u32,
     pub(crate) open_browser: BrowserOpener,
+    pub(crate) only_method: Option<MethodChoice>,
 }
 
 impl Default for AuthOptions {
@@ -50,6 +52,7 @@ impl AuthOptions {
             renewal_wait: Duration::from_mins(10),
             password_attempts: 3,
             open_browser: Arc::new(tk_auth_prompt::open_in_browser),
+            only_method: None,
         }
     }
 
@@ -97,6 +100,16 @@ impl AuthOptions {
         self
     }
 
+    /// Logs in only with `method`. A site that does not offer it ends the login right after
+    /// its info is read, before anything is asked or sent (a password, an approval
+    /// request), with [`Error::Prompt`](crate::Error::Prompt) holding
+    /// [`PromptError::InvalidAnswer`](crate::PromptError::InvalidAnswer) for the `method`
+    /// question, as a prompter that refuses the site's methods would. Default: any.
+    pub fn only_method(mut self, method: MethodChoice) -> Self {
+        self.only_method = Some(method);
+        self
+    }
+
     /// The opener in use, e.g. to wrap it (a program that shows the page's address anyway
     /// may report success when the browser could not be started).
     pub fn browser_opener(&self) -> BrowserOpener {
@@ -112,6 +125,7 @@ impl std::fmt::Debug for AuthOptions {
             .field("approval", &self.approval)
             .field("renewal_wait", &self.renewal_wait)
             .field("password_attempts", &self.password_attempts)
+            .field("only_method", &self.only_method)
             .finish_non_exhaustive()
     }
 }

@@ -342,3 +342,67 @@ async fn a_fixed_host_is_not_asked_for_unless_the_prompt_is_told_it_is_not_fixed
         .unwrap();
     assert_eq!(p.asked_kinds()[2..], ["site", "login", "password"]);
 }
+
+#[tokio::test]
+async fn a_login_held_to_one_method_ends_before_asking_or_sending_on_a_site_without_it() {
+    // Single sign-on with browser approval: no login and password here.
+    let site = builder()
+        .auth_method(SiteAuthMethod::Saml2)
+        .app_session_launcher(true)
+        .start()
+        .unwrap();
+    let home = Home::new();
+    let p = prompter([]);
+    let err = ShotgunAuthenticator::with_options(
+        Defaults::from_env_with(&home.env).unwrap(),
+        Arc::clone(&p),
+        options(&home.env).only_method(MethodChoice::Credentials),
+    )
+    .get_user_from_prompt(Some(site.url()), Some("alice"), None, Some(true))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Prompt {
+                source: tk_auth::PromptError::InvalidAnswer {
+                    question: "method",
+                    ..
+                },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let shown = std::error::Error::source(&err)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        shown.contains(&format!(
+            "{} does not offer the login method \"Legacy credentials\"",
+            site.url()
+        )),
+        "{shown}"
+    );
+    assert!(p.asked_kinds().is_empty(), "{:?}", p.asked_kinds());
+    // No approval request was left open on the site, and no password was sent.
+    assert_eq!(site.pending_requests(), Vec::new());
+    assert_eq!(site.calls("get_session_token"), 0);
+}
+
+#[tokio::test]
+async fn a_login_held_to_one_method_uses_it_without_asking_where_the_site_offers_both() {
+    let site = builder().app_session_launcher(true).start().unwrap();
+    let home = Home::new();
+    let p = prompter([Answer::login("alice"), Answer::password(ALICE_PASSWORD)]);
+    let user = ShotgunAuthenticator::with_options(
+        Defaults::from_env_with(&home.env).unwrap(),
+        Arc::clone(&p),
+        options(&home.env).only_method(MethodChoice::Credentials),
+    )
+    .get_user_from_prompt(Some(site.url()), Some("alice"), None, Some(true))
+    .await
+    .unwrap();
+    assert_eq!(user.login().as_deref(), Some("alice"));
+    assert_eq!(p.asked_kinds(), ["login", "password"]);
+}

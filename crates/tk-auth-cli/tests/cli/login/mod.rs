@@ -3,7 +3,9 @@
 //! terminal, while another process renews the session, and as the Python Toolkit sees the
 //! result.
 
+mod browser_without_a_terminal;
 mod no_terminal;
+mod password_stdin;
 mod python_interop;
 pub(crate) mod terminal;
 mod through_a_terminal;

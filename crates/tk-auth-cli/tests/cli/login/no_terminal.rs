@@ -402,7 +402,7 @@ fn a_piped_password_is_used_even_where_prompts_are_off() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
-        stderr.contains("cannot ask for a two-factor code of bob"),
+        stderr.contains("asks bob for a two-factor code, and --password-stdin alone gives none"),
         "{stderr}"
     );
 }
