@@ -19,6 +19,8 @@
 //!   dialog can also be drawn in a program's own egui interface.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
+//! - [`open_in_browser`] — opens a page in the browser (`BROWSER`, else the system's
+//!   opener), the page always one argument of a program, never text for a shell.
 //!
 //! A prompter only asks: it never calls the network and never stores anything.
 //!
@@ -50,7 +52,7 @@ mod prompter;
 mod questions;
 mod scripted;
 
-pub use browser::open_in_browser;
+pub use browser::{open_in_browser, open_in_browser_with};
 pub use console::ConsolePrompter;
 pub use error::PromptError;
 #[cfg(feature = "gui")]
@@ -65,3 +67,5 @@ pub use questions::{
 };
 pub use scripted::{Answer, ScriptedPrompter};
 pub use tk_auth_core::{Env, Secret};
+/// A parsed web address: pages are opened only as one, never as the text a site sent.
+pub use url::Url;

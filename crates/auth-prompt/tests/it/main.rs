@@ -1,5 +1,6 @@
 //! Behaviour of the prompters, through their public API.
 
+mod browser;
 #[cfg(feature = "gui")]
 mod gui_dialog;
 #[cfg(feature = "gui")]
