@@ -11,6 +11,7 @@ mod logging;
 mod login;
 mod payload;
 mod session;
+mod site_text;
 mod snapshots;
 mod status;
 mod support;
