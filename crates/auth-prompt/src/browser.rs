@@ -53,16 +53,15 @@ pub fn open_in_browser_with(env: &Env, url: &Url) -> bool {
             if choice.is_empty() {
                 continue;
             }
-            match browser_command(choice, page) {
-                Some(command) => {
-                    if start(command) {
-                        return true;
-                    }
-                }
-                None => tracing::warn!(
+            let Some(command) = browser_command(choice, page) else {
+                tracing::warn!(
                     browser = choice,
                     "a BROWSER entry with an unbalanced quote, or with %s as its program, is ignored"
-                ),
+                );
+                continue;
+            };
+            if start(command) {
+                return true;
             }
         }
     }

@@ -105,13 +105,11 @@ impl AuthOptions {
     /// The opener in use, e.g. to wrap it (a program that shows the page's address anyway
     /// may report success when the browser could not be started).
     pub fn browser_opener(&self) -> BrowserOpener {
-        match &self.open_browser {
-            Some(opener) => Arc::clone(opener),
-            None => {
-                let env = self.env.clone();
-                Arc::new(move |url: &Url| tk_auth_prompt::open_in_browser_with(&env, url))
-            }
+        if let Some(opener) = &self.open_browser {
+            return Arc::clone(opener);
         }
+        let env = self.env.clone();
+        Arc::new(move |url: &Url| tk_auth_prompt::open_in_browser_with(&env, url))
     }
 }
 
