@@ -77,6 +77,11 @@ pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 pub const TK_AUTH_PROMPT: &str = "TK_AUTH_PROMPT";
 /// Set to anything but an empty string: prompts and messages use no colours.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Programs that open web pages, tried in order before the system's opener, separated as in
+/// `PATH` (`:`, `;` on Windows), as Python's `webbrowser` reads it. An entry is one program
+/// given the page as its only argument; an entry holding `%s` is split into words as a POSIX
+/// shell would (no shell is run), `%s` standing for the page.
+pub const BROWSER: &str = "BROWSER";
 
 // The `tk-auth` command.
 

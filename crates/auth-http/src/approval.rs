@@ -8,6 +8,7 @@ use reqwest::Method;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use tk_auth_core::Secret;
+use url::Url;
 
 use crate::approval_answers::{approval_json, check_page, poll_outcome, unexpected};
 use crate::transport::{Answer, Failure};
@@ -33,7 +34,8 @@ pub struct ApprovedSession {
 impl SiteClient {
     /// Asks the site for a browser approval: creates the request, hands its page's URL to
     /// `open_browser` (which returns whether it could open it), then polls until the person
-    /// approves, rejects, `cancel` is cancelled, or the time limit passes.
+    /// approves, rejects, `cancel` is cancelled, or the time limit passes. The URL handed on
+    /// is the parsed and re-serialised one, never the site's text.
     ///
     /// Each outcome is its own [`HttpError::Approval`], with the Python Toolkit's message:
     /// [`ApprovalError::FeatureDisabled`], [`ApprovalError::Rejected`],
@@ -52,7 +54,7 @@ impl SiteClient {
         open_browser: F,
     ) -> Result<ApprovedSession, HttpError>
     where
-        F: FnOnce(&str) -> bool + Send,
+        F: FnOnce(&Url) -> bool + Send,
     {
         self.check_secure("a browser approval request")?;
         let site = self.site_label().to_owned();
@@ -100,10 +102,10 @@ impl SiteClient {
             .and_then(Value::as_str)
             .filter(|u| !u.is_empty())
             .ok_or_else(|| unexpected(&site, "no url".into()))?;
-        check_page(&self.inner().site, &site, url)?;
-        if !open_browser(url) {
+        let page = check_page(&self.inner().site, &site, url)?;
+        if !open_browser(&page) {
             return Err(ApprovalError::BrowserFailed {
-                url: url.to_owned(),
+                url: page.to_string(),
             }
             .into());
         }

@@ -4,6 +4,7 @@
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::Value;
 use tk_auth_core::Secret;
+use url::Url;
 
 use crate::site_url::redact_userinfo;
 use crate::transport::Answer;
@@ -20,8 +21,9 @@ pub(crate) fn unexpected(site: &str, detail: String) -> HttpError {
 
 /// Accepts the approval page only on the site's own host, over `https` (or `http` when the
 /// site itself is served over `http` on this computer): a page elsewhere could ask for the
-/// person's credentials.
-pub(crate) fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result<(), HttpError> {
+/// person's credentials. The page comes back parsed: only the re-serialised address is ever
+/// handed on, never the site's text.
+pub(crate) fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result<Url, HttpError> {
     let untrusted = |reason: &'static str| -> HttpError {
         ApprovalError::UntrustedPage {
             site: site_label.to_owned(),
@@ -30,14 +32,16 @@ pub(crate) fn check_page(site: &SiteUrl, site_label: &str, page: &str) -> Result
         }
         .into()
     };
-    let parsed = url::Url::parse(page).map_err(|_| untrusted("it is not a valid URL"))?;
+    let parsed = Url::parse(page).map_err(|_| untrusted("it is not a valid URL"))?;
     let host = parsed.host_str().unwrap_or_default();
     if !host.eq_ignore_ascii_case(site.host()) {
         return Err(untrusted("it is on another host"));
     }
     match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if site.scheme() == "http" && crate::plain_http::is_loopback(site.host()) => Ok(()),
+        "https" => Ok(parsed),
+        "http" if site.scheme() == "http" && crate::plain_http::is_loopback(site.host()) => {
+            Ok(parsed)
+        }
         _ => Err(untrusted("it is not an https:// page")),
     }
 }

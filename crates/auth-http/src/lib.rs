@@ -84,6 +84,8 @@ pub use site_info::{SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
 pub use site_url::SiteUrl;
 pub use tk_auth_core::env::Env;
 pub use tk_auth_core::{HttpProxy, Secret, SiteAuthMethod};
+/// A parsed web address: the approval page is handed to the opener as one.
+pub use url::Url;
 
 /// The site's info for `url`, after checking the address (as the Python `SiteInfo.reload`
 /// does, invalid addresses are refused before anything is sent); cached 30 s per site and

@@ -19,6 +19,9 @@
 //!   dialog can also be drawn in a program's own egui interface.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
+//! - [`terminal_safe`] — text from a site or a file, made safe to write on a terminal.
+//! - [`open_in_browser`] — opens a page in the browser (`BROWSER`, else the system's
+//!   opener), the page always one argument of a program, never text for a shell.
 //!
 //! A prompter only asks: it never calls the network and never stores anything.
 //!
@@ -49,8 +52,9 @@ mod prompt_mode;
 mod prompter;
 mod questions;
 mod scripted;
+mod terminal_text;
 
-pub use browser::open_in_browser;
+pub use browser::{open_in_browser, open_in_browser_with};
 pub use console::ConsolePrompter;
 pub use error::PromptError;
 #[cfg(feature = "gui")]
@@ -64,4 +68,7 @@ pub use questions::{
     Question, RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 pub use scripted::{Answer, ScriptedPrompter};
+pub use terminal_text::terminal_safe;
 pub use tk_auth_core::{Env, Secret};
+/// A parsed web address: pages are opened only as one, never as the text a site sent.
+pub use url::Url;

@@ -11,6 +11,7 @@
 use std::process::ExitCode;
 
 use tk_auth::PromptError;
+use tk_auth_prompt::terminal_safe;
 
 /// The exit codes, as `--help` lists them.
 pub(crate) const EXIT_CODES_HELP: &str = "Exit codes:
@@ -111,12 +112,13 @@ pub(crate) fn report(outcome: Outcome) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, error, hint }) => {
-            // `{:#}` joins the cause chain on one line: "decoding the payload: …: …".
+            // `{:#}` joins the cause chain on one line: "decoding the payload: …: …". The
+            // chain can quote a site's text, kept to one line a terminal only shows.
             #[allow(clippy::print_stderr)] // the binary's one place that reports errors
             {
-                eprintln!("tk-auth: error: {error:#}");
+                eprintln!("tk-auth: error: {}", terminal_safe(&format!("{error:#}")));
                 if let Some(hint) = hint {
-                    eprintln!("hint: {hint}");
+                    eprintln!("hint: {}", terminal_safe(&hint));
                 }
             }
             ExitCode::from(code)

@@ -98,11 +98,11 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
         && let Some(user) = run(valid_session(&setup, host, login))?
     {
         make_current(&setup, &user)?;
-        print(&format!(
+        print(&tk_auth_prompt::terminal_safe(&format!(
             "Already logged in to {} as {} (the stored session is valid; --force logs in again).",
             user.host(),
             user.login().unwrap_or_default()
-        ));
+        )));
         return Ok(());
     }
     let user = match piped {
@@ -112,11 +112,12 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
         }
         None => run(login_interactively(&setup, site, args))?,
     };
-    print(&format!(
+    // The login can be the site's text (whoever approved in the browser).
+    print(&tk_auth_prompt::terminal_safe(&format!(
         "Logged in to {} as {}.",
         user.host(),
         user.login().unwrap_or_default()
-    ));
+    )));
     Ok(())
 }
 

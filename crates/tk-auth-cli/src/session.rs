@@ -57,7 +57,7 @@ pub(crate) fn sites(args: &SitesArgs) -> Outcome {
         print(&json!(hosts).to_string());
     } else {
         for h in hosts {
-            print(&h);
+            print(&tk_auth_prompt::terminal_safe(&h));
         }
     }
     Ok(())
@@ -75,7 +75,7 @@ pub(crate) fn users(args: &UsersArgs) -> Outcome {
         print(&json!({"site": site, "users": users}).to_string());
     } else {
         for u in users {
-            print(&u);
+            print(&tk_auth_prompt::terminal_safe(&u));
         }
     }
     Ok(())
@@ -102,6 +102,8 @@ pub(crate) fn logout(args: &LogoutArgs) -> Outcome {
     d.session_cache()
         .delete_session_data(&site, &login)
         .map_err(Failure::failed)?;
-    print(&format!("logged out {login} from {site}"));
+    print(&tk_auth_prompt::terminal_safe(&format!(
+        "logged out {login} from {site}"
+    )));
     Ok(())
 }

@@ -7,6 +7,7 @@ use tk_auth::{
     CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter, ShotgunAuthenticator,
 };
 use tk_auth_defaults::StoreBackend;
+use tk_auth_prompt::terminal_safe;
 
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
@@ -108,7 +109,8 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     if args.json {
         print(&report.to_string());
     } else {
-        let line = |name: &str, value: &str| print(&format!("{name:<16}{value}"));
+        // Logins and errors can be a site's text.
+        let line = |name: &str, value: &str| print(&terminal_safe(&format!("{name:<16}{value}")));
         line("site:", site.as_deref().unwrap_or("(none)"));
         line("login:", login.as_deref().unwrap_or("(none)"));
         line("session stored:", if user.is_some() { "yes" } else { "no" });

@@ -56,7 +56,8 @@ pub(crate) fn token(args: &TokenArgs) -> Outcome {
                 .hint(format!("run `tk-auth login --site {site} --login {login}`"))
         })?;
     if std::io::stdout().is_terminal() {
-        eprintln!("warning: this token logs in as {login} on {site}; do not share it");
+        let warning = format!("warning: this token logs in as {login} on {site}; do not share it");
+        eprintln!("{}", tk_auth_prompt::terminal_safe(&warning));
     }
     crate::output::print(data.session_token.expose());
     Ok(())

@@ -3,6 +3,7 @@
 
 use clap::Args;
 use serde_json::{Value, json};
+use tk_auth_prompt::terminal_safe;
 
 use crate::authenticator::{Setup, run};
 use crate::exit::{Failure, Outcome};
@@ -73,13 +74,14 @@ pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
             .as_str()
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        print(&format!(
+        // The name and login are the site's text.
+        print(&terminal_safe(&format!(
             "{}{name} on {}: {} {}",
             person["login"].as_str().unwrap_or_default(),
             person["site"].as_str().unwrap_or_default(),
             person["entity"]["type"].as_str().unwrap_or_default(),
             person["entity"]["id"]
-        ));
+        )));
     }
     Ok(())
 }

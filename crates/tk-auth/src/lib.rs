@@ -93,7 +93,7 @@ pub use tk_auth_defaults::{
 pub use tk_auth_http::{ApprovalOptions, ClientOptions, RetryPolicy, SiteClient};
 pub use tk_auth_prompt::{
     Answer, ConsolePrompter, Interactivity, Interface, MethodChoice, NonInteractivePrompter,
-    PromptError, PromptMode, Prompter, ScriptedPrompter, choose_prompter,
+    PromptError, PromptMode, Prompter, ScriptedPrompter, Url, choose_prompter,
 };
 #[cfg(feature = "gui")]
 pub use tk_auth_prompt::{GuiPrompter, WindowHost};

@@ -315,9 +315,9 @@ async fn browser_approval(
 ) -> Result<(String, Secret), Error> {
     let cancel = CancelHandle::new();
     let (url_sender, url_receiver) = tokio::sync::oneshot::channel::<String>();
-    let opener = Arc::clone(&ctx.options.open_browser);
+    let opener = ctx.options.browser_opener();
     let approval = client.request_browser_approval(&ctx.options.approval, &cancel, move |url| {
-        let _ = url_sender.send(url.to_owned());
+        let _ = url_sender.send(url.to_string());
         opener(url)
     });
     tokio::pin!(approval);

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use tk_auth_core::Env;
 use tk_auth_http::{ApprovalOptions, ClientOptions};
-use tk_auth_prompt::MethodChoice;
+use tk_auth_prompt::{MethodChoice, Url};
 
-/// Opens a URL in the person's browser; returns whether it could.
-pub type BrowserOpener = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+/// Opens a page in the person's browser; returns whether it could. The page is the parsed
+/// and re-serialised address, never the text a site sent.
+pub type BrowserOpener = Arc<dyn Fn(&Url) -> bool + Send + Sync>;
 
 /// Settings shared by an authenticator and every user and connection it makes.
 ///
@@ -30,7 +31,8 @@ pub struct AuthOptions {
     pub(crate) approval: ApprovalOptions,
     pub(crate) renewal_wait: Duration,
     pub(crate) password_attempts: u32,
-    pub(crate) open_browser: BrowserOpener,
+    /// `None`: the system's browser, through `BROWSER` in `env` when set.
+    pub(crate) open_browser: Option<BrowserOpener>,
     pub(crate) only_method: Option<MethodChoice>,
 }
 
@@ -51,7 +53,7 @@ impl AuthOptions {
             approval: ApprovalOptions::default(),
             renewal_wait: Duration::from_mins(10),
             password_attempts: 3,
-            open_browser: Arc::new(tk_auth_prompt::open_in_browser),
+            open_browser: None,
             only_method: None,
         }
     }
@@ -94,9 +96,11 @@ impl AuthOptions {
         self
     }
 
-    /// What opens the approval page (by default the system's browser).
-    pub fn open_browser(mut self, opener: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
-        self.open_browser = Arc::new(opener);
+    /// What opens the approval page (by default the system's browser, or the programs
+    /// named in `BROWSER` in this options' environment; see
+    /// [`open_in_browser_with`](tk_auth_prompt::open_in_browser_with)).
+    pub fn open_browser(mut self, opener: impl Fn(&Url) -> bool + Send + Sync + 'static) -> Self {
+        self.open_browser = Some(Arc::new(opener));
         self
     }
 
@@ -113,7 +117,11 @@ impl AuthOptions {
     /// The opener in use, e.g. to wrap it (a program that shows the page's address anyway
     /// may report success when the browser could not be started).
     pub fn browser_opener(&self) -> BrowserOpener {
-        Arc::clone(&self.open_browser)
+        if let Some(opener) = &self.open_browser {
+            return Arc::clone(opener);
+        }
+        let env = self.env.clone();
+        Arc::new(move |url: &Url| tk_auth_prompt::open_in_browser_with(&env, url))
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use tk_auth_http::{
     ApprovalError, ApprovalOptions, ApprovedSession, Auth, CancelHandle, HttpError, SiteClient,
-    machine_id,
+    Url, machine_id,
 };
 use tk_auth_site_emulator::{Fault, SiteEmulator};
 
@@ -21,14 +21,18 @@ fn quick() -> ApprovalOptions {
 }
 
 /// The request id at the end of the approval page's URL.
-fn request_id(url: &str) -> String {
-    url.rsplit('/').next().unwrap_or_default().to_owned()
+fn request_id(url: &Url) -> String {
+    url.as_str()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn approve(
     client: &SiteClient,
     options: &ApprovalOptions,
-    decide: impl FnOnce(&str) -> bool + Send,
+    decide: impl FnOnce(&Url) -> bool + Send,
 ) -> Result<ApprovedSession, HttpError> {
     client
         .request_browser_approval(options, &CancelHandle::new(), decide)
@@ -44,7 +48,7 @@ async fn an_approved_request_gives_a_working_session() {
         let site = Arc::clone(&site);
         let opened = Arc::clone(&opened);
         move |url| {
-            *opened.lock().unwrap() = url.to_owned();
+            *opened.lock().unwrap() = url.to_string();
             let pending = site.pending_requests();
             assert_eq!(pending.len(), 1);
             assert_eq!(pending[0].app_name, "tk-auth tests");
@@ -349,7 +353,7 @@ async fn a_plain_http_page_is_opened_only_for_a_site_on_this_computer() {
     let approved = approve(&support::client(&site), &quick(), {
         let site = Arc::clone(&site);
         move |url| {
-            assert!(url.starts_with(site.url()), "{url}");
+            assert!(url.as_str().starts_with(site.url()), "{url}");
             site.approve_request(&request_id(url), "alice").unwrap();
             true
         }
@@ -357,4 +361,35 @@ async fn a_plain_http_page_is_opened_only_for_a_site_on_this_computer() {
     .await
     .unwrap();
     assert_eq!(approved.login, "alice");
+}
+
+#[tokio::test]
+async fn the_page_is_handed_to_the_opener_re_serialised_never_as_the_site_sent_it() {
+    // A page on the site's own host (so it is trusted) whose path holds what a shell would
+    // read: `&`, `|`, `^`, quotes, a space, a newline, `%` forms.
+    let base = "http://127.0.0.1:9/a&calc|x^y\"q'z w\n%41%zz%%s";
+    let site = support::builder().approval_page_base(base).start().unwrap();
+    let opened = Arc::new(Mutex::new(String::new()));
+    let err = approve(&support::client(&site), &quick(), {
+        let opened = Arc::clone(&opened);
+        // `to_string` gives the text the opener was handed, whatever its type.
+        move |url| {
+            *opened.lock().unwrap() = url.to_string();
+            false
+        }
+    })
+    .await
+    .unwrap_err();
+    let opened = opened.lock().unwrap().clone();
+    let id = opened.rsplit('/').next().unwrap_or_default();
+    let sent = format!("{base}/app_session_request/{id}");
+    let canonical = Url::parse(&sent).unwrap();
+    assert_eq!(opened, canonical.as_str());
+    assert_ne!(opened, sent, "the site's text was handed on as it came");
+    assert!(!opened.contains(['"', ' ', '\n']), "{opened}");
+    // A browser that could not start is reported with the same address.
+    assert!(
+        matches!(&err, HttpError::Approval(ApprovalError::BrowserFailed { url }) if *url == opened),
+        "{err:?}"
+    );
 }

@@ -56,7 +56,7 @@ async fn no_flow_logs_a_secret() {
             {
                 let site = Arc::clone(&site);
                 move |url| {
-                    let id = url.rsplit('/').next().unwrap_or_default();
+                    let id = url.as_str().rsplit('/').next().unwrap_or_default();
                     site.approve_request(id, "alice").is_ok()
                 }
             },

@@ -1,6 +1,7 @@
 //! The console prompter: questions in the terminal, as Python's console login asks them
 //! (spec §1.7), with completion from recent sites and logins and a spinner while a browser
-//! approval or another program's renewal is awaited.
+//! approval or another program's renewal is awaited. Text from a site or a session file
+//! goes through [`terminal_safe`] before it is written.
 
 mod approval_wait;
 mod recent_completion;
@@ -18,7 +19,7 @@ use tk_auth_core::{Env, Secret};
 use crate::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodChoice, MethodQuestion,
     PasswordQuestion, PromptError, Prompter, RenewalNotice, RenewalWaitNotice, SiteQuestion,
-    TwoFactorQuestion,
+    TwoFactorQuestion, terminal_safe,
 };
 use recent_completion::RecentCompletion;
 use terminal::{Decoration, say};
@@ -211,7 +212,12 @@ impl Prompter for ConsolePrompter {
         let decoration = self.decoration();
         if question.recent.len() > 1 {
             let mut lines = vec!["Recent Flow Production Tracking sites:".to_owned()];
-            lines.extend(question.recent.iter().map(|s| format!("  - {s}")));
+            lines.extend(
+                question
+                    .recent
+                    .iter()
+                    .map(|s| format!("  - {}", terminal_safe(s))),
+            );
             say(&lines.iter().map(String::as_str).collect::<Vec<_>>());
         }
         let answer = ask_with_recent(
@@ -230,7 +236,7 @@ impl Prompter for ConsolePrompter {
         let decoration = self.decoration();
         say(&[&format!(
             "Please enter your login credentials for {}",
-            question.site
+            terminal_safe(&question.site)
         )]);
         let default = question.default.clone().or_else(os_login);
         let answer = ask_with_recent(
@@ -250,7 +256,7 @@ impl Prompter for ConsolePrompter {
         if question.renewal && question.attempt == 1 {
             say(&[&format!(
                 "Please enter your password to renew your session for {}",
-                question.site
+                terminal_safe(&question.site)
             )]);
         }
         // Not trimmed: spaces are part of a password. Never shown, not even as stars.
@@ -299,7 +305,10 @@ impl Prompter for ConsolePrompter {
             .position(|c| *c == question.default)
             .unwrap_or(0)
             + 1;
-        let mut lines = vec![format!("How do you want to log in to {}?", question.site)];
+        let mut lines = vec![format!(
+            "How do you want to log in to {}?",
+            terminal_safe(&question.site)
+        )];
         lines.extend(
             choices
                 .iter()
@@ -336,7 +345,7 @@ impl Prompter for ConsolePrompter {
         } else {
             "Open this page in a browser and approve this program there:"
         };
-        say(&[opening, &format!("  {}", question.url)]);
+        say(&[opening, &format!("  {}", terminal_safe(&question.url))]);
         let (guard, wait) = approval_wait::start(decoration);
         let gave_up = tokio::task::spawn_blocking(wait).await;
         drop(guard);
@@ -353,14 +362,14 @@ impl Prompter for ConsolePrompter {
 
     async fn show_error(&self, notice: &ErrorNotice) {
         self.banner();
-        say(&[&self.decoration().error(&notice.message)]);
+        say(&[&self.decoration().error(&terminal_safe(&notice.message))]);
     }
 
     async fn session_expired(&self, notice: &RenewalNotice) -> Result<(), PromptError> {
         self.banner();
         say(&[&format!(
             "{}, your current session has expired.",
-            notice.login
+            terminal_safe(&notice.login)
         )]);
         Ok(())
     }

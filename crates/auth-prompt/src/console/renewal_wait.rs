@@ -34,10 +34,11 @@ fn waiting_text(notice: &RenewalWaitNotice) -> String {
         Some(holder) => format!("another program ({holder})"),
         None => "another program".to_owned(),
     };
-    format!(
+    let text = format!(
         "Waiting for {who} to renew {}'s session on {}",
         notice.login, notice.site
-    )
+    );
+    crate::terminal_safe(&text).into_owned()
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, sanitize_url};
 use tokio::sync::oneshot;
+use url::Url;
 
 use crate::{MethodChoice, PromptError, RenewalNotice};
 
 /// Opens a page in the browser; `false` when it could not.
-pub(crate) type LinkOpener = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+pub(crate) type LinkOpener = Arc<dyn Fn(&Url) -> bool + Send + Sync>;
 
 /// The message of a renewal (spec item 89).
 pub(crate) const EXPIRED: &str = "Your session has expired. Please enter your password.";
@@ -215,17 +216,19 @@ impl LoginDialog {
     }
 
     /// The forgot-password page, offered for login and password on `default` and `ldap`
-    /// sites (spec item 92).
-    pub(crate) fn forgot_password_url(&self) -> Option<String> {
+    /// sites (spec item 92), as a parsed address (a site typed without a scheme is on
+    /// `https`, as everywhere else).
+    pub(crate) fn forgot_password_url(&self) -> Option<Url> {
         let basic = matches!(self.auth_type.as_deref(), Some("default" | "ldap"));
-        (basic && self.method == MethodChoice::Credentials && !self.site.trim().is_empty()).then(
-            || {
-                format!(
-                    "{}/user/forgot_password",
-                    self.site.trim().trim_end_matches('/')
-                )
-            },
-        )
+        if !basic || self.method != MethodChoice::Credentials || self.site.trim().is_empty() {
+            return None;
+        }
+        let site = sanitize_url(&self.site);
+        Url::parse(&format!(
+            "{}/user/forgot_password",
+            site.trim_end_matches('/')
+        ))
+        .ok()
     }
 
     /// Opens the forgot-password page, or says it could not.

@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock, mpsc};
 
 use async_trait::async_trait;
 use tk_auth_core::{Env, Secret};
+use url::Url;
 
 use super::dialog::{Asking, LoginDialog, Page};
 use super::window::{Shared, WindowHost};
@@ -102,7 +103,10 @@ impl GuiPrompter {
         }
         let (sender, receiver) = mpsc::channel();
         let shared = Arc::new(Shared::new(
-            LoginDialog::new(Arc::new(crate::open_in_browser)),
+            LoginDialog::new(Arc::new({
+                let env = env.clone();
+                move |url: &Url| crate::open_in_browser_with(&env, url)
+            })),
             Some(sender),
         ));
         let host = WindowHost::new(Arc::clone(&shared), receiver);
@@ -117,7 +121,7 @@ impl GuiPrompter {
     /// calling [`LoginDialog::ui`] on the returned handle every frame. `open_link` opens the
     /// "forgot password" page and says whether it could.
     pub fn embedded(
-        open_link: impl Fn(&str) -> bool + Send + Sync + 'static,
+        open_link: impl Fn(&Url) -> bool + Send + Sync + 'static,
     ) -> (Self, EmbeddedDialog) {
         let shared = Arc::new(Shared::new(LoginDialog::new(Arc::new(open_link)), None));
         (

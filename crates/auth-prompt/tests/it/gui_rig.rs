@@ -22,7 +22,7 @@ impl Rig {
         let opened = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&opened);
         let (prompter, dialog) = GuiPrompter::embedded(move |url| {
-            log.lock().unwrap().push(url.to_owned());
+            log.lock().unwrap().push(url.to_string());
             links_open
         });
         Self {

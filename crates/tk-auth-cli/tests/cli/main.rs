@@ -14,6 +14,7 @@ mod login;
 mod malformed_site;
 mod payload;
 mod session;
+mod site_text;
 mod snapshots;
 mod status;
 mod support;

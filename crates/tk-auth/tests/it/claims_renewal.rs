@@ -266,7 +266,7 @@ async fn on_a_single_sign_on_site_lapsed_claims_are_renewed_through_browser_appr
     let approving = Arc::clone(&site);
     let options = crate::support::options(&home.env)
         .open_browser(move |url| {
-            let id = url.rsplit('/').next().unwrap().to_owned();
+            let id = url.as_str().rsplit('/').next().unwrap().to_owned();
             let site = Arc::clone(&approving);
             std::thread::spawn(move || site.approve_request(&id, "alice").unwrap());
             true

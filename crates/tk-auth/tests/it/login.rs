@@ -145,7 +145,7 @@ async fn browser_approval_logs_in_the_person_who_approved() {
     let approving = Arc::clone(&site);
     let options = options(&home.env)
         .open_browser(move |url| {
-            let id = url.rsplit('/').next().unwrap().to_owned();
+            let id = url.as_str().rsplit('/').next().unwrap().to_owned();
             let site = Arc::clone(&approving);
             std::thread::spawn(move || site.approve_request(&id, "alice").unwrap());
             true

@@ -273,7 +273,7 @@ async fn a_renewal_that_logs_in_someone_else_is_refused_and_changes_nothing() {
     let approving = Arc::clone(&site);
     let options = crate::support::options(&home.env).open_browser(move |url| {
         // The person approves in the browser, logged in there as bob.
-        let id = url.rsplit('/').next().unwrap().to_owned();
+        let id = url.as_str().rsplit('/').next().unwrap().to_owned();
         let site = Arc::clone(&approving);
         std::thread::spawn(move || site.approve_request(&id, "bob").unwrap());
         true
@@ -381,7 +381,7 @@ async fn lapsed_single_sign_on_claims_during_a_call_renew_the_session_and_the_ca
     let approving = Arc::clone(&site);
     let options = crate::support::options(&home.env)
         .open_browser(move |url| {
-            let id = url.rsplit('/').next().unwrap().to_owned();
+            let id = url.as_str().rsplit('/').next().unwrap().to_owned();
             let site = Arc::clone(&approving);
             std::thread::spawn(move || site.approve_request(&id, "alice").unwrap());
             true
