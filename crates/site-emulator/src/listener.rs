@@ -70,6 +70,15 @@ pub(crate) fn tls_acceptor(
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
+/// The key exchange group a finished handshake agreed, as rustls names it.
+pub(crate) fn key_exchange_group<IO>(stream: &tokio_rustls::server::TlsStream<IO>) -> String {
+    stream
+        .get_ref()
+        .1
+        .negotiated_key_exchange_group()
+        .map_or_else(|| "none".to_owned(), |group| format!("{:?}", group.name()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
