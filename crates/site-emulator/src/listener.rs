@@ -58,7 +58,7 @@ pub(crate) fn tls_acceptor(
         });
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(tls_err("the private key"))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(tls_err("the protocol versions"))?

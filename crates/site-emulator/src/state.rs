@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use ring::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use tk_auth_core::SiteAuthMethod;
 
@@ -273,7 +273,12 @@ impl Shared {
 
     /// Counts one completed TLS handshake under the key exchange group it agreed.
     pub(crate) fn record_key_exchange(&self, group: String) {
-        *self.state().counters.key_exchanges.entry(group).or_default() += 1;
+        *self
+            .state()
+            .counters
+            .key_exchanges
+            .entry(group)
+            .or_default() += 1;
     }
 
     pub(crate) fn reset_counters(&self) {
