@@ -2,11 +2,13 @@
 //!
 //! - `ci`: everything CI checks — formatting, clippy with warnings denied, the dependency
 //!   policy (`deny.toml`) and unused dependencies, all tests, a short fuzzing run of every
-//!   target, and the docs with warnings denied. Cargo runs with `--locked` throughout.
+//!   target, and the docs with warnings denied, all with `--locked`; then `latest-deps`.
 //! - `test`: the system packages and the Python environment the tests need, then every test
 //!   of the workspace.
 //! - `python`: only create or refresh the Python environment (`.venv`).
 //! - `deps`: the dependency policy and the unused-dependency check alone.
+//! - `latest-deps`: clippy and the libraries' tests after `cargo update`, which catches a
+//!   dependency release that deprecates or breaks what we use; `Cargo.lock` is put back.
 //! - `build-times`: cold build times of each library and of the command.
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
 //! - `gui-smoke`: the login window in a real (virtual) X server, typed through with xdotool;
@@ -23,6 +25,7 @@ mod build_times;
 mod deps;
 mod fuzz;
 mod gui;
+mod latest_deps;
 mod python;
 mod system;
 
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "python" => python::env().map(|_| ()),
         "deps" => deps::check(),
+        "latest-deps" => latest_deps::check(),
         "build-times" => build_times::report(rest),
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
@@ -66,11 +70,13 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         ci           fmt check, clippy -D warnings, deps, all tests, fuzz --ci, docs -D warnings\n  \
+         ci           fmt check, clippy -D warnings, deps, all tests, fuzz --ci, docs -D warnings,\n               \
+         latest-deps\n  \
          test         all tests (installs or names the system packages and creates the\n               \
          Python venv the interop tests need)\n  \
          python       create or refresh the Python venv (.venv)\n  \
          deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
+         latest-deps  clippy and the libraries' tests after `cargo update` (Cargo.lock restored)\n  \
          build-times  cold build time of each crate, each in a fresh target folder\n  \
          bench        benchmarks with ratios against baselines measured in the same run\n               \
          (`bench gui [--no-builds]`: only the login window's rows)\n  \
@@ -94,6 +100,11 @@ fn var(name: &str) -> Option<String> {
         reason = "xtask is a build tool outside the libraries' env module"
     )]
     std::env::var(name).ok()
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    var("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
 }
 
 fn cargo() -> Command {
@@ -149,7 +160,9 @@ fn ci() -> Result<()> {
             "--all-features",
         ])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
-    Ok(())
+    // Last, as it changes `Cargo.lock` for its duration: the same checks against the newest
+    // compatible dependencies, which is what a program depending on tk-auth resolves.
+    latest_deps::check()
 }
 
 fn bench(extra: &[String]) -> Result<()> {

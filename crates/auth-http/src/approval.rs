@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::time::Instant;
 
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::Method;
-use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use tk_auth_core::Secret;
 use url::Url;

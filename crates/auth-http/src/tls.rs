@@ -1,5 +1,6 @@
-//! The TLS configuration: ring as the only crypto library, and either the CA file the user
-//! chose (`SHOTGUN_API_CACERTS` or the options) or the system's trust store.
+//! The TLS configuration: aws-lc-rs as the only crypto library, offering hybrid post-quantum
+//! key exchange (X25519MLKEM768) first, and either the CA file the user chose
+//! (`SHOTGUN_API_CACERTS` or the options) or the system's trust store.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -44,7 +45,7 @@ impl Trust {
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 /// Builds the rustls configuration for `trust`.

@@ -154,7 +154,19 @@ impl SiteEmulator {
         self.shared.state().counters.connections
     }
 
-    /// Sets every call counter, and the count of connections, back to zero.
+    /// How many TLS handshakes agreed the key exchange group `group`, as rustls names it
+    /// (`X25519MLKEM768`, the hybrid post-quantum one; `X25519`).
+    pub fn key_exchanges(&self, group: &str) -> usize {
+        self.shared
+            .state()
+            .counters
+            .key_exchanges
+            .get(group)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Sets every call counter, and the counts of connections and handshakes, back to zero.
     pub fn reset_calls(&self) {
         self.shared.reset_counters();
     }

@@ -58,7 +58,7 @@ pub(crate) fn tls_acceptor(
         });
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(tls_err("the private key"))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(tls_err("the protocol versions"))?
@@ -68,6 +68,15 @@ pub(crate) fn tls_acceptor(
     let mut config = config;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The key exchange group a finished handshake agreed, as rustls names it.
+pub(crate) fn key_exchange_group<IO>(stream: &tokio_rustls::server::TlsStream<IO>) -> String {
+    stream
+        .get_ref()
+        .1
+        .negotiated_key_exchange_group()
+        .map_or_else(|| "none".to_owned(), |group| format!("{:?}", group.name()))
 }
 
 #[cfg(test)]

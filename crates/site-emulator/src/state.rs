@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use ring::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 use tk_auth_core::SiteAuthMethod;
 
@@ -82,6 +82,8 @@ pub(crate) struct Counters {
     pub(crate) last_body: HashMap<String, Value>,
     /// TCP connections accepted.
     pub(crate) connections: usize,
+    /// TLS handshakes completed, by the key exchange group they agreed (`X25519MLKEM768`).
+    pub(crate) key_exchanges: HashMap<String, usize>,
 }
 
 /// Everything that changes while the site runs.
@@ -267,6 +269,16 @@ impl Shared {
     /// Counts one accepted connection.
     pub(crate) fn record_connection(&self) {
         self.state().counters.connections += 1;
+    }
+
+    /// Counts one completed TLS handshake under the key exchange group it agreed.
+    pub(crate) fn record_key_exchange(&self, group: String) {
+        *self
+            .state()
+            .counters
+            .key_exchanges
+            .entry(group)
+            .or_default() += 1;
     }
 
     pub(crate) fn reset_counters(&self) {

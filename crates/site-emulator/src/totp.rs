@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ring::hmac;
+use aws_lc_rs::hmac;
 
 use crate::users::secrets_equal;
 

@@ -51,6 +51,21 @@ async fn without_the_ca_the_error_names_the_untrusted_certificate() {
 }
 
 #[tokio::test]
+async fn the_client_agrees_a_post_quantum_key_exchange_with_the_site() {
+    // Hybrid X25519 + ML-KEM-768: tokens recorded in transit today stay secret from a
+    // quantum computer later. The site offers it too, as current servers do.
+    let ca = support::TestCa::new();
+    let site = ca.https_site(support::builder());
+    let client = SiteClient::new(site.url(), support::options().ca_file(&ca.ca_file)).unwrap();
+    read_as_script(&client).await.unwrap();
+    // Every handshake, not only the first: each connection agreed it.
+    let handshakes = site.connections();
+    assert!(handshakes >= 1);
+    assert_eq!(site.key_exchanges("X25519MLKEM768"), handshakes);
+    assert_eq!(site.key_exchanges("X25519"), 0);
+}
+
+#[tokio::test]
 async fn another_ca_does_not_help() {
     let ca = support::TestCa::new();
     let site = ca.https_site(support::builder());

@@ -22,7 +22,7 @@ pub(crate) fn client_trusting(root_pems: &[&str]) -> reqwest::Client {
             roots.add(cert.unwrap()).unwrap();
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
