@@ -41,6 +41,19 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Option<Stamp>>) {
     }
 }
 
+/// Every file below `root`, by path relative to it, with its bytes: what a test compares
+/// before and after a write that must leave every file as it was.
+pub fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    snapshot(root)
+        .into_iter()
+        .filter(|(_, stamp)| stamp.is_some())
+        .map(|(rel, _)| {
+            let bytes = std::fs::read(root.join(&rel)).expect("a readable file");
+            (rel, bytes)
+        })
+        .collect()
+}
+
 /// The files whose stamp changed, or that appeared, between two snapshots.
 pub fn written(
     before: &BTreeMap<String, Option<Stamp>>,

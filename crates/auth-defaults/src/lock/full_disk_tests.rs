@@ -3,11 +3,10 @@
 //! (this test binary started again) whose files may not grow past a few bytes
 //! (`RLIMIT_FSIZE`), so that writes fail with `EFBIG`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use tk_auth_core::Secret;
-use tk_auth_test_support::child;
+use tk_auth_test_support::{child, file_tree};
 
 use super::{LockMethod, LockOptions, lock_path_for};
 use crate::{DefaultsError, SessionCache};
@@ -101,24 +100,6 @@ fn child_on_a_full_disk() {
     }
 }
 
-/// Every file below `root` with its bytes.
-fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let name = path.strip_prefix(root).unwrap().to_string_lossy().into();
-                out.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn a_lock_file_that_cannot_be_written_on_a_full_disk_fails_naming_it_and_keeps_every_session() {
     for name in ["flock", "lockfile"] {
@@ -130,7 +111,7 @@ fn a_lock_file_that_cannot_be_written_on_a_full_disk_fails_naming_it_and_keeps_e
             .unwrap();
         cache.set_current_user(SITE, "alice").unwrap();
         cache.set_current_host(SITE).unwrap();
-        let before = contents(dir.path());
+        let before = file_tree::contents(dir.path());
         assert_eq!(before.len(), 2, "{name}: {:?}", before.keys());
         let out = child::command(CHILD)
             .env("TK_AUTH_LOCK_ROOT", dir.path())
@@ -148,7 +129,7 @@ fn a_lock_file_that_cannot_be_written_on_a_full_disk_fails_naming_it_and_keeps_e
             "{name}: the child ran"
         );
         assert_eq!(
-            contents(dir.path()),
+            file_tree::contents(dir.path()),
             before,
             "{name}: every stored session stays byte for byte"
         );

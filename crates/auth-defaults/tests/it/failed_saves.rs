@@ -2,7 +2,6 @@
 //! every session file as it was, leaves no temporary file, and says which file it could not
 //! save (Decision 1).
 
-use std::collections::BTreeMap;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tk_auth_core::Secret;
 use tk_auth_defaults::{DefaultsError, Env, SessionCache};
-use tk_auth_test_support::{child, skip_or_fail};
+use tk_auth_test_support::{child, file_tree, skip_or_fail};
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 const OTHER: &str = "https://other.shotgunstudio.com";
@@ -47,23 +46,6 @@ fn chain(err: &dyn std::error::Error) -> String {
         cause = e.source();
     }
     text
-}
-
-/// Every file below `root`, with its bytes.
-fn all_files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                files.insert(path.clone(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 /// Child mode: run by `a_full_disk_leaves_every_session_file_as_it_was` with `SIGXFSZ`
@@ -103,7 +85,7 @@ fn full_disk_child() {
 fn a_full_disk_leaves_every_session_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let cache = cache_with_sessions(dir.path());
-    let before = all_files(dir.path());
+    let before = file_tree::contents(dir.path());
     let site_file = cache.site_file(SITE).unwrap();
     let size = std::fs::metadata(&site_file).unwrap().len();
     // Smaller than the new file, larger than the lock file's holder record.
@@ -135,7 +117,7 @@ fn a_full_disk_leaves_every_session_file_as_it_was() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
-        all_files(dir.path()),
+        file_tree::contents(dir.path()),
         before,
         "every file as it was, no temporary or lock file left"
     );
@@ -173,7 +155,7 @@ const NEEDS_IMMUTABLE: &str =
 fn a_refused_rename_leaves_every_session_file_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let cache = cache_with_sessions(dir.path());
-    let before = all_files(dir.path());
+    let before = file_tree::contents(dir.path());
     let site_file = cache.site_file(SITE).unwrap();
     let Some(_immutable) = Immutable::set(&site_file) else {
         return skip_or_fail(NEEDS_IMMUTABLE);
@@ -191,7 +173,7 @@ fn a_refused_rename_leaves_every_session_file_as_it_was() {
         "{text}"
     );
     assert_eq!(
-        all_files(dir.path()),
+        file_tree::contents(dir.path()),
         before,
         "every file as it was, no temporary or lock file left"
     );
@@ -213,7 +195,7 @@ fn a_refused_move_aside_leaves_the_unusable_file_and_every_other_as_they_were() 
         .unwrap()
         .set_modified(SystemTime::now() - Duration::from_mins(1))
         .unwrap();
-    let before = all_files(dir.path());
+    let before = file_tree::contents(dir.path());
     let Some(_immutable) = Immutable::set(&site_file) else {
         return skip_or_fail(NEEDS_IMMUTABLE);
     };
@@ -230,7 +212,7 @@ fn a_refused_move_aside_leaves_the_unusable_file_and_every_other_as_they_were() 
         "{text}"
     );
     assert_eq!(
-        all_files(dir.path()),
+        file_tree::contents(dir.path()),
         before,
         "every file as it was, nothing moved aside, no temporary or lock file left"
     );
