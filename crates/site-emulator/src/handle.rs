@@ -166,6 +166,13 @@ impl SiteEmulator {
             .unwrap_or(0)
     }
 
+    /// How many TLS handshakes were full ones rather than resumptions of a session the
+    /// client kept from an earlier connection. A client's later connections resume, so this
+    /// counts the clients that connected, whatever their connection pools did.
+    pub fn full_tls_handshakes(&self) -> usize {
+        self.shared.state().counters.full_handshakes
+    }
+
     /// Sets every call counter, and the counts of connections and handshakes, back to zero.
     pub fn reset_calls(&self) {
         self.shared.reset_counters();

@@ -79,6 +79,12 @@ pub(crate) fn key_exchange_group<IO>(stream: &tokio_rustls::server::TlsStream<IO
         .map_or_else(|| "none".to_owned(), |group| format!("{:?}", group.name()))
 }
 
+/// Whether a finished handshake resumed a session the client had from an earlier
+/// connection (a client keeps its tickets; a second client has none).
+pub(crate) fn resumed<IO>(stream: &tokio_rustls::server::TlsStream<IO>) -> bool {
+    stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

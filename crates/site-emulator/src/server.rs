@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::fault::Fault;
-use crate::listener::key_exchange_group;
+use crate::listener::{key_exchange_group, resumed};
 use crate::state::Shared;
 use crate::{control, launcher, rpc, wire};
 
@@ -61,7 +61,10 @@ pub(crate) async fn serve(
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
-                            shared.record_key_exchange(key_exchange_group(&tls_stream));
+                            shared.record_handshake(
+                                key_exchange_group(&tls_stream),
+                                resumed(&tls_stream),
+                            );
                             serve_connection(tls_stream, shared, "https", shutdown).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),

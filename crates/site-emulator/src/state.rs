@@ -84,6 +84,8 @@ pub(crate) struct Counters {
     pub(crate) connections: usize,
     /// TLS handshakes completed, by the key exchange group they agreed (`X25519MLKEM768`).
     pub(crate) key_exchanges: HashMap<String, usize>,
+    /// TLS handshakes that did not resume an earlier session: one per client that connects.
+    pub(crate) full_handshakes: usize,
 }
 
 /// Everything that changes while the site runs.
@@ -271,14 +273,14 @@ impl Shared {
         self.state().counters.connections += 1;
     }
 
-    /// Counts one completed TLS handshake under the key exchange group it agreed.
-    pub(crate) fn record_key_exchange(&self, group: String) {
-        *self
-            .state()
-            .counters
-            .key_exchanges
-            .entry(group)
-            .or_default() += 1;
+    /// Counts one completed TLS handshake under the key exchange group it agreed, and as a
+    /// full one unless it resumed an earlier session.
+    pub(crate) fn record_handshake(&self, group: String, resumed: bool) {
+        let counters = &mut self.state().counters;
+        *counters.key_exchanges.entry(group).or_default() += 1;
+        if !resumed {
+            counters.full_handshakes += 1;
+        }
     }
 
     pub(crate) fn reset_counters(&self) {

@@ -198,8 +198,11 @@ async fn requests_go_through_the_proxy_with_credentials_kept_as_typed() {
         "{seen:?}"
     );
     assert_eq!(site.calls("read"), 5);
-    // Seven calls (token, info, five reads) over one kept-alive connection.
-    assert_eq!(proxy.connections(), 1);
+    // Seven calls (token, info, five reads) over kept-alive connections: the pool may open
+    // a spare when a call starts before the previous one's connection is back in it, but
+    // without keep-alive there would be seven.
+    let connections = proxy.connections();
+    assert!((1..=3).contains(&connections), "{connections} connections");
 }
 
 #[tokio::test]
