@@ -5,7 +5,8 @@ use std::future::Future;
 use serde_json::{Map, Value};
 use tk_auth_http::{Auth, RenewalReason, SiteClient};
 
-use crate::renewal::{self, TokenSource};
+use crate::credential::{Saved, Source};
+use crate::renewal;
 use crate::{Error, ShotgunUser};
 
 /// A connection to a site as one user.
@@ -90,7 +91,7 @@ impl Connection {
         let mut renewals = 0;
         // A renewal hands its token before it has saved it: the call is repeated meanwhile,
         // and returns once the session is saved.
-        let mut saving: Option<renewal::Saved> = None;
+        let mut saving: Option<Saved> = None;
         let result = loop {
             let err = match op(Auth::SessionToken(token.clone())).await {
                 Ok(value) => break Ok(value),
@@ -111,12 +112,12 @@ impl Connection {
                 Ok(renewed) => renewed,
                 Err(e) => break Err(e),
             };
-            renewals = if renewed.source == TokenSource::Person {
+            renewals = if renewed.source == Source::Obtained {
                 2
             } else {
                 renewals + 1
             };
-            token = renewed.token;
+            token = renewed.token.token;
             if let Some(earlier) = saving.replace(renewed.saved) {
                 earlier.wait().await;
             }

@@ -58,29 +58,6 @@ impl Context {
     }
 }
 
-/// The name of the threads of the runtime renewals run on.
-pub(crate) const RENEWAL_THREAD: &str = "tk-auth-renewal";
-
-/// Runs short blocking work of a renewal (reading or writing the session cache) in place
-/// when on the renewal runtime: its worker hands its other tasks to another thread and
-/// goes on with the work itself. Handing the work to a blocking thread and back costs two
-/// wake-ups, and during a storm each waits for a CPU the callers keep busy. Elsewhere it
-/// is [`off_runtime`].
-pub(crate) async fn renewal_step<T, F>(work: F) -> Result<T, Error>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    let on_renewal_runtime = std::thread::current().name() == Some(RENEWAL_THREAD)
-        && tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if on_renewal_runtime {
-        Ok(tokio::task::block_in_place(work))
-    } else {
-        off_runtime(work).await
-    }
-}
-
 /// Runs blocking work (file locks, the keyring) on tokio's blocking threads, never on a
 /// runtime worker.
 pub(crate) async fn off_runtime<T, F>(work: F) -> Result<T, Error>
@@ -94,54 +71,4 @@ where
             what: "blocking task",
             source: Some(Box::new(e)),
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Whether `renewal_step` ran its work on the thread of the task that called it, on a
-    /// one-worker runtime whose threads are named `name`.
-    fn ran_in_place(name: &str) -> bool {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name(name)
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            tokio::spawn(async {
-                let caller = std::thread::current().id();
-                renewal_step(move || std::thread::current().id())
-                    .await
-                    .unwrap()
-                    == caller
-            })
-            .await
-            .unwrap()
-        })
-    }
-
-    #[test]
-    fn renewal_steps_run_in_place_on_the_renewal_runtime_and_on_blocking_threads_elsewhere() {
-        assert!(ran_in_place(RENEWAL_THREAD));
-        assert!(!ran_in_place("callers"));
-    }
-
-    #[test]
-    fn a_renewal_step_on_a_current_thread_runtime_goes_to_a_blocking_thread() {
-        // Such a runtime cannot hand its tasks to another thread: in place would panic.
-        let answer = std::thread::Builder::new()
-            .name(RENEWAL_THREAD.to_owned())
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .unwrap()
-                    .block_on(renewal_step(|| 42))
-                    .unwrap()
-            })
-            .unwrap()
-            .join()
-            .unwrap();
-        assert_eq!(answer, 42);
-    }
 }

@@ -59,13 +59,13 @@ pub mod blocking;
 mod claims_renewal;
 mod connection;
 mod context;
+mod credential;
 mod error;
 mod login;
 mod method;
 mod options;
 mod process;
 mod renewal;
-mod renewal_lock;
 mod serialization;
 mod user;
 

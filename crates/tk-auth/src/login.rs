@@ -11,7 +11,7 @@ use tk_auth_prompt::{
     PromptError, RenewalNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
 
-use crate::context::{Context, off_runtime, renewal_step};
+use crate::context::{Context, off_runtime};
 use crate::method::{self, MethodPlan};
 use crate::{Error, LoginMethod};
 
@@ -102,7 +102,7 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     let info = site_info(&client, &host).await?;
     let saved = {
         let (cache, host) = (ctx.cache.clone(), host.clone());
-        renewal_step(move || cache.get_preferred_method(&host))
+        off_runtime(move || cache.get_preferred_method(&host))
             .await?
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "could not read the preferred login method");

@@ -8,7 +8,7 @@ use tk_auth_core::{Secret, User, UserClass};
 use tk_auth_http::{Auth, SiteClient};
 
 use crate::claims_renewal::ClaimsRenewal;
-use crate::context::{Context, renewal_step};
+use crate::context::{Context, off_runtime};
 use crate::{Connection, Error, LoginMethod, MakeCurrent, SessionData};
 
 /// An entity as `resolve_entity` returns it: `{"type": …, "id": …}`.
@@ -187,36 +187,28 @@ impl ShotgunUser {
         Some((session.host().to_owned(), data))
     }
 
-    /// Writes the session to the cache; failures are logged (Python's `_try_save`).
+    /// Writes the session to the cache, off the runtime; failures are logged (Python's
+    /// `_try_save`).
     pub(crate) async fn save_to_cache(&self) {
-        self.record_in_cache(None).await;
+        let user = self.clone();
+        if let Err(e) = off_runtime(move || user.record_in_cache(None)).await {
+            tracing::warn!(site = %self.host(), error = %e, "could not save the session");
+        }
     }
 
-    /// Writes a renewed session and the method that renewed it to the cache, in one
-    /// replacement of the site's file; failures are logged.
-    pub(crate) async fn save_renewal_to_cache(&self, method: LoginMethod) {
-        self.record_in_cache(Some(method)).await;
-    }
-
-    async fn record_in_cache(&self, method: Option<LoginMethod>) {
+    /// Writes the session, and the method that obtained it when given, to the cache in one
+    /// replacement of the site's file; failures are logged. Blocking.
+    pub(crate) fn record_in_cache(&self, method: Option<LoginMethod>) {
         let Some((host, data)) = self.cached_session() else {
             return;
         };
-        let cache = self.inner.ctx.cache.clone();
-        let login = data.login.clone();
-        let saved = {
-            let host = host.clone();
-            renewal_step(move || cache.record_login(&host, &data, method, MakeCurrent::Nothing))
-                .await
-        };
-        match saved {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(site = %host, login = %login, error = %e, "could not save the session");
-            }
-            Err(e) => {
-                tracing::warn!(site = %host, login = %login, error = %e, "could not save the session");
-            }
+        let saved = self
+            .inner
+            .ctx
+            .cache
+            .record_login(&host, &data, method, MakeCurrent::Nothing);
+        if let Err(e) = saved {
+            tracing::warn!(site = %host, login = %data.login, error = %e, "could not save the session");
         }
     }
 

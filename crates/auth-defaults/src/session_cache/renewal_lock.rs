@@ -79,18 +79,58 @@ impl SessionCache {
         Ok(lock::holder(&target))
     }
 
+    /// Takes the cross-process lock on renewing the credential `name` (an application and
+    /// profile, say) that belongs to the whole cache rather than to one site's session: the
+    /// file `renewal-<name in hex>.lock` in the cache root. Otherwise as
+    /// [`try_lock_session_renewal`](Self::try_lock_session_renewal).
+    pub fn try_lock_renewal(&self, name: &str) -> Result<Option<RenewalLock>> {
+        let target = self.named_lock_target(name)?;
+        Ok(lock::try_lock(&target, &self.lock)?.map(|guard| RenewalLock { _guard: guard }))
+    }
+
+    /// Takes the lock of [`try_lock_renewal`](Self::try_lock_renewal), waiting up to `wait`
+    /// for the process that holds it, as [`lock_session_renewal`](Self::lock_session_renewal).
+    pub fn lock_renewal(&self, name: &str, wait: Duration) -> Result<RenewalLock> {
+        let target = self.named_lock_target(name)?;
+        let options = LockOptions {
+            timeout: wait,
+            ..self.lock
+        };
+        Ok(RenewalLock {
+            _guard: lock::lock(&target, &options)?,
+        })
+    }
+
+    /// Who holds the lock of [`try_lock_renewal`](Self::try_lock_renewal), as
+    /// [`session_renewal_holder`](Self::session_renewal_holder) tells it.
+    pub fn renewal_holder(&self, name: &str) -> Result<Option<String>> {
+        Ok(lock::holder(&self.named_lock_target(name)?))
+    }
+
+    /// The file the renewal lock of the credential `name` guards, in the cache root (made
+    /// safe to use first).
+    fn named_lock_target(&self, name: &str) -> Result<PathBuf> {
+        let root = self.locations.cache_root();
+        cache_file::ensure_safe_folder(root, root)?;
+        Ok(root.join(format!("renewal-{}", hex(name))))
+    }
+
     /// The file that the renewal lock of `login` on `host` guards (its lock file is beside
     /// it, with `.lock` added); the site's folder is made safe to use first.
     fn renewal_lock_target(&self, host: &str, login: &str) -> Result<PathBuf> {
-        use std::fmt::Write as _;
         let folder = self.locations.site_folder(host)?;
         cache_file::ensure_safe_folder(&folder, self.locations.cache_root())?;
-        let mut name = String::from("session-renewal-");
-        for byte in login.to_lowercase().as_bytes() {
-            let _ = write!(name, "{byte:02x}");
-        }
-        Ok(folder.join(name))
+        Ok(folder.join(format!("session-renewal-{}", hex(&login.to_lowercase()))))
     }
+}
+
+/// `text`'s bytes in hex: a file name that any text can have.
+fn hex(text: &str) -> String {
+    use std::fmt::Write as _;
+    text.bytes().fold(String::new(), |mut name, byte| {
+        let _ = write!(name, "{byte:02x}");
+        name
+    })
 }
 
 #[cfg(test)]
@@ -173,5 +213,34 @@ mod tests {
             "{err}"
         );
         assert!(!elsewhere.exists(), "nothing created through the link");
+    }
+
+    #[test]
+    fn a_named_renewal_lock_is_held_by_one_until_released_and_is_apart_from_sessions() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = SessionCache::at(home.path());
+        let name = "flow/app-1/default";
+        let held = cache
+            .try_lock_renewal(name)
+            .unwrap()
+            .expect("free at first");
+        assert!(cache.try_lock_renewal(name).unwrap().is_none());
+        let holder = cache.renewal_holder(name).unwrap().unwrap();
+        assert!(holder.contains(&std::process::id().to_string()), "{holder}");
+        // Another name, and a session's lock, are other locks.
+        assert!(
+            cache
+                .try_lock_renewal("flow/app-1/other")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            cache
+                .try_lock_session_renewal(SITE, name)
+                .unwrap()
+                .is_some()
+        );
+        drop(held);
+        assert!(cache.lock_renewal(name, Duration::from_millis(10)).is_ok());
     }
 }
