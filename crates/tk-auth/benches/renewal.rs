@@ -111,11 +111,11 @@ mod timeline {
     pub(crate) const UNDER_LOCK: &str = "asking for the session to be renewed";
     /// The prompt answered, the token is asked for (`tk_auth_http::client`).
     pub(crate) const TOKEN_ASKED: &str = "generating a session token";
-    /// The renewed token is with every waiter (`tk_auth::renewal`).
-    pub(crate) const HANDED: &str = "renewed session handed to the waiters";
+    /// The renewed token is with every waiter (`tk_auth::credential::flight`).
+    pub(crate) const HANDED: &str = "renewed credential handed to the waiters";
     /// The session file is replaced and flushed to disk (`tk_auth_defaults`).
     pub(crate) const WRITTEN: &str = "replaced the session cache file";
-    /// The renewal is over (`tk_auth::renewal`).
+    /// The renewal is over (`tk_auth::credential`).
     pub(crate) const RELEASED: &str = "renewal lock released";
     const EVENTS: [&str; 6] = [REFUSED, UNDER_LOCK, TOKEN_ASKED, HANDED, WRITTEN, RELEASED];
 
@@ -223,7 +223,8 @@ mod timeline {
                 && (matches!(
                     metadata.target(),
                     "tk_auth::connection" | "tk_auth::renewal" | "tk_auth_http::client"
-                ) || metadata.target().starts_with("tk_auth_defaults"))
+                ) || metadata.target().starts_with("tk_auth::credential")
+                    || metadata.target().starts_with("tk_auth_defaults"))
         }
         fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
             span::Id::from_u64(1)

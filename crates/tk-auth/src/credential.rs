@@ -167,6 +167,6 @@ async fn run<K: Renewable>(
     })
     .await?;
     let subject = kind.subject();
-    tracing::debug!(site = %subject.site, login = %subject.login, "renewed, saved, lock released");
+    tracing::debug!(site = %subject.site, login = %subject.login, "renewal lock released");
     Ok((token, Source::Obtained))
 }
