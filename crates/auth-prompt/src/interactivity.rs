@@ -1,4 +1,4 @@
-//! Whether anybody can answer a prompt here (spec Decision 4).
+//! Whether anybody can answer a prompt here (Decision 4 in `docs/decisions.md`).
 
 use std::io::IsTerminal;
 

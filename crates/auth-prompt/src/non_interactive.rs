@@ -10,7 +10,7 @@ use crate::{
 
 /// Fails every question at once with [`PromptError::NonInteractive`], naming the site and
 /// login and how to log in again — on a render-farm node, in CI, under a service manager,
-/// where waiting for an answer would hang forever (spec Decision 4).
+/// where waiting for an answer would hang forever (Decision 4 in `docs/decisions.md`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NonInteractivePrompter;
 

@@ -75,7 +75,7 @@ pub enum Error {
         script: String,
     },
 
-    /// A prompt was needed where nobody can answer (spec Decision 4); the session has to
+    /// A prompt was needed where nobody can answer (Decision 4 in `docs/decisions.md`); the session has to
     /// be renewed elsewhere first.
     #[error(
         "cannot ask for {what}{} on {site}: nobody can answer a prompt here (no terminal or display, or TK_AUTH_NONINTERACTIVE=1); log in first with `tk-auth login --site {site}`",
@@ -150,7 +150,7 @@ pub enum Error {
     },
 
     /// A renewal logged in another person than the one whose session expired; nothing was
-    /// changed (spec Decision 3).
+    /// changed (Decision 3 in `docs/decisions.md`).
     #[error(
         "the session of {expected} on {site} was renewed as {actual}: log in again as {expected}; nothing was changed"
     )]

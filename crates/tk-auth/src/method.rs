@@ -1,5 +1,6 @@
-//! Which way to log in to a site (spec items 75, 76 and 86, for a login without a web
-//! engine: browser approval or login and password).
+//! Which way to log in to a site, for a login without a web engine: browser approval or
+//! login and password, chosen by tk-core's rules (the site's settings, the saved method,
+//! the environment).
 
 use tk_auth_core::Env;
 use tk_auth_core::env::{SGTK_DEFAULT_AUTH_METHOD, SGTK_FORCE_STANDARD_LOGIN_DIALOG};

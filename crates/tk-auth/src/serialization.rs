@@ -16,7 +16,7 @@ pub fn serialize_user(user: &ShotgunUser, format: Format) -> String {
 /// Reads a serialized user (JSON or pickle), as Python's `deserialize_user`.
 ///
 /// A session payload without a token takes the token from this process's session cache
-/// (read only: deserializing never writes the cache — spec Decision 8). The user renews
+/// (read only: deserializing never writes the cache — Decision 8 in `docs/decisions.md`). The user renews
 /// without prompts (nobody is known to answer); use
 /// [`ShotgunAuthenticator::deserialize_user`](crate::ShotgunAuthenticator::deserialize_user)
 /// to renew through a prompter.

@@ -14,7 +14,7 @@ use crate::{Connection, Error, LoginMethod, MakeCurrent, SessionData};
 /// An entity as `resolve_entity` returns it: `{"type": …, "id": …}`.
 pub type Entity = Map<String, Value>;
 
-/// What a check of a user's credentials found (spec Decision 5).
+/// What a check of a user's credentials found (Decision 5 in `docs/decisions.md`).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum CredentialState {

@@ -1,7 +1,7 @@
 //! Replays every `session_cache` case produced by the Python Toolkit: same return values,
 //! same files written, same data in them, and files that `PyYAML` reads back as Python's.
 //!
-//! Where tk-auth deliberately differs (spec Decisions 1, 2, 9 and 14), the difference is listed
+//! Where tk-auth deliberately differs (Decisions 1, 2, 9 and 14 in `docs/decisions.md`), the difference is listed
 //! in `deviation` for the one step of the one case it affects: its return value, the files it
 //! writes, and the expected content of those files (data files under
 //! `tests/fixtures/deviations/`, see the note there). Every other step is compared with what

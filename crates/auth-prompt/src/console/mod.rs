@@ -1,5 +1,5 @@
 //! The console prompter: questions in the terminal, as Python's console login asks them
-//! (spec §1.7), with completion from recent sites and logins and a spinner while a browser
+//! (`docs/cli.md`), with completion from recent sites and logins and a spinner while a browser
 //! approval or another program's renewal is awaited. Text from a site or a session file
 //! goes through [`terminal_safe`] before it is written.
 

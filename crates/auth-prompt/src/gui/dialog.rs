@@ -13,9 +13,9 @@ use crate::{MethodChoice, PromptError, RenewalNotice};
 /// Opens a page in the browser; `false` when it could not.
 pub(crate) type LinkOpener = Arc<dyn Fn(&Url) -> bool + Send + Sync>;
 
-/// The message of a renewal (spec item 89).
+/// The message of a renewal, in tk-core's words.
 pub(crate) const EXPIRED: &str = "Your session has expired. Please enter your password.";
-/// The question asked before the dialog is cancelled (spec item 98).
+/// The question asked before the dialog is cancelled, in tk-core's words.
 pub(crate) const CONFIRM_CANCEL: &str = "Would you like to cancel your request?";
 pub(crate) const EMPTY_SITE: &str = "Please enter the address of the site to connect to.";
 pub(crate) const EMPTY_LOGIN: &str = "Please enter your login name.";
@@ -76,7 +76,7 @@ pub struct LoginDialog {
     pub(crate) recent_logins: Vec<String>,
     /// The method the page shows.
     pub(crate) method: MethodChoice,
-    /// Whether the person picked `method` from the menu (spec item 86, first rule).
+    /// Whether the person picked `method` from the menu: a pick wins over what was typed.
     pub(crate) method_picked: bool,
     /// The methods the menu offers.
     pub(crate) methods: Vec<MethodChoice>,
@@ -208,7 +208,7 @@ impl LoginDialog {
         Secret::new(std::mem::take(&mut self.password))
     }
 
-    /// The code typed (stripped, spec item 91), taken out of the field.
+    /// The code typed (stripped of surrounding blanks, as tk-core does), taken out of the field.
     pub(crate) fn take_code(&mut self) -> Secret {
         let code = Secret::new(self.code.trim());
         self.code.clear();
@@ -216,7 +216,7 @@ impl LoginDialog {
     }
 
     /// The forgot-password page, offered for login and password on `default` and `ldap`
-    /// sites (spec item 92), as a parsed address (a site typed without a scheme is on
+    /// sites (as tk-core's dialog offers it), as a parsed address (a site typed without a scheme is on
     /// `https`, as everywhere else).
     pub(crate) fn forgot_password_url(&self) -> Option<Url> {
         let basic = matches!(self.auth_type.as_deref(), Some("default" | "ldap"));
@@ -248,7 +248,7 @@ impl LoginDialog {
         self.focus_pending = true;
     }
 
-    /// Strips the fields that are stripped when editing finishes (spec item 91).
+    /// Strips the fields tk-core strips when editing finishes (site, login, code).
     pub(crate) fn strip_fields(&mut self) {
         for field in [&mut self.site, &mut self.login, &mut self.code] {
             if field.trim().len() != field.len() {
@@ -257,7 +257,7 @@ impl LoginDialog {
         }
     }
 
-    /// What is missing on the login page, in the order of the fields (spec item 92).
+    /// What is missing on the login page, in the order of the fields, in tk-core's words.
     pub(crate) fn login_page_problem(&self) -> Option<&'static str> {
         if self.site.is_empty() {
             return Some(EMPTY_SITE);
@@ -300,7 +300,7 @@ impl LoginDialog {
         self.reply(Ok(()));
     }
 
-    /// Closing the window or Esc: asks first (spec item 98).
+    /// Closing the window or Esc: asks first, as tk-core's dialog does.
     pub(crate) fn request_cancel(&mut self) {
         if !self.finished {
             self.confirming_cancel = true;
@@ -324,7 +324,7 @@ impl LoginDialog {
         }
     }
 
-    /// The field that gets the keyboard focus: the first empty one (spec item 90).
+    /// The field that gets the keyboard focus: the first empty one, as in tk-core's dialog.
     pub(crate) fn first_empty_field(&self) -> Field {
         match self.page {
             Page::TwoFactor | Page::BackupCode => Field::Code,

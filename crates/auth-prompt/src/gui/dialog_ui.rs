@@ -92,7 +92,7 @@ impl LoginDialog {
         }
         if !renewal && self.methods.len() > 1 {
             ui.menu_button("Sign-in options", |ui| {
-                // Every offered method shows; the current one is disabled (spec item 94).
+                // Every offered method shows; the current one is disabled (as in tk-core's menu).
                 for method in self.methods.clone() {
                     let button = Button::new(method.label());
                     if ui.add_enabled(method != self.method, button).clicked() {

@@ -6,7 +6,7 @@
 //! - the site question shows the login page; OK answers the site and keeps what else was
 //!   typed for the questions that follow;
 //! - the method question is answered by the person's pick from the menu, else by login and
-//!   password when they were typed, else by the flow's default (spec item 86);
+//!   password when they were typed, else by the flow's default, as in tk-core's login dialog;
 //! - the login and password questions take what was typed, and show the page again only for
 //!   what is missing (or after a refused password);
 //! - a renewal fixes site and login from the request; the page shows only the password.

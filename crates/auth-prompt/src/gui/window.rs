@@ -199,7 +199,7 @@ impl eframe::App for DialogApp {
         let ctx = ui.ctx().clone();
         let mut dialog = self.shared.dialog();
         if ctx.input(|i| i.viewport().close_requested()) && !dialog.finished {
-            // Closing asks first (spec item 98).
+            // Closing asks first, as tk-core's dialog does.
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             dialog.request_cancel();
         }

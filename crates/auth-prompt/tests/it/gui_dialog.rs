@@ -242,7 +242,7 @@ fn the_method_menu_offers_the_other_method_and_the_pick_answers_the_method_quest
     });
     assert_eq!(answer(method).unwrap(), MethodChoice::BrowserApproval);
 
-    // Nothing picked and nothing typed: the flow's default (spec item 86).
+    // Nothing picked and nothing typed: the flow's default.
     let mut rig = Rig::new(true);
     let site = rig.ask(|p| async move { p.site(&site_question(Some(SITE))).await });
     rig.wait_for("Site:");
