@@ -27,6 +27,9 @@ pub const CI: &str = "CI";
 pub const HOME: &str = "HOME";
 /// The roaming application data folder on Windows.
 pub const APPDATA: &str = "APPDATA";
+/// The pipeline configuration a Toolkit launch runs in, set by tk-core for its child
+/// processes: where the configuration's `shotgun.yml` is found.
+pub const TANK_CURRENT_PC: &str = "TANK_CURRENT_PC";
 /// Set when running as a CGI script: an upper-case `HTTP_PROXY` is then ignored
 /// (CVE-2016-1000110), as Python's `urllib.request.getproxies` does.
 pub const REQUEST_METHOD: &str = "REQUEST_METHOD";

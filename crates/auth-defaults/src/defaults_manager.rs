@@ -240,16 +240,34 @@ impl std::fmt::Debug for ShotgunConfig {
 impl ShotgunConfig {
     /// Reads `shotgun.yml`: `host` is required, `api_script` and `api_key` go together, and
     /// `$VARS` in string values are expanded.
+    ///
+    /// Both of tk-core's forms are read: the settings at the top level, or grouped by user,
+    /// where tk-core reads the group named `default` (any other group is for a user tk-core
+    /// is not asked about). A studio hook beside the file (`sg_connection.py`) that would
+    /// refine the settings in Python cannot run here: it is reported once in the log and the
+    /// file's settings are used (Decision 17).
     pub fn load(path: &Path, env: &Env) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| DefaultsError::io("read", path, e))?;
+        let unreadable = |source: DefaultsError| DefaultsError::ConfigUnreadable {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| unreadable(DefaultsError::io("read", path, e)))?;
         let err = |message: String| DefaultsError::ShotgunYml {
             path: path.to_path_buf(),
             message,
         };
-        let doc = yaml::parse(&text).map_err(|source| DefaultsError::Yaml {
-            path: path.to_path_buf(),
-            source,
+        let file = yaml::parse(&text).map_err(|source| {
+            unreadable(DefaultsError::Yaml {
+                path: path.to_path_buf(),
+                source,
+            })
         })?;
+        let doc = match file.get(DEFAULT_USER_GROUP) {
+            Some(group @ Yaml::Map(_)) => group,
+            _ => &file,
+        };
+        report_studio_hook(path);
         let get = |key: &str| -> Option<String> {
             match doc.get(key) {
                 Some(Yaml::Str(s)) => Some(expand_vars(s, env)),
@@ -283,6 +301,28 @@ impl ShotgunConfig {
     }
 }
 
+/// The group of a `shotgun.yml` grouped by user that tk-core reads.
+const DEFAULT_USER_GROUP: &str = "default";
+
+/// Logs, once per file and process, that a studio hook refining the settings of `shotgun_yml`
+/// is not run.
+fn report_studio_hook(shotgun_yml: &Path) {
+    static REPORTED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let Some(hook) = shotgun_yml.parent().map(|p| p.join("sg_connection.py")) else {
+        return;
+    };
+    if !hook.is_file() {
+        return;
+    }
+    let mut reported = REPORTED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !reported.contains(&hook) {
+        tracing::warn!(hook = %hook.display(), "a studio hook would refine these connection settings in Python; it is not run here, the file's settings are used");
+        reported.push(hook);
+    }
+}
+
 /// The defaults of a pipeline configuration, as Python's `CoreDefaultsManager`: the host of
 /// `shotgun.yml` (always fixed), its proxy when the key is present, and its script user unless
 /// masked.
@@ -304,6 +344,16 @@ impl ConfigDefaultsManager {
             mask_script_user,
             path: shotgun_yml.to_path_buf(),
         })
+    }
+
+    /// The manager of the pipeline configuration this process was launched in, as Python's
+    /// `CoreDefaultsManager()` in a Toolkit process: its `shotgun.yml` is found from
+    /// `TANK_CURRENT_PC` in the defaults' environment (see [`current_shotgun_yml`]).
+    ///
+    /// [`current_shotgun_yml`]: crate::current_shotgun_yml
+    pub fn current(defaults: Defaults, mask_script_user: bool) -> Result<Self> {
+        let shotgun_yml = crate::core_config::current_shotgun_yml(&defaults.env)?;
+        Self::new(defaults, &shotgun_yml, mask_script_user)
     }
 
     /// The configuration file.

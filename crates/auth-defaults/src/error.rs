@@ -99,6 +99,59 @@ pub enum DefaultsError {
         message: String,
     },
 
+    /// No pipeline configuration was handed to this process: `TANK_CURRENT_PC` is not set,
+    /// so there is no `shotgun.yml` to read (tk-core would use its own location).
+    #[error(
+        "Cannot find the pipeline configuration of this process: TANK_CURRENT_PC is not set (Toolkit sets it for the processes it launches; set it to the pipeline configuration's folder, or give the path of its config/core/shotgun.yml)"
+    )]
+    NoPipelineConfiguration,
+
+    /// A pipeline configuration that uses a shared core has no core location file for this
+    /// operating system (tk-core's `TankFileDoesNotExistError`).
+    #[error(
+        "Configuration at '{}' without a localized core is missing a core location file at '{}'",
+        pipeline_configuration.display(),
+        file.display()
+    )]
+    CoreLocationFileMissing {
+        /// The pipeline configuration.
+        pipeline_configuration: PathBuf,
+        /// The `install/core/core_<OS>.cfg` file that is missing.
+        file: PathBuf,
+    },
+
+    /// A core location file names no folder that exists (tk-core's
+    /// `TankInvalidCoreLocationError`).
+    #[error("Cannot find core location '{location}' defined in config file '{}'.", file.display())]
+    InvalidCoreLocation {
+        /// What the file names, `$VARS` and `~` expanded.
+        location: String,
+        /// The `core_<OS>.cfg` file.
+        file: PathBuf,
+    },
+
+    /// The core a pipeline configuration runs with has no `config/core` folder (tk-core's
+    /// `UnresolvableCoreConfigurationError`).
+    #[error(
+        "Cannot resolve the core configuration: the core at '{}' has no config/core folder.",
+        core_root.display()
+    )]
+    UnresolvableCoreConfiguration {
+        /// The core's root (a pipeline configuration or a studio install).
+        core_root: PathBuf,
+    },
+
+    /// A pipeline configuration's `shotgun.yml` could not be read or parsed (tk-core's
+    /// `TankError` "Cannot load config file").
+    #[error("Cannot load config file '{}'.", path.display())]
+    ConfigUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<DefaultsError>,
+    },
+
     /// A session-cache file is a link or special file we refuse to write through.
     #[error("refusing to use '{}': {reason}", path.display())]
     UnsafeCacheFile {
@@ -210,6 +263,23 @@ fn problems_text(problems: &[(&'static str, std::sync::Arc<DefaultsError>)]) -> 
 }
 
 impl DefaultsError {
+    /// The Python exception tk-core raises for this, where it raises one of its own Toolkit
+    /// errors (`TankError` and its kin: a pipeline configuration that cannot be read or
+    /// resolved); `None` for what tk-core reports as an authentication problem.
+    pub fn tank_error_class(&self) -> Option<&'static str> {
+        match self {
+            Self::ShotgunYml { .. }
+            | Self::ConfigUnreadable { .. }
+            | Self::NoPipelineConfiguration => Some("TankError"),
+            Self::CoreLocationFileMissing { .. } => Some("TankFileDoesNotExistError"),
+            Self::InvalidCoreLocation { .. } => Some("TankInvalidCoreLocationError"),
+            Self::UnresolvableCoreConfiguration { .. } => {
+                Some("UnresolvableCoreConfigurationError")
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod cache_file;
+mod core_config;
 mod defaults_manager;
 mod documents;
 mod error;
@@ -45,6 +46,7 @@ mod user_settings;
 mod yaml;
 mod yaml_1_1;
 
+pub use core_config::current_shotgun_yml;
 pub use defaults_manager::{
     ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, ShotgunConfig,
 };

@@ -258,10 +258,9 @@ impl Error {
             | Self::Unreachable { .. }
             | Self::Site { .. }
             | Self::Runtime { .. } => "ShotgunAuthenticationError",
-            Self::Defaults { source, .. } => match **source {
-                DefaultsError::ShotgunYml { .. } => "TankError",
-                _ => "ShotgunAuthenticationError",
-            },
+            Self::Defaults { source, .. } => source
+                .tank_error_class()
+                .unwrap_or("ShotgunAuthenticationError"),
             Self::Core(e) => e.python_class(),
         }
     }
@@ -271,7 +270,7 @@ impl Error {
     pub fn is_shotgun_authentication_error(&self) -> bool {
         match self {
             Self::Core(e) => e.is_shotgun_authentication_error(),
-            Self::Defaults { source, .. } => !matches!(**source, DefaultsError::ShotgunYml { .. }),
+            Self::Defaults { source, .. } => source.tank_error_class().is_none(),
             Self::RenewalFailed { source, .. } => source.error().is_shotgun_authentication_error(),
             _ => true,
         }

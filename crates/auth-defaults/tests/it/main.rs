@@ -1,6 +1,7 @@
 //! Behaviour tests of tk-auth-defaults (one binary, several modules).
 
 mod cache_root;
+mod core_configuration;
 mod defaults_manager;
 mod failed_saves;
 mod hostile_files;

@@ -155,13 +155,33 @@ fn setup(case: &Value) -> Case {
     c
 }
 
-fn construct(c: &Case, case: &Value) -> Result<ShotgunAuthenticator, Error> {
+/// How a `CoreDefaultsManager` case finds its `shotgun.yml`.
+#[derive(Clone, Copy, Debug)]
+enum FoundBy {
+    /// Its path, given.
+    Path,
+    /// `TANK_CURRENT_PC`, as in a process a Toolkit launch started (Decision 17): the case's
+    /// pipeline configuration has a core of its own, as the one Python ran in.
+    Launch,
+}
+
+fn construct(c: &Case, case: &Value, found_by: FoundBy) -> Result<ShotgunAuthenticator, Error> {
     let mut pairs: Vec<(String, String)> = vec![(
         "SHOTGUN_HOME".to_owned(),
         c.home.to_str().unwrap().to_owned(),
     )];
     for (k, v) in case["inputs"]["env"].as_object().unwrap() {
         pairs.push((k.clone(), c.expand(v.as_str().unwrap())));
+    }
+    if let FoundBy::Launch = found_by {
+        std::fs::create_dir_all(c.pipeline.join("install/core")).unwrap();
+        std::fs::write(c.pipeline.join("install/core/_core_upgrader.py"), "").unwrap();
+        std::fs::create_dir_all(c.pipeline.join("config/core")).unwrap();
+        std::fs::write(c.pipeline.join("config/core/roots.yml"), "primary: {}\n").unwrap();
+        pairs.push((
+            "TANK_CURRENT_PC".to_owned(),
+            c.pipeline.to_str().unwrap().to_owned(),
+        ));
     }
     let env = Env::from_pairs(pairs);
     let defaults = Defaults::from_env_with(&env).map_err(to_error)?;
@@ -173,9 +193,15 @@ fn construct(c: &Case, case: &Value) -> Result<ShotgunAuthenticator, Error> {
             None => Box::new(defaults),
         },
         dm if dm["class"] == "CoreDefaultsManager" => {
-            let yml = c.pipeline.join("config/core/shotgun.yml");
             let mask = dm["args"]["mask_script_user"].as_bool().unwrap_or(false);
-            Box::new(ConfigDefaultsManager::new(defaults, &yml, mask).map_err(to_error)?)
+            let manager = match found_by {
+                FoundBy::Path => {
+                    let yml = c.pipeline.join("config/core/shotgun.yml");
+                    ConfigDefaultsManager::new(defaults, &yml, mask)
+                }
+                FoundBy::Launch => ConfigDefaultsManager::current(defaults, mask),
+            };
+            Box::new(manager.map_err(to_error)?)
         }
         other => panic!("{}: unknown defaults manager {other}", c.id),
     };
@@ -414,11 +440,11 @@ fn check_tree(c: &Case, label: &str, tree: &Value) {
     );
 }
 
-async fn replay(case: &Value) {
+async fn replay(case: &Value, found_by: FoundBy) {
     let c = setup(case);
     let expected = &case["expected"];
     let steps = expected["steps"].as_array().unwrap();
-    let auth = match construct(&c, case) {
+    let auth = match construct(&c, case, found_by) {
         Ok(auth) => auth,
         Err(e) => {
             // Python reads `shotgun.yml` lazily and fails at every step; tk-auth reads it
@@ -510,6 +536,21 @@ async fn every_python_authenticator_case_replays_with_the_same_results_and_files
     let cases = m["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 31);
     for case in cases {
-        replay(case).await;
+        replay(case, FoundBy::Path).await;
+    }
+}
+
+#[tokio::test]
+async fn every_core_defaults_manager_case_replays_with_shotgun_yml_found_through_the_launch() {
+    let m = manifest("authenticator");
+    let core_cases: Vec<_> = m["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["inputs"]["defaults_manager"]["class"] == "CoreDefaultsManager")
+        .collect();
+    assert!(core_cases.len() >= 5, "{}", core_cases.len());
+    for case in core_cases {
+        replay(case, FoundBy::Launch).await;
     }
 }
