@@ -152,7 +152,14 @@ fn a_shotgun_yml_that_is_not_yaml_names_the_file_and_chains_the_cause() {
     ]);
     let err = ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false)
         .unwrap_err();
-    let DefaultsError::Yaml { path, source } = &err else {
+    // Python's "Cannot load config file" (Decision 17), the YAML error as its cause.
+    let DefaultsError::ConfigUnreadable { path, source } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(path, &yml);
+    assert_eq!(err.tank_error_class(), Some("TankError"));
+    let err = &**source;
+    let DefaultsError::Yaml { path, source } = err else {
         panic!("{err:?}")
     };
     assert_eq!(path, &yml);
