@@ -5,12 +5,12 @@ mod local;
 
 use std::sync::Arc;
 
-use tk_auth_core::{Secret, SessionUser, User};
+use tk_auth_core::Secret;
 use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
 use crate::context::{Context, off_runtime};
-use crate::login::{self, LoginRequest};
+use crate::login::{self, LoginOutcome, LoginRequest};
 use crate::{AuthOptions, Error, ShotgunUser};
 
 /// What a session user is made from (the arguments of Python's `create_session_user`).
@@ -181,11 +181,9 @@ impl ShotgunAuthenticator {
                     })
                     .await?
                 };
-                let client = self.ctx.client(&host, http_proxy.as_deref())?;
-                let token = client
-                    .generate_session_token(&login, &password, None)
-                    .await
-                    .map_err(|e| Error::from_http(&host, Some(&login), e))?;
+                let token = self
+                    .token_from_password(&host, http_proxy.as_deref(), &login, &password)
+                    .await?;
                 self.local(move |a| a.new_session_user_sync(host, &login, http_proxy, token, None))
                     .await
             }
@@ -251,42 +249,35 @@ impl ShotgunAuthenticator {
         is_host_fixed: Option<bool>,
     ) -> Result<ShotgunUser, Error> {
         let (host, login, http_proxy) = (non_empty(host), non_empty(login), non_empty(http_proxy));
-        let (host, login, http_proxy, host_fixed) = self
-            .local(move |a| {
-                Ok((
-                    host.map_or_else(|| a.default_host_sync(), |h| Ok(Some(h)))?,
-                    login.map_or_else(|| a.defaults_sync(|d| d.get_login()), |l| Ok(Some(l)))?,
-                    http_proxy.map_or_else(|| a.default_http_proxy_sync(), |p| Ok(Some(p)))?,
-                    match is_host_fixed {
-                        Some(fixed) => fixed,
-                        None => a.defaults.is_host_fixed(),
-                    },
-                ))
-            })
+        let request = self
+            .local(move |a| a.prompt_request_sync(host, login, http_proxy, is_host_fixed))
             .await?;
-        let outcome = login::run(
-            &self.ctx,
-            LoginRequest {
-                host,
-                login,
-                http_proxy: http_proxy.clone(),
-                host_fixed,
-                renewal: false,
-                client: None,
-            },
-        )
-        .await?;
-        let user = SessionUser::new(outcome.host.clone(), outcome.login.clone(), outcome.token)?
-            .with_http_proxy(http_proxy)
-            .with_session_metadata(outcome.metadata);
-        let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
-        // The session, the method and the current site and user, each file written once.
-        if let Some((host, session)) = user.cached_session() {
-            let method = outcome.method;
-            self.local(move |a| a.defaults_sync(|d| d.record_login(&host, &session, Some(method))))
-                .await?;
-        }
-        Ok(user)
+        let http_proxy = request.http_proxy.clone();
+        let outcome = self.login_flow(request).await?;
+        self.local(move |a| a.prompted_user_sync(outcome, http_proxy))
+            .await
+    }
+
+    /// The login flow through this authenticator's prompter: the part of
+    /// [`get_user_from_prompt`](Self::get_user_from_prompt) that talks to the site and the
+    /// person.
+    pub(crate) async fn login_flow(&self, request: LoginRequest) -> Result<LoginOutcome, Error> {
+        login::run(&self.ctx, request).await
+    }
+
+    /// A new session token of `login` on `host`, for `password`.
+    pub(crate) async fn token_from_password(
+        &self,
+        host: &str,
+        http_proxy: Option<&str>,
+        login: &str,
+        password: &Secret,
+    ) -> Result<Secret, Error> {
+        self.ctx
+            .client(host, http_proxy)?
+            .generate_session_token(login, password, None)
+            .await
+            .map_err(|e| Error::from_http(host, Some(login), e))
     }
 
     /// Forgets the default user's cached session and returns that user, or `None` when

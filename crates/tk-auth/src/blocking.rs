@@ -8,7 +8,7 @@
 //! - Calls that talk to the site or to the person — a password or prompted login,
 //!   `resolve_entity`, `check_credentials`, renewals, connections — run on a runtime that
 //!   the authenticator owns, on its own threads, and the calling thread waits for the
-//!   answer. That makes them safe anywhere: in a plain thread, in a DCC's main thread, and
+//!   answer (a login's own file reads and writes stay on the calling thread). That makes them safe anywhere: in a plain thread, in a DCC's main thread, and
 //!   inside a tokio runtime's blocking context (`spawn_blocking`), without the "cannot
 //!   start a runtime from within a runtime" panic. Do not call them from an async task:
 //!   that would hold a runtime worker while waiting.
@@ -112,8 +112,8 @@ impl ShotgunAuthenticator {
         host: Option<&str>,
         http_proxy: Option<&str>,
     ) -> Result<ShotgunUser, Error> {
-        let credentials = match credentials.source() {
-            TokenSource::Password(password) => SessionCredentials::Password { password },
+        let password = match credentials.source() {
+            TokenSource::Password(password) => password,
             local => {
                 return self
                     .inner
@@ -121,16 +121,19 @@ impl ShotgunAuthenticator {
                     .map(|u| self.user(u));
             }
         };
-        let (login, host, proxy) = (
-            login.to_owned(),
-            host.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
-        self.call(|a| async move {
-            a.create_session_user(&login, credentials, host.as_deref(), proxy.as_deref())
-                .await
-        })
-        .map(|u| self.user(u))
+        // Only the token's generation waits on the runtime; the files are read and written
+        // here.
+        let (host, http_proxy) = self.inner.session_site_sync(login, host, http_proxy)?;
+        let token = {
+            let (host, proxy, login) = (host.clone(), http_proxy.clone(), login.to_owned());
+            self.call(move |a| async move {
+                a.token_from_password(&host, proxy.as_deref(), &login, &password)
+                    .await
+            })?
+        };
+        self.inner
+            .new_session_user_sync(host, login, http_proxy, token, None)
+            .map(|u| self.user(u))
     }
 
     /// See [`crate::ShotgunAuthenticator::create_script_user`].
@@ -169,21 +172,19 @@ impl ShotgunAuthenticator {
         http_proxy: Option<&str>,
         is_host_fixed: Option<bool>,
     ) -> Result<ShotgunUser, Error> {
-        let (host, login, proxy) = (
-            host.map(str::to_owned),
-            login.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
-        self.call(|a| async move {
-            a.get_user_from_prompt(
-                host.as_deref(),
-                login.as_deref(),
-                proxy.as_deref(),
-                is_host_fixed,
-            )
-            .await
-        })
-        .map(|u| self.user(u))
+        let non_empty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        let request = self.inner.prompt_request_sync(
+            non_empty(host),
+            non_empty(login),
+            non_empty(http_proxy),
+            is_host_fixed,
+        )?;
+        let http_proxy = request.http_proxy.clone();
+        // Only the login flow waits on the runtime; the files are read and written here.
+        let outcome = self.call(move |a| async move { a.login_flow(request).await })?;
+        self.inner
+            .prompted_user_sync(outcome, http_proxy)
+            .map(|u| self.user(u))
     }
 
     /// See [`crate::ShotgunAuthenticator::set_current_user`].

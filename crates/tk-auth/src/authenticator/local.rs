@@ -8,6 +8,7 @@ use tk_auth_core::{ScriptUser, Secret, SessionUser, User};
 use tk_auth_defaults::{Credentials, DefaultsError, DefaultsManager, MakeCurrent, SessionData};
 
 use super::{ShotgunAuthenticator, TokenSource, non_empty};
+use crate::login::{LoginOutcome, LoginRequest};
 use crate::{Error, ShotgunUser};
 
 impl ShotgunAuthenticator {
@@ -141,6 +142,43 @@ impl ShotgunAuthenticator {
             Ok(Some(stored)) if stored.session_token == data.session_token
                 && stored.session_metadata == data.session_metadata
         )
+    }
+
+    /// What a prompted login starts from: the arguments given (when not `None` or empty),
+    /// else the defaults manager's site, login and proxy, and whether the site is fixed.
+    pub(crate) fn prompt_request_sync(
+        &self,
+        host: Option<String>,
+        login: Option<String>,
+        http_proxy: Option<String>,
+        is_host_fixed: Option<bool>,
+    ) -> Result<LoginRequest, Error> {
+        Ok(LoginRequest {
+            host: host.map_or_else(|| self.default_host_sync(), |h| Ok(Some(h)))?,
+            login: login.map_or_else(|| self.defaults_sync(|d| d.get_login()), |l| Ok(Some(l)))?,
+            http_proxy: http_proxy
+                .map_or_else(|| self.default_http_proxy_sync(), |p| Ok(Some(p)))?,
+            host_fixed: is_host_fixed.unwrap_or_else(|| self.defaults.is_host_fixed()),
+            renewal: false,
+            client: None,
+        })
+    }
+
+    /// The user a prompted login made: its session cached, the login method and the
+    /// current site and user saved through the defaults manager, each file written once.
+    pub(crate) fn prompted_user_sync(
+        &self,
+        outcome: LoginOutcome,
+        http_proxy: Option<String>,
+    ) -> Result<ShotgunUser, Error> {
+        let user = SessionUser::new(outcome.host, outcome.login, outcome.token)?
+            .with_http_proxy(http_proxy)
+            .with_session_metadata(outcome.metadata);
+        let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
+        if let Some((host, session)) = user.cached_session() {
+            self.defaults_sync(|d| d.record_login(&host, &session, Some(outcome.method)))?;
+        }
+        Ok(user)
     }
 
     /// See [`create_script_user`](Self::create_script_user).
