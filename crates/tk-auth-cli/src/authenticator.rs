@@ -1,11 +1,12 @@
 //! The authenticator the `login`, `whoami` and `token` commands share: the process
-//! environment, the Toolkit defaults, and the prompter chosen for this process.
+//! environment, the Toolkit defaults, and the prompter chosen for this process. Commands
+//! use the façade's blocking API, which runs what needs the network on a runtime of its own
+//! and reads local files on the calling thread.
 
-use std::future::Future;
-
-use tk_auth::{AuthOptions, Defaults, Env, Prompter, ShotgunAuthenticator};
-use tk_auth_core::env::{DISPLAY, WAYLAND_DISPLAY};
-use tk_auth_prompt::{ConsolePrompter, PromptMode, choose_prompter};
+use tk_auth::blocking::ShotgunAuthenticator;
+use tk_auth::core::env::{DISPLAY, WAYLAND_DISPLAY};
+use tk_auth::prompt::{ConsolePrompter, PromptMode, choose_prompter};
+use tk_auth::{AuthOptions, Defaults, Env, Prompter};
 
 use crate::exit::Failure;
 
@@ -71,14 +72,4 @@ impl Setup {
         };
         ShotgunAuthenticator::with_options(self.defaults.clone(), prompter, options(auth_options))
     }
-}
-
-/// Runs a command's async part on a runtime of its own (one thread: the library does its
-/// blocking work on tokio's blocking threads).
-pub(crate) fn run<T>(work: impl Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::failed(anyhow::Error::new(e).context("starting the runtime")))?;
-    runtime.block_on(work)
 }

@@ -11,8 +11,8 @@ use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
 use serde_json::json;
 use tk_auth::blocking::ShotgunAuthenticator;
+use tk_auth::prompt::{ConsolePrompter, PromptMode, choose_prompter};
 use tk_auth::{Answer, AuthOptions, Defaults, Env, Prompter, ScriptedPrompter, env};
-use tk_auth_prompt::{ConsolePrompter, PromptMode, choose_prompter};
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 use crate::exit::{Failure, Outcome};

@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 
 use tk_auth::PromptError;
-use tk_auth_prompt::terminal_safe;
+use tk_auth::prompt::terminal_safe;
 
 /// The exit codes, as `--help` lists them.
 pub(crate) const EXIT_CODES_HELP: &str = "Exit codes:

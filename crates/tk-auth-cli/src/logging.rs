@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal as _;
 
-use tk_auth_core::{Env, env};
+use tk_auth::core::{Env, env};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;

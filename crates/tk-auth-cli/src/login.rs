@@ -2,19 +2,20 @@
 //! program and for the Python Toolkit on the same machine.
 
 use clap::{Args, ValueEnum};
+use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
 use tk_auth::{
     CredentialState, DefaultsManager, Error, MethodChoice, PromptError, Prompter,
-    SessionCredentials, ShotgunUser,
+    SessionCredentials,
 };
 
 use tk_auth::Env;
-use tk_auth_core::env::TK_AUTH_NONINTERACTIVE;
-use tk_auth_prompt::{Interface, PromptMode, SiteDetails};
+use tk_auth::core::env::TK_AUTH_NONINTERACTIVE;
+use tk_auth::prompt::{Interface, PromptMode, SiteDetails};
 
 mod browser_wait;
 mod piped_input;
 
-use crate::authenticator::{Setup, run};
+use crate::authenticator::Setup;
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
 use crate::prompters::{CommandLineAnswers, PipedPassword, browser_only_login};
@@ -88,17 +89,19 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
     } else {
         None
     };
-    // The files are read here, outside the runtime: they may wait on a lock.
     let stored = if args.force {
         None
     } else {
         stored_session(&setup, site.as_deref(), args.login.as_deref())?
     };
     if let Some((host, login)) = stored
-        && let Some(user) = run(valid_session(&setup, host, login))?
+        && let Some((authenticator, user)) = valid_session(&setup, &host, &login)?
     {
-        make_current(&setup, &user)?;
-        print(&tk_auth_prompt::terminal_safe(&format!(
+        // As a Python login does (a site fixed by a pipeline configuration stays as it is).
+        authenticator
+            .set_current_user(&user)
+            .map_err(Failure::from_auth)?;
+        print(&tk_auth::prompt::terminal_safe(&format!(
             "Already logged in to {} as {} (the stored session is valid; --force logs in again).",
             user.host(),
             user.login().unwrap_or_default()
@@ -108,12 +111,12 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
     let user = match piped {
         Some(answers) => {
             let (site, login) = piped_site_and_login(&setup, site, args)?;
-            run(login_with_piped_password(&setup, site, login, answers))?
+            login_with_piped_password(&setup, &site, &login, answers)?
         }
-        None => run(login_interactively(&setup, site, args))?,
+        None => login_interactively(&setup, site.as_deref(), args)?,
     };
     // The login can be the site's text (whoever approved in the browser).
-    print(&tk_auth_prompt::terminal_safe(&format!(
+    print(&tk_auth::prompt::terminal_safe(&format!(
         "Logged in to {} as {}.",
         user.host(),
         user.login().unwrap_or_default()
@@ -144,24 +147,27 @@ fn stored_session(
     Ok(login.map(|login| (host, login)))
 }
 
-/// The stored session of `login` on `host`, when there is one and the site accepts it.
-async fn valid_session(
+/// The stored session of `login` on `host`, when there is one and the site accepts it,
+/// with the authenticator that read it.
+fn valid_session(
     setup: &Setup,
-    host: String,
-    login: String,
-) -> Result<Option<ShotgunUser>, Failure> {
+    host: &str,
+    login: &str,
+) -> Result<Option<(ShotgunAuthenticator, ShotgunUser)>, Failure> {
     let authenticator =
         setup.authenticator(tk_auth::NonInteractivePrompter, false, |options| options);
-    let user = match authenticator
-        .create_session_user(&login, SessionCredentials::Cached, Some(&host), None)
-        .await
-    {
+    let user = match authenticator.create_session_user(
+        login,
+        SessionCredentials::Cached,
+        Some(host),
+        None,
+    ) {
         Ok(user) => user,
         Err(Error::IncompleteCredentials { .. }) => return Ok(None),
         Err(e) => return Err(Failure::from_auth(e)),
     };
-    match user.check_credentials().await.map_err(Failure::from_auth)? {
-        CredentialState::Valid => Ok(Some(user)),
+    match user.check_credentials().map_err(Failure::from_auth)? {
+        CredentialState::Valid => Ok(Some((authenticator, user))),
         CredentialState::Expired => {
             tracing::info!(site = %host, login = %login, "the stored session has expired");
             Ok(None)
@@ -169,17 +175,6 @@ async fn valid_session(
         CredentialState::Unreachable(e) => Err(Failure::from_auth(e)),
         _ => Ok(None),
     }
-}
-
-/// Records `user` as the current site and user, as a Python login does (a site fixed by a
-/// pipeline configuration stays as it is).
-fn make_current(setup: &Setup, user: &ShotgunUser) -> Result<(), Failure> {
-    let login = user.login().unwrap_or_default();
-    setup
-        .defaults
-        .set_host(&user.host())
-        .and_then(|()| setup.defaults.set_login(&login))
-        .map_err(Failure::failed)
 }
 
 /// The site and login of a `--password-stdin` login: given, or the current site.
@@ -206,14 +201,19 @@ fn piped_site_and_login(
     Ok((site, login))
 }
 
-async fn login_with_piped_password(
+fn login_with_piped_password(
     setup: &Setup,
-    site: String,
-    login: String,
+    site: &str,
+    login: &str,
     answers: PipedAnswers,
 ) -> Result<ShotgunUser, Failure> {
     let code_given = answers.code.is_some();
-    let prompter = PipedPassword::new(site.clone(), login.clone(), answers.password, answers.code);
+    let prompter = PipedPassword::new(
+        site.to_owned(),
+        login.to_owned(),
+        answers.password,
+        answers.code,
+    );
     let seen = prompter.seen();
     // The piped password is an answer given in advance, not a question: it is used even
     // where nobody can answer prompts (TK_AUTH_NONINTERACTIVE=1 on a farm). Anything else
@@ -231,15 +231,13 @@ async fn login_with_piped_password(
             .with_password_attempts(1)
             .only_method(MethodChoice::Credentials)
     });
-    let result = authenticator
-        .get_user_from_prompt(Some(&site), Some(&login), None, Some(true))
-        .await;
+    let result = authenticator.get_user_from_prompt(Some(site), Some(login), None, Some(true));
     result.map_err(|e| {
         let seen = seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        piped_failure(e, &site, &login, seen.as_ref(), code_given)
+        piped_failure(e, site, login, seen.as_ref(), code_given)
     })
 }
 
@@ -300,9 +298,9 @@ fn browser_advice(site: &str, seen: Option<&SiteDetails>) -> String {
     }
 }
 
-async fn login_interactively(
+fn login_interactively(
     setup: &Setup,
-    site: Option<String>,
+    site: Option<&str>,
     args: &LoginArgs,
 ) -> Result<ShotgunUser, Failure> {
     let open_browser = setup.can_open_browser(args.no_browser);
@@ -330,8 +328,7 @@ async fn login_interactively(
     // (a pipeline configuration may fix the site).
     let fixed = site.is_some().then_some(true);
     authenticator
-        .get_user_from_prompt(site.as_deref(), args.login.as_deref(), None, fixed)
-        .await
+        .get_user_from_prompt(site, args.login.as_deref(), None, fixed)
         .map_err(|e| match &e {
             Error::NonInteractive { what, site, login } => {
                 no_answer(what, site, login.as_deref(), may_wait)

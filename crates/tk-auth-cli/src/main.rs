@@ -5,7 +5,6 @@
 
 mod authenticator;
 mod completions;
-mod default_user;
 #[cfg(feature = "emulator")]
 mod demo;
 #[cfg(feature = "emulator")]
@@ -16,7 +15,6 @@ mod login;
 mod output;
 mod payload;
 mod prompters;
-mod runtime;
 mod session;
 mod site_arg;
 mod status;
@@ -89,7 +87,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let env = tk_auth_core::Env::process();
+    let env = tk_auth::core::Env::process();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return output::clap_exit(&e, logging::colour_allowed(&env)),

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use anyhow::{Context as _, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
-use tk_auth_core::cookies::{get_saml_claims_expiration, get_session_expiration};
-use tk_auth_core::{
+use tk_auth::core::cookies::{get_saml_claims_expiration, get_session_expiration};
+use tk_auth::core::{
     Format, Payload, REDACTED, ScriptUser, Secret, SessionUser, User, deserialize_user,
     redact_proxy_password, redact_url_credentials, serialize_user,
 };
 
-use tk_auth::Defaults;
+use tk_auth::blocking::ShotgunAuthenticator;
+use tk_auth::{Defaults, NonInteractivePrompter};
 
 use crate::exit::{Failure, Outcome};
 
@@ -186,13 +187,15 @@ impl From<FormatArg> for Format {
 /// Python's, ready for `VAR=$(tk-auth payload export)`.
 fn export(args: &ExportArgs) -> Outcome {
     let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
-    let user = crate::default_user::default_user(&defaults)
-        .map_err(Failure::failed)?
+    // Read from the files on this thread: no runtime, no network.
+    let user = ShotgunAuthenticator::new(defaults, NonInteractivePrompter)
+        .get_default_user()
+        .map_err(|e| Failure::failed(anyhow::Error::new(e).context("reading the default user")))?
         .ok_or_else(|| {
             Failure::auth_required(anyhow!("no one is logged in (no default user)"))
                 .hint("run `tk-auth login`")
         })?;
-    write_output(&serialize_user(&user, args.format.into()));
+    write_output(&tk_auth::serialize_user(&user, args.format.into()));
     Ok(())
 }
 

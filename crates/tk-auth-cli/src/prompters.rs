@@ -4,11 +4,11 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
-use tk_auth_prompt::{
+use tk_auth::prompt::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodQuestion, PasswordQuestion,
     RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
+use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
 
 /// Answers a login with the site, login, password and two-factor code given on the command
 /// line and standard input (`--password-stdin`, `--code-stdin`): each is used once, and

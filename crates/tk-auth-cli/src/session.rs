@@ -41,7 +41,7 @@ fn defaults() -> Result<Defaults, Failure> {
 
 fn site_or_current(site: Option<&String>, d: &Defaults) -> Result<String, Failure> {
     match site {
-        Some(s) => Ok(tk_auth_core::sanitize_url(s)),
+        Some(s) => Ok(tk_auth::core::sanitize_url(s)),
         None => d
             .get_host()
             .map_err(Failure::failed)?
@@ -57,7 +57,7 @@ pub(crate) fn sites(args: &SitesArgs) -> Outcome {
         print(&json!(hosts).to_string());
     } else {
         for h in hosts {
-            print(&tk_auth_prompt::terminal_safe(&h));
+            print(&tk_auth::prompt::terminal_safe(&h));
         }
     }
     Ok(())
@@ -75,7 +75,7 @@ pub(crate) fn users(args: &UsersArgs) -> Outcome {
         print(&json!({"site": site, "users": users}).to_string());
     } else {
         for u in users {
-            print(&tk_auth_prompt::terminal_safe(&u));
+            print(&tk_auth::prompt::terminal_safe(&u));
         }
     }
     Ok(())
@@ -102,7 +102,7 @@ pub(crate) fn logout(args: &LogoutArgs) -> Outcome {
     d.session_cache()
         .delete_session_data(&site, &login)
         .map_err(Failure::failed)?;
-    print(&tk_auth_prompt::terminal_safe(&format!(
+    print(&tk_auth::prompt::terminal_safe(&format!(
         "logged out {login} from {site}"
     )));
     Ok(())

@@ -32,11 +32,11 @@ impl TypedValueParser for SiteArg {
         };
         let text = value.to_str().ok_or_else(|| invalid(&"it is not UTF-8"))?;
         let site = tk_auth::sanitize_url(text);
-        match tk_auth_http::SiteUrl::parse(&site) {
+        match tk_auth::http::SiteUrl::parse(&site) {
             Ok(_) => Ok(text.to_owned()),
             // The reason alone: the cleaned-up address it names may keep the start of a
             // password that held a '/' (`https://bob:pa/ss@…` becomes `https://bob:pa`).
-            Err(tk_auth_http::HttpError::InvalidSiteUrl { reason, .. }) => Err(invalid(&reason)),
+            Err(tk_auth::http::HttpError::InvalidSiteUrl { reason, .. }) => Err(invalid(&reason)),
             Err(e) => Err(invalid(&e)),
         }
     }

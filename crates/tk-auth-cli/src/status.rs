@@ -3,11 +3,10 @@
 
 use clap::Args;
 use serde_json::{Value, json};
-use tk_auth::{
-    CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter, ShotgunAuthenticator,
-};
-use tk_auth_defaults::StoreBackend;
-use tk_auth_prompt::terminal_safe;
+use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
+use tk_auth::defaults::StoreBackend;
+use tk_auth::prompt::terminal_safe;
+use tk_auth::{CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter};
 
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
@@ -24,19 +23,10 @@ pub(crate) struct StatusArgs {
     check: bool,
 }
 
-/// Asks the site, through the façade's default user, whether it accepts the session
-/// (one call, no renewal).
-async fn check(defaults: Defaults) -> Result<Check, Failure> {
-    let authenticator = ShotgunAuthenticator::new(defaults, NonInteractivePrompter);
-    let Some(user) = authenticator
-        .get_default_user()
-        .await
-        .map_err(Failure::from_auth)?
-    else {
-        return Ok(Check::NoSession);
-    };
+/// Asks the site whether it accepts the default user's session (one call, no renewal).
+fn check(user: &ShotgunUser) -> Result<Check, Failure> {
     Ok(
-        match user.check_credentials().await.map_err(Failure::from_auth)? {
+        match user.check_credentials().map_err(Failure::from_auth)? {
             CredentialState::Valid => Check::Valid,
             CredentialState::Expired => Check::Expired,
             CredentialState::Unreachable(e) => Check::Unreachable(format!("{e:#}")),
@@ -71,9 +61,14 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     let defaults = Defaults::from_env().map_err(Failure::bad_input)?;
     let cache = defaults.session_cache().clone();
     let site = defaults.get_host().map_err(Failure::failed)?;
-    let user = crate::default_user::default_user(&defaults).map_err(Failure::failed)?;
+    // The default user is read from the files on this thread; only `--check` uses the
+    // network.
+    let authenticator = ShotgunAuthenticator::new(defaults.clone(), NonInteractivePrompter);
+    let user = authenticator
+        .get_default_user()
+        .map_err(|e| Failure::failed(anyhow::Error::new(e).context("reading the default user")))?;
     let login = match &user {
-        Some(user) => user.login().map(str::to_owned),
+        Some(user) => user.login(),
         None => defaults.get_login().map_err(Failure::failed)?,
     };
     let file = match &site {
@@ -84,7 +79,7 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     let check = match (&user, args.check) {
         (_, false) => None,
         (None, true) => Some(Check::NoSession),
-        (Some(_), true) => Some(crate::runtime::block_on(check(defaults.clone()))??),
+        (Some(user), true) => Some(check(user)?),
     };
     let report = json!({
         "site": site,

@@ -57,7 +57,7 @@ pub(crate) fn token(args: &TokenArgs) -> Outcome {
         })?;
     if std::io::stdout().is_terminal() {
         let warning = format!("warning: this token logs in as {login} on {site}; do not share it");
-        eprintln!("{}", tk_auth_prompt::terminal_safe(&warning));
+        eprintln!("{}", tk_auth::prompt::terminal_safe(&warning));
     }
     crate::output::print(data.session_token.expose());
     Ok(())

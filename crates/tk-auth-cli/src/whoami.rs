@@ -3,9 +3,9 @@
 
 use clap::Args;
 use serde_json::{Value, json};
-use tk_auth_prompt::terminal_safe;
+use tk_auth::prompt::terminal_safe;
 
-use crate::authenticator::{Setup, run};
+use crate::authenticator::Setup;
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
 
@@ -23,10 +23,9 @@ pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
     let open_browser = setup.can_open_browser(false);
     let prompter = setup.prompter(open_browser, None)?;
     let authenticator = setup.authenticator(prompter, open_browser, |o| o);
-    let person = run(async {
+    let person = (|| {
         let user = authenticator
             .get_default_user()
-            .await
             .map_err(Failure::from_auth)?
             .ok_or_else(|| {
                 Failure::auth_required(anyhow::anyhow!("not logged in")).hint("run `tk-auth login`")
@@ -46,7 +45,6 @@ pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
         };
         let found = connection
             .find_one(entity_type, &filters, &fields)
-            .await
             .map_err(Failure::from_auth)?;
         let Some(found) = found else {
             return Err(Failure::failed(anyhow::anyhow!(
@@ -66,7 +64,7 @@ pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
             "entity": {"type": entity_type, "id": found.get("id").cloned().unwrap_or(Value::Null)},
             "name": name,
         }))
-    })?;
+    })()?;
     if args.json {
         print(&person.to_string());
     } else {

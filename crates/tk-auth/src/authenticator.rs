@@ -1,13 +1,16 @@
 //! `ShotgunAuthenticator`: default users, prompted logins, users from credentials.
 
+mod current_user;
+mod local;
+
 use std::sync::Arc;
 
-use tk_auth_core::{ScriptUser, Secret, SessionUser, User};
-use tk_auth_defaults::{Credentials, DefaultsError, DefaultsManager};
+use tk_auth_core::Secret;
+use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
 use crate::context::{Context, off_runtime};
-use crate::login::{self, LoginRequest};
+use crate::login::{self, LoginOutcome, LoginRequest};
 use crate::{AuthOptions, Error, ShotgunUser};
 
 /// What a session user is made from (the arguments of Python's `create_session_user`).
@@ -42,6 +45,31 @@ impl SessionCredentials {
     pub fn password(password: impl Into<Secret>) -> Self {
         Self::Password {
             password: password.into(),
+        }
+    }
+}
+
+/// Where a session user's token comes from.
+pub(crate) enum TokenSource {
+    /// Given (with its metadata).
+    Token(Secret, Option<Secret>),
+    /// Generated on the site from a password: the only source that needs the network.
+    Password(Secret),
+    /// The session cache.
+    Cache,
+}
+
+impl SessionCredentials {
+    /// Where the token comes from: an empty token or password means the session cache, as
+    /// in Python.
+    pub(crate) fn source(self) -> TokenSource {
+        match self {
+            Self::Token {
+                session_token,
+                session_metadata,
+            } if !session_token.is_empty() => TokenSource::Token(session_token, session_metadata),
+            Self::Password { password } if !password.is_empty() => TokenSource::Password(password),
+            _ => TokenSource::Cache,
         }
     }
 }
@@ -104,26 +132,25 @@ impl ShotgunAuthenticator {
         &*self.defaults
     }
 
-    /// Runs a defaults-manager call off the runtime.
-    async fn defaults<T, F>(&self, call: F) -> Result<T, Error>
+    /// Runs work on local files (the defaults, the session cache) off the runtime, through
+    /// the same synchronous internals the blocking API calls in place.
+    async fn local<T, F>(&self, work: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&dyn DefaultsManager) -> Result<T, DefaultsError> + Send + 'static,
+        F: FnOnce(&Self) -> Result<T, Error> + Send + 'static,
     {
-        let defaults = Arc::clone(&self.defaults);
-        off_runtime(move || call(&*defaults))
-            .await?
-            .map_err(|e| Error::defaults(None, None, e))
+        let this = self.clone();
+        off_runtime(move || work(&this)).await?
     }
 
     /// The default site (Python's `get_default_host`).
     pub async fn get_default_host(&self) -> Result<Option<String>, Error> {
-        self.defaults(|d| d.get_host()).await
+        self.local(Self::default_host_sync).await
     }
 
     /// The default http proxy (Python's `get_default_http_proxy`).
     pub async fn get_default_http_proxy(&self) -> Result<Option<String>, Error> {
-        self.defaults(|d| d.get_http_proxy()).await
+        self.local(Self::default_http_proxy_sync).await
     }
 
     /// A session user (Python's `create_session_user`).
@@ -140,61 +167,38 @@ impl ShotgunAuthenticator {
         host: Option<&str>,
         http_proxy: Option<&str>,
     ) -> Result<ShotgunUser, Error> {
-        let host = match non_empty(host) {
-            Some(h) => h,
-            None => self.get_default_host().await?.unwrap_or_default(),
-        };
-        let http_proxy = match non_empty(http_proxy) {
-            Some(p) => Some(p),
-            None => self.get_default_http_proxy().await?,
-        };
-        // Python checks in this order: host, login, token.
-        if host.is_empty() {
-            return Err(Error::IncompleteCredentials {
-                what: "missing host".to_owned(),
-            });
-        }
-        if login.is_empty() {
-            return Err(Error::IncompleteCredentials {
-                what: "missing login.".to_owned(),
-            });
-        }
-        let (token, metadata) = match credentials {
-            SessionCredentials::Token {
-                session_token,
-                session_metadata,
-            } if !session_token.is_empty() => (session_token, session_metadata),
-            SessionCredentials::Password { password } if !password.is_empty() => {
-                let client = self.ctx.client(&host, http_proxy.as_deref())?;
-                let token = client
-                    .generate_session_token(login, &password, None)
-                    .await
-                    .map_err(|e| Error::from_http(&host, Some(login), e))?;
-                (token, None)
-            }
-            _ => {
-                let (cache, h, l) = (self.ctx.cache.clone(), host.clone(), login.to_owned());
-                match off_runtime(move || cache.get_session_data(&h, &l))
+        let (login, host, http_proxy) = (
+            login.to_owned(),
+            host.map(str::to_owned),
+            http_proxy.map(str::to_owned),
+        );
+        match credentials.source() {
+            TokenSource::Password(password) => {
+                let (host, http_proxy) = {
+                    let login = login.clone();
+                    self.local(move |a| {
+                        a.session_site_sync(&login, host.as_deref(), http_proxy.as_deref())
+                    })
                     .await?
-                    .map_err(|e| Error::defaults(Some(&host), Some(login), e))?
-                {
-                    Some(data) if !data.session_token.is_empty() => {
-                        (data.session_token, data.session_metadata)
-                    }
-                    _ => {
-                        return Err(Error::IncompleteCredentials {
-                            what: "missing session_token".to_owned(),
-                        });
-                    }
-                }
+                };
+                let token = self
+                    .token_from_password(&host, http_proxy.as_deref(), &login, &password)
+                    .await?;
+                self.local(move |a| a.new_session_user_sync(host, &login, http_proxy, token, None))
+                    .await
             }
-        };
-        let user = SessionUser::new(host, login, token)?
-            .with_http_proxy(http_proxy)
-            .with_session_metadata(metadata);
-        let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
-        user.save_to_cache().await;
-        Ok(user)
+            source => {
+                self.local(move |a| {
+                    a.stored_session_user_sync(
+                        &login,
+                        source,
+                        host.as_deref(),
+                        http_proxy.as_deref(),
+                    )
+                })
+                .await
+            }
+        }
     }
 
     /// A script user (Python's `create_script_user`); nothing is stored.
@@ -205,47 +209,22 @@ impl ShotgunAuthenticator {
         host: Option<&str>,
         http_proxy: Option<&str>,
     ) -> Result<ShotgunUser, Error> {
-        let api_key = api_key.into();
-        let host = match non_empty(host) {
-            Some(h) => h,
-            None => self.get_default_host().await?.unwrap_or_default(),
-        };
-        let http_proxy = match non_empty(http_proxy) {
-            Some(p) => Some(p),
-            None => self.get_default_http_proxy().await?,
-        };
-        let user = ScriptUser::new(host, api_script, api_key)?.with_http_proxy(http_proxy);
-        Ok(ShotgunUser::new(Arc::clone(&self.ctx), User::Script(user)))
+        let (api_script, api_key, host, http_proxy) = (
+            api_script.to_owned(),
+            api_key.into(),
+            host.map(str::to_owned),
+            http_proxy.map(str::to_owned),
+        );
+        self.local(move |a| {
+            a.script_user_sync(&api_script, api_key, host.as_deref(), http_proxy.as_deref())
+        })
+        .await
     }
 
     /// The user the defaults manager's credentials describe, or `None` (Python's
     /// `get_default_user`): a script user, or a session user from the cache.
     pub async fn get_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
-        match self.defaults(|d| d.get_user_credentials()).await? {
-            None => Ok(None),
-            Some(Credentials::Script {
-                api_script,
-                api_key,
-            }) => self
-                .create_script_user(&api_script, api_key, None, None)
-                .await
-                .map(Some),
-            Some(Credentials::Session(data)) => self
-                .create_session_user(
-                    &data.login,
-                    SessionCredentials::Token {
-                        session_token: data.session_token,
-                        session_metadata: data.session_metadata,
-                    },
-                    None,
-                    None,
-                )
-                .await
-                .map(Some),
-            Some(_) => Err(Error::IncompleteCredentials {
-                what: "unknown credentials configuration".to_owned(),
-            }),
-        }
+        self.local(Self::default_user_sync).await
     }
 
     /// The default user, else one from a login prompt (Python's `get_user`).
@@ -269,74 +248,48 @@ impl ShotgunAuthenticator {
         http_proxy: Option<&str>,
         is_host_fixed: Option<bool>,
     ) -> Result<ShotgunUser, Error> {
-        let host = match non_empty(host) {
-            Some(h) => Some(h),
-            None => self.get_default_host().await?,
-        };
-        let login = match non_empty(login) {
-            Some(l) => Some(l),
-            None => self.defaults(|d| d.get_login()).await?,
-        };
-        let http_proxy = match non_empty(http_proxy) {
-            Some(p) => Some(p),
-            None => self.get_default_http_proxy().await?,
-        };
-        let host_fixed = match is_host_fixed {
-            Some(fixed) => fixed,
-            None => self.defaults(|d| Ok(d.is_host_fixed())).await?,
-        };
-        let outcome = login::run(
-            &self.ctx,
-            LoginRequest {
-                host,
-                login,
-                http_proxy: http_proxy.clone(),
-                host_fixed,
-                renewal: false,
-                client: None,
-            },
-        )
-        .await?;
-        let user = SessionUser::new(outcome.host.clone(), outcome.login.clone(), outcome.token)?
-            .with_http_proxy(http_proxy)
-            .with_session_metadata(outcome.metadata);
-        let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
-        // The session, the method and the current site and user, each file written once.
-        if let Some((host, session)) = user.cached_session() {
-            let method = outcome.method;
-            self.defaults(move |d| d.record_login(&host, &session, Some(method)))
-                .await?;
-        }
-        Ok(user)
+        let (host, login, http_proxy) = (non_empty(host), non_empty(login), non_empty(http_proxy));
+        let request = self
+            .local(move |a| a.prompt_request_sync(host, login, http_proxy, is_host_fixed))
+            .await?;
+        let http_proxy = request.http_proxy.clone();
+        let outcome = self.login_flow(request).await?;
+        self.local(move |a| a.prompted_user_sync(outcome, http_proxy))
+            .await
+    }
+
+    /// The login flow through this authenticator's prompter: the part of
+    /// [`get_user_from_prompt`](Self::get_user_from_prompt) that talks to the site and the
+    /// person.
+    pub(crate) async fn login_flow(&self, request: LoginRequest) -> Result<LoginOutcome, Error> {
+        login::run(&self.ctx, request).await
+    }
+
+    /// A new session token of `login` on `host`, for `password`.
+    pub(crate) async fn token_from_password(
+        &self,
+        host: &str,
+        http_proxy: Option<&str>,
+        login: &str,
+        password: &Secret,
+    ) -> Result<Secret, Error> {
+        self.ctx
+            .client(host, http_proxy)?
+            .generate_session_token(login, password, None)
+            .await
+            .map_err(|e| Error::from_http(host, Some(login), e))
     }
 
     /// Forgets the default user's cached session and returns that user, or `None` when
     /// there is none (Python's `clear_default_user`). The current user is kept.
     pub async fn clear_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
-        let (Some(host), Some(login)) = (
-            self.get_default_host().await?,
-            self.defaults(|d| d.get_login()).await?,
-        ) else {
-            return Ok(None);
-        };
-        let user = match self
-            .create_session_user(&login, SessionCredentials::Cached, Some(&host), None)
-            .await
-        {
-            Ok(user) => user,
-            Err(Error::IncompleteCredentials { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let (cache, h, l) = (self.ctx.cache.clone(), host.clone(), login.clone());
-        off_runtime(move || cache.delete_session_data(&h, &l))
-            .await?
-            .map_err(|e| Error::defaults(Some(&host), Some(&login), e))?;
-        Ok(Some(user))
+        self.local(Self::clear_default_user_sync).await
     }
 
     /// Reads a serialized user (see [`deserialize_user`](crate::deserialize_user)); the
     /// user renews through this authenticator's prompter.
     pub async fn deserialize_user(&self, payload: &str) -> Result<ShotgunUser, Error> {
-        crate::serialization::deserialize_with(Arc::clone(&self.ctx), payload).await
+        let payload = payload.to_owned();
+        self.local(move |a| a.deserialize_user_sync(&payload)).await
     }
 }

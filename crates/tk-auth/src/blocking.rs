@@ -1,10 +1,22 @@
 //! The same API for synchronous programs.
 //!
-//! Calls run on a runtime of tk-auth's own, on its own threads, and the calling thread
-//! waits for the answer. That makes them safe anywhere — in a plain thread, in a DCC's
-//! main thread, and inside a tokio runtime's blocking context (`spawn_blocking`) — without
-//! the "cannot start a runtime from within a runtime" panic. Do not call them from an async
-//! task: that would hold a runtime worker while waiting.
+//! Where each call runs:
+//!
+//! - Calls that only read or write local files — the default host, proxy and user, a user
+//!   from a given or cached token or from a script key, clearing the default user, making a
+//!   user current, reading a payload — run on the calling thread, with no runtime at all.
+//! - Calls that talk to the site or to the person — a password or prompted login,
+//!   `resolve_entity`, `check_credentials`, renewals, connections — run on a runtime that
+//!   the authenticator owns, on its own threads, and the calling thread waits for the
+//!   answer (a login's own file reads and writes stay on the calling thread). That makes them safe anywhere: in a plain thread, in a DCC's main thread, and
+//!   inside a tokio runtime's blocking context (`spawn_blocking`), without the "cannot
+//!   start a runtime from within a runtime" panic. Do not call them from an async task:
+//!   that would hold a runtime worker while waiting.
+//!
+//! The runtime is made by the first call that needs one and shared by the authenticator's
+//! clones and by every user and connection made from them; it ends when the last of them is
+//! dropped, without waiting for its tasks, so a drop inside an async context is safe (as
+//! with `reqwest::blocking::Client`). Two authenticators made separately share nothing.
 //!
 //! ```no_run
 //! use tk_auth::blocking::ShotgunAuthenticator;
@@ -18,51 +30,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod runtime;
+
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use tk_auth_core::Secret;
 use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
+use crate::authenticator::TokenSource;
 use crate::{AuthOptions, CredentialState, Entity, Error, SessionCredentials};
-
-/// Runs `future` on the shared runtime and waits for its output.
-fn run<F>(future: F) -> Result<F::Output, Error>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-    let runtime = RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name("tk-auth")
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| Error::Runtime {
-            what: "blocking API's runtime",
-            source: Some(e.clone().into()),
-        })?;
-    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-    runtime.spawn(async move {
-        let _ = sender.send(future.await);
-    });
-    receiver.recv().map_err(|e| Error::Runtime {
-        what: "blocking call",
-        source: Some(Box::new(e)),
-    })
-}
+use runtime::OwnedRuntime;
 
 /// [`crate::ShotgunAuthenticator`], blocking.
 #[derive(Clone, Debug)]
 pub struct ShotgunAuthenticator {
     inner: crate::ShotgunAuthenticator,
+    runtime: Arc<OwnedRuntime>,
 }
 
 impl ShotgunAuthenticator {
@@ -89,26 +75,36 @@ impl ShotgunAuthenticator {
         &self.inner
     }
 
+    /// Runs `f` on the owned runtime and waits for its answer.
     fn call<T, F, Fut>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(crate::ShotgunAuthenticator) -> Fut,
         Fut: Future<Output = Result<T, Error>> + Send + 'static,
     {
-        run(f(self.inner.clone()))?
+        self.runtime.run(f(self.inner.clone()))?
+    }
+
+    /// A blocking user sharing this authenticator's runtime.
+    fn user(&self, inner: crate::ShotgunUser) -> ShotgunUser {
+        ShotgunUser {
+            inner,
+            runtime: Arc::clone(&self.runtime),
+        }
     }
 
     /// See [`crate::ShotgunAuthenticator::get_default_host`].
     pub fn get_default_host(&self) -> Result<Option<String>, Error> {
-        self.call(|a| async move { a.get_default_host().await })
+        self.inner.default_host_sync()
     }
 
     /// See [`crate::ShotgunAuthenticator::get_default_http_proxy`].
     pub fn get_default_http_proxy(&self) -> Result<Option<String>, Error> {
-        self.call(|a| async move { a.get_default_http_proxy().await })
+        self.inner.default_http_proxy_sync()
     }
 
-    /// See [`crate::ShotgunAuthenticator::create_session_user`].
+    /// See [`crate::ShotgunAuthenticator::create_session_user`]. Only a password login
+    /// uses the runtime; a given or cached token is read and stored on this thread.
     pub fn create_session_user(
         &self,
         login: &str,
@@ -116,16 +112,28 @@ impl ShotgunAuthenticator {
         host: Option<&str>,
         http_proxy: Option<&str>,
     ) -> Result<ShotgunUser, Error> {
-        let (login, host, proxy) = (
-            login.to_owned(),
-            host.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
-        self.call(|a| async move {
-            a.create_session_user(&login, credentials, host.as_deref(), proxy.as_deref())
-                .await
-        })
-        .map(ShotgunUser::from)
+        let password = match credentials.source() {
+            TokenSource::Password(password) => password,
+            local => {
+                return self
+                    .inner
+                    .stored_session_user_sync(login, local, host, http_proxy)
+                    .map(|u| self.user(u));
+            }
+        };
+        // Only the token's generation waits on the runtime; the files are read and written
+        // here.
+        let (host, http_proxy) = self.inner.session_site_sync(login, host, http_proxy)?;
+        let token = {
+            let (host, proxy, login) = (host.clone(), http_proxy.clone(), login.to_owned());
+            self.call(move |a| async move {
+                a.token_from_password(&host, proxy.as_deref(), &login, &password)
+                    .await
+            })?
+        };
+        self.inner
+            .new_session_user_sync(host, login, http_proxy, token, None)
+            .map(|u| self.user(u))
     }
 
     /// See [`crate::ShotgunAuthenticator::create_script_user`].
@@ -136,29 +144,24 @@ impl ShotgunAuthenticator {
         host: Option<&str>,
         http_proxy: Option<&str>,
     ) -> Result<ShotgunUser, Error> {
-        let (script, key, host, proxy) = (
-            api_script.to_owned(),
-            api_key.into(),
-            host.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
-        self.call(|a| async move {
-            a.create_script_user(&script, key, host.as_deref(), proxy.as_deref())
-                .await
-        })
-        .map(ShotgunUser::from)
+        self.inner
+            .script_user_sync(api_script, api_key.into(), host, http_proxy)
+            .map(|u| self.user(u))
     }
 
     /// See [`crate::ShotgunAuthenticator::get_default_user`].
     pub fn get_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
-        self.call(|a| async move { a.get_default_user().await })
-            .map(|u| u.map(ShotgunUser::from))
+        self.inner
+            .default_user_sync()
+            .map(|u| u.map(|u| self.user(u)))
     }
 
     /// See [`crate::ShotgunAuthenticator::get_user`].
     pub fn get_user(&self) -> Result<ShotgunUser, Error> {
-        self.call(|a| async move { a.get_user().await })
-            .map(ShotgunUser::from)
+        if let Some(user) = self.get_default_user()? {
+            return Ok(user);
+        }
+        self.get_user_from_prompt(None, None, None, None)
     }
 
     /// See [`crate::ShotgunAuthenticator::get_user_from_prompt`].
@@ -169,40 +172,48 @@ impl ShotgunAuthenticator {
         http_proxy: Option<&str>,
         is_host_fixed: Option<bool>,
     ) -> Result<ShotgunUser, Error> {
-        let (host, login, proxy) = (
-            host.map(str::to_owned),
-            login.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
-        self.call(|a| async move {
-            a.get_user_from_prompt(
-                host.as_deref(),
-                login.as_deref(),
-                proxy.as_deref(),
-                is_host_fixed,
-            )
-            .await
-        })
-        .map(ShotgunUser::from)
+        let non_empty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+        let request = self.inner.prompt_request_sync(
+            non_empty(host),
+            non_empty(login),
+            non_empty(http_proxy),
+            is_host_fixed,
+        )?;
+        let http_proxy = request.http_proxy.clone();
+        // Only the login flow waits on the runtime; the files are read and written here.
+        let outcome = self.call(move |a| async move { a.login_flow(request).await })?;
+        self.inner
+            .prompted_user_sync(outcome, http_proxy)
+            .map(|u| self.user(u))
+    }
+
+    /// See [`crate::ShotgunAuthenticator::set_current_user`].
+    pub fn set_current_user(&self, user: &ShotgunUser) -> Result<(), Error> {
+        self.inner.set_current_user_sync(&user.inner)
     }
 
     /// See [`crate::ShotgunAuthenticator::clear_default_user`].
     pub fn clear_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
-        self.call(|a| async move { a.clear_default_user().await })
-            .map(|u| u.map(ShotgunUser::from))
+        self.inner
+            .clear_default_user_sync()
+            .map(|u| u.map(|u| self.user(u)))
     }
 
     /// See [`crate::ShotgunAuthenticator::deserialize_user`].
     pub fn deserialize_user(&self, payload: &str) -> Result<ShotgunUser, Error> {
-        let payload = payload.to_owned();
-        self.call(|a| async move { a.deserialize_user(&payload).await })
-            .map(ShotgunUser::from)
+        self.inner
+            .deserialize_user_sync(payload)
+            .map(|u| self.user(u))
     }
 }
 
 impl From<crate::ShotgunAuthenticator> for ShotgunAuthenticator {
+    /// A blocking authenticator on `inner`, with a runtime of its own (made when needed).
     fn from(inner: crate::ShotgunAuthenticator) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            runtime: Arc::new(OwnedRuntime::new()),
+        }
     }
 }
 
@@ -211,11 +222,19 @@ impl From<crate::ShotgunAuthenticator> for ShotgunAuthenticator {
 #[derive(Clone, Debug)]
 pub struct ShotgunUser {
     inner: crate::ShotgunUser,
+    runtime: Arc<OwnedRuntime>,
 }
 
 impl From<crate::ShotgunUser> for ShotgunUser {
+    /// A blocking user on `inner`, with a runtime of its own (made when needed) that its
+    /// clones share. The user's connections are pooled across every runtime it is used on,
+    /// and those made on a runtime fail once it ends: convert once and clone the wrapper,
+    /// and keep it while the async user is in use elsewhere.
     fn from(inner: crate::ShotgunUser) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            runtime: Arc::new(OwnedRuntime::new()),
+        }
     }
 }
 
@@ -244,7 +263,7 @@ impl ShotgunUser {
         F: FnOnce(crate::ShotgunUser) -> Fut,
         Fut: Future<Output = Result<T, Error>> + Send + 'static,
     {
-        run(f(self.inner.clone()))?
+        self.runtime.run(f(self.inner.clone()))?
     }
 
     /// See [`crate::ShotgunUser::resolve_entity`].
@@ -281,9 +300,10 @@ impl ShotgunUser {
 
     /// See [`crate::ShotgunUser::create_sg_connection`].
     pub fn create_sg_connection(&self) -> Result<Connection, Error> {
-        self.inner
-            .create_sg_connection()
-            .map(|inner| Connection { inner })
+        self.inner.create_sg_connection().map(|inner| Connection {
+            inner,
+            runtime: Arc::clone(&self.runtime),
+        })
     }
 }
 
@@ -291,13 +311,15 @@ impl ShotgunUser {
 #[derive(Clone, Debug)]
 pub struct Connection {
     inner: crate::Connection,
+    runtime: Arc<OwnedRuntime>,
 }
 
 impl Connection {
     /// See [`crate::Connection::call`].
     pub fn call(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
         let (connection, method) = (self.inner.clone(), method.to_owned());
-        run(async move { connection.call(&method, params).await })?
+        self.runtime
+            .run(async move { connection.call(&method, params).await })?
     }
 
     /// See [`crate::Connection::find_one`].
@@ -310,7 +332,7 @@ impl Connection {
         let (connection, entity_type, filters) =
             (self.inner.clone(), entity_type.to_owned(), filters.clone());
         let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
-        run(async move {
+        self.runtime.run(async move {
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
             connection.find_one(&entity_type, &filters, &fields).await
         })?
@@ -321,3 +343,6 @@ impl Connection {
         &self.inner
     }
 }
+
+#[cfg(test)]
+mod tests;

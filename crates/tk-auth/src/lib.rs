@@ -81,6 +81,15 @@ pub use process::{
 pub use serialization::{deserialize_user, serialize_user};
 pub use user::{CredentialState, Entity, ShotgunUser};
 
+/// The types every crate shares: users, secrets, payloads, cookies (`tk-auth-core`).
+pub use tk_auth_core as core;
+/// The session files, `toolkit.ini` and the defaults managers (`tk-auth-defaults`).
+pub use tk_auth_defaults as defaults;
+/// The site client: site addresses, logins, API calls (`tk-auth-http`).
+pub use tk_auth_http as http;
+/// The prompters and what they are asked (`tk-auth-prompt`).
+pub use tk_auth_prompt as prompt;
+
 pub use tk_auth_core::{
     Env, Format, ScriptUser, Secret, SessionUser, User, UserClass, env, sanitize_url,
 };

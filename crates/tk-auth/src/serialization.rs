@@ -21,26 +21,20 @@ pub fn serialize_user(user: &ShotgunUser, format: Format) -> String {
 /// [`ShotgunAuthenticator::deserialize_user`](crate::ShotgunAuthenticator::deserialize_user)
 /// to renew through a prompter.
 pub async fn deserialize_user(payload: &str) -> Result<ShotgunUser, Error> {
-    deserialize_with(Context::from_process_env()?, payload).await
+    let (ctx, payload) = (Context::from_process_env()?, payload.to_owned());
+    off_runtime(move || deserialize_sync(ctx, &payload)).await?
 }
 
-pub(crate) async fn deserialize_with(
-    ctx: Arc<Context>,
-    payload: &str,
-) -> Result<ShotgunUser, Error> {
+/// [`deserialize_user`] with `ctx`, on the calling thread (it may read the session cache).
+pub(crate) fn deserialize_sync(ctx: Arc<Context>, payload: &str) -> Result<ShotgunUser, Error> {
     let user = match tk_auth_core::deserialize_payload(payload)? {
         UserPayload::Script(script) => User::Script(script),
         UserPayload::Session(session) => {
             let token = if let Some(token) = session.session_token.clone() {
                 token
             } else {
-                let (cache, host, login) = (
-                    ctx.cache.clone(),
-                    session.host.clone(),
-                    session.login.clone(),
-                );
-                off_runtime(move || cache.get_session_data(&host, &login))
-                    .await?
+                ctx.cache
+                    .get_session_data(&session.host, &session.login)
                     .map_err(|e| Error::defaults(Some(&session.host), Some(&session.login), e))?
                     .map(|data| data.session_token)
                     .unwrap_or_default()

@@ -5,11 +5,11 @@
 use std::io::Write as _;
 
 use async_trait::async_trait;
-use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
-use tk_auth_prompt::{
+use tk_auth::prompt::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodQuestion, PasswordQuestion,
     RenewalNotice, SiteQuestion, TwoFactorQuestion,
 };
+use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
 
 /// Shows the approval page and waits; every question that needs typing fails at once, as
 /// where nobody can answer.

@@ -95,7 +95,7 @@ fn commands_that_call_the_site_do_their_work_and_end_quietly() {
         "--password-stdin",
     ];
     quietly(fresh.path(), &args, PASSWORD, 0);
-    let stored = tk_auth_defaults::SessionCache::at(fresh.path());
+    let stored = tk_auth::defaults::SessionCache::at(fresh.path());
     assert_eq!(
         stored.get_current_user(site.url()).unwrap().as_deref(),
         Some("alice")
@@ -110,7 +110,7 @@ fn commands_that_call_the_site_do_their_work_and_end_quietly() {
 
     quietly(home.path(), &["logout"], "", 0);
     assert_eq!(
-        tk_auth_defaults::SessionCache::at(home.path())
+        tk_auth::defaults::SessionCache::at(home.path())
             .get_session_data(site.url(), "alice")
             .unwrap(),
         None
@@ -190,7 +190,7 @@ fn the_demo_runs_to_its_end_and_cleans_up_when_nobody_reads_it() {
         0,
     );
     // The demo did its steps: the session it logged in with is stored in its folder.
-    let stored = tk_auth_defaults::SessionCache::at(&kept);
+    let stored = tk_auth::defaults::SessionCache::at(&kept);
     assert!(stored.get_current_host().is_some());
 }
 

@@ -58,7 +58,7 @@ fn a_corrupt_global_session_file_is_warned_about_once_per_command() {
 #[test]
 fn a_corrupt_site_session_file_is_warned_about_once_per_command() {
     let home = tempfile::tempdir().unwrap();
-    let cache = tk_auth_defaults::SessionCache::at(home.path());
+    let cache = tk_auth::defaults::SessionCache::at(home.path());
     cache.set_current_host(SITE).unwrap();
     write_old(
         &cache.site_file(SITE).unwrap(),

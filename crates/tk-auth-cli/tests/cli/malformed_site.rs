@@ -48,10 +48,10 @@ fn a_malformed_site_is_bad_usage_for_every_command_that_takes_one() {
 #[test]
 fn a_site_the_library_cleans_up_is_accepted_as_before() {
     let home = tempfile::tempdir().unwrap();
-    let cache = tk_auth_defaults::SessionCache::at(home.path());
+    let cache = tk_auth::defaults::SessionCache::at(home.path());
     let site = "https://mysite.example.com";
     cache
-        .cache_session_data(site, "alice", &tk_auth_core::Secret::new("tok-7"), None)
+        .cache_session_data(site, "alice", &tk_auth::core::Secret::new("tok-7"), None)
         .unwrap();
     cache.set_current_user(site, "alice").unwrap();
     // No scheme, upper case, a path: the library reads it as https://mysite.example.com.

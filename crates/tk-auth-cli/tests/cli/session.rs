@@ -4,8 +4,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use tk_auth_core::Secret;
-use tk_auth_defaults::SessionCache;
+use tk_auth::core::Secret;
+use tk_auth::defaults::SessionCache;
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use tk_auth_core::Secret;
-use tk_auth_defaults::SessionCache;
+use tk_auth::core::Secret;
+use tk_auth::defaults::SessionCache;
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 

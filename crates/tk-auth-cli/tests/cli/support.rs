@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use tk_auth_core::Secret;
-use tk_auth_defaults::SessionCache;
+use tk_auth::core::Secret;
+use tk_auth::defaults::SessionCache;
 use tk_auth_site_emulator::SiteEmulator;
 
 /// `tk-auth` with `home` as `SHOTGUN_HOME` and `HOME`, and none of the variables that would

@@ -79,3 +79,53 @@ async fn users_never_show_their_token_or_key_in_debug_or_display() {
         assert!(!text.contains("canary"), "{text}");
     }
 }
+
+#[test]
+fn a_blocking_user_keeps_the_runtime_of_its_dropped_authenticator() {
+    let site = builder().start().unwrap();
+    let home = Home::new();
+    let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
+        Defaults::from_env_with(&home.env).unwrap(),
+        Arc::new(ScriptedPrompter::new([])),
+        options(&home.env),
+    );
+    let user = auth
+        .create_session_user(
+            "alice",
+            SessionCredentials::password(ALICE_PASSWORD),
+            Some(site.url()),
+            None,
+        )
+        .unwrap();
+    drop(auth);
+    assert_eq!(user.resolve_entity().unwrap()["id"], 42);
+}
+
+#[tokio::test]
+async fn a_blocking_authenticator_that_talked_to_a_site_is_dropped_in_async_code_safely() {
+    let site = builder().start().unwrap();
+    let home = Home::new();
+    let (env, url) = (home.env.clone(), site.url().to_owned());
+    let (auth, user) = tokio::task::spawn_blocking(move || {
+        let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
+            Defaults::from_env_with(&env).unwrap(),
+            Arc::new(ScriptedPrompter::new([])),
+            options(&env),
+        );
+        let user = auth
+            .create_session_user(
+                "alice",
+                SessionCredentials::password(ALICE_PASSWORD),
+                Some(&url),
+                None,
+            )
+            .unwrap();
+        assert_eq!(user.resolve_entity().unwrap()["id"], 42);
+        (auth, user)
+    })
+    .await
+    .unwrap();
+    // The last owners of the runtime are dropped on a runtime worker.
+    drop(auth);
+    drop(user);
+}

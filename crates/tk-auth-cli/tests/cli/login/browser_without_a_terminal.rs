@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use tk_auth_defaults::{LoginMethod, SessionCache};
+use tk_auth::defaults::{LoginMethod, SessionCache};
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
 
 use super::{PASSWORD, site, tk_auth};

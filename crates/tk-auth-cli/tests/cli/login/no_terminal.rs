@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tk_auth_defaults::SessionCache;
+use tk_auth::defaults::SessionCache;
 
 use super::{PASSWORD, run_with_stdin, site, tk_auth};
 
@@ -169,7 +169,7 @@ fn a_piped_password_login_replaces_each_session_file_once() {
     }
     assert_eq!(
         cache.get_preferred_method(site.url()).unwrap(),
-        Some(tk_auth_defaults::LoginMethod::Credentials)
+        Some(tk_auth::defaults::LoginMethod::Credentials)
     );
     assert!(
         cache

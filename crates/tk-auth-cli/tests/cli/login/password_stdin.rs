@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::process::{Output, Stdio};
 
-use tk_auth_defaults::{LoginMethod, SessionCache};
+use tk_auth::defaults::{LoginMethod, SessionCache};
 use tk_auth_site_emulator::{HumanAccount, SiteAuthMethod, SiteEmulator};
 
 use super::{PASSWORD, run_with_stdin, site, tk_auth};

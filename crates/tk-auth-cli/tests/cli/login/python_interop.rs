@@ -80,7 +80,7 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
 #[test]
 fn after_a_login_tk_core_finds_the_default_user_and_a_working_token() {
     // tk-core is in no package registry: it runs where a checkout is named.
-    let Some(core) = tk_auth_test_support::var_or_skip(tk_auth_core::env::TK_CORE_PATH) else {
+    let Some(core) = tk_auth_test_support::var_or_skip(tk_auth::core::env::TK_CORE_PATH) else {
         return;
     };
     let site = site();
@@ -134,7 +134,7 @@ fn after_a_python_login_whoami_status_and_export_use_that_session() {
 #[test]
 fn after_a_tk_core_login_whoami_status_and_export_use_that_session() {
     // tk-core is in no package registry: it runs where a checkout is named.
-    let Some(core) = tk_auth_test_support::var_or_skip(tk_auth_core::env::TK_CORE_PATH) else {
+    let Some(core) = tk_auth_test_support::var_or_skip(tk_auth::core::env::TK_CORE_PATH) else {
         return;
     };
     whoami_status_and_export_use_the_session_of(

@@ -8,8 +8,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tk_auth_core::Secret;
-use tk_auth_defaults::{RenewalLock, SessionCache};
+use tk_auth::core::Secret;
+use tk_auth::defaults::{RenewalLock, SessionCache};
 use tk_auth_site_emulator::SiteEmulator;
 
 use super::terminal::Screen;
@@ -42,7 +42,7 @@ fn waiting_text(site: &SiteEmulator) -> String {
     format!(
         "Waiting for another program (process {} on {}) to renew alice's session on {}",
         std::process::id(),
-        tk_auth_core::env::hostname(),
+        tk_auth::core::env::hostname(),
         site.url()
     )
 }

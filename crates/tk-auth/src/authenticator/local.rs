@@ -1,0 +1,246 @@
+//! The authenticator's work that only reads or writes local files: the defaults, the session
+//! cache, payloads. The async methods run it off the runtime and the blocking API on the
+//! calling thread, so the rules are written once.
+
+use std::sync::Arc;
+
+use tk_auth_core::{ScriptUser, Secret, SessionUser, User};
+use tk_auth_defaults::{Credentials, DefaultsError, DefaultsManager, MakeCurrent, SessionData};
+
+use super::{ShotgunAuthenticator, TokenSource, non_empty};
+use crate::login::{LoginOutcome, LoginRequest};
+use crate::{Error, ShotgunUser};
+
+impl ShotgunAuthenticator {
+    /// A defaults-manager call, its failure as an [`Error`].
+    pub(crate) fn defaults_sync<T>(
+        &self,
+        call: impl FnOnce(&dyn DefaultsManager) -> Result<T, DefaultsError>,
+    ) -> Result<T, Error> {
+        call(&*self.defaults).map_err(|e| Error::defaults(None, None, e))
+    }
+
+    /// See [`get_default_host`](Self::get_default_host).
+    pub(crate) fn default_host_sync(&self) -> Result<Option<String>, Error> {
+        self.defaults_sync(|d| d.get_host())
+    }
+
+    /// See [`get_default_http_proxy`](Self::get_default_http_proxy).
+    pub(crate) fn default_http_proxy_sync(&self) -> Result<Option<String>, Error> {
+        self.defaults_sync(|d| d.get_http_proxy())
+    }
+
+    /// The site and proxy (given when not `None` or empty, else the defaults') of a user.
+    fn site_sync(
+        &self,
+        host: Option<&str>,
+        http_proxy: Option<&str>,
+    ) -> Result<(String, Option<String>), Error> {
+        let host = match non_empty(host) {
+            Some(h) => h,
+            None => self.default_host_sync()?.unwrap_or_default(),
+        };
+        let http_proxy = match non_empty(http_proxy) {
+            Some(p) => Some(p),
+            None => self.default_http_proxy_sync()?,
+        };
+        Ok((host, http_proxy))
+    }
+
+    /// The site and proxy of a session user of `login`, checked in Python's order: host,
+    /// then login (the token is checked by the caller).
+    pub(crate) fn session_site_sync(
+        &self,
+        login: &str,
+        host: Option<&str>,
+        http_proxy: Option<&str>,
+    ) -> Result<(String, Option<String>), Error> {
+        let (host, http_proxy) = self.site_sync(host, http_proxy)?;
+        if host.is_empty() {
+            return Err(Error::IncompleteCredentials {
+                what: "missing host".to_owned(),
+            });
+        }
+        if login.is_empty() {
+            return Err(Error::IncompleteCredentials {
+                what: "missing login.".to_owned(),
+            });
+        }
+        Ok((host, http_proxy))
+    }
+
+    /// A session user whose token is given or cached (see
+    /// [`create_session_user`](Self::create_session_user)); a password is refused here, as
+    /// it needs the site.
+    pub(crate) fn stored_session_user_sync(
+        &self,
+        login: &str,
+        source: TokenSource,
+        host: Option<&str>,
+        http_proxy: Option<&str>,
+    ) -> Result<ShotgunUser, Error> {
+        let (host, http_proxy) = self.session_site_sync(login, host, http_proxy)?;
+        let (token, metadata) = match source {
+            TokenSource::Token(token, metadata) => (token, metadata),
+            TokenSource::Password(_) => {
+                return Err(Error::Runtime {
+                    what: "local work (a password login needs the site)",
+                    source: None,
+                });
+            }
+            TokenSource::Cache => match self
+                .ctx
+                .cache
+                .get_session_data(&host, login)
+                .map_err(|e| Error::defaults(Some(&host), Some(login), e))?
+            {
+                Some(data) if !data.session_token.is_empty() => {
+                    (data.session_token, data.session_metadata)
+                }
+                _ => {
+                    return Err(Error::IncompleteCredentials {
+                        what: "missing session_token".to_owned(),
+                    });
+                }
+            },
+        };
+        self.new_session_user_sync(host, login, http_proxy, token, metadata)
+    }
+
+    /// A session user, its session stored in the session cache (failures are logged, as
+    /// Python's `_try_save`); the current site and user are not changed. A session the
+    /// cache already holds as it is (the default user's) is not written again: reading a
+    /// user leaves the files as they are.
+    pub(crate) fn new_session_user_sync(
+        &self,
+        host: String,
+        login: &str,
+        http_proxy: Option<String>,
+        token: Secret,
+        metadata: Option<Secret>,
+    ) -> Result<ShotgunUser, Error> {
+        let user = SessionUser::new(host, login, token)?
+            .with_http_proxy(http_proxy)
+            .with_session_metadata(metadata);
+        let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
+        if let Some((host, data)) = user.cached_session()
+            && !self.holds(&host, &data)
+            && let Err(e) = self
+                .ctx
+                .cache
+                .record_login(&host, &data, None, MakeCurrent::Nothing)
+        {
+            tracing::warn!(site = %host, login = %data.login, error = %e, "could not save the session");
+        }
+        Ok(user)
+    }
+
+    /// Whether the session cache holds `data`'s token and metadata for its login on `host`.
+    fn holds(&self, host: &str, data: &SessionData) -> bool {
+        matches!(
+            self.ctx.cache.get_session_data(host, &data.login),
+            Ok(Some(stored)) if stored.session_token == data.session_token
+                && stored.session_metadata == data.session_metadata
+        )
+    }
+
+    /// What a prompted login starts from: the arguments given (when not `None` or empty),
+    /// else the defaults manager's site, login and proxy, and whether the site is fixed.
+    pub(crate) fn prompt_request_sync(
+        &self,
+        host: Option<String>,
+        login: Option<String>,
+        http_proxy: Option<String>,
+        is_host_fixed: Option<bool>,
+    ) -> Result<LoginRequest, Error> {
+        Ok(LoginRequest {
+            host: host.map_or_else(|| self.default_host_sync(), |h| Ok(Some(h)))?,
+            login: login.map_or_else(|| self.defaults_sync(|d| d.get_login()), |l| Ok(Some(l)))?,
+            http_proxy: http_proxy
+                .map_or_else(|| self.default_http_proxy_sync(), |p| Ok(Some(p)))?,
+            host_fixed: is_host_fixed.unwrap_or_else(|| self.defaults.is_host_fixed()),
+            renewal: false,
+            client: None,
+        })
+    }
+
+    /// The user a prompted login made: its session cached, the login method and the
+    /// current site and user saved through the defaults manager, each file written once.
+    pub(crate) fn prompted_user_sync(
+        &self,
+        outcome: LoginOutcome,
+        http_proxy: Option<String>,
+    ) -> Result<ShotgunUser, Error> {
+        let user = SessionUser::new(outcome.host, outcome.login, outcome.token)?
+            .with_http_proxy(http_proxy)
+            .with_session_metadata(outcome.metadata);
+        let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
+        if let Some((host, session)) = user.cached_session() {
+            self.defaults_sync(|d| d.record_login(&host, &session, Some(outcome.method)))?;
+        }
+        Ok(user)
+    }
+
+    /// See [`create_script_user`](Self::create_script_user).
+    pub(crate) fn script_user_sync(
+        &self,
+        api_script: &str,
+        api_key: Secret,
+        host: Option<&str>,
+        http_proxy: Option<&str>,
+    ) -> Result<ShotgunUser, Error> {
+        let (host, http_proxy) = self.site_sync(host, http_proxy)?;
+        let user = ScriptUser::new(host, api_script, api_key)?.with_http_proxy(http_proxy);
+        Ok(ShotgunUser::new(Arc::clone(&self.ctx), User::Script(user)))
+    }
+
+    /// See [`get_default_user`](Self::get_default_user).
+    pub(crate) fn default_user_sync(&self) -> Result<Option<ShotgunUser>, Error> {
+        match self.defaults_sync(|d| d.get_user_credentials())? {
+            None => Ok(None),
+            Some(Credentials::Script {
+                api_script,
+                api_key,
+            }) => self
+                .script_user_sync(&api_script, api_key, None, None)
+                .map(Some),
+            Some(Credentials::Session(data)) => self
+                .stored_session_user_sync(
+                    &data.login,
+                    TokenSource::Token(data.session_token, data.session_metadata),
+                    None,
+                    None,
+                )
+                .map(Some),
+            Some(_) => Err(Error::IncompleteCredentials {
+                what: "unknown credentials configuration".to_owned(),
+            }),
+        }
+    }
+
+    /// See [`clear_default_user`](Self::clear_default_user).
+    pub(crate) fn clear_default_user_sync(&self) -> Result<Option<ShotgunUser>, Error> {
+        let (Some(host), Some(login)) = (
+            self.default_host_sync()?,
+            self.defaults_sync(|d| d.get_login())?,
+        ) else {
+            return Ok(None);
+        };
+        let user =
+            match self.stored_session_user_sync(&login, TokenSource::Cache, Some(&host), None) {
+                Ok(user) => user,
+                Err(Error::IncompleteCredentials { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+        self.ctx
+            .cache
+            .delete_session_data(&host, &login)
+            .map_err(|e| Error::defaults(Some(&host), Some(&login), e))?;
+        Ok(Some(user))
+    }
+
+    /// See [`deserialize_user`](Self::deserialize_user).
+    pub(crate) fn deserialize_user_sync(&self, payload: &str) -> Result<ShotgunUser, Error> {
+        crate::serialization::deserialize_sync(Arc::clone(&self.ctx), payload)
+    }
+}
