@@ -42,7 +42,7 @@ use tk_auth_prompt::Prompter;
 
 use crate::authenticator::TokenSource;
 use crate::{AuthOptions, CredentialState, Entity, Error, SessionCredentials};
-use runtime::OwnedRuntime;
+pub(crate) use runtime::OwnedRuntime;
 
 /// [`crate::ShotgunAuthenticator`], blocking.
 #[derive(Clone, Debug)]
@@ -85,12 +85,11 @@ impl ShotgunAuthenticator {
         self.runtime.run(f(self.inner.clone()))?
     }
 
-    /// A blocking user sharing this authenticator's runtime.
+    /// A blocking user on this authenticator's runtime (or on the one the user's other
+    /// blocking wrappers already share).
     fn user(&self, inner: crate::ShotgunUser) -> ShotgunUser {
-        ShotgunUser {
-            inner,
-            runtime: Arc::clone(&self.runtime),
-        }
+        let runtime = inner.blocking_runtime(|| Arc::clone(&self.runtime));
+        ShotgunUser { inner, runtime }
     }
 
     /// See [`crate::ShotgunAuthenticator::get_default_host`].
@@ -226,15 +225,12 @@ pub struct ShotgunUser {
 }
 
 impl From<crate::ShotgunUser> for ShotgunUser {
-    /// A blocking user on `inner`, with a runtime of its own (made when needed) that its
-    /// clones share. The user's connections are pooled across every runtime it is used on,
-    /// and those made on a runtime fail once it ends: convert once and clone the wrapper,
-    /// and keep it while the async user is in use elsewhere.
+    /// A blocking user on `inner`. Every blocking wrapper of one user (its clones
+    /// included) shares one runtime, made when first needed and kept while the user lives:
+    /// the user's pooled connections are made on it, and would fail if it ended first.
     fn from(inner: crate::ShotgunUser) -> Self {
-        Self {
-            inner,
-            runtime: Arc::new(OwnedRuntime::new()),
-        }
+        let runtime = inner.blocking_runtime(|| Arc::new(OwnedRuntime::new()));
+        Self { inner, runtime }
     }
 }
 

@@ -57,6 +57,8 @@ pub(crate) struct Subject {
     pub(crate) site: String,
     /// The login, or what stands for it (a profile).
     pub(crate) login: String,
+    /// What the credential is called in messages: "session", "access token".
+    pub(crate) what: &'static str,
 }
 
 /// One kind of credential the core renews. The blocking methods are called on tokio's

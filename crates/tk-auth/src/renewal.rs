@@ -69,7 +69,11 @@ impl Renewable for SessionKind {
 
     fn subject(&self) -> Subject {
         let (site, login) = self.host_and_login();
-        Subject { site, login }
+        Subject {
+            site,
+            login,
+            what: "session",
+        }
     }
 
     fn prompter(&self) -> Arc<dyn Prompter> {

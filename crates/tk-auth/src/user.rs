@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use tk_auth_core::{Secret, User, UserClass};
 use tk_auth_http::{Auth, SiteClient};
 
+use crate::blocking::OwnedRuntime;
 use crate::claims_renewal::ClaimsRenewal;
 use crate::context::{Context, off_runtime};
 use crate::{Connection, Error, LoginMethod, MakeCurrent, SessionData};
@@ -42,6 +43,9 @@ struct Inner {
     entity: tokio::sync::OnceCell<Entity>,
     client: OnceLock<SiteClient>,
     claims_renewal: ClaimsRenewal,
+    /// The runtime of the user's blocking wrappers, shared by all of them: its pooled
+    /// connections live as long as the user.
+    blocking_runtime: OnceLock<Arc<OwnedRuntime>>,
 }
 
 /// A user that a background task refers to without keeping it alive.
@@ -62,8 +66,17 @@ impl ShotgunUser {
                 entity: tokio::sync::OnceCell::new(),
                 client: OnceLock::new(),
                 claims_renewal: ClaimsRenewal::default(),
+                blocking_runtime: OnceLock::new(),
             }),
         }
+    }
+
+    /// The runtime of this user's blocking wrappers: the one it already has, else `make`'s.
+    pub(crate) fn blocking_runtime(
+        &self,
+        make: impl FnOnce() -> Arc<OwnedRuntime>,
+    ) -> Arc<OwnedRuntime> {
+        Arc::clone(self.inner.blocking_runtime.get_or_init(make))
     }
 
     pub(crate) fn context(&self) -> &Arc<Context> {

@@ -45,7 +45,7 @@ pub(super) async fn take_and_read<K: Renewable>(
         Tried::Held(holder) => holder,
     };
     let subject = kind.subject();
-    tracing::info!(site = %subject.site, login = %subject.login, holder = holder.as_deref().unwrap_or("unknown"), "another process is renewing: waiting for it");
+    tracing::info!(site = %subject.site, login = %subject.login, holder = holder.as_deref().unwrap_or("unknown"), "another process is renewing this {}: waiting for it", subject.what);
     let waiting = {
         let (kind, stale, wait) = (kind.clone(), stale.clone(), kind.renewal_wait());
         off_runtime(move || {

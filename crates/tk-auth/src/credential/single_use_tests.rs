@@ -137,6 +137,7 @@ impl Renewable for RefreshKind {
         Subject {
             site: format!("http://{}", self.authority),
             login: "farm-profile".to_owned(),
+            what: "access token",
         }
     }
 

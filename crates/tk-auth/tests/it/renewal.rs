@@ -136,12 +136,9 @@ async fn a_storm_of_tasks_and_threads_on_one_expired_session_renews_once() {
     let auth = home.authenticator(Arc::clone(&prompter));
     let user = expired_user(&auth, &site, "alice").await;
     let connection = user.create_sg_connection().unwrap();
-    // One blocking wrapper, cloned into every thread: its runtime serves them all and lives
-    // until the end, as the user's pooled connections are shared with the async tasks.
-    let blocking_user = tk_auth::blocking::ShotgunUser::from(user.clone());
     let threads: Vec<_> = (0..64)
         .map(|_| {
-            let user = blocking_user.clone();
+            let user = tk_auth::blocking::ShotgunUser::from(user.clone());
             std::thread::spawn(move || {
                 user.create_sg_connection()
                     .unwrap()
@@ -162,7 +159,6 @@ async fn a_storm_of_tasks_and_threads_on_one_expired_session_renews_once() {
     for thread in threads {
         thread.join().unwrap().unwrap();
     }
-    drop(blocking_user);
     assert_eq!(
         site.calls("get_session_token"),
         1,
