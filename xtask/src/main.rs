@@ -23,6 +23,8 @@
 
 mod build_times;
 mod deps;
+#[cfg(test)]
+mod docs_check;
 mod fuzz;
 mod gui;
 mod latest_deps;

@@ -166,9 +166,9 @@ async fn run<K: Renewable>(
     off_runtime(move || {
         saving.save(&saved);
         drop(lock);
+        let subject = saving.subject();
+        tracing::debug!(site = %subject.site, login = %subject.login, "renewal lock released");
     })
     .await?;
-    let subject = kind.subject();
-    tracing::debug!(site = %subject.site, login = %subject.login, "renewal lock released");
     Ok((token, Source::Obtained))
 }
