@@ -2,9 +2,33 @@
 
 use std::sync::Arc;
 
-use tk_auth::{Defaults, ScriptedPrompter, SessionCredentials};
+use tk_auth::{Defaults, Env, ScriptedPrompter, SessionCredentials};
 
 use crate::support::{ALICE_PASSWORD, Home, builder, options};
+
+/// A blocking authenticator on `env`, and alice logged in with her password on `url`.
+fn password_login(
+    env: &Env,
+    url: &str,
+) -> (
+    tk_auth::blocking::ShotgunAuthenticator,
+    tk_auth::blocking::ShotgunUser,
+) {
+    let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
+        Defaults::from_env_with(env).unwrap(),
+        Arc::new(ScriptedPrompter::new([])),
+        options(env),
+    );
+    let user = auth
+        .create_session_user(
+            "alice",
+            SessionCredentials::password(ALICE_PASSWORD),
+            Some(url),
+            None,
+        )
+        .unwrap();
+    (auth, user)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_blocking_api_works_inside_a_runtimes_blocking_context() {
@@ -13,19 +37,7 @@ async fn the_blocking_api_works_inside_a_runtimes_blocking_context() {
     let url = site.url().to_owned();
     let (env, dir) = (home.env.clone(), home.dir.path().to_owned());
     let token = tokio::task::spawn_blocking(move || {
-        let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
-            Defaults::from_env_with(&env).unwrap(),
-            Arc::new(ScriptedPrompter::new([])),
-            options(&env),
-        );
-        let user = auth
-            .create_session_user(
-                "alice",
-                SessionCredentials::password(ALICE_PASSWORD),
-                Some(&url),
-                None,
-            )
-            .unwrap();
+        let (_auth, user) = password_login(&env, &url);
         assert!(!user.are_credentials_expired().unwrap());
         let entity = user.resolve_entity().unwrap();
         assert_eq!(entity["id"], 42);
@@ -84,19 +96,7 @@ async fn users_never_show_their_token_or_key_in_debug_or_display() {
 fn a_blocking_user_keeps_the_runtime_of_its_dropped_authenticator() {
     let site = builder().start().unwrap();
     let home = Home::new();
-    let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
-        Defaults::from_env_with(&home.env).unwrap(),
-        Arc::new(ScriptedPrompter::new([])),
-        options(&home.env),
-    );
-    let user = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::password(ALICE_PASSWORD),
-            Some(site.url()),
-            None,
-        )
-        .unwrap();
+    let (auth, user) = password_login(&home.env, site.url());
     drop(auth);
     assert_eq!(user.resolve_entity().unwrap()["id"], 42);
 }
@@ -107,19 +107,7 @@ async fn a_blocking_authenticator_that_talked_to_a_site_is_dropped_in_async_code
     let home = Home::new();
     let (env, url) = (home.env.clone(), site.url().to_owned());
     let (auth, user) = tokio::task::spawn_blocking(move || {
-        let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
-            Defaults::from_env_with(&env).unwrap(),
-            Arc::new(ScriptedPrompter::new([])),
-            options(&env),
-        );
-        let user = auth
-            .create_session_user(
-                "alice",
-                SessionCredentials::password(ALICE_PASSWORD),
-                Some(&url),
-                None,
-            )
-            .unwrap();
+        let (auth, user) = password_login(&env, &url);
         assert_eq!(user.resolve_entity().unwrap()["id"], 42);
         (auth, user)
     })
