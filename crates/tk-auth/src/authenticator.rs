@@ -227,12 +227,17 @@ impl ShotgunAuthenticator {
         self.local(Self::default_user_sync).await
     }
 
-    /// The default user, else one from a login prompt (Python's `get_user`).
+    /// The default user, else one from a login prompt, then made the current one through
+    /// the defaults manager's `set_host` and `set_login` (Python's `get_user`).
     pub async fn get_user(&self) -> Result<ShotgunUser, Error> {
         if let Some(user) = self.get_default_user().await? {
             return Ok(user);
         }
-        self.get_user_from_prompt(None, None, None, None).await
+        let user = self.get_user_from_prompt(None, None, None, None).await?;
+        // As Python: the defaults manager is told the site and login, so that a custom
+        // manager sees every login.
+        self.set_current_user(&user).await?;
+        Ok(user)
     }
 
     /// Logs in through the prompter (Python's `get_user_from_prompt`).

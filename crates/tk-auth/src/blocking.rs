@@ -160,7 +160,9 @@ impl ShotgunAuthenticator {
         if let Some(user) = self.get_default_user()? {
             return Ok(user);
         }
-        self.get_user_from_prompt(None, None, None, None)
+        let user = self.get_user_from_prompt(None, None, None, None)?;
+        self.set_current_user(&user)?;
+        Ok(user)
     }
 
     /// See [`crate::ShotgunAuthenticator::get_user_from_prompt`].

@@ -50,6 +50,56 @@ async fn a_password_login_saves_the_session_the_method_and_the_current_site_and_
     assert_eq!(p.asked().len(), 3);
 }
 
+/// A defaults manager that notes what it is told, then does it as `Defaults` does.
+struct Noting {
+    defaults: Defaults,
+    told: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl tk_auth::DefaultsManager for Noting {
+    fn defaults(&self) -> &Defaults {
+        &self.defaults
+    }
+
+    fn set_host(&self, host: &str) -> Result<(), tk_auth::defaults::DefaultsError> {
+        self.told.lock().unwrap().push(format!("set_host {host}"));
+        self.defaults.set_host(host)
+    }
+
+    fn set_login(&self, login: &str) -> Result<(), tk_auth::defaults::DefaultsError> {
+        self.told.lock().unwrap().push(format!("set_login {login}"));
+        self.defaults.set_login(login)
+    }
+}
+
+#[tokio::test]
+async fn get_user_tells_the_defaults_manager_the_site_and_login_of_a_prompted_login() {
+    let site = builder().start().unwrap();
+    let home = Home::new();
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let manager = Noting {
+        defaults: Defaults::from_env_with(&home.env).unwrap(),
+        told: Arc::clone(&told),
+    };
+    let p = prompter([
+        Answer::site(site.url()),
+        Answer::login("alice"),
+        Answer::password(ALICE_PASSWORD),
+    ]);
+    let auth = ShotgunAuthenticator::with_options(manager, Arc::clone(&p), options(&home.env));
+    auth.get_user().await.unwrap();
+    assert_eq!(
+        *told.lock().unwrap(),
+        [
+            format!("set_host {}", site.url()),
+            "set_login alice".to_owned()
+        ]
+    );
+    // A default user is not a login: nothing more is told.
+    auth.get_user().await.unwrap();
+    assert_eq!(told.lock().unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn a_wrong_password_is_tried_again_up_to_three_times() {
     let site = builder().start().unwrap();
