@@ -21,7 +21,7 @@ use crate::yaml::{self, Yaml};
 
 mod leftovers;
 mod place;
-mod reported;
+pub(crate) mod reported;
 
 /// Files larger than this are not session caches (a real one holds a few kilobytes).
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;

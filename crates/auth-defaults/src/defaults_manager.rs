@@ -304,22 +304,14 @@ impl ShotgunConfig {
 /// The group of a `shotgun.yml` grouped by user that tk-core reads.
 const DEFAULT_USER_GROUP: &str = "default";
 
-/// Logs, once per file and process, that a studio hook refining the settings of `shotgun_yml`
-/// is not run.
+/// Logs, once per process while the file stays as it is, that a studio hook refining the
+/// settings of `shotgun_yml` is not run.
 fn report_studio_hook(shotgun_yml: &Path) {
-    static REPORTED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     let Some(hook) = shotgun_yml.parent().map(|p| p.join("sg_connection.py")) else {
         return;
     };
-    if !hook.is_file() {
-        return;
-    }
-    let mut reported = REPORTED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !reported.contains(&hook) {
+    if hook.is_file() && crate::cache_file::reported::first_report(&hook, "studio hook not run") {
         tracing::warn!(hook = %hook.display(), "a studio hook would refine these connection settings in Python; it is not run here, the file's settings are used");
-        reported.push(hook);
     }
 }
 

@@ -1,8 +1,8 @@
-//! Which unusable session-cache files were already reported.
+//! Which problems with files were already reported.
 //!
 //! Readers read the files afresh on every call (another process may have changed them), so
 //! one command reads the same file several times: for the current host, the current user,
-//! the session. A file that stays unusable is reported once per process for as long as it
+//! the session. A file whose problem stays is reported once per process for as long as it
 //! stays as it is; a file that changes, or a new problem, is reported again.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ static REPORTED: Mutex<Vec<Report>> = Mutex::new(Vec::new());
 
 /// Whether `problem` with `path`, as the file is now, has not been reported yet; from now on
 /// it counts as reported.
-pub(super) fn first_report(path: &Path, problem: &str) -> bool {
+pub(crate) fn first_report(path: &Path, problem: &str) -> bool {
     let metadata = std::fs::metadata(path).ok();
     let report = Report {
         path: path.to_path_buf(),
