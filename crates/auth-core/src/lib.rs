@@ -8,8 +8,8 @@
 //!   ([`UserClass`]), told from the web-login cookies by the [cookie helpers](cookies);
 //! - serialized users ([`serialize_user`], [`deserialize_user`]): the JSON and pickle payloads
 //!   that launchers, DCCs and render-farm jobs pass around, read without executing anything;
-//! - site URLs and proxies ([`sanitize_url`], [`sanitize_http_proxy`], [`HttpProxy`]) and the
-//!   session-cache folder of a site ([`site_url::site_folder_name`]);
+//! - sites ([`Site`]: the URL as given and normalised, Python's [`sanitize_url`], and the
+//!   session-cache folder it maps to) and proxies ([`sanitize_http_proxy`], [`HttpProxy`]);
 //! - [`Secret`], whose `Debug` and `Display` never show the value, and the one [`Error`] type,
 //!   which mirrors the Python exception hierarchy;
 //! - the environment variables every tk-auth crate reads, declared once in
@@ -46,8 +46,9 @@ mod py_key;
 mod py_value;
 mod redaction;
 mod secret;
+mod site;
 mod site_auth_method;
-pub mod site_url;
+mod site_url;
 mod urlparse;
 mod user;
 
@@ -62,6 +63,7 @@ pub use proxy::{DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, sanitize_http_pro
 pub use py_value::parse_python_int;
 pub use redaction::{redact_proxy_password, redact_url_credentials};
 pub use secret::{REDACTED, Secret};
+pub use site::Site;
 pub use site_auth_method::SiteAuthMethod;
 pub use site_url::sanitize_url;
 pub use user::{ScriptUser, SessionUser, User, UserClass};

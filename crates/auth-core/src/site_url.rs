@@ -1,4 +1,5 @@
-//! Site URLs: `sanitize_url` and the per-site cache folder names.
+//! Site URLs: `sanitize_url` and the per-site cache folder names, which [`Site`](crate::Site)
+//! is made of.
 
 use crate::urlparse::{ParseResult, py_strip, urlparse, urlunparse};
 
@@ -44,15 +45,7 @@ fn sanitize_once(server_url: &str) -> String {
 /// The name of a site's folder in the session cache (current layout, Toolkit ≥ 0.18):
 /// the host name of `host` lowercased without its port, with `.shotgunstudio.com` and
 /// `.shotgrid.autodesk.com` removed.
-///
-/// ```
-/// use tk_auth_core::site_url::site_folder_name;
-///
-/// assert_eq!(site_folder_name("https://mysite.shotgunstudio.com"), "mysite");
-/// assert_eq!(site_folder_name("https://foo.shotgrid.autodesk.com"), "foo");
-/// assert_eq!(site_folder_name("http://Localhost:8080"), "localhost");
-/// ```
-pub fn site_folder_name(host: &str) -> String {
+pub(crate) fn site_folder_name(host: &str) -> String {
     // Python removes the names wherever they occur, not only as a suffix; so does this.
     legacy_site_folder_name(host)
         .replace(".shotgunstudio.com", "")
@@ -61,15 +54,28 @@ pub fn site_folder_name(host: &str) -> String {
 
 /// The name of a site's folder in the legacy session-cache layout (Toolkit before 0.18):
 /// the full host name of `host`, lowercased, without its port.
-///
-/// ```
-/// use tk_auth_core::site_url::legacy_site_folder_name;
-///
-/// assert_eq!(legacy_site_folder_name("https://mysite.shotgunstudio.com:443"), "mysite.shotgunstudio.com");
-/// ```
-pub fn legacy_site_folder_name(host: &str) -> String {
+pub(crate) fn legacy_site_folder_name(host: &str) -> String {
     let parsed = urlparse(host);
     // Everything from the first `:` goes, as in Python (so `user:pw@host` keeps only `user`).
     let name = parsed.netloc.split(':').next().unwrap_or_default();
     name.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_drop_the_port_and_the_hosting_domains() {
+        assert_eq!(
+            site_folder_name("https://mysite.shotgunstudio.com"),
+            "mysite"
+        );
+        assert_eq!(site_folder_name("https://foo.shotgrid.autodesk.com"), "foo");
+        assert_eq!(site_folder_name("http://Localhost:8080"), "localhost");
+        assert_eq!(
+            legacy_site_folder_name("https://mysite.shotgunstudio.com:443"),
+            "mysite.shotgunstudio.com"
+        );
+    }
 }

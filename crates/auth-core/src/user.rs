@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{Error, Secret, cookies};
+use crate::{Error, Secret, Site, cookies};
 
 /// Which Python `ShotgunUser` class a user is: decided by the cookies in a session user's
 /// metadata (SAML claims win over a web session); script users are always `ShotgunUser`.
@@ -35,8 +35,8 @@ impl fmt::Display for UserClass {
 }
 
 /// Python's `ShotgunUser` check, shared by both kinds of user.
-fn require_host(host: &str) -> Result<(), Error> {
-    if host.is_empty() {
+fn require_host(site: &Site) -> Result<(), Error> {
+    if site.is_empty() {
         return Err(Error::IncompleteCredentials("missing host".to_owned()));
     }
     Ok(())
@@ -53,7 +53,7 @@ fn redacted_proxy(http_proxy: Option<&str>) -> Option<String> {
 /// the host or proxy carries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionUser {
-    host: String,
+    site: Site,
     login: String,
     session_token: Secret,
     http_proxy: Option<String>,
@@ -64,12 +64,12 @@ impl SessionUser {
     /// A session user; the host, login and token must not be empty (Python's
     /// `IncompleteCredentials`: `missing host`, `missing login.`, `missing session_token`).
     pub fn new(
-        host: impl Into<String>,
+        site: impl Into<Site>,
         login: impl Into<String>,
         session_token: impl Into<Secret>,
     ) -> Result<Self, Error> {
-        let (host, login, session_token) = (host.into(), login.into(), session_token.into());
-        require_host(&host)?;
+        let (site, login, session_token) = (site.into(), login.into(), session_token.into());
+        require_host(&site)?;
         if login.is_empty() {
             return Err(Error::IncompleteCredentials("missing login.".to_owned()));
         }
@@ -79,7 +79,7 @@ impl SessionUser {
             ));
         }
         Ok(Self {
-            host,
+            site,
             login,
             session_token,
             http_proxy: None,
@@ -101,9 +101,13 @@ impl SessionUser {
         self
     }
 
-    /// The site URL, as given.
+    /// The site URL, as given (what payloads keep).
     pub fn host(&self) -> &str {
-        &self.host
+        self.site.given()
+    }
+    /// The site.
+    pub fn site(&self) -> &Site {
+        &self.site
     }
     /// The login.
     pub fn login(&self) -> &str {
@@ -151,7 +155,7 @@ impl SessionUser {
 impl fmt::Debug for SessionUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionUser")
-            .field("host", &crate::redact_url_credentials(&self.host))
+            .field("host", &crate::redact_url_credentials(self.site.given()))
             .field("login", &self.login)
             .field("session_token", &self.session_token)
             .field("http_proxy", &redacted_proxy(self.http_proxy.as_deref()))
@@ -165,7 +169,7 @@ impl fmt::Debug for SessionUser {
 /// `Debug` never shows the key, or a password the host or proxy carries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ScriptUser {
-    host: String,
+    site: Site,
     api_script: String,
     api_key: Secret,
     http_proxy: Option<String>,
@@ -175,19 +179,19 @@ impl ScriptUser {
     /// A script user; the host, script name and key must not be empty (Python's
     /// `IncompleteCredentials`: `missing host`, `missing api_script and/or api_key`).
     pub fn new(
-        host: impl Into<String>,
+        site: impl Into<Site>,
         api_script: impl Into<String>,
         api_key: impl Into<Secret>,
     ) -> Result<Self, Error> {
-        let (host, api_script, api_key) = (host.into(), api_script.into(), api_key.into());
-        require_host(&host)?;
+        let (site, api_script, api_key) = (site.into(), api_script.into(), api_key.into());
+        require_host(&site)?;
         if api_script.is_empty() || api_key.is_empty() {
             return Err(Error::IncompleteCredentials(
                 "missing api_script and/or api_key".to_owned(),
             ));
         }
         Ok(Self {
-            host,
+            site,
             api_script,
             api_key,
             http_proxy: None,
@@ -201,9 +205,13 @@ impl ScriptUser {
         self
     }
 
-    /// The site URL, as given.
+    /// The site URL, as given (what payloads keep).
     pub fn host(&self) -> &str {
-        &self.host
+        self.site.given()
+    }
+    /// The site.
+    pub fn site(&self) -> &Site {
+        &self.site
     }
     /// The script name (the `ApiUser`'s `firstname`).
     pub fn api_script(&self) -> &str {
@@ -222,7 +230,7 @@ impl ScriptUser {
 impl fmt::Debug for ScriptUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScriptUser")
-            .field("host", &crate::redact_url_credentials(&self.host))
+            .field("host", &crate::redact_url_credentials(self.site.given()))
             .field("api_script", &self.api_script)
             .field("api_key", &self.api_key)
             .field("http_proxy", &redacted_proxy(self.http_proxy.as_deref()))
@@ -254,11 +262,15 @@ pub enum User {
 }
 
 impl User {
-    /// The site URL, as given.
+    /// The site URL, as given (what payloads keep).
     pub fn host(&self) -> &str {
+        self.site().given()
+    }
+    /// The site.
+    pub fn site(&self) -> &Site {
         match self {
-            Self::Session(u) => u.host(),
-            Self::Script(u) => u.host(),
+            Self::Session(u) => u.site(),
+            Self::Script(u) => u.site(),
         }
     }
     /// The login; `None` for a script user, as in Python.

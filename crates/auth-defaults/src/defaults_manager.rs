@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 
 use crate::env::Env;
 use crate::error::{DefaultsError, Result};
@@ -35,7 +35,7 @@ pub struct Defaults {
     cache: SessionCache,
     settings: UserSettings,
     env: Env,
-    fixed_host: Option<String>,
+    fixed_host: Option<Site>,
 }
 
 impl Defaults {
@@ -65,8 +65,8 @@ impl Defaults {
 
     /// Fixes the host: it is always used and never changed by a login.
     #[must_use]
-    pub fn with_fixed_host(mut self, host: impl Into<String>) -> Self {
-        self.fixed_host = Some(host.into());
+    pub fn with_fixed_host(mut self, site: impl Into<Site>) -> Self {
+        self.fixed_host = Some(site.into()).filter(|s| !s.is_empty());
         self
     }
 
@@ -101,8 +101,8 @@ fn non_empty(v: Option<String>) -> Option<String> {
 /// let env = Env::from_pairs([("SHOTGUN_HOME", home.path().to_str().unwrap())]);
 /// let defaults = Defaults::from_env_with(&env)?.with_fixed_host("https://mysite.shotgunstudio.com");
 /// assert!(defaults.is_host_fixed());
-/// defaults.set_host("https://other.shotgunstudio.com")?; // ignored: the host is fixed
-/// assert_eq!(defaults.get_host()?.as_deref(), Some("https://mysite.shotgunstudio.com"));
+/// defaults.set_host(&"https://other.shotgunstudio.com".into())?; // ignored: the host is fixed
+/// assert_eq!(defaults.get_host()?.unwrap().url(), "https://mysite.shotgunstudio.com");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait DefaultsManager: Send + Sync {
@@ -116,23 +116,23 @@ pub trait DefaultsManager: Send + Sync {
 
     /// The fixed host, else the current host of the session cache, else `toolkit.ini`'s
     /// `default_site`.
-    fn get_host(&self) -> Result<Option<String>> {
+    fn get_host(&self) -> Result<Option<Site>> {
         let d = self.defaults();
-        if let Some(h) = non_empty(d.fixed_host.clone()) {
-            return Ok(Some(h));
+        if let Some(site) = &d.fixed_host {
+            return Ok(Some(site.clone()));
         }
-        if let Some(h) = d.cache.get_current_host() {
-            return Ok(Some(h));
+        if let Some(site) = d.cache.get_current_host().filter(|s| !s.is_empty()) {
+            return Ok(Some(site));
         }
-        Ok(non_empty(d.settings.default_site()?))
+        Ok(non_empty(d.settings.default_site()?).map(Site::new))
     }
 
     /// Records the host a login used (not when the host is fixed).
-    fn set_host(&self, host: &str) -> Result<()> {
+    fn set_host(&self, site: &Site) -> Result<()> {
         if self.is_host_fixed() {
             return Ok(());
         }
-        self.defaults().cache.set_current_host(host)
+        self.defaults().cache.set_current_host(site)
     }
 
     /// `toolkit.ini`'s `http_proxy` when set (`""` means no proxy), else the system proxy.
@@ -147,8 +147,8 @@ pub trait DefaultsManager: Send + Sync {
     /// The current user of the host, else `toolkit.ini`'s `default_login`.
     fn get_login(&self) -> Result<Option<String>> {
         let d = self.defaults();
-        if let Some(host) = self.get_host()?
-            && let Some(user) = d.cache.get_current_user(&host)?
+        if let Some(site) = self.get_host()?
+            && let Some(user) = d.cache.get_current_user(&site)?
         {
             return Ok(Some(user));
         }
@@ -157,23 +157,23 @@ pub trait DefaultsManager: Send + Sync {
 
     /// The cached session of the default host and login, if both are known.
     fn get_user_credentials(&self) -> Result<Option<Credentials>> {
-        let (Some(host), Some(login)) = (self.get_host()?, non_empty(self.get_login()?)) else {
+        let (Some(site), Some(login)) = (self.get_host()?, non_empty(self.get_login()?)) else {
             return Ok(None);
         };
         Ok(self
             .defaults()
             .cache
-            .get_session_data(&host, &login)?
+            .get_session_data(&site, &login)?
             .map(Credentials::Session))
     }
 
     /// Records the login a login used as the host's current user.
     fn set_login(&self, login: &str) -> Result<()> {
-        let host = self.get_host()?.ok_or(DefaultsError::NoHost)?;
-        self.defaults().cache.set_current_user(&host, login)
+        let site = self.get_host()?.ok_or(DefaultsError::NoHost)?;
+        self.defaults().cache.set_current_user(&site, login)
     }
 
-    /// Records a finished login on `host`: caches its session, remembers `method` as the
+    /// Records a finished login on `site`: caches its session, remembers `method` as the
     /// site's preferred one, and makes the site current (not when the host is fixed) and the
     /// login the current user of the default host, as [`set_host`](Self::set_host) then
     /// [`set_login`](Self::set_login) do, with each session-cache file replaced once
@@ -183,21 +183,21 @@ pub trait DefaultsManager: Send + Sync {
     /// choices still apply to logins.
     fn record_login(
         &self,
-        host: &str,
+        site: &Site,
         session: &SessionData,
         method: Option<LoginMethod>,
     ) -> Result<()> {
         let cache = &self.defaults().cache;
         if !self.is_host_fixed() {
-            return cache.record_login(host, session, method, MakeCurrent::SiteAndUser);
+            return cache.record_login(site, session, method, MakeCurrent::SiteAndUser);
         }
         let current_host = self.get_host()?.ok_or(DefaultsError::NoHost)?;
-        if cache.site_file(&current_host)? == cache.site_file(host)? {
-            return cache.record_login(host, session, method, MakeCurrent::User);
+        if cache.site_file(&current_host)? == cache.site_file(site)? {
+            return cache.record_login(site, session, method, MakeCurrent::User);
         }
         // A login on another site than the fixed one: its user is made current where
         // `set_login` would put it.
-        cache.record_login(host, session, method, MakeCurrent::Nothing)?;
+        cache.record_login(site, session, method, MakeCurrent::Nothing)?;
         cache.set_current_user(&current_host, &session.login)
     }
 }
@@ -212,8 +212,8 @@ impl DefaultsManager for Defaults {
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShotgunConfig {
-    /// The site, cleaned up as a site URL.
-    pub host: String,
+    /// The site.
+    pub host: Site,
     /// `http_proxy` when the key is present (even empty).
     pub http_proxy: Option<String>,
     /// The script user, when both `api_script` and `api_key` are set.
@@ -294,7 +294,8 @@ impl ShotgunConfig {
             .get("http_proxy")
             .map(|_| get("http_proxy").unwrap_or_default());
         Ok(Self {
-            host: tk_auth_core::sanitize_url(&host),
+            // tk-core keeps the configuration's host as its URL.
+            host: Site::new(host).normalized(),
             http_proxy,
             script_user,
         })
@@ -363,7 +364,7 @@ impl DefaultsManager for ConfigDefaultsManager {
         true
     }
 
-    fn get_host(&self) -> Result<Option<String>> {
+    fn get_host(&self) -> Result<Option<Site>> {
         Ok(Some(self.config.host.clone()))
     }
 
@@ -388,13 +389,13 @@ impl DefaultsManager for ConfigDefaultsManager {
                 api_key: api_key.clone(),
             }));
         }
-        let (Some(host), Some(login)) = (self.get_host()?, non_empty(self.get_login()?)) else {
+        let (Some(site), Some(login)) = (self.get_host()?, non_empty(self.get_login()?)) else {
             return Ok(None);
         };
         Ok(self
             .defaults
             .cache
-            .get_session_data(&host, &login)?
+            .get_session_data(&site, &login)?
             .map(Credentials::Session))
     }
 }

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use tk_auth_core::Site;
+
 use crate::env::{self, Env};
 use crate::error::{DefaultsError, Result};
 use crate::expand::{absolute, expand_user, expand_vars};
@@ -142,25 +144,28 @@ impl Locations {
 
     /// A site's cache folder in the current layout (`mysite` for
     /// `https://mysite.shotgunstudio.com`).
-    pub fn site_folder(&self, host: &str) -> Result<PathBuf> {
-        let name = tk_auth_core::site_url::site_folder_name(host);
-        folder_below(&self.cache, host, &name)
+    pub fn site_folder(&self, site: impl Into<Site>) -> Result<PathBuf> {
+        let site = site.into();
+        folder_below(&self.cache, &site, &site.folder_name())
     }
 
     /// A site's cache folder in the legacy layout (the full host name).
-    pub fn legacy_site_folder(&self, host: &str) -> Result<PathBuf> {
-        let name = tk_auth_core::site_url::legacy_site_folder_name(host);
-        folder_below(&self.legacy_cache, host, &name)
+    pub fn legacy_site_folder(&self, site: impl Into<Site>) -> Result<PathBuf> {
+        let site = site.into();
+        folder_below(&self.legacy_cache, &site, &site.legacy_folder_name())
     }
 
     /// A site's session-cache file: the current layout's, unless only the legacy file
     /// exists, in which case that one is read and written (as Python does).
-    pub fn site_file(&self, host: &str) -> Result<PathBuf> {
-        let current = self.site_folder(host)?.join(SESSION_CACHE_FILE_NAME);
+    pub fn site_file(&self, site: impl Into<Site>) -> Result<PathBuf> {
+        let site = site.into();
+        let current = self.site_folder(&site)?.join(SESSION_CACHE_FILE_NAME);
         if exists(&current) {
             return Ok(current);
         }
-        let legacy = self.legacy_site_folder(host)?.join(SESSION_CACHE_FILE_NAME);
+        let legacy = self
+            .legacy_site_folder(&site)?
+            .join(SESSION_CACHE_FILE_NAME);
         Ok(if exists(&legacy) { legacy } else { current })
     }
 }
@@ -171,12 +176,12 @@ fn exists(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
 }
 
-fn folder_below(root: &Path, host: &str, name: &str) -> Result<PathBuf> {
+fn folder_below(root: &Path, site: &Site, name: &str) -> Result<PathBuf> {
     // Python joins whatever the URL gives. An empty name maps to the root itself, as it does
     // in Python; names that would leave the root are refused.
     if name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
         return Err(DefaultsError::InvalidHost {
-            host: host.to_owned(),
+            host: site.to_string(),
             folder: name.to_owned(),
         });
     }

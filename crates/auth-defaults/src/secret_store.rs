@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 
 use crate::env::Env;
 use crate::error::Result;
@@ -62,8 +62,8 @@ impl std::fmt::Display for StoreBackend {
 /// Which session a store is asked about. Made by the session cache.
 #[derive(Debug)]
 pub struct SessionKey<'a> {
-    host: &'a str,
-    site: String,
+    site: &'a Site,
+    folder: String,
     login: &'a str,
     pub(crate) site_file: PathBuf,
     pub(crate) root: &'a Path,
@@ -72,16 +72,16 @@ pub struct SessionKey<'a> {
 
 impl<'a> SessionKey<'a> {
     pub(crate) fn new(
-        host: &'a str,
-        site: String,
+        site: &'a Site,
+        folder: String,
         login: &'a str,
         site_file: PathBuf,
         root: &'a Path,
         lock: &'a LockOptions,
     ) -> Self {
         Self {
-            host,
             site,
+            folder,
             login,
             site_file,
             root,
@@ -89,14 +89,14 @@ impl<'a> SessionKey<'a> {
         }
     }
 
-    /// The site URL.
-    pub fn host(&self) -> &str {
-        self.host
+    /// The site.
+    pub fn site(&self) -> &Site {
+        self.site
     }
 
     /// The site's cache folder name (`mysite` for `https://mysite.shotgunstudio.com`).
-    pub fn site(&self) -> &str {
-        &self.site
+    pub fn folder(&self) -> &str {
+        &self.folder
     }
 
     /// The login, spelled as stored in the session cache.

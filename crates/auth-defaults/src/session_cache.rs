@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 
 use crate::cache_file;
 use crate::documents::{
@@ -185,12 +185,13 @@ impl SessionCache {
     }
 
     /// A site's file (users, current and recent users, preferred method).
-    pub fn site_file(&self, host: &str) -> Result<PathBuf> {
-        self.locations.site_file(host)
+    pub fn site_file(&self, site: impl Into<Site>) -> Result<PathBuf> {
+        self.locations.site_file(site)
     }
 
-    fn site_doc(&self, host: &str) -> Result<Yaml> {
-        let mut d = cache_file::read(&self.site_file(host)?, self.locations.cache_root());
+    fn site_doc(&self, site: &Site) -> Result<Yaml> {
+        let path = self.locations.site_file(site)?;
+        let mut d = cache_file::read(&path, self.locations.cache_root());
         doc::normalize_site(&mut d);
         Ok(d)
     }
@@ -201,8 +202,8 @@ impl SessionCache {
         d
     }
 
-    fn update_site(&self, host: &str, change: impl FnOnce(&mut Yaml) -> bool) -> Result<bool> {
-        let path = self.site_file(host)?;
+    fn update_site(&self, site: &Site, change: impl FnOnce(&mut Yaml) -> bool) -> Result<bool> {
+        let path = self.locations.site_file(site)?;
         cache_file::update(
             &path,
             self.locations.cache_root(),
@@ -215,18 +216,18 @@ impl SessionCache {
         )
     }
 
-    fn key<'a>(&'a self, host: &'a str, login: &'a str) -> Result<SessionKey<'a>> {
-        let site = self
+    fn key<'a>(&'a self, site: &'a Site, login: &'a str) -> Result<SessionKey<'a>> {
+        let folder = self
             .locations
-            .site_folder(host)?
+            .site_folder(site)?
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         Ok(SessionKey::new(
-            host,
             site,
+            folder,
             login,
-            self.site_file(host)?,
+            self.locations.site_file(site)?,
             self.locations.cache_root(),
             &self.lock,
         ))
@@ -236,8 +237,13 @@ impl SessionCache {
     /// empty (with a warning), as in Python. A token in the file is used whatever the store
     /// (Python tools and the file fallback put it there); otherwise the store is asked, and
     /// its failures are logged and read as no session.
-    pub fn get_session_data(&self, host: &str, login: &str) -> Result<Option<SessionData>> {
-        let d = self.site_doc(host)?;
+    pub fn get_session_data(
+        &self,
+        site: impl Into<Site>,
+        login: &str,
+    ) -> Result<Option<SessionData>> {
+        let site = site.into();
+        let d = self.site_doc(&site)?;
         if let Some(found) = doc::find_session(&d, login, true) {
             return Ok(Some(SessionData {
                 login: found.login,
@@ -251,7 +257,7 @@ impl SessionCache {
         let Some(entry) = doc::find_session(&d, login, false) else {
             return Ok(None);
         };
-        match self.store.get(&self.key(host, &entry.login)?) {
+        match self.store.get(&self.key(&site, &entry.login)?) {
             Ok(secrets) => Ok(secrets.map(|s| SessionData {
                 login: entry.login,
                 session_token: s.session_token,
@@ -270,19 +276,20 @@ impl SessionCache {
     /// warning).
     pub fn cache_session_data(
         &self,
-        host: &str,
+        site: impl Into<Site>,
         login: &str,
         session_token: &Secret,
         session_metadata: Option<&Secret>,
     ) -> Result<()> {
-        let key = self.key(host, login)?;
+        let site = site.into();
+        let key = self.key(&site, login)?;
         let secrets = SessionSecrets::new(session_token.clone(), session_metadata.cloned());
         if self.store.backend().is_file() {
             return self.store.set(&key, &secrets);
         }
         match self.store.set(&key, &secrets) {
             Ok(()) => {
-                self.update_site(host, |d| doc::insert_or_update(d, login, None, None))?;
+                self.update_site(&site, |d| doc::insert_or_update(d, login, None, None))?;
                 Ok(())
             }
             Err(e) => {
@@ -295,39 +302,40 @@ impl SessionCache {
     /// Forgets every session of `login` on `host`, and removes files that interrupted
     /// writers left beside the site's file. Nothing happens for an empty host (an error is
     /// logged, as in Python) or a site that has no file.
-    pub fn delete_session_data(&self, host: &str, login: &str) -> Result<()> {
-        if host.is_empty() {
+    pub fn delete_session_data(&self, site: impl Into<Site>, login: &str) -> Result<()> {
+        let site = site.into();
+        if site.is_empty() {
             tracing::error!("Current host not set, nothing to clear.");
             return Ok(());
         }
         if !self.store.backend().is_file()
-            && let Err(e) = self.store.delete(&self.key(host, login)?)
+            && let Err(e) = self.store.delete(&self.key(&site, login)?)
         {
             tracing::warn!(error = %crate::error::with_causes(&e), "could not delete the session from the secret store");
         }
-        let path = self.site_file(host)?;
+        let path = self.locations.site_file(&site)?;
         if path.symlink_metadata().is_err() {
             tracing::debug!(path = %path.display(), "no session cache for this site; nothing to clear");
             return Ok(());
         }
-        self.update_site(host, |d| {
+        self.update_site(&site, |d| {
             doc::remove_user(d, login);
             true
         })?;
         Ok(())
     }
 
-    /// The current host, cleaned up as a site URL.
-    pub fn get_current_host(&self) -> Option<String> {
-        doc::current_host(&self.global_doc()).map(|h| tk_auth_core::sanitize_url(&h))
+    /// The current host.
+    pub fn get_current_host(&self) -> Option<Site> {
+        doc::current_host(&self.global_doc()).map(Site::new)
     }
 
-    /// Makes `host` (cleaned up as a site URL) the current host and the most recent one.
+    /// Makes `site` the current host and the most recent one (stored by its normalised URL).
     /// `None` stores no current host, as Python's `set_current_host(None)` does.
-    pub fn set_current_host<'a>(&self, host: impl Into<Option<&'a str>>) -> Result<()> {
-        let value = match host.into() {
-            Some(h) if !h.is_empty() => Yaml::Str(tk_auth_core::sanitize_url(h)),
-            Some(h) => Yaml::str(h),
+    pub fn set_current_host<S: Into<Site>>(&self, site: impl Into<Option<S>>) -> Result<()> {
+        let value = match site.into().map(Into::into) {
+            Some(s) if !s.is_empty() => Yaml::str(s.url()),
+            Some(s) => Yaml::str(s.given()),
             None => Yaml::Null,
         };
         let path = self.global_file();
@@ -346,41 +354,44 @@ impl SessionCache {
     }
 
     /// The recent hosts, most recent first, the current one at the front.
-    pub fn get_recent_hosts(&self) -> Vec<String> {
+    pub fn get_recent_hosts(&self) -> Vec<Site> {
         doc::recent_items(&self.global_doc(), RECENT_HOSTS, CURRENT_HOST)
+            .into_iter()
+            .map(Site::new)
+            .collect()
     }
 
-    /// The current user of `host`.
-    pub fn get_current_user(&self, host: &str) -> Result<Option<String>> {
-        Ok(doc::current_user(&self.site_doc(host)?))
+    /// The current user of `site`.
+    pub fn get_current_user(&self, site: impl Into<Site>) -> Result<Option<String>> {
+        Ok(doc::current_user(&self.site_doc(&site.into())?))
     }
 
-    /// Makes `login` the current user of `host` and its most recent one (both stripped).
-    pub fn set_current_user(&self, host: &str, login: &str) -> Result<()> {
-        let host = host.trim();
-        if host.is_empty() {
+    /// Makes `login` the current user of `site` and its most recent one (stripped).
+    pub fn set_current_user(&self, site: impl Into<Site>, login: &str) -> Result<()> {
+        let site = site.into().stripped();
+        if site.given().is_empty() {
             return Err(DefaultsError::NoHost);
         }
         let login = doc::strip_login(login);
-        self.update_site(host, |d| {
+        self.update_site(&site, |d| {
             doc::update_recent(d, CURRENT_USER, RECENT_USERS, Yaml::Str(login));
             true
         })?;
         Ok(())
     }
 
-    /// The recent users of `host`, most recent first, the current one at the front.
-    pub fn get_recent_users(&self, host: &str) -> Result<Vec<String>> {
+    /// The recent users of `site`, most recent first, the current one at the front.
+    pub fn get_recent_users(&self, site: impl Into<Site>) -> Result<Vec<String>> {
         Ok(doc::recent_items(
-            &self.site_doc(host)?,
+            &self.site_doc(&site.into())?,
             RECENT_USERS,
             CURRENT_USER,
         ))
     }
 
-    /// The preferred login method of `host`, if one is stored and known.
-    pub fn get_preferred_method(&self, host: &str) -> Result<Option<LoginMethod>> {
-        Ok(match self.site_doc(host)?.get(PREFERRED_METHOD) {
+    /// The preferred login method of `site`, if one is stored and known.
+    pub fn get_preferred_method(&self, site: impl Into<Site>) -> Result<Option<LoginMethod>> {
+        Ok(match self.site_doc(&site.into())?.get(PREFERRED_METHOD) {
             Some(Yaml::Str(name)) => LoginMethod::from_name(name),
             None | Some(Yaml::Null) => None,
             Some(other) => {
@@ -393,11 +404,10 @@ impl SessionCache {
         })
     }
 
-    /// Remembers the preferred login method of `host` (the file is not rewritten when it is
+    /// Remembers the preferred login method of `site` (the file is not rewritten when it is
     /// unchanged).
-    pub fn set_preferred_method(&self, host: &str, method: LoginMethod) -> Result<()> {
-        let host = host.trim();
-        self.update_site(host, |d| {
+    pub fn set_preferred_method(&self, site: impl Into<Site>, method: LoginMethod) -> Result<()> {
+        self.update_site(&site.into().stripped(), |d| {
             if d.get(PREFERRED_METHOD).and_then(Yaml::as_str) == Some(method.as_str()) {
                 return false;
             }

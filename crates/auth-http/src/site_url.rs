@@ -5,7 +5,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 use url::Url;
 
 use crate::HttpError;
@@ -108,6 +108,13 @@ impl SiteUrl {
             base,
             authorization,
         })
+    }
+
+    /// The address requests to `site` go to: the spelling it was given as, checked as
+    /// [`parse`](Self::parse) does (the normalised URL has lost any path and the case of
+    /// embedded credentials).
+    pub fn from_site(site: &Site) -> Result<Self, HttpError> {
+        Self::parse(site.given())
     }
 
     /// `http` or `https`.

@@ -1,5 +1,7 @@
 //! The one error type of this crate.
 
+use tk_auth_core::Site;
+
 use crate::interactivity::NONINTERACTIVE_HINT;
 
 /// Why a question got no answer.
@@ -17,14 +19,14 @@ pub enum PromptError {
     #[error(
         "cannot ask for {what}{}{}: {NONINTERACTIVE_HINT}; log in first with `tk-auth login --site {}`",
         login.as_deref().map(|l| format!(" of {l}")).unwrap_or_default(),
-        site.as_deref().map(|s| format!(" on {s}")).unwrap_or_default(),
-        site.as_deref().unwrap_or("<site>")
+        site.as_ref().map(|s| format!(" on {s}")).unwrap_or_default(),
+        site.as_ref().map_or_else(|| "<site>".to_owned(), ToString::to_string)
     )]
     NonInteractive {
         /// What would have been asked (`a password`, `the site` …).
         what: &'static str,
         /// The site, when known.
-        site: Option<String>,
+        site: Option<Site>,
         /// The login, when known.
         login: Option<String>,
     },

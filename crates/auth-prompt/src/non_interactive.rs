@@ -1,7 +1,7 @@
 //! The prompter for places where nobody can answer: every question fails at once.
 
 use async_trait::async_trait;
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 
 use crate::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodChoice, MethodQuestion,
@@ -21,10 +21,10 @@ impl NonInteractivePrompter {
     }
 }
 
-fn refuse(what: &'static str, site: Option<&str>, login: Option<&str>) -> PromptError {
+fn refuse(what: &'static str, site: Option<&Site>, login: Option<&str>) -> PromptError {
     let err = PromptError::NonInteractive {
         what,
-        site: site.map(str::to_owned),
+        site: site.cloned(),
         login: login.map(str::to_owned),
     };
     tracing::warn!(error = %err, "prompt refused in non-interactive mode");
@@ -37,7 +37,7 @@ impl Prompter for NonInteractivePrompter {
         Interface::Nobody
     }
     async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
-        Err(refuse("the site", question.default.as_deref(), None))
+        Err(refuse("the site", question.default.as_ref(), None))
     }
     async fn login(&self, question: &LoginQuestion) -> Result<String, PromptError> {
         Err(refuse(

@@ -2,20 +2,22 @@
 
 use std::fmt;
 
+use tk_auth_core::Site;
+
 /// "Which site?" — the first question of a login when the host is not fixed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SiteQuestion {
     /// The site offered when the person just confirms.
-    pub default: Option<String>,
+    pub default: Option<Site>,
     /// Sites used recently, most recent first (the session cache keeps 8).
-    pub recent: Vec<String>,
+    pub recent: Vec<Site>,
 }
 
 /// "Which login?" on a known site.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoginQuestion {
     /// The site the login is for.
-    pub site: String,
+    pub site: Site,
     /// The login offered when the person just confirms.
     pub default: Option<String>,
     /// Logins used recently on this site, most recent first.
@@ -26,7 +28,7 @@ pub struct LoginQuestion {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PasswordQuestion {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The login whose password is asked.
     pub login: String,
     /// Whether this renews an expired session (site and login cannot be changed).
@@ -39,7 +41,7 @@ pub struct PasswordQuestion {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TwoFactorQuestion {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The login.
     pub login: String,
 }
@@ -74,7 +76,7 @@ impl fmt::Display for MethodChoice {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MethodQuestion {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The ways offered, in the order shown.
     pub choices: Vec<MethodChoice>,
     /// The way chosen when the person just confirms (the saved preference, else the first).
@@ -85,7 +87,7 @@ pub struct MethodQuestion {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApprovalQuestion {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The login being renewed, when this is a renewal.
     pub login: Option<String>,
     /// The page where the person approves (already opened in the browser when possible).
@@ -96,7 +98,7 @@ pub struct ApprovalQuestion {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorNotice {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The login, when known.
     pub login: Option<String>,
     /// What went wrong, as shown (never a secret).
@@ -107,7 +109,7 @@ pub struct ErrorNotice {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenewalNotice {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The login whose session expired.
     pub login: String,
 }
@@ -118,7 +120,7 @@ pub struct RenewalNotice {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenewalWaitNotice {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// The login whose session is being renewed.
     pub login: String,
     /// Who renews it, as the lock records it (`process 1234 on host`), when known.
@@ -131,7 +133,7 @@ pub struct RenewalWaitNotice {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteDetails {
     /// The site.
-    pub site: String,
+    pub site: Site,
     /// How the site authenticates people, as it spells it (`default`, `ldap`, `saml2`,
     /// `oxygen` …), when it said.
     pub auth_type: Option<String>,
@@ -178,7 +180,7 @@ impl Question {
     }
 
     /// The site the question concerns, when it names one.
-    pub fn site(&self) -> Option<&str> {
+    pub fn site(&self) -> Option<&Site> {
         match self {
             Self::Site(_) => None,
             Self::Login(q) => Some(&q.site),

@@ -81,21 +81,23 @@ impl Failure {
 
 /// The exit code for an error of the authentication library.
 pub(crate) fn code_of(error: &tk_auth::Error) -> u8 {
-    use tk_auth::Error as E;
-    if error.is_cancelled() {
-        return 130;
-    }
-    match error {
-        E::NonInteractive { .. } | E::IncompleteCredentials { .. } => 4,
-        E::RenewalFailed { source, .. } => code_of(source.error()),
-        E::Prompt { source, .. } => match source {
-            PromptError::UnknownPromptMode { .. }
-            | PromptError::NoGui
-            | PromptError::InvalidAnswer { .. } => 2,
-            PromptError::NonInteractive { .. } => 4,
+    use tk_auth::ErrorKind as K;
+    match error.kind() {
+        K::Cancelled => 130,
+        K::NonInteractive { .. } | K::IncompleteCredentials { .. } => 4,
+        K::Prompt => match error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<PromptError>())
+        {
+            Some(
+                PromptError::UnknownPromptMode { .. }
+                | PromptError::NoGui
+                | PromptError::InvalidAnswer { .. },
+            ) => 2,
+            Some(PromptError::NonInteractive { .. }) => 4,
             _ => 1,
         },
-        E::Core(_) => 2,
+        K::InvalidUser => 2,
         _ => 1,
     }
 }
@@ -132,28 +134,19 @@ mod tests {
 
     #[test]
     fn authentication_errors_map_to_their_exit_codes() {
-        let cancelled = tk_auth::Error::AuthenticationCancelled {
-            site: None,
-            login: None,
-        };
-        assert_eq!(code_of(&cancelled), 130);
-        let nobody = tk_auth::Error::NonInteractive {
-            what: "a password",
-            site: "https://s".into(),
-            login: None,
-        };
-        assert_eq!(code_of(&nobody), 4);
-        let refused = tk_auth::Error::Authentication {
-            site: None,
-            login: None,
-            message: "Authentication failed".into(),
-        };
-        assert_eq!(code_of(&refused), 1);
-        let bad_mode = tk_auth::Error::Prompt {
-            site: None,
-            login: None,
-            source: PromptError::NoGui,
-        };
-        assert_eq!(code_of(&bad_mode), 2);
+        // Made as the library makes them: a prompter's answer, a payload that cannot be read.
+        let home = tempfile::tempdir().unwrap();
+        let env = tk_auth::Env::from_pairs([("SHOTGUN_HOME", home.path().to_str().unwrap())]);
+        let auth = tk_auth::blocking::ShotgunAuthenticator::with_options(
+            tk_auth::Defaults::from_env_with(&env).unwrap(),
+            tk_auth::NonInteractivePrompter,
+            tk_auth::AuthOptions::new().environment(env),
+        );
+        let nobody = auth
+            .get_user_from_prompt(None, None, None, Some(false))
+            .unwrap_err();
+        assert_eq!(code_of(&nobody), 4, "{nobody}");
+        let unreadable = auth.deserialize_user("not a payload").unwrap_err();
+        assert_eq!(code_of(&unreadable), 2, "{unreadable}");
     }
 }

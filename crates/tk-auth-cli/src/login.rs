@@ -4,8 +4,8 @@
 use clap::{Args, ValueEnum};
 use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
 use tk_auth::{
-    CredentialState, DefaultsManager, Error, MethodChoice, PromptError, Prompter,
-    SessionCredentials,
+    CredentialState, DefaultsManager, Error, ErrorKind, MethodChoice, PromptError, Prompter,
+    SessionCredentials, Site,
 };
 
 use tk_auth::Env;
@@ -49,7 +49,7 @@ impl MethodArg {
 pub(crate) struct LoginArgs {
     /// The site (default: asked, offering the current site).
     #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
-    site: Option<String>,
+    site: Option<tk_auth::Site>,
     /// The login (default: asked, offering the site's current user, else the OS user).
     #[arg(long, value_name = "LOGIN")]
     login: Option<String>,
@@ -83,7 +83,7 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
         )));
     }
     let setup = Setup::from_process()?;
-    let site = args.site.as_deref().map(tk_auth::sanitize_url);
+    let site = args.site.clone();
     let piped = if args.password_stdin {
         Some(piped_input::read(std::io::stdin().lock(), args.code_stdin)?)
     } else {
@@ -92,7 +92,7 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
     let stored = if args.force {
         None
     } else {
-        stored_session(&setup, site.as_deref(), args.login.as_deref())?
+        stored_session(&setup, site.as_ref(), args.login.as_deref())?
     };
     if let Some((host, login)) = stored
         && let Some((authenticator, user)) = valid_session(&setup, &host, &login)?
@@ -113,7 +113,7 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
             let (site, login) = piped_site_and_login(&setup, site, args)?;
             login_with_piped_password(&setup, &site, &login, answers)?
         }
-        None => login_interactively(&setup, site.as_deref(), args)?,
+        None => login_interactively(&setup, site.as_ref(), args)?,
     };
     // The login can be the site's text (whoever approved in the browser).
     print(&tk_auth::prompt::terminal_safe(&format!(
@@ -127,12 +127,12 @@ pub(crate) fn login(args: &LoginArgs) -> Outcome {
 /// The site and login (given, else current) whose stored session a login may reuse.
 fn stored_session(
     setup: &Setup,
-    site: Option<&str>,
+    site: Option<&Site>,
     login: Option<&str>,
-) -> Result<Option<(String, String)>, Failure> {
+) -> Result<Option<(Site, String)>, Failure> {
     let defaults = &setup.defaults;
     let Some(host) = site
-        .map(str::to_owned)
+        .cloned()
         .or(defaults.get_host().map_err(Failure::failed)?)
     else {
         return Ok(None);
@@ -151,7 +151,7 @@ fn stored_session(
 /// with the authenticator that read it.
 fn valid_session(
     setup: &Setup,
-    host: &str,
+    host: &Site,
     login: &str,
 ) -> Result<Option<(ShotgunAuthenticator, ShotgunUser)>, Failure> {
     let authenticator =
@@ -159,11 +159,11 @@ fn valid_session(
     let user = match authenticator.create_session_user(
         login,
         SessionCredentials::Cached,
-        Some(host),
+        Some(host.given()),
         None,
     ) {
         Ok(user) => user,
-        Err(Error::IncompleteCredentials { .. }) => return Ok(None),
+        Err(e) if matches!(e.kind(), ErrorKind::IncompleteCredentials { .. }) => return Ok(None),
         Err(e) => return Err(Failure::from_auth(e)),
     };
     match user.check_credentials().map_err(Failure::from_auth)? {
@@ -180,9 +180,9 @@ fn valid_session(
 /// The site and login of a `--password-stdin` login: given, or the current site.
 fn piped_site_and_login(
     setup: &Setup,
-    site: Option<String>,
+    site: Option<Site>,
     args: &LoginArgs,
-) -> Result<(String, String), Failure> {
+) -> Result<(Site, String), Failure> {
     let site = match site {
         Some(s) => s,
         None => setup
@@ -203,13 +203,13 @@ fn piped_site_and_login(
 
 fn login_with_piped_password(
     setup: &Setup,
-    site: &str,
+    site: &Site,
     login: &str,
     answers: PipedAnswers,
 ) -> Result<ShotgunUser, Failure> {
     let code_given = answers.code.is_some();
     let prompter = PipedPassword::new(
-        site.to_owned(),
+        site.clone(),
         login.to_owned(),
         answers.password,
         answers.code,
@@ -231,7 +231,8 @@ fn login_with_piped_password(
             .with_password_attempts(1)
             .only_method(MethodChoice::Credentials)
     });
-    let result = authenticator.get_user_from_prompt(Some(site), Some(login), None, Some(true));
+    let result =
+        authenticator.get_user_from_prompt(Some(site.given()), Some(login), None, Some(true));
     result.map_err(|e| {
         let seen = seen
             .lock()
@@ -245,16 +246,21 @@ fn login_with_piped_password(
 /// works instead when the site takes no password, the option for a two-factor code.
 fn piped_failure(
     error: Error,
-    site: &str,
+    site: &Site,
     login: &str,
     seen: Option<&SiteDetails>,
     code_given: bool,
 ) -> Failure {
     let browser_only = seen.and_then(browser_only_login);
-    match &error {
-        Error::NonInteractive {
+    let invalid_answer = matches!(
+        error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<PromptError>()),
+        Some(PromptError::InvalidAnswer { .. })
+    );
+    match error.kind() {
+        ErrorKind::NonInteractive {
             what: "a two-factor code",
-            ..
         } => Failure::auth_required(anyhow::anyhow!(
             "{site} asks {login} for a two-factor code, and --password-stdin alone gives none"
         ))
@@ -263,19 +269,11 @@ fn piped_failure(
              \"$PASSWORD\" \"$CODE\" | tk-auth login --site {site} --login {login} \
              --password-stdin --code-stdin; or run `tk-auth login --site {site}` in a terminal"
         )),
-        Error::Prompt {
-            source: PromptError::InvalidAnswer { .. },
-            ..
+        ErrorKind::Prompt if invalid_answer => browser_only_failure(site, seen, browser_only),
+        ErrorKind::ConsoleLoginNotSupported { .. } => {
+            browser_only_failure(site, seen, browser_only)
         }
-        | Error::ConsoleLoginNotSupported { .. } => {
-            let uses = browser_only.unwrap_or("another way of logging in");
-            Failure::bad_input(anyhow::anyhow!(
-                "{site} uses {uses} and takes no password, so --password-stdin cannot log in \
-                 (nothing was sent)"
-            ))
-            .hint(browser_advice(site, seen))
-        }
-        Error::Authentication { .. } if code_given => Failure::from_auth(error).hint(
+        ErrorKind::Authentication if code_given => Failure::from_auth(error).hint(
             "check the password and the two-factor code: a code is \
                  valid for about 30 seconds, so make it right before the login",
         ),
@@ -283,8 +281,26 @@ fn piped_failure(
     }
 }
 
+/// A `--password-stdin` login to a site that takes no password: nothing was sent.
+fn browser_only_failure(
+    site: &Site,
+    seen: Option<&SiteDetails>,
+    browser_only: Option<&str>,
+) -> Failure {
+    {
+        {
+            let uses = browser_only.unwrap_or("another way of logging in");
+            Failure::bad_input(anyhow::anyhow!(
+                "{site} uses {uses} and takes no password, so --password-stdin cannot log in \
+                 (nothing was sent)"
+            ))
+            .hint(browser_advice(site, seen))
+        }
+    }
+}
+
 /// What logs in to `site` when a password does not.
-fn browser_advice(site: &str, seen: Option<&SiteDetails>) -> String {
+fn browser_advice(site: &Site, seen: Option<&SiteDetails>) -> String {
     if seen.is_some_and(|d| d.methods.contains(&MethodChoice::BrowserApproval)) {
         format!(
             "log in through the browser: `tk-auth login --site {site} --method browser` (with \
@@ -300,7 +316,7 @@ fn browser_advice(site: &str, seen: Option<&SiteDetails>) -> String {
 
 fn login_interactively(
     setup: &Setup,
-    site: Option<&str>,
+    site: Option<&Site>,
     args: &LoginArgs,
 ) -> Result<ShotgunUser, Failure> {
     let open_browser = setup.can_open_browser(args.no_browser);
@@ -328,29 +344,27 @@ fn login_interactively(
     // (a pipeline configuration may fix the site).
     let fixed = site.is_some().then_some(true);
     authenticator
-        .get_user_from_prompt(site, args.login.as_deref(), None, fixed)
-        .map_err(|e| match &e {
-            Error::NonInteractive { what, site, login } => {
-                no_answer(what, site, login.as_deref(), may_wait)
-            }
+        .get_user_from_prompt(site.map(Site::given), args.login.as_deref(), None, fixed)
+        .map_err(|e| match e.kind() {
+            ErrorKind::NonInteractive { what } => no_answer(what, e.site(), e.login(), may_wait),
             _ => Failure::from_auth(e),
         })
 }
 
 /// A login that needed an answer nobody can give here, with what works without one (a
 /// browser approval waits, unless told that nobody is here: `may_wait`).
-fn no_answer(what: &str, site: &str, login: Option<&str>, may_wait: bool) -> Failure {
+fn no_answer(what: &str, site: Option<&Site>, login: Option<&str>, may_wait: bool) -> Failure {
     let of = login.map(|l| format!(" of {l}")).unwrap_or_default();
-    let on = if site.is_empty() {
-        String::new()
-    } else {
-        format!(" on {site}")
-    };
+    let site = site.filter(|s| !s.is_empty()).map(ToString::to_string);
+    let on = site
+        .as_deref()
+        .map(|s| format!(" on {s}"))
+        .unwrap_or_default();
     let error = Failure::auth_required(anyhow::anyhow!(
         "cannot ask for {what}{of}{on}: nobody can answer a prompt here (no terminal or \
          display, or TK_AUTH_NONINTERACTIVE=1)"
     ));
-    let site = if site.is_empty() { "URL" } else { site };
+    let site = site.as_deref().unwrap_or("URL");
     if !may_wait {
         return error.hint(format!(
             "run `tk-auth login --site {site}` where a person can answer, or pipe the password \

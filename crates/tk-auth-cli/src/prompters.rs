@@ -8,14 +8,14 @@ use tk_auth::prompt::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodQuestion, PasswordQuestion,
     RenewalNotice, RenewalWaitNotice, SiteDetails, SiteQuestion, TwoFactorQuestion,
 };
-use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
+use tk_auth::{MethodChoice, PromptError, Prompter, Secret, Site};
 
 /// Answers a login with the site, login, password and two-factor code given on the command
 /// line and standard input (`--password-stdin`, `--code-stdin`): each is used once, and
 /// anything else a person would have to answer fails at once, as where nobody can answer.
 /// It keeps what the site said of itself, for the advice when the login fails.
 pub(crate) struct PipedPassword {
-    site: String,
+    site: Site,
     login: String,
     password: Mutex<Option<Secret>>,
     code: Mutex<Option<Secret>>,
@@ -23,7 +23,7 @@ pub(crate) struct PipedPassword {
 }
 
 impl PipedPassword {
-    pub(crate) fn new(site: String, login: String, password: Secret, code: Option<Secret>) -> Self {
+    pub(crate) fn new(site: Site, login: String, password: Secret, code: Option<Secret>) -> Self {
         Self {
             site,
             login,
@@ -70,7 +70,7 @@ impl Prompter for PipedPassword {
         Interface::Program
     }
     async fn site(&self, _: &SiteQuestion) -> Result<String, PromptError> {
-        Ok(self.site.clone())
+        Ok(self.site.url().to_owned())
     }
     async fn login(&self, _: &LoginQuestion) -> Result<String, PromptError> {
         Ok(self.login.clone())
@@ -138,7 +138,7 @@ impl<P> CommandLineAnswers<P> {
     }
 
     /// Fails when `used` is not the method asked for.
-    fn check_method(&self, site: &str, used: MethodChoice) -> Result<(), PromptError> {
+    fn check_method(&self, site: &Site, used: MethodChoice) -> Result<(), PromptError> {
         match self.method {
             Some(method) if method != used => Err(not_offered(site, method)),
             _ => Ok(()),
@@ -198,7 +198,7 @@ impl<P: Prompter> Prompter for CommandLineAnswers<P> {
     }
 }
 
-fn not_offered(site: &str, method: MethodChoice) -> PromptError {
+fn not_offered(site: &Site, method: MethodChoice) -> PromptError {
     PromptError::InvalidAnswer {
         question: "method",
         reason: format!(

@@ -19,7 +19,7 @@ pub(crate) struct SitesArgs {
 pub(crate) struct UsersArgs {
     /// The site (default: the current site).
     #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
-    site: Option<String>,
+    site: Option<tk_auth::Site>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -29,7 +29,7 @@ pub(crate) struct UsersArgs {
 pub(crate) struct LogoutArgs {
     /// The site (default: the current site).
     #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
-    site: Option<String>,
+    site: Option<tk_auth::Site>,
     /// The login (default: the site's current user).
     #[arg(long)]
     login: Option<String>,
@@ -39,9 +39,9 @@ fn defaults() -> Result<Defaults, Failure> {
     Defaults::from_env().map_err(Failure::bad_input)
 }
 
-fn site_or_current(site: Option<&String>, d: &Defaults) -> Result<String, Failure> {
+fn site_or_current(site: Option<&tk_auth::Site>, d: &Defaults) -> Result<tk_auth::Site, Failure> {
     match site {
-        Some(s) => Ok(tk_auth::core::sanitize_url(s)),
+        Some(s) => Ok(s.clone()),
         None => d
             .get_host()
             .map_err(Failure::failed)?
@@ -52,7 +52,13 @@ fn site_or_current(site: Option<&String>, d: &Defaults) -> Result<String, Failur
 /// Runs `tk-auth sites`.
 pub(crate) fn sites(args: &SitesArgs) -> Outcome {
     let d = defaults()?;
-    let hosts = d.session_cache().get_recent_hosts();
+    // As stored: Python keeps the spelling each site was used with.
+    let hosts: Vec<String> = d
+        .session_cache()
+        .get_recent_hosts()
+        .iter()
+        .map(|s| s.given().to_owned())
+        .collect();
     if args.json {
         print(&json!(hosts).to_string());
     } else {

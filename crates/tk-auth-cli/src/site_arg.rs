@@ -4,20 +4,20 @@
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 
-/// Parses `--site`: the value cleaned up as the library cleans up site URLs
-/// (`sanitize_url`), accepted when the site client accepts that.
+/// Parses `--site` into a [`Site`](tk_auth::Site), kept as its normalised URL as a typed
+/// site is, and accepted when the site client accepts it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SiteArg;
 
 impl TypedValueParser for SiteArg {
-    type Value = String;
+    type Value = tk_auth::Site;
 
     fn parse_ref(
         &self,
         cmd: &clap::Command,
         arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
+    ) -> Result<tk_auth::Site, clap::Error> {
         let invalid = |reason: &dyn std::fmt::Display| {
             // The value as given, without the credentials it may hold, in clap's own words.
             let name = arg.map_or_else(|| "--site".to_owned(), ToString::to_string);
@@ -31,9 +31,9 @@ impl TypedValueParser for SiteArg {
             .with_cmd(cmd)
         };
         let text = value.to_str().ok_or_else(|| invalid(&"it is not UTF-8"))?;
-        let site = tk_auth::sanitize_url(text);
-        match tk_auth::http::SiteUrl::parse(&site) {
-            Ok(_) => Ok(text.to_owned()),
+        let site = tk_auth::Site::new(text).normalized();
+        match tk_auth::http::SiteUrl::from_site(&site) {
+            Ok(_) => Ok(site),
             // The reason alone: the cleaned-up address it names may keep the start of a
             // password that held a '/' (`https://bob:pa/ss@…` becomes `https://bob:pa`).
             Err(tk_auth::http::HttpError::InvalidSiteUrl { reason, .. }) => Err(invalid(&reason)),

@@ -106,7 +106,7 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     } else {
         // Logins and errors can be a site's text.
         let line = |name: &str, value: &str| print(&terminal_safe(&format!("{name:<16}{value}")));
-        line("site:", site.as_deref().unwrap_or("(none)"));
+        line("site:", site.as_ref().map_or("(none)", |s| s.url()));
         line("login:", login.as_deref().unwrap_or("(none)"));
         line("session stored:", if user.is_some() { "yes" } else { "no" });
         line("cache file:", &file.display().to_string());
@@ -120,10 +120,8 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
     match check {
         None | Some(Check::Valid) => Ok(()),
         Some(Check::Expired) => {
-            let (site, login) = (
-                site.as_deref().unwrap_or_default(),
-                login.as_deref().unwrap_or_default(),
-            );
+            let site = site.as_ref().map(ToString::to_string).unwrap_or_default();
+            let login = login.as_deref().unwrap_or_default();
             Err(Failure::auth_required(anyhow::anyhow!(
                 "the session of {login} on {site} has expired"
             ))

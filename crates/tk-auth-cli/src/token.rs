@@ -13,7 +13,7 @@ use crate::exit::{Failure, Outcome};
 pub(crate) struct TokenArgs {
     /// The site (default: the current site).
     #[arg(long, value_name = "URL", value_parser = crate::site_arg::SiteArg)]
-    site: Option<String>,
+    site: Option<tk_auth::Site>,
     /// The login (default: the site's current user).
     #[arg(long, value_name = "LOGIN")]
     login: Option<String>,
@@ -25,7 +25,7 @@ pub(crate) fn token(args: &TokenArgs) -> Outcome {
     let setup = Setup::from_process()?;
     let defaults = &setup.defaults;
     let site = match &args.site {
-        Some(s) => tk_auth::sanitize_url(s),
+        Some(s) => s.clone(),
         None => defaults
             .get_host()
             .map_err(Failure::failed)?

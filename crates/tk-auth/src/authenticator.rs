@@ -5,7 +5,7 @@ mod local;
 
 use std::sync::Arc;
 
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
@@ -144,7 +144,7 @@ impl ShotgunAuthenticator {
     }
 
     /// The default site (Python's `get_default_host`).
-    pub async fn get_default_host(&self) -> Result<Option<String>, Error> {
+    pub async fn get_default_host(&self) -> Result<Option<Site>, Error> {
         self.local(Self::default_host_sync).await
     }
 
@@ -273,7 +273,7 @@ impl ShotgunAuthenticator {
     /// A new session token of `login` on `host`, for `password`.
     pub(crate) async fn token_from_password(
         &self,
-        host: &str,
+        host: &Site,
         http_proxy: Option<&str>,
         login: &str,
         password: &Secret,

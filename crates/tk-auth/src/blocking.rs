@@ -36,7 +36,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
@@ -93,7 +93,7 @@ impl ShotgunAuthenticator {
     }
 
     /// See [`crate::ShotgunAuthenticator::get_default_host`].
-    pub fn get_default_host(&self) -> Result<Option<String>, Error> {
+    pub fn get_default_host(&self) -> Result<Option<Site>, Error> {
         self.inner.default_host_sync()
     }
 

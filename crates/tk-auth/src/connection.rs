@@ -80,11 +80,11 @@ impl Connection {
             };
             return op(auth)
                 .await
-                .map_err(|e| Error::from_http(&self.client.site().to_string(), None, e));
+                .map_err(|e| Error::from_http(&self.user.site(), None, e));
         };
         let failed = |err| {
             let login = self.user.login();
-            Error::from_http(&self.client.site().to_string(), login.as_deref(), err)
+            Error::from_http(&self.user.site(), login.as_deref(), err)
         };
         // A token from the user or the cache may be stale too; one that a person just gave
         // is final. Two renewals at most, so a site that refuses everything cannot loop.

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use tk_auth_core::Site;
 use tk_auth_defaults::SessionCache;
-use tk_auth_http::SiteClient;
+use tk_auth_http::{SiteClient, SiteUrl};
 use tk_auth_prompt::{Interactivity, NonInteractivePrompter, Prompter};
 
 use crate::{AuthOptions, Error};
@@ -46,15 +47,18 @@ impl Context {
         Ok(Self::new(cache, Arc::new(NonInteractivePrompter), options))
     }
 
-    /// A client for `host` through `http_proxy` (none when `None` or empty).
-    pub(crate) fn client(&self, host: &str, http_proxy: Option<&str>) -> Result<SiteClient, Error> {
+    /// A client for `site` through `http_proxy` (none when `None` or empty).
+    pub(crate) fn client(
+        &self,
+        site: &Site,
+        http_proxy: Option<&str>,
+    ) -> Result<SiteClient, Error> {
+        let failed = |e| Error::from_http(site, None, e);
         let mut options = self.options.client.clone();
         if let Some(proxy) = http_proxy.filter(|p| !p.is_empty()) {
-            options = options
-                .http_proxy(proxy)
-                .map_err(|e| Error::from_http(host, None, e))?;
+            options = options.http_proxy(proxy).map_err(failed)?;
         }
-        SiteClient::new(host, options).map_err(|e| Error::from_http(host, None, e))
+        SiteClient::for_site(SiteUrl::from_site(site).map_err(failed)?, options).map_err(failed)
     }
 }
 
@@ -67,8 +71,5 @@ where
 {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| Error::Runtime {
-            what: "blocking task",
-            source: Some(Box::new(e)),
-        })
+        .map_err(|e| Error::runtime("blocking task").caused_by(e))
 }

@@ -36,6 +36,8 @@ use tk_auth_prompt::Prompter;
 
 pub(crate) use flight::{FlightKey, Saved};
 
+use tk_auth_core::Site;
+
 use crate::Error;
 use crate::context::off_runtime;
 
@@ -54,7 +56,7 @@ pub(crate) enum Source {
 #[derive(Clone, Debug)]
 pub(crate) struct Subject {
     /// The site, or what stands for it (an authorization server).
-    pub(crate) site: String,
+    pub(crate) site: Site,
     /// The login, or what stands for it (a profile).
     pub(crate) login: String,
     /// What the credential is called in messages: "session", "access token".
@@ -122,15 +124,12 @@ pub(crate) async fn renew<K: Renewable>(
     let joined = flight::join_or_start(kind.flight_key(), |handover| {
         let (kind, stale) = (kind.clone(), stale.clone());
         async move {
-            let outcome = run(&kind, &stale, &handover).await.map_err(Arc::new);
+            let outcome = run(&kind, &stale, &handover).await;
             handover.land(outcome);
         }
     });
-    let subject = kind.subject();
-    let (token, source, saved) = joined
-        .wait()
-        .await
-        .map_err(|e| Error::shared(&subject.site, &subject.login, &e))?;
+    // Every waiter gets the renewal's own error: the same kind, site and cause.
+    let (token, source, saved) = joined.wait().await?;
     kind.adopt(&token);
     Ok(Renewed {
         token,

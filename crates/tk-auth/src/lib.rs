@@ -72,7 +72,7 @@ mod user;
 pub use authenticator::{SessionCredentials, ShotgunAuthenticator};
 pub use claims_renewal::DEFAULT_CLAIMS_RENEWAL_THRESHOLD;
 pub use connection::Connection;
-pub use error::{Error, SharedError};
+pub use error::{Error, ErrorKind};
 pub use options::{AuthOptions, BrowserOpener};
 pub use process::{
     get_authenticated_user, get_shotgun_authenticator_support_web_login, set_authenticated_user,
@@ -91,7 +91,7 @@ pub use tk_auth_http as http;
 pub use tk_auth_prompt as prompt;
 
 pub use tk_auth_core::{
-    Env, Format, ScriptUser, Secret, SessionUser, User, UserClass, env, sanitize_url,
+    Env, Format, ScriptUser, Secret, SessionUser, Site, User, UserClass, env, sanitize_url,
 };
 /// The login method remembered per site.
 pub use tk_auth_defaults::LoginMethod;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use tk_auth_core::Secret;
 use tk_auth_core::env::SGTK_AUTH_ALLOW_NO_HTTPS;
+use tk_auth_core::{Secret, Site};
 use tk_auth_http::{CancelHandle, SiteClient, SiteInfo};
 use tk_auth_prompt::{
     ApprovalQuestion, ErrorNotice, LoginQuestion, MethodChoice, MethodQuestion, PasswordQuestion,
@@ -13,13 +13,13 @@ use tk_auth_prompt::{
 
 use crate::context::{Context, off_runtime};
 use crate::method::{self, MethodPlan};
-use crate::{Error, LoginMethod};
+use crate::{Error, ErrorKind, LoginMethod};
 
 /// What a login starts from.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LoginRequest {
     /// The site offered (or used, when fixed).
-    pub(crate) host: Option<String>,
+    pub(crate) host: Option<Site>,
     /// The login offered (or used, in a renewal).
     pub(crate) login: Option<String>,
     /// The proxy to reach the site through.
@@ -36,7 +36,7 @@ pub(crate) struct LoginRequest {
 /// A successful login.
 #[derive(Clone, Debug)]
 pub(crate) struct LoginOutcome {
-    pub(crate) host: String,
+    pub(crate) host: Site,
     pub(crate) login: String,
     pub(crate) token: Secret,
     pub(crate) metadata: Option<Secret>,
@@ -83,17 +83,15 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
             .map_err(|e| Error::from_prompt(&given_host, None, e))?;
         let answer = answer.trim();
         let answer = if answer.is_empty() {
-            given_host.as_str()
+            given_host.given()
         } else {
             answer
         };
         if answer.is_empty() {
-            return Err(Error::AuthenticationCancelled {
-                site: None,
-                login: None,
-            });
+            return Err(Error::new(ErrorKind::Cancelled));
         }
-        tk_auth_core::sanitize_url(answer)
+        // A typed site is kept as its URL, as Python keeps it.
+        Site::new(answer).normalized()
     };
     let client = match &request.client {
         Some(client) if request.host_fixed => client.clone(),
@@ -101,8 +99,8 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     };
     let info = site_info(&client, &host).await?;
     let saved = {
-        let (cache, host) = (ctx.cache.clone(), host.clone());
-        off_runtime(move || cache.get_preferred_method(&host))
+        let (cache, site) = (ctx.cache.clone(), host.clone());
+        off_runtime(move || cache.get_preferred_method(&site))
             .await?
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "could not read the preferred login method");
@@ -142,10 +140,10 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     };
     let choice = match plan {
         MethodPlan::SingleSignOnOnly => {
-            return Err(Error::ConsoleLoginNotSupported {
-                url: host,
+            return Err(Error::new(ErrorKind::ConsoleLoginNotSupported {
                 site_auth_type: "Single Sign-On".to_owned(),
-            });
+            })
+            .at(&host));
         }
         MethodPlan::Use(choice) => choice,
         MethodPlan::Ask { choices, default } => prompter
@@ -170,9 +168,14 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     })
 }
 
+/// The person cancelled the login of `login` on `site`.
+fn cancelled(site: &Site, login: Option<&str>) -> Error {
+    Error::from_prompt(site, login, PromptError::Cancelled)
+}
+
 /// The site's info. An unreachable site ends the login (asking for a password would be
 /// pointless); any other failure reads as an empty answer, as in Python.
-async fn site_info(client: &SiteClient, host: &str) -> Result<SiteInfo, Error> {
+async fn site_info(client: &SiteClient, host: &Site) -> Result<SiteInfo, Error> {
     match client.info().await {
         Ok(info) => Ok(info),
         Err(e) if e.is_unreachable() => Err(Error::from_http(host, None, e)),
@@ -199,7 +202,7 @@ fn password_allowed(scheme: &str, host: &str, env: &tk_auth_core::Env) -> bool {
 async fn credentials(
     ctx: &Context,
     client: &SiteClient,
-    host: &str,
+    host: &Site,
     request: &LoginRequest,
 ) -> Result<(String, Secret), Error> {
     if !password_allowed(
@@ -207,15 +210,13 @@ async fn credentials(
         client.site().host(),
         &ctx.options.env,
     ) {
-        return Err(Error::InsecureSite {
-            site: host.to_owned(),
-        });
+        return Err(Error::new(ErrorKind::InsecureSite).at(host));
     }
     let prompter = &ctx.prompter;
     let login = if request.renewal {
         request.login.clone().unwrap_or_default()
     } else {
-        let (cache, h) = (ctx.cache.clone(), host.to_owned());
+        let (cache, h) = (ctx.cache.clone(), host.clone());
         let recent = off_runtime(move || cache.get_recent_users(&h))
             .await?
             .unwrap_or_default();
@@ -226,7 +227,7 @@ async fn credentials(
             .or_else(|| recent.first().cloned());
         let answer = prompter
             .login(&LoginQuestion {
-                site: host.to_owned(),
+                site: host.clone(),
                 default: default.clone(),
                 recent,
             })
@@ -234,12 +235,7 @@ async fn credentials(
             .map_err(|e| Error::from_prompt(host, None, e))?;
         match (answer.trim(), default) {
             ("", Some(default)) => default,
-            ("", None) => {
-                return Err(Error::AuthenticationCancelled {
-                    site: Some(host.to_owned()),
-                    login: None,
-                });
-            }
+            ("", None) => return Err(cancelled(host, None)),
             (answer, _) => answer.to_owned(),
         }
     };
@@ -247,7 +243,7 @@ async fn credentials(
     for attempt in 1..=attempts {
         let password = prompter
             .password(&PasswordQuestion {
-                site: host.to_owned(),
+                site: host.clone(),
                 login: login.clone(),
                 renewal: request.renewal,
                 attempt,
@@ -255,26 +251,20 @@ async fn credentials(
             .await
             .map_err(|e| Error::from_prompt(host, Some(&login), e))?;
         if password.is_empty() {
-            return Err(Error::AuthenticationCancelled {
-                site: Some(host.to_owned()),
-                login: Some(login),
-            });
+            return Err(cancelled(host, Some(&login)));
         }
         let result = match client.generate_session_token(&login, &password, None).await {
             Err(tk_auth_http::HttpError::TwoFactorRequired { .. }) => {
                 let code = prompter
                     .two_factor_code(&TwoFactorQuestion {
-                        site: host.to_owned(),
+                        site: host.clone(),
                         login: login.clone(),
                     })
                     .await
                     .map_err(|e| Error::from_prompt(host, Some(&login), e))?;
                 let code = Secret::new(code.expose().trim());
                 if code.is_empty() {
-                    return Err(Error::AuthenticationCancelled {
-                        site: Some(host.to_owned()),
-                        login: Some(login),
-                    });
+                    return Err(cancelled(host, Some(&login)));
                 }
                 client
                     .generate_session_token(&login, &password, Some(&code))
@@ -288,7 +278,7 @@ async fn credentials(
                 tracing::info!(site = %host, login = %login, attempt, "login refused");
                 prompter
                     .show_error(&ErrorNotice {
-                        site: host.to_owned(),
+                        site: host.clone(),
                         login: Some(login.clone()),
                         message: format!("Login failed: {e}"),
                     })
@@ -298,11 +288,9 @@ async fn credentials(
         }
     }
     // The loop returns on its last attempt.
-    Err(Error::Authentication {
-        site: Some(host.to_owned()),
-        login: Some(login),
-        message: "Authentication failed".to_owned(),
-    })
+    Err(Error::new(ErrorKind::Authentication)
+        .at(host)
+        .of(Some(&login)))
 }
 
 /// Browser approval: the site's page is opened, the person approves there, and the
@@ -310,7 +298,7 @@ async fn credentials(
 async fn browser_approval(
     ctx: &Context,
     client: &SiteClient,
-    host: &str,
+    host: &Site,
     request: &LoginRequest,
 ) -> Result<(String, Secret), Error> {
     let cancel = CancelHandle::new();
@@ -326,7 +314,7 @@ async fn browser_approval(
         approved = &mut approval => approved,
         url = url_receiver => {
             let question = ApprovalQuestion {
-                site: host.to_owned(),
+                site: host.clone(),
                 login: request.login.clone().filter(|_| request.renewal),
                 url: url.unwrap_or_default(),
             };
@@ -344,23 +332,16 @@ async fn browser_approval(
         Ok(session) => Ok((session.login, session.session_token)),
         Err(tk_auth_http::HttpError::Approval(tk_auth_http::ApprovalError::Cancelled {
             ..
-        })) => Err(Error::AuthenticationCancelled {
-            site: Some(host.to_owned()),
-            login: login.map(str::to_owned),
-        }),
-        Err(e) => Err(match Error::from_http(host, login, e) {
+        })) => Err(cancelled(host, login)),
+        Err(e) => {
+            let error = Error::from_http(host, login, e);
             // Python raises the launcher's errors as `AuthenticationError`s.
-            Error::Site {
-                source,
-                site,
-                login,
-            } => Error::Approval {
-                site,
-                login,
-                source,
-            },
-            other => other,
-        }),
+            Err(if *error.kind() == ErrorKind::Request {
+                error.with_kind(ErrorKind::Approval)
+            } else {
+                error
+            })
+        }
     }
 }
 

@@ -106,7 +106,7 @@ impl AuthOptions {
 
     /// Logs in only with `method`. A site that does not offer it ends the login right after
     /// its info is read, before anything is asked or sent (a password, an approval
-    /// request), with [`Error::Prompt`](crate::Error::Prompt) holding
+    /// request), with an error of kind [`ErrorKind::Prompt`](crate::ErrorKind::Prompt) caused by
     /// [`PromptError::InvalidAnswer`](crate::PromptError::InvalidAnswer) for the `method`
     /// question, as a prompter that refuses the site's methods would. Default: any.
     pub fn only_method(mut self, method: MethodChoice) -> Self {

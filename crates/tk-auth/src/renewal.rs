@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 use tk_auth_defaults::{DefaultsError, LoginMethod, RenewalLock};
 use tk_auth_http::{BoxError, RenewalReason, RenewalRequest, SessionRenewer};
 use tk_auth_prompt::Prompter;
 
 use crate::credential::{self, FlightKey, Renewable, Renewed, Subject};
 use crate::login::{self, LoginRequest};
-use crate::{Error, ShotgunUser};
+use crate::{Error, ErrorKind, ShotgunUser};
 
 /// A session, as the core renews it.
 #[derive(Clone)]
@@ -43,8 +43,8 @@ struct SessionKind {
 }
 
 impl SessionKind {
-    fn host_and_login(&self) -> (String, String) {
-        (self.user.host(), self.user.login().unwrap_or_default())
+    fn host_and_login(&self) -> (Site, String) {
+        (self.user.site(), self.user.login().unwrap_or_default())
     }
 }
 
@@ -60,10 +60,7 @@ impl Renewable for SessionKind {
             "session",
             ctx,
             ctx.cache.locations().cache_root().to_path_buf(),
-            [
-                tk_auth_core::sanitize_url(&host).to_lowercase(),
-                login.to_lowercase(),
-            ],
+            [host.url().to_owned(), login.to_lowercase()],
         )
     }
 
@@ -156,11 +153,11 @@ impl Renewable for SessionKind {
         )
         .await?;
         if outcome.login.to_lowercase() != login.to_lowercase() {
-            return Err(Error::LoginMismatch {
-                site: host,
-                expected: login,
+            return Err(Error::new(ErrorKind::LoginMismatch {
                 actual: outcome.login,
-            });
+            })
+            .at(&host)
+            .of(Some(&login)));
         }
         Ok(Session {
             token: outcome.token,

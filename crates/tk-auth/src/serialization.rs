@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tk_auth_core::{Format, SessionUser, User, UserPayload};
+use tk_auth_core::{Format, SessionUser, Site, User, UserPayload};
 
 use crate::context::{Context, off_runtime};
 use crate::{Error, ShotgunUser};
@@ -30,17 +30,19 @@ pub(crate) fn deserialize_sync(ctx: Arc<Context>, payload: &str) -> Result<Shotg
     let user = match tk_auth_core::deserialize_payload(payload)? {
         UserPayload::Script(script) => User::Script(script),
         UserPayload::Session(session) => {
+            // The payload keeps the site as it was given; it is made a `Site` once, here.
+            let site = Site::new(session.host);
             let token = if let Some(token) = session.session_token.clone() {
                 token
             } else {
                 ctx.cache
-                    .get_session_data(&session.host, &session.login)
-                    .map_err(|e| Error::defaults(Some(&session.host), Some(&session.login), e))?
+                    .get_session_data(&site, &session.login)
+                    .map_err(|e| Error::defaults(Some(&site), Some(&session.login), e))?
                     .map(|data| data.session_token)
                     .unwrap_or_default()
             };
             User::Session(
-                SessionUser::new(session.host, session.login, token)?
+                SessionUser::new(site, session.login, token)?
                     .with_http_proxy(session.http_proxy)
                     .with_session_metadata(session.session_metadata),
             )

@@ -4,13 +4,13 @@ use std::fmt;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
 
 use serde_json::{Map, Value, json};
-use tk_auth_core::{Secret, User, UserClass};
+use tk_auth_core::{Secret, Site, User, UserClass};
 use tk_auth_http::{Auth, SiteClient};
 
 use crate::blocking::OwnedRuntime;
 use crate::claims_renewal::ClaimsRenewal;
 use crate::context::{Context, off_runtime};
-use crate::{Connection, Error, LoginMethod, MakeCurrent, SessionData};
+use crate::{Connection, Error, ErrorKind, LoginMethod, MakeCurrent, SessionData};
 
 /// An entity as `resolve_entity` returns it: `{"type": …, "id": …}`.
 pub type Entity = Map<String, Value>;
@@ -101,7 +101,12 @@ impl ShotgunUser {
         self.read(User::clone)
     }
 
-    /// The site URL.
+    /// The site.
+    pub fn site(&self) -> Site {
+        self.read(|u| u.site().clone())
+    }
+
+    /// The site URL, as given (Python's `host`).
     pub fn host(&self) -> String {
         self.read(|u| u.host().to_owned())
     }
@@ -188,7 +193,7 @@ impl ShotgunUser {
     }
 
     /// The site and the session of a session user, as the session cache stores them.
-    pub(crate) fn cached_session(&self) -> Option<(String, SessionData)> {
+    pub(crate) fn cached_session(&self) -> Option<(Site, SessionData)> {
         let User::Session(session) = self.to_user() else {
             return None;
         };
@@ -197,7 +202,7 @@ impl ShotgunUser {
             session_token: session.session_token().clone(),
             session_metadata: session.session_metadata().cloned(),
         };
-        Some((session.host().to_owned(), data))
+        Some((session.site().clone(), data))
     }
 
     /// Writes the session to the cache, off the runtime; failures are logged (Python's
@@ -205,7 +210,7 @@ impl ShotgunUser {
     pub(crate) async fn save_to_cache(&self) {
         let user = self.clone();
         if let Err(e) = off_runtime(move || user.record_in_cache(None)).await {
-            tracing::warn!(site = %self.host(), error = %e, "could not save the session");
+            tracing::warn!(site = %self.site(), error = %e, "could not save the session");
         }
     }
 
@@ -233,7 +238,7 @@ impl ShotgunUser {
         let client = self
             .inner
             .ctx
-            .client(&self.host(), self.http_proxy().as_deref())?;
+            .client(&self.site(), self.http_proxy().as_deref())?;
         Ok(self.inner.client.get_or_init(|| client).clone())
     }
 
@@ -265,14 +270,12 @@ impl ShotgunUser {
 
     fn unresolvable(&self) -> Error {
         self.read(|u| match u {
-            User::Session(s) => Error::UnresolvableHumanUser {
-                site: s.host().to_owned(),
-                login: s.login().to_owned(),
-            },
-            User::Script(s) => Error::UnresolvableScriptUser {
-                site: s.host().to_owned(),
-                script: s.api_script().to_owned(),
-            },
+            User::Session(s) => Error::new(ErrorKind::UnresolvableHumanUser)
+                .at(s.site())
+                .of(Some(s.login())),
+            User::Script(s) => Error::new(ErrorKind::UnresolvableScriptUser)
+                .at(s.site())
+                .of(Some(s.api_script())),
         })
     }
 
@@ -282,7 +285,7 @@ impl ShotgunUser {
         let Some(token) = self.session_token() else {
             return Ok(CredentialState::Valid);
         };
-        let host = self.host();
+        let host = self.site();
         let login = self.login();
         let client = self.site_client()?;
         match client
@@ -357,7 +360,7 @@ impl ShotgunUser {
         preemptive_renewal_threshold: f64,
     ) -> Result<(), Error> {
         if self.is_script_user() {
-            tracing::debug!(site = %self.host(), "a script user has no claims to renew");
+            tracing::debug!(site = %self.site(), "a script user has no claims to renew");
             return Ok(());
         }
         self.inner

@@ -2,11 +2,19 @@
 
 use base64::Engine as _;
 use proptest::prelude::*;
+use tk_auth_core::Site;
 use tk_auth_core::cookies::{
     get_csrf_key, get_csrf_token, get_saml_claims_expiration, get_session_expiration,
     get_session_id, get_user_name, has_sso_info_in_cookies, has_unified_login_flow_info_in_cookies,
 };
-use tk_auth_core::site_url::{legacy_site_folder_name, site_folder_name};
+
+fn site_folder_name(host: &str) -> String {
+    Site::new(host).folder_name()
+}
+
+fn legacy_site_folder_name(host: &str) -> String {
+    Site::new(host).legacy_folder_name()
+}
 use tk_auth_core::{
     Format, HttpProxy, ScriptUser, Secret, SessionUser, User, deserialize_user,
     sanitize_http_proxy, sanitize_url, serialize_user,

@@ -1,6 +1,14 @@
 //! The `site_layout` vectors: per-site cache folder names, current and legacy layouts.
 
-use tk_auth_core::site_url::{legacy_site_folder_name, site_folder_name};
+use tk_auth_core::Site;
+
+fn site_folder_name(host: &str) -> String {
+    Site::new(host).folder_name()
+}
+
+fn legacy_site_folder_name(host: &str) -> String {
+    Site::new(host).legacy_folder_name()
+}
 
 use crate::fixtures;
 

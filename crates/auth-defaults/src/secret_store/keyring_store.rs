@@ -152,7 +152,7 @@ impl KeyringStore {
 
     fn entry_names(key: &SessionKey<'_>) -> (String, String) {
         (
-            format!("tk-auth:{}", key.site()),
+            format!("tk-auth:{}", key.folder()),
             key.login().trim().to_lowercase(),
         )
     }
@@ -192,7 +192,7 @@ impl SecretStore for KeyringStore {
         if parsed.is_none() {
             tracing::warn!(
                 store = self.name,
-                site = key.site(),
+                site = key.folder(),
                 login = key.login(),
                 "the keyring entry of this session is not a stored session; ignoring it (log in again to replace it)"
             );
@@ -266,8 +266,9 @@ mod tests {
         let stores: [(&'static str, StoreMaker); 1] = [("mock-malformed", mock)];
         let store = KeyringStore::open_from(&stores, KEYRING_TIMEOUT).unwrap();
         let lock = LockOptions::default();
+        let site = tk_auth_core::Site::new("https://mysite.shotgunstudio.com");
         let key = SessionKey::new(
-            "https://mysite.shotgunstudio.com",
+            &site,
             "mysite".to_owned(),
             "bob",
             PathBuf::from("/nonexistent/authentication.yml"),

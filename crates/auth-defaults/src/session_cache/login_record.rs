@@ -6,7 +6,7 @@
 //! building the document; a login through the one-thing methods would replace the site's
 //! file up to three times.
 
-use tk_auth_core::Secret;
+use tk_auth_core::{Secret, Site};
 
 use super::{LoginMethod, SessionCache, SessionData};
 use crate::documents::{self as doc, CURRENT_USER, PREFERRED_METHOD, RECENT_USERS};
@@ -56,7 +56,7 @@ impl SessionCache {
     /// };
     /// cache.record_login(site, &session, Some(LoginMethod::Credentials), MakeCurrent::SiteAndUser)?;
     ///
-    /// assert_eq!(cache.get_current_host().as_deref(), Some(site));
+    /// assert_eq!(cache.get_current_host().unwrap().url(), site);
     /// assert_eq!(cache.get_current_user(site)?.as_deref(), Some("jdoe"));
     /// assert_eq!(cache.get_preferred_method(site)?, Some(LoginMethod::Credentials));
     /// assert_eq!(cache.get_session_data(site, "jdoe")?.unwrap().session_token.expose(), "tok");
@@ -64,20 +64,20 @@ impl SessionCache {
     /// ```
     pub fn record_login(
         &self,
-        host: &str,
+        site: impl Into<Site>,
         session: &SessionData,
         method: Option<LoginMethod>,
         current: MakeCurrent,
     ) -> Result<()> {
-        let host = host.trim();
-        if host.is_empty() && current != MakeCurrent::Nothing {
+        let site = site.into().stripped();
+        if site.given().is_empty() && current != MakeCurrent::Nothing {
             return Err(DefaultsError::NoHost);
         }
-        let token_in_file = self.store_secrets_outside_the_file(host, session)?;
+        let token_in_file = self.store_secrets_outside_the_file(&site, session)?;
         let token = token_in_file.then(|| session.session_token.expose());
         let metadata = session.session_metadata.as_ref().map(Secret::expose);
         let login = &session.login;
-        self.update_site(host, |d| {
+        self.update_site(&site, |d| {
             let mut changed = doc::insert_or_update(d, login, token, metadata);
             if let Some(method) = method
                 && d.get(PREFERRED_METHOD).and_then(Yaml::as_str) != Some(method.as_str())
@@ -93,18 +93,18 @@ impl SessionCache {
             changed
         })?;
         if current == MakeCurrent::SiteAndUser {
-            self.set_current_host(host)?;
+            self.set_current_host(&site)?;
         }
         Ok(())
     }
 
     /// Gives the session's secrets to a store other than the file store; returns whether
     /// they belong in the site's file instead (the file store, or a store that failed).
-    fn store_secrets_outside_the_file(&self, host: &str, session: &SessionData) -> Result<bool> {
+    fn store_secrets_outside_the_file(&self, site: &Site, session: &SessionData) -> Result<bool> {
         if self.store.backend().is_file() {
             return Ok(true);
         }
-        let key = self.key(host, &session.login)?;
+        let key = self.key(site, &session.login)?;
         let secrets = SessionSecrets::new(
             session.session_token.clone(),
             session.session_metadata.clone(),

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tk_auth_core::Site;
+
 use super::SessionCache;
 use crate::cache_file;
 use crate::error::Result;
@@ -28,11 +30,11 @@ impl SessionCache {
     /// while it lasts, first try [`try_lock_session_renewal`](Self::try_lock_session_renewal).
     pub fn lock_session_renewal(
         &self,
-        host: &str,
+        site: impl Into<Site>,
         login: &str,
         wait: Duration,
     ) -> Result<RenewalLock> {
-        let target = self.renewal_lock_target(host, login)?;
+        let target = self.renewal_lock_target(&site.into(), login)?;
         // The holder refreshes its lock file while it waits for a person, so the others
         // wait as long as `wait` and never take over a live renewal.
         let options = LockOptions {
@@ -66,16 +68,24 @@ impl SessionCache {
     /// assert!(cache.try_lock_session_renewal(site, "jdoe")?.is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn try_lock_session_renewal(&self, host: &str, login: &str) -> Result<Option<RenewalLock>> {
-        let target = self.renewal_lock_target(host, login)?;
+    pub fn try_lock_session_renewal(
+        &self,
+        site: impl Into<Site>,
+        login: &str,
+    ) -> Result<Option<RenewalLock>> {
+        let target = self.renewal_lock_target(&site.into(), login)?;
         Ok(lock::try_lock(&target, &self.lock)?.map(|guard| RenewalLock { _guard: guard }))
     }
 
     /// Who holds the renewal lock of `login` on `host`, as its lock file records it:
     /// `process <pid> on <host name>`. `None` when nobody holds it or the record cannot be
     /// read. Reads one small file; the answer may be stale as soon as it is given.
-    pub fn session_renewal_holder(&self, host: &str, login: &str) -> Result<Option<String>> {
-        let target = self.renewal_lock_target(host, login)?;
+    pub fn session_renewal_holder(
+        &self,
+        site: impl Into<Site>,
+        login: &str,
+    ) -> Result<Option<String>> {
+        let target = self.renewal_lock_target(&site.into(), login)?;
         Ok(lock::holder(&target))
     }
 
@@ -117,8 +127,8 @@ impl SessionCache {
 
     /// The file that the renewal lock of `login` on `host` guards (its lock file is beside
     /// it, with `.lock` added); the site's folder is made safe to use first.
-    fn renewal_lock_target(&self, host: &str, login: &str) -> Result<PathBuf> {
-        let folder = self.locations.site_folder(host)?;
+    fn renewal_lock_target(&self, site: &Site, login: &str) -> Result<PathBuf> {
+        let folder = self.locations.site_folder(site)?;
         cache_file::ensure_safe_folder(&folder, self.locations.cache_root())?;
         Ok(folder.join(format!("session-renewal-{}", hex(&login.to_lowercase()))))
     }

@@ -57,7 +57,7 @@ fn a_launched_process_finds_the_shared_cores_shotgun_yml_in_its_grouped_form() {
     let m = ConfigDefaultsManager::current(Defaults::from_env_with(&env).unwrap(), false).unwrap();
     assert_eq!(m.path(), studio.join("config/core/shotgun.yml"));
     assert_eq!(
-        m.get_host().unwrap().as_deref(),
+        m.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
         Some("https://studio.shotgunstudio.com")
     );
     assert_eq!(
@@ -92,7 +92,7 @@ fn a_launched_process_in_a_configuration_with_its_own_core_reads_its_own_file() 
     let env = env_for(dir.path(), &[("TANK_CURRENT_PC", &pc)]);
     let m = ConfigDefaultsManager::current(Defaults::from_env_with(&env).unwrap(), false).unwrap();
     assert_eq!(
-        m.get_host().unwrap().as_deref(),
+        m.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
         Some("https://own.shotgunstudio.com")
     );
 }

@@ -36,13 +36,13 @@ fn login_flow_defaults_round_trip_through_the_session_cache() {
     let d = Defaults::from_env_with(&env_for(dir.path(), &[])).unwrap();
     assert!(!d.is_host_fixed());
     assert_eq!(
-        d.get_host().unwrap().as_deref(),
+        d.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
         Some("https://ini.shotgunstudio.com")
     );
     assert_eq!(d.get_login().unwrap().as_deref(), Some("ini.user"));
     assert_eq!(d.get_user_credentials().unwrap(), None);
 
-    d.set_host("MySite.shotgunstudio.com/page").unwrap();
+    d.set_host(&"MySite.shotgunstudio.com/page".into()).unwrap();
     d.set_login("jdoe").unwrap();
     d.session_cache()
         .cache_session_data(
@@ -53,7 +53,7 @@ fn login_flow_defaults_round_trip_through_the_session_cache() {
         )
         .unwrap();
     assert_eq!(
-        d.get_host().unwrap().as_deref(),
+        d.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
         Some("https://mysite.shotgunstudio.com")
     );
     assert_eq!(d.get_login().unwrap().as_deref(), Some("jdoe"));
@@ -72,13 +72,17 @@ fn a_fixed_host_wins_and_is_never_overwritten() {
     d.session_cache()
         .set_current_host("https://current.shotgunstudio.com")
         .unwrap();
-    d.set_host("https://other.shotgunstudio.com").unwrap();
+    d.set_host(&"https://other.shotgunstudio.com".into())
+        .unwrap();
     assert_eq!(
-        d.get_host().unwrap().as_deref(),
+        d.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
         Some("https://fixed.shotgunstudio.com")
     );
     assert_eq!(
-        d.session_cache().get_current_host().as_deref(),
+        d.session_cache()
+            .get_current_host()
+            .as_ref()
+            .map(tk_auth_core::Site::url),
         Some("https://current.shotgunstudio.com")
     );
 }
@@ -101,7 +105,7 @@ fn shotgun_yml_supplies_host_proxy_and_script_user() {
         ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false).unwrap();
     assert!(m.is_host_fixed());
     assert_eq!(
-        m.get_host().unwrap().as_deref(),
+        m.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
         Some("https://studio.shotgunstudio.com")
     );
     assert_eq!(

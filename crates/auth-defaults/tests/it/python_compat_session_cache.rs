@@ -133,10 +133,18 @@ fn call(cache: &SessionCache, name: &str, args: &Value) -> Value {
         "get_recent_users" => json!(cache.get_recent_users(s(&args["site"])).unwrap()),
         "get_current_host" => json!(cache.get_current_host()),
         "set_current_host" => {
-            cache.set_current_host(args["host"].as_str()).unwrap();
+            cache
+                .set_current_host::<&str>(args["host"].as_str())
+                .unwrap();
             Value::Null
         }
-        "get_recent_hosts" => json!(cache.get_recent_hosts()),
+        "get_recent_hosts" => json!(
+            cache
+                .get_recent_hosts()
+                .iter()
+                .map(tk_auth_core::Site::given)
+                .collect::<Vec<_>>()
+        ),
         "get_preferred_method" => json!(
             cache
                 .get_preferred_method(s(&args["host"]))

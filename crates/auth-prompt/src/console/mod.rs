@@ -216,15 +216,15 @@ impl Prompter for ConsolePrompter {
                 question
                     .recent
                     .iter()
-                    .map(|s| format!("  - {}", terminal_safe(s))),
+                    .map(|s| format!("  - {}", terminal_safe(s.url()))),
             );
             say(&lines.iter().map(String::as_str).collect::<Vec<_>>());
         }
         let answer = ask_with_recent(
             "site",
             "Site URL:",
-            question.default.clone(),
-            question.recent.clone(),
+            question.default.as_ref().map(|s| s.url().to_owned()),
+            question.recent.iter().map(|s| s.url().to_owned()).collect(),
             decoration,
         )
         .await?;
@@ -236,7 +236,7 @@ impl Prompter for ConsolePrompter {
         let decoration = self.decoration();
         say(&[&format!(
             "Please enter your login credentials for {}",
-            terminal_safe(&question.site)
+            terminal_safe(question.site.url())
         )]);
         let default = question.default.clone().or_else(os_login);
         let answer = ask_with_recent(
@@ -256,7 +256,7 @@ impl Prompter for ConsolePrompter {
         if question.renewal && question.attempt == 1 {
             say(&[&format!(
                 "Please enter your password to renew your session for {}",
-                terminal_safe(&question.site)
+                terminal_safe(question.site.url())
             )]);
         }
         // Not trimmed: spaces are part of a password. Never shown, not even as stars.
@@ -307,7 +307,7 @@ impl Prompter for ConsolePrompter {
             + 1;
         let mut lines = vec![format!(
             "How do you want to log in to {}?",
-            terminal_safe(&question.site)
+            terminal_safe(question.site.url())
         )];
         lines.extend(
             choices

@@ -189,7 +189,7 @@ impl LoginDialog {
     /// Starts a renewal: site and login come from the notice and cannot be changed.
     pub(crate) fn start_renewal(&mut self, notice: &RenewalNotice) {
         self.reset();
-        self.site.clone_from(&notice.site);
+        notice.site.url().clone_into(&mut self.site);
         self.login.clone_from(&notice.login);
         self.login_editable = false;
         self.renewal = Some(notice.clone());

@@ -194,12 +194,13 @@ impl Prompter for GuiPrompter {
 
     async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
         self.ask(Asking::Site, Page::Login, |d| {
-            d.recent_sites.clone_from(&question.recent);
+            d.recent_sites = question.recent.iter().map(|s| s.url().to_owned()).collect();
             if d.site.is_empty() {
                 d.site = question
                     .default
-                    .clone()
-                    .or_else(|| question.recent.first().cloned())
+                    .as_ref()
+                    .or_else(|| question.recent.first())
+                    .map(|s| s.url().to_owned())
                     .unwrap_or_default();
             }
         })
@@ -210,7 +211,7 @@ impl Prompter for GuiPrompter {
     async fn login(&self, question: &LoginQuestion) -> Result<String, PromptError> {
         let typed = {
             let mut d = self.shared.dialog();
-            d.site.clone_from(&question.site);
+            question.site.url().clone_into(&mut d.site);
             d.recent_logins.clone_from(&question.recent);
             d.method = MethodChoice::Credentials;
             (!d.login.is_empty()).then(|| d.login.clone())
@@ -241,7 +242,7 @@ impl Prompter for GuiPrompter {
                 });
             }
             // The flow's site and login are the ones shown, whatever was typed.
-            d.site.clone_from(&question.site);
+            question.site.url().clone_into(&mut d.site);
             d.login.clone_from(&question.login);
             d.login_editable = false;
             d.method = MethodChoice::Credentials;
@@ -256,7 +257,7 @@ impl Prompter for GuiPrompter {
 
     async fn two_factor_code(&self, question: &TwoFactorQuestion) -> Result<Secret, PromptError> {
         self.ask(Asking::Code, Page::TwoFactor, |d| {
-            d.site.clone_from(&question.site);
+            question.site.url().clone_into(&mut d.site);
             d.code.clear();
         })
         .await?;
@@ -287,7 +288,7 @@ impl Prompter for GuiPrompter {
             return Ok(choice);
         }
         self.ask(Asking::Method, Page::Login, |d| {
-            d.site.clone_from(&question.site);
+            question.site.url().clone_into(&mut d.site);
         })
         .await?;
         Ok(self.shared.dialog().method)
@@ -297,7 +298,7 @@ impl Prompter for GuiPrompter {
         let _withdraw = Withdraw(&self.shared);
         let answer = self
             .ask(Asking::Approval, Page::Approval, |d| {
-                d.site.clone_from(&question.site);
+                question.site.url().clone_into(&mut d.site);
                 d.approval_url = Some(question.url.clone());
             })
             .await;

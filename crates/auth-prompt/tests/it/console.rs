@@ -62,21 +62,21 @@ fn child_shows_hostile_site_text() {
             .open_browser(false);
         prompter
             .show_error(&ErrorNotice {
-                site: "https://site.example".to_owned(),
+                site: "https://site.example".into(),
                 login: None,
                 message: HOSTILE.to_owned(),
             })
             .await;
         prompter
             .session_expired(&RenewalNotice {
-                site: "https://site.example".to_owned(),
+                site: "https://site.example".into(),
                 login: HOSTILE.to_owned(),
             })
             .await
             .unwrap();
         // The page's line is written when the wait starts; the wait itself is dropped.
         let question = ApprovalQuestion {
-            site: "https://site.example".to_owned(),
+            site: "https://site.example".into(),
             login: None,
             url: format!("https://site.example/{HOSTILE}"),
         };

@@ -14,14 +14,14 @@ const SITE: &str = "https://mysite.shotgunstudio.com";
 
 fn site_question(default: Option<&str>) -> SiteQuestion {
     SiteQuestion {
-        default: default.map(str::to_owned),
-        recent: default.into_iter().map(str::to_owned).collect(),
+        default: default.map(Into::into),
+        recent: default.into_iter().map(Into::into).collect(),
     }
 }
 
 fn details(auth_type: &str, methods: Vec<MethodChoice>) -> SiteDetails {
     SiteDetails {
-        site: SITE.to_owned(),
+        site: SITE.into(),
         auth_type: Some(auth_type.to_owned()),
         methods,
     }
@@ -33,7 +33,7 @@ fn both() -> Vec<MethodChoice> {
 
 fn login_question() -> LoginQuestion {
     LoginQuestion {
-        site: SITE.to_owned(),
+        site: SITE.into(),
         default: None,
         recent: vec![],
     }
@@ -41,7 +41,7 @@ fn login_question() -> LoginQuestion {
 
 fn password_question(attempt: u32, renewal: bool) -> PasswordQuestion {
     PasswordQuestion {
-        site: SITE.to_owned(),
+        site: SITE.into(),
         login: "alice".to_owned(),
         renewal,
         attempt,
@@ -63,7 +63,7 @@ fn site_login_and_password_typed_on_one_page_answer_the_site_method_login_and_pa
         p.site_details(&details("default", both())).await;
         let method = p
             .method(&MethodQuestion {
-                site: SITE.to_owned(),
+                site: SITE.into(),
                 choices: both(),
                 default: MethodChoice::BrowserApproval,
             })
@@ -128,7 +128,7 @@ fn site_login_and_codes_are_stripped_when_editing_finishes_and_the_password_is_n
 
     let code = rig.ask(|p| async move {
         p.two_factor_code(&TwoFactorQuestion {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             login: "alice".to_owned(),
         })
         .await
@@ -159,7 +159,7 @@ fn the_focus_goes_to_the_first_empty_field() {
     let mut rig = Rig::new(true);
     let _password = rig.ask(|p| async move {
         p.session_expired(&RenewalNotice {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             login: "alice".to_owned(),
         })
         .await?;
@@ -175,7 +175,7 @@ fn a_renewal_says_the_session_expired_and_keeps_site_and_login_from_the_request(
     let mut rig = Rig::new(true);
     let password = rig.ask(|p| async move {
         p.session_expired(&RenewalNotice {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             login: "alice".to_owned(),
         })
         .await?;
@@ -234,7 +234,7 @@ fn the_method_menu_offers_the_other_method_and_the_pick_answers_the_method_quest
     assert_eq!(answer(site).unwrap(), SITE);
     let method = rig.ask(|p| async move {
         p.method(&MethodQuestion {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             choices: both(),
             default: MethodChoice::Credentials,
         })
@@ -250,7 +250,7 @@ fn the_method_menu_offers_the_other_method_and_the_pick_answers_the_method_quest
     answer(site).unwrap();
     let method = rig.ask(|p| async move {
         p.method(&MethodQuestion {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             choices: both(),
             default: MethodChoice::BrowserApproval,
         })
@@ -287,7 +287,7 @@ fn a_refused_password_shows_the_error_and_asks_again_with_the_login_fixed() {
     let mut rig = Rig::new(true);
     let password = rig.ask(|p| async move {
         p.show_error(&ErrorNotice {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             login: Some("alice".to_owned()),
             message: "Login failed: wrong login or password".to_owned(),
         })
@@ -313,7 +313,7 @@ fn the_two_factor_page_needs_a_code_and_offers_a_backup_code_instead() {
     let mut rig = Rig::new(true);
     let code = rig.ask(|p| async move {
         p.two_factor_code(&TwoFactorQuestion {
-            site: SITE.to_owned(),
+            site: SITE.into(),
             login: "alice".to_owned(),
         })
         .await
@@ -333,7 +333,7 @@ fn the_approval_page_shows_and_copies_the_address_and_back_stops_the_wait() {
     let url = format!("{SITE}/app_session_request/42");
     let mut rig = Rig::new(true);
     let question = ApprovalQuestion {
-        site: SITE.to_owned(),
+        site: SITE.into(),
         login: None,
         url: url.clone(),
     };
@@ -361,7 +361,7 @@ fn the_approval_page_shows_and_copies_the_address_and_back_stops_the_wait() {
 fn the_approval_page_goes_when_the_approval_arrives() {
     let mut rig = Rig::new(true);
     let question = ApprovalQuestion {
-        site: SITE.to_owned(),
+        site: SITE.into(),
         login: None,
         url: format!("{SITE}/app_session_request/7"),
     };
@@ -419,7 +419,7 @@ fn a_fixed_site_shows_the_login_page_for_the_method_question_and_the_menu_can_ch
         p.site_details(&details("default", both())).await;
         let method = p
             .method(&MethodQuestion {
-                site: SITE.to_owned(),
+                site: SITE.into(),
                 choices: both(),
                 default: MethodChoice::BrowserApproval,
             })

@@ -69,7 +69,11 @@ impl Prompter for BrowserWait {
     }
     async fn site(&self, question: &SiteQuestion) -> Result<String, PromptError> {
         // The current site, as Enter would take it; without one the site must be given.
-        question.default.clone().ok_or_else(|| refuse("the site"))
+        question
+            .default
+            .as_ref()
+            .map(|site| site.url().to_owned())
+            .ok_or_else(|| refuse("the site"))
     }
     async fn login(&self, _: &LoginQuestion) -> Result<String, PromptError> {
         Err(refuse("the login"))

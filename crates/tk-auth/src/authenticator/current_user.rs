@@ -16,7 +16,7 @@ impl ShotgunAuthenticator {
 
     /// See [`set_current_user`](Self::set_current_user).
     pub(crate) fn set_current_user_sync(&self, user: &ShotgunUser) -> Result<(), Error> {
-        let (host, login) = (user.host(), user.login());
+        let (host, login) = (user.site(), user.login());
         self.defaults
             .set_host(&host)
             .and_then(|()| {
@@ -58,7 +58,7 @@ mod tests {
         fn defaults(&self) -> &Defaults {
             &self.defaults
         }
-        fn set_host(&self, host: &str) -> DefaultsResult<()> {
+        fn set_host(&self, host: &tk_auth_core::Site) -> DefaultsResult<()> {
             self.calls.lock().unwrap().push(format!("set_host {host}"));
             self.defaults.set_host(host)
         }
@@ -101,7 +101,14 @@ mod tests {
             [format!("set_host {SITE}"), "set_login jdoe".to_owned()]
         );
         let manager = auth.as_async().defaults_manager();
-        assert_eq!(manager.get_host().unwrap().as_deref(), Some(SITE));
+        assert_eq!(
+            manager
+                .get_host()
+                .unwrap()
+                .as_ref()
+                .map(tk_auth_core::Site::url),
+            Some(SITE)
+        );
         assert_eq!(manager.get_login().unwrap().as_deref(), Some("jdoe"));
         assert_eq!(
             auth.get_default_user().unwrap().unwrap().repr(),
@@ -125,7 +132,11 @@ mod tests {
             [format!("set_host {SITE}"), "set_login jdoe".to_owned()]
         );
         assert_eq!(
-            auth.get_default_host().await.unwrap().as_deref(),
+            auth.get_default_host()
+                .await
+                .unwrap()
+                .as_ref()
+                .map(tk_auth_core::Site::url),
             Some(SITE)
         );
     }
@@ -157,7 +168,13 @@ mod tests {
             .create_session_user("jdoe", SessionCredentials::token("tok"), Some(SITE), None)
             .unwrap();
         auth.set_current_user(&user).unwrap();
-        assert_eq!(auth.get_default_host().unwrap().as_deref(), Some(FIXED));
+        assert_eq!(
+            auth.get_default_host()
+                .unwrap()
+                .as_ref()
+                .map(tk_auth_core::Site::url),
+            Some(FIXED)
+        );
         assert_eq!(
             cache.get_current_host(),
             None,

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use tk_auth_core::{ScriptUser, Secret, SessionUser, User};
+use tk_auth_core::{ScriptUser, Secret, SessionUser, Site, User};
 use tk_auth_defaults::{Credentials, DefaultsError, DefaultsManager, MakeCurrent, SessionData};
 
 use super::{ShotgunAuthenticator, TokenSource, non_empty};
 use crate::login::{LoginOutcome, LoginRequest};
-use crate::{Error, ShotgunUser};
+use crate::{Error, ErrorKind, ShotgunUser};
 
 impl ShotgunAuthenticator {
     /// A defaults-manager call, its failure as an [`Error`].
@@ -21,7 +21,7 @@ impl ShotgunAuthenticator {
     }
 
     /// See [`get_default_host`](Self::get_default_host).
-    pub(crate) fn default_host_sync(&self) -> Result<Option<String>, Error> {
+    pub(crate) fn default_host_sync(&self) -> Result<Option<Site>, Error> {
         self.defaults_sync(|d| d.get_host())
     }
 
@@ -35,9 +35,9 @@ impl ShotgunAuthenticator {
         &self,
         host: Option<&str>,
         http_proxy: Option<&str>,
-    ) -> Result<(String, Option<String>), Error> {
+    ) -> Result<(Site, Option<String>), Error> {
         let host = match non_empty(host) {
-            Some(h) => h,
+            Some(h) => Site::new(h),
             None => self.default_host_sync()?.unwrap_or_default(),
         };
         let http_proxy = match non_empty(http_proxy) {
@@ -54,17 +54,18 @@ impl ShotgunAuthenticator {
         login: &str,
         host: Option<&str>,
         http_proxy: Option<&str>,
-    ) -> Result<(String, Option<String>), Error> {
+    ) -> Result<(Site, Option<String>), Error> {
         let (host, http_proxy) = self.site_sync(host, http_proxy)?;
+        let missing = |what: &str| {
+            Error::new(ErrorKind::IncompleteCredentials {
+                what: what.to_owned(),
+            })
+        };
         if host.is_empty() {
-            return Err(Error::IncompleteCredentials {
-                what: "missing host".to_owned(),
-            });
+            return Err(missing("missing host"));
         }
         if login.is_empty() {
-            return Err(Error::IncompleteCredentials {
-                what: "missing login.".to_owned(),
-            });
+            return Err(missing("missing login.").at(&host));
         }
         Ok((host, http_proxy))
     }
@@ -82,11 +83,13 @@ impl ShotgunAuthenticator {
         let (host, http_proxy) = self.session_site_sync(login, host, http_proxy)?;
         let (token, metadata) = match source {
             TokenSource::Token(token, metadata) => (token, metadata),
+            // The async and blocking callers log in with a password before they get here.
             TokenSource::Password(_) => {
-                return Err(Error::Runtime {
-                    what: "local work (a password login needs the site)",
-                    source: None,
-                });
+                return Err(Error::new(ErrorKind::IncompleteCredentials {
+                    what: "missing session_token (a password login needs the site)".to_owned(),
+                })
+                .at(&host)
+                .of(Some(login)));
             }
             TokenSource::Cache => match self
                 .ctx
@@ -98,9 +101,11 @@ impl ShotgunAuthenticator {
                     (data.session_token, data.session_metadata)
                 }
                 _ => {
-                    return Err(Error::IncompleteCredentials {
+                    return Err(Error::new(ErrorKind::IncompleteCredentials {
                         what: "missing session_token".to_owned(),
-                    });
+                    })
+                    .at(&host)
+                    .of(Some(login)));
                 }
             },
         };
@@ -113,7 +118,7 @@ impl ShotgunAuthenticator {
     /// user leaves the files as they are.
     pub(crate) fn new_session_user_sync(
         &self,
-        host: String,
+        host: Site,
         login: &str,
         http_proxy: Option<String>,
         token: Secret,
@@ -136,7 +141,7 @@ impl ShotgunAuthenticator {
     }
 
     /// Whether the session cache holds `data`'s token and metadata for its login on `host`.
-    fn holds(&self, host: &str, data: &SessionData) -> bool {
+    fn holds(&self, host: &Site, data: &SessionData) -> bool {
         matches!(
             self.ctx.cache.get_session_data(host, &data.login),
             Ok(Some(stored)) if stored.session_token == data.session_token
@@ -154,7 +159,7 @@ impl ShotgunAuthenticator {
         is_host_fixed: Option<bool>,
     ) -> Result<LoginRequest, Error> {
         Ok(LoginRequest {
-            host: host.map_or_else(|| self.default_host_sync(), |h| Ok(Some(h)))?,
+            host: host.map_or_else(|| self.default_host_sync(), |h| Ok(Some(Site::new(h))))?,
             login: login.map_or_else(|| self.defaults_sync(|d| d.get_login()), |l| Ok(Some(l)))?,
             http_proxy: http_proxy
                 .map_or_else(|| self.default_http_proxy_sync(), |p| Ok(Some(p)))?,
@@ -212,9 +217,9 @@ impl ShotgunAuthenticator {
                     None,
                 )
                 .map(Some),
-            Some(_) => Err(Error::IncompleteCredentials {
+            Some(_) => Err(Error::new(ErrorKind::IncompleteCredentials {
                 what: "unknown credentials configuration".to_owned(),
-            }),
+            })),
         }
     }
 
@@ -226,12 +231,18 @@ impl ShotgunAuthenticator {
         ) else {
             return Ok(None);
         };
-        let user =
-            match self.stored_session_user_sync(&login, TokenSource::Cache, Some(&host), None) {
-                Ok(user) => user,
-                Err(Error::IncompleteCredentials { .. }) => return Ok(None),
-                Err(e) => return Err(e),
-            };
+        let user = match self.stored_session_user_sync(
+            &login,
+            TokenSource::Cache,
+            Some(host.given()),
+            None,
+        ) {
+            Ok(user) => user,
+            Err(e) if matches!(e.kind(), ErrorKind::IncompleteCredentials { .. }) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
         self.ctx
             .cache
             .delete_session_data(&host, &login)

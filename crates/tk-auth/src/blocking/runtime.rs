@@ -2,7 +2,7 @@
 //! without waiting for its tasks when the last owner is dropped.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::Error;
 
@@ -12,7 +12,7 @@ pub(crate) const THREAD_NAME: &str = "tk-auth";
 /// A runtime made on first use.
 #[derive(Debug, Default)]
 pub(crate) struct OwnedRuntime {
-    runtime: OnceLock<Result<tokio::runtime::Runtime, String>>,
+    runtime: OnceLock<Result<tokio::runtime::Runtime, Arc<std::io::Error>>>,
 }
 
 impl OwnedRuntime {
@@ -37,13 +37,10 @@ impl OwnedRuntime {
                     .thread_name(THREAD_NAME)
                     .enable_all()
                     .build()
-                    .map_err(|e| e.to_string())
+                    .map_err(Arc::new)
             })
             .as_ref()
-            .map_err(|e| Error::Runtime {
-                what: "blocking API's runtime",
-                source: Some(e.clone().into()),
-            })
+            .map_err(|e| Error::runtime("blocking API's runtime").caused_by(Arc::clone(e)))
     }
 
     /// Runs `future` on the runtime and waits for its output. The future is spawned (not
@@ -57,10 +54,9 @@ impl OwnedRuntime {
         self.get()?.spawn(async move {
             let _ = sender.send(future.await);
         });
-        receiver.recv().map_err(|e| Error::Runtime {
-            what: "blocking call",
-            source: Some(Box::new(e)),
-        })
+        receiver
+            .recv()
+            .map_err(|e| Error::runtime("blocking call").caused_by(e))
     }
 }
 

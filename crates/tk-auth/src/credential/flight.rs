@@ -85,7 +85,7 @@ impl Hash for Asker {
     }
 }
 
-type Outcome<T> = Result<(T, Source), Arc<Error>>;
+type Outcome<T> = Result<(T, Source), Error>;
 
 /// How far a renewal has come, as its waiters see it.
 #[derive(Clone)]
@@ -185,13 +185,8 @@ where
 impl<T: Clone + Send + Sync + 'static> Joined<T> {
     /// The credential, where it came from and the wait for its save; or the renewal's error,
     /// shared by every waiter.
-    pub(crate) async fn wait(mut self) -> Result<(T, Source, Saved), Arc<Error>> {
-        let gone = || {
-            Arc::new(Error::Runtime {
-                what: "credential renewal",
-                source: None,
-            })
-        };
+    pub(crate) async fn wait(mut self) -> Result<(T, Source, Saved), Error> {
+        let gone = || Error::runtime("credential renewal");
         let stage = self
             .stage
             .wait_for(|stage| !matches!(stage, Stage::Pending))

@@ -135,7 +135,7 @@ impl Renewable for RefreshKind {
 
     fn subject(&self) -> Subject {
         Subject {
-            site: format!("http://{}", self.authority),
+            site: format!("http://{}", self.authority).into(),
             login: "farm-profile".to_owned(),
             what: "access token",
         }
@@ -170,10 +170,8 @@ impl Renewable for RefreshKind {
     }
 
     async fn obtain(&self, stale: &Pair) -> Result<Pair, Error> {
-        let failed = |what: String| Error::Runtime {
-            what: "test refresh",
-            source: Some(what.into()),
-        };
+        let failed =
+            |what: String| Error::runtime("test refresh").caused_by(std::io::Error::other(what));
         let stream = tokio::net::TcpStream::connect(self.authority)
             .await
             .map_err(|e| failed(e.to_string()))?;

@@ -26,10 +26,10 @@ impl DefaultsManager for AnyDefaults {
     fn is_host_fixed(&self) -> bool {
         self.0.is_host_fixed()
     }
-    fn get_host(&self) -> DefaultsResult<Option<String>> {
+    fn get_host(&self) -> DefaultsResult<Option<tk_auth::Site>> {
         self.0.get_host()
     }
-    fn set_host(&self, host: &str) -> DefaultsResult<()> {
+    fn set_host(&self, host: &tk_auth::Site) -> DefaultsResult<()> {
         self.0.set_host(host)
     }
     fn get_http_proxy(&self) -> DefaultsResult<Option<String>> {
@@ -214,11 +214,7 @@ fn construct(c: &Case, case: &Value, found_by: FoundBy) -> Result<ShotgunAuthent
 
 fn to_error(e: DefaultsError) -> Error {
     // The same mapping the authenticator applies to its defaults manager's errors.
-    Error::Defaults {
-        site: None,
-        login: None,
-        source: Box::new(e),
-    }
+    Error::from(e)
 }
 
 /// What a step gave.
@@ -321,7 +317,7 @@ async fn run_step(
             defaults(dm().get_user_credentials().map(credentials_json))
         }
         (true, "set_host") => defaults(
-            dm().set_host(&text(args, "host").unwrap())
+            dm().set_host(&text(args, "host").unwrap().into())
                 .map(|()| Value::Null),
         ),
         (true, "set_login") => defaults(
@@ -401,9 +397,9 @@ async fn run_step(
 
 /// The message Python shows: ours, or, for errors of the defaults, their cause's.
 fn python_message(e: &Error) -> String {
-    match e {
-        Error::Defaults { source, .. } => source.to_string(),
-        other => other.to_string(),
+    match (e.kind(), e.get_ref()) {
+        (tk_auth::ErrorKind::Defaults, Some(cause)) => cause.to_string(),
+        _ => e.to_string(),
     }
 }
 

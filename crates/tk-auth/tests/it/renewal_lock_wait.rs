@@ -49,7 +49,7 @@ async fn while_another_holder_renews_the_wait_is_shown_and_its_token_taken_witho
     assert_eq!(
         prompter.renewal_waits(),
         [RenewalWaitNotice {
-            site: site.url().to_owned(),
+            site: site.url().into(),
             login: "alice".to_owned(),
             holder: Some(format!(
                 "process {} on {}",
