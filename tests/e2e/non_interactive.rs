@@ -32,8 +32,7 @@ async fn child_with_a_console_prompter_calls_with_an_expired_session() {
         .create_session_user(
             "alice",
             SessionCredentials::token(var("TK_E2E_TOKEN")),
-            Some(&var("TK_E2E_SITE")),
-            None,
+            tk_auth::UserOptions::new().site(var("TK_E2E_SITE")),
         )
         .await
         .unwrap();

@@ -174,7 +174,12 @@ fn walk(
 
     steps.announce("Log in (site, login and password, as `tk-auth login` asks them)");
     let user = authenticator
-        .get_user_from_prompt(Some(site.url()), Some(LOGIN), None, Some(false))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .login(LOGIN)
+                .host_fixed(tk_auth::HostFixed::Asked),
+        )
         .context("logging in")?;
     print(&format!("Logged in: {}", user.repr()));
 

@@ -143,7 +143,7 @@ mod tests {
             tk_auth::AuthOptions::new().environment(env),
         );
         let nobody = auth
-            .get_user_from_prompt(None, None, None, Some(false))
+            .get_user_from_prompt(tk_auth::LoginPrompt::new().host_fixed(tk_auth::HostFixed::Asked))
             .unwrap_err();
         assert_eq!(code_of(&nobody), 4, "{nobody}");
         let unreadable = auth.deserialize_user("not a payload").unwrap_err();

@@ -4,8 +4,8 @@
 use clap::{Args, ValueEnum};
 use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
 use tk_auth::{
-    CredentialState, DefaultsManager, Error, ErrorKind, MethodChoice, PromptError, Prompter,
-    SessionCredentials, Site,
+    CredentialState, DefaultsManager, Error, ErrorKind, HostFixed, LoginPrompt, MethodChoice,
+    PromptError, Prompter, SessionCredentials, Site,
 };
 
 use tk_auth::Env;
@@ -159,8 +159,7 @@ fn valid_session(
     let user = match authenticator.create_session_user(
         login,
         SessionCredentials::Cached,
-        Some(host.given()),
-        None,
+        tk_auth::UserOptions::new().site(host.given()),
     ) {
         Ok(user) => user,
         Err(e) if matches!(e.kind(), ErrorKind::IncompleteCredentials { .. }) => return Ok(None),
@@ -231,8 +230,12 @@ fn login_with_piped_password(
             .with_password_attempts(1)
             .only_method(MethodChoice::Credentials)
     });
-    let result =
-        authenticator.get_user_from_prompt(Some(site.given()), Some(login), None, Some(true));
+    let result = authenticator.get_user_from_prompt(
+        tk_auth::LoginPrompt::new()
+            .site(site.given())
+            .login(login)
+            .host_fixed(tk_auth::HostFixed::Fixed),
+    );
     result.map_err(|e| {
         let seen = seen
             .lock()
@@ -342,9 +345,15 @@ fn login_interactively(
     let authenticator = setup.authenticator(prompter, open_browser, |o| o);
     // A site given on the command line is not asked for; otherwise the defaults decide
     // (a pipeline configuration may fix the site).
-    let fixed = site.is_some().then_some(true);
+    let mut prompt = LoginPrompt::new();
+    if let Some(site) = site {
+        prompt = prompt.site(site).host_fixed(HostFixed::Fixed);
+    }
+    if let Some(login) = &args.login {
+        prompt = prompt.login(login);
+    }
     authenticator
-        .get_user_from_prompt(site.map(Site::given), args.login.as_deref(), None, fixed)
+        .get_user_from_prompt(prompt)
         .map_err(|e| match e.kind() {
             ErrorKind::NonInteractive { what } => no_answer(what, e.site(), e.login(), may_wait),
             _ => Failure::from_auth(e),

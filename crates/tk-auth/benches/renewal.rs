@@ -68,8 +68,7 @@ async fn session_user(
         .create_session_user(
             "alice",
             SessionCredentials::token(token.clone()),
-            Some(site.url()),
-            None,
+            tk_auth::UserOptions::new().site(site.url()),
         )
         .await
         .expect("a user");

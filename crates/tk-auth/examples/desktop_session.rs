@@ -70,7 +70,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::io::stdout().flush()?;
 
     let user = authenticator
-        .get_user_from_prompt(Some(site.url()), None, None, Some(false))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Asked),
+        )
         .await?;
     println!("logged in: {}", user.repr());
 

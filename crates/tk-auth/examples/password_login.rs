@@ -25,8 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_session_user(
             &login,
             SessionCredentials::password(password),
-            Some(&host),
-            None,
+            tk_auth::UserOptions::new().site(&host),
         )
         .await?;
     println!("{}", user.repr());

@@ -11,7 +11,7 @@ use tk_auth_prompt::Prompter;
 
 use crate::context::{Context, off_runtime};
 use crate::login::{self, LoginOutcome, LoginRequest};
-use crate::{AuthOptions, Error, ShotgunUser};
+use crate::{AuthOptions, Error, LoginPrompt, ShotgunUser, UserOptions};
 
 /// What a session user is made from (the arguments of Python's `create_session_user`).
 #[derive(Clone, Debug)]
@@ -98,10 +98,6 @@ impl std::fmt::Debug for ShotgunAuthenticator {
     }
 }
 
-fn non_empty(s: Option<&str>) -> Option<String> {
-    s.filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
 impl ShotgunAuthenticator {
     /// An authenticator on `defaults`, asking through `prompter`, with the process
     /// environment. Where nobody can answer the prompter (see
@@ -155,7 +151,7 @@ impl ShotgunAuthenticator {
 
     /// A session user (Python's `create_session_user`).
     ///
-    /// `host` and `http_proxy` default to the defaults manager's when `None` or empty.
+    /// The site and proxy are the defaults manager's unless `options` gives them.
     /// With a password a token is generated on the site; with neither token nor password
     /// the token (and its metadata) is taken from the session cache. The session is then
     /// stored in the session cache (failures are logged); the current site and user are
@@ -164,22 +160,15 @@ impl ShotgunAuthenticator {
         &self,
         login: &str,
         credentials: SessionCredentials,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
-        let (login, host, http_proxy) = (
-            login.to_owned(),
-            host.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
+        let login = login.to_owned();
         match credentials.source() {
             TokenSource::Password(password) => {
                 let (host, http_proxy) = {
                     let login = login.clone();
-                    self.local(move |a| {
-                        a.session_site_sync(&login, host.as_deref(), http_proxy.as_deref())
-                    })
-                    .await?
+                    self.local(move |a| a.session_site_sync(&login, options))
+                        .await?
                 };
                 let token = self
                     .token_from_password(&host, http_proxy.as_deref(), &login, &password)
@@ -188,15 +177,8 @@ impl ShotgunAuthenticator {
                     .await
             }
             source => {
-                self.local(move |a| {
-                    a.stored_session_user_sync(
-                        &login,
-                        source,
-                        host.as_deref(),
-                        http_proxy.as_deref(),
-                    )
-                })
-                .await
+                self.local(move |a| a.stored_session_user_sync(&login, source, options))
+                    .await
             }
         }
     }
@@ -206,19 +188,11 @@ impl ShotgunAuthenticator {
         &self,
         api_script: &str,
         api_key: impl Into<Secret>,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
-        let (api_script, api_key, host, http_proxy) = (
-            api_script.to_owned(),
-            api_key.into(),
-            host.map(str::to_owned),
-            http_proxy.map(str::to_owned),
-        );
-        self.local(move |a| {
-            a.script_user_sync(&api_script, api_key, host.as_deref(), http_proxy.as_deref())
-        })
-        .await
+        let (api_script, api_key) = (api_script.to_owned(), api_key.into());
+        self.local(move |a| a.script_user_sync(&api_script, api_key, options))
+            .await
     }
 
     /// The user the defaults manager's credentials describe, or `None` (Python's
@@ -233,7 +207,7 @@ impl ShotgunAuthenticator {
         if let Some(user) = self.get_default_user().await? {
             return Ok(user);
         }
-        let user = self.get_user_from_prompt(None, None, None, None).await?;
+        let user = self.get_user_from_prompt(LoginPrompt::new()).await?;
         // As Python: the defaults manager is told the site and login, so that a custom
         // manager sees every login.
         self.set_current_user(&user).await?;
@@ -242,21 +216,26 @@ impl ShotgunAuthenticator {
 
     /// Logs in through the prompter (Python's `get_user_from_prompt`).
     ///
-    /// Missing arguments come from the defaults manager. Unlike Python, the `http_proxy`
-    /// given is the one the user gets, and `is_host_fixed = Some(false)` does unfix the
-    /// host. On success the session is cached and the login method, current site and
-    /// current user are saved.
-    pub async fn get_user_from_prompt(
-        &self,
-        host: Option<&str>,
-        login: Option<&str>,
-        http_proxy: Option<&str>,
-        is_host_fixed: Option<bool>,
-    ) -> Result<ShotgunUser, Error> {
-        let (host, login, http_proxy) = (non_empty(host), non_empty(login), non_empty(http_proxy));
-        let request = self
-            .local(move |a| a.prompt_request_sync(host, login, http_proxy, is_host_fixed))
-            .await?;
+    /// What `prompt` leaves out comes from the defaults manager. Unlike Python, the proxy
+    /// given is the one the user gets, and [`HostFixed::Asked`](crate::HostFixed::Asked)
+    /// does unfix the site. On success the session is cached and the login method, current
+    /// site and current user are saved.
+    ///
+    /// ```no_run
+    /// # async fn f(auth: tk_auth::ShotgunAuthenticator) -> Result<(), tk_auth::Error> {
+    /// use tk_auth::{HostFixed, LoginPrompt};
+    ///
+    /// let user = auth
+    ///     .get_user_from_prompt(
+    ///         LoginPrompt::new()
+    ///             .site("https://mysite.shotgunstudio.com")
+    ///             .host_fixed(HostFixed::Fixed),
+    ///     )
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_user_from_prompt(&self, prompt: LoginPrompt) -> Result<ShotgunUser, Error> {
+        let request = self.local(move |a| a.prompt_request_sync(prompt)).await?;
         let http_proxy = request.http_proxy.clone();
         let outcome = self.login_flow(request).await?;
         self.local(move |a| a.prompted_user_sync(outcome, http_proxy))

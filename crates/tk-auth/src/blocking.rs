@@ -41,7 +41,9 @@ use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
 use crate::authenticator::TokenSource;
-use crate::{AuthOptions, CredentialState, Entity, Error, SessionCredentials};
+use crate::{
+    AuthOptions, CredentialState, Entity, Error, LoginPrompt, SessionCredentials, UserOptions,
+};
 pub(crate) use runtime::OwnedRuntime;
 
 /// [`crate::ShotgunAuthenticator`], blocking.
@@ -108,21 +110,20 @@ impl ShotgunAuthenticator {
         &self,
         login: &str,
         credentials: SessionCredentials,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
         let password = match credentials.source() {
             TokenSource::Password(password) => password,
             local => {
                 return self
                     .inner
-                    .stored_session_user_sync(login, local, host, http_proxy)
+                    .stored_session_user_sync(login, local, options)
                     .map(|u| self.user(u));
             }
         };
         // Only the token's generation waits on the runtime; the files are read and written
         // here.
-        let (host, http_proxy) = self.inner.session_site_sync(login, host, http_proxy)?;
+        let (host, http_proxy) = self.inner.session_site_sync(login, options)?;
         let token = {
             let (host, proxy, login) = (host.clone(), http_proxy.clone(), login.to_owned());
             self.call(move |a| async move {
@@ -140,11 +141,10 @@ impl ShotgunAuthenticator {
         &self,
         api_script: &str,
         api_key: impl Into<Secret>,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
         self.inner
-            .script_user_sync(api_script, api_key.into(), host, http_proxy)
+            .script_user_sync(api_script, api_key.into(), options)
             .map(|u| self.user(u))
     }
 
@@ -160,26 +160,14 @@ impl ShotgunAuthenticator {
         if let Some(user) = self.get_default_user()? {
             return Ok(user);
         }
-        let user = self.get_user_from_prompt(None, None, None, None)?;
+        let user = self.get_user_from_prompt(LoginPrompt::new())?;
         self.set_current_user(&user)?;
         Ok(user)
     }
 
     /// See [`crate::ShotgunAuthenticator::get_user_from_prompt`].
-    pub fn get_user_from_prompt(
-        &self,
-        host: Option<&str>,
-        login: Option<&str>,
-        http_proxy: Option<&str>,
-        is_host_fixed: Option<bool>,
-    ) -> Result<ShotgunUser, Error> {
-        let non_empty = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
-        let request = self.inner.prompt_request_sync(
-            non_empty(host),
-            non_empty(login),
-            non_empty(http_proxy),
-            is_host_fixed,
-        )?;
+    pub fn get_user_from_prompt(&self, prompt: LoginPrompt) -> Result<ShotgunUser, Error> {
+        let request = self.inner.prompt_request_sync(prompt)?;
         let http_proxy = request.http_proxy.clone();
         // Only the login flow waits on the runtime; the files are read and written here.
         let outcome = self.call(move |a| async move { a.login_flow(request).await })?;

@@ -26,7 +26,7 @@
 //!
 //! ```
 //! use tk_auth::{AuthOptions, Defaults, Env, NonInteractivePrompter, SessionCache,
-//!     SessionCredentials, ShotgunAuthenticator, UserSettings};
+//!     SessionCredentials, ShotgunAuthenticator, UserOptions, UserSettings};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let home = tempfile::tempdir().unwrap();
@@ -37,15 +37,15 @@
 //!     NonInteractivePrompter,
 //!     AuthOptions::new().environment(env),
 //! );
-//! let site = "https://mysite.shotgunstudio.com";
+//! let on_site = UserOptions::new().site("https://mysite.shotgunstudio.com");
 //! let user = authenticator
-//!     .create_session_user("jdoe", SessionCredentials::token("3f9a"), Some(site), None)
+//!     .create_session_user("jdoe", SessionCredentials::token("3f9a"), on_site.clone())
 //!     .await?;
 //! assert_eq!(user.repr(), "<SessionUser jdoe @ https://mysite.shotgunstudio.com>");
 //!
 //! // The token was cached: a user with only a login finds it.
 //! let again = authenticator
-//!     .create_session_user("jdoe", SessionCredentials::Cached, Some(site), None)
+//!     .create_session_user("jdoe", SessionCredentials::Cached, on_site)
 //!     .await?;
 //! assert_eq!(again.session_token(), user.session_token());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -68,6 +68,7 @@ mod process;
 mod renewal;
 mod serialization;
 mod user;
+mod user_options;
 
 pub use authenticator::{SessionCredentials, ShotgunAuthenticator};
 pub use claims_renewal::DEFAULT_CLAIMS_RENEWAL_THRESHOLD;
@@ -80,6 +81,7 @@ pub use process::{
 };
 pub use serialization::{deserialize_user, serialize_user};
 pub use user::{CredentialState, Entity, ShotgunUser};
+pub use user_options::{HostFixed, LoginPrompt, UserOptions};
 
 /// The types every crate shares: users, secrets, payloads, cookies (`tk-auth-core`).
 pub use tk_auth_core as core;

@@ -89,7 +89,11 @@ mod tests {
         let (_dir, env) = home();
         let (auth, calls) = noting(&env);
         let user = auth
-            .create_session_user("jdoe", SessionCredentials::token("tok"), Some(SITE), None)
+            .create_session_user(
+                "jdoe",
+                SessionCredentials::token("tok"),
+                crate::UserOptions::new().site(SITE),
+            )
             .unwrap();
         assert!(
             calls.lock().unwrap().is_empty(),
@@ -123,7 +127,11 @@ mod tests {
         let (auth, calls) = noting(&env);
         let auth = auth.as_async().clone();
         let user = auth
-            .create_session_user("jdoe", SessionCredentials::token("tok"), Some(SITE), None)
+            .create_session_user(
+                "jdoe",
+                SessionCredentials::token("tok"),
+                crate::UserOptions::new().site(SITE),
+            )
             .await
             .unwrap();
         auth.set_current_user(&user).await.unwrap();
@@ -146,7 +154,7 @@ mod tests {
         let (_dir, env) = home();
         let (auth, calls) = noting(&env);
         let user = auth
-            .create_script_user("farm", "key", Some(SITE), None)
+            .create_script_user("farm", "key", crate::UserOptions::new().site(SITE))
             .unwrap();
         auth.set_current_user(&user).unwrap();
         assert_eq!(*calls.lock().unwrap(), [format!("set_host {SITE}")]);
@@ -165,7 +173,11 @@ mod tests {
             AuthOptions::new().environment(env.clone()),
         );
         let user = auth
-            .create_session_user("jdoe", SessionCredentials::token("tok"), Some(SITE), None)
+            .create_session_user(
+                "jdoe",
+                SessionCredentials::token("tok"),
+                crate::UserOptions::new().site(SITE),
+            )
             .unwrap();
         auth.set_current_user(&user).unwrap();
         assert_eq!(

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tk_auth_core::{ScriptUser, Secret, SessionUser, Site, User};
 use tk_auth_defaults::{Credentials, DefaultsError, DefaultsManager, MakeCurrent, SessionData};
 
-use super::{ShotgunAuthenticator, TokenSource, non_empty};
+use super::{ShotgunAuthenticator, TokenSource};
 use crate::login::{LoginOutcome, LoginRequest};
-use crate::{Error, ErrorKind, ShotgunUser};
+use crate::{Error, ErrorKind, LoginPrompt, ShotgunUser, UserOptions};
 
 impl ShotgunAuthenticator {
     /// A defaults-manager call, its failure as an [`Error`].
@@ -30,17 +30,13 @@ impl ShotgunAuthenticator {
         self.defaults_sync(|d| d.get_http_proxy())
     }
 
-    /// The site and proxy (given when not `None` or empty, else the defaults') of a user.
-    fn site_sync(
-        &self,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
-    ) -> Result<(Site, Option<String>), Error> {
-        let host = match non_empty(host) {
-            Some(h) => Site::new(h),
+    /// The site and proxy of a user: those given, else the defaults'.
+    fn site_sync(&self, options: UserOptions) -> Result<(Site, Option<String>), Error> {
+        let host = match options.site {
+            Some(site) => site,
             None => self.default_host_sync()?.unwrap_or_default(),
         };
-        let http_proxy = match non_empty(http_proxy) {
+        let http_proxy = match options.http_proxy {
             Some(p) => Some(p),
             None => self.default_http_proxy_sync()?,
         };
@@ -52,10 +48,9 @@ impl ShotgunAuthenticator {
     pub(crate) fn session_site_sync(
         &self,
         login: &str,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<(Site, Option<String>), Error> {
-        let (host, http_proxy) = self.site_sync(host, http_proxy)?;
+        let (host, http_proxy) = self.site_sync(options)?;
         let missing = |what: &str| {
             Error::new(ErrorKind::IncompleteCredentials {
                 what: what.to_owned(),
@@ -77,10 +72,9 @@ impl ShotgunAuthenticator {
         &self,
         login: &str,
         source: TokenSource,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
-        let (host, http_proxy) = self.session_site_sync(login, host, http_proxy)?;
+        let (host, http_proxy) = self.session_site_sync(login, options)?;
         let (token, metadata) = match source {
             TokenSource::Token(token, metadata) => (token, metadata),
             // The async and blocking callers log in with a password before they get here.
@@ -149,21 +143,21 @@ impl ShotgunAuthenticator {
         )
     }
 
-    /// What a prompted login starts from: the arguments given (when not `None` or empty),
-    /// else the defaults manager's site, login and proxy, and whether the site is fixed.
-    pub(crate) fn prompt_request_sync(
-        &self,
-        host: Option<String>,
-        login: Option<String>,
-        http_proxy: Option<String>,
-        is_host_fixed: Option<bool>,
-    ) -> Result<LoginRequest, Error> {
+    /// What a prompted login starts from: what `prompt` gives, else the defaults manager's
+    /// site, login and proxy, and whether the site is fixed.
+    pub(crate) fn prompt_request_sync(&self, prompt: LoginPrompt) -> Result<LoginRequest, Error> {
+        let LoginPrompt {
+            site,
+            login,
+            http_proxy,
+            host_fixed,
+        } = prompt;
         Ok(LoginRequest {
-            host: host.map_or_else(|| self.default_host_sync(), |h| Ok(Some(Site::new(h))))?,
+            host: site.map_or_else(|| self.default_host_sync(), |s| Ok(Some(s)))?,
             login: login.map_or_else(|| self.defaults_sync(|d| d.get_login()), |l| Ok(Some(l)))?,
             http_proxy: http_proxy
                 .map_or_else(|| self.default_http_proxy_sync(), |p| Ok(Some(p)))?,
-            host_fixed: is_host_fixed.unwrap_or_else(|| self.defaults.is_host_fixed()),
+            host_fixed: host_fixed.resolve(|| self.defaults.is_host_fixed()),
             renewal: false,
             client: None,
         })
@@ -191,10 +185,9 @@ impl ShotgunAuthenticator {
         &self,
         api_script: &str,
         api_key: Secret,
-        host: Option<&str>,
-        http_proxy: Option<&str>,
+        options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
-        let (host, http_proxy) = self.site_sync(host, http_proxy)?;
+        let (host, http_proxy) = self.site_sync(options)?;
         let user = ScriptUser::new(host, api_script, api_key)?.with_http_proxy(http_proxy);
         Ok(ShotgunUser::new(Arc::clone(&self.ctx), User::Script(user)))
     }
@@ -207,14 +200,13 @@ impl ShotgunAuthenticator {
                 api_script,
                 api_key,
             }) => self
-                .script_user_sync(&api_script, api_key, None, None)
+                .script_user_sync(&api_script, api_key, UserOptions::new())
                 .map(Some),
             Some(Credentials::Session(data)) => self
                 .stored_session_user_sync(
                     &data.login,
                     TokenSource::Token(data.session_token, data.session_metadata),
-                    None,
-                    None,
+                    UserOptions::new(),
                 )
                 .map(Some),
             Some(_) => Err(Error::new(ErrorKind::IncompleteCredentials {
@@ -234,8 +226,7 @@ impl ShotgunAuthenticator {
         let user = match self.stored_session_user_sync(
             &login,
             TokenSource::Cache,
-            Some(host.given()),
-            None,
+            UserOptions::new().site(&host),
         ) {
             Ok(user) => user,
             Err(e) if matches!(e.kind(), ErrorKind::IncompleteCredentials { .. }) => {

@@ -63,7 +63,11 @@ fn clones_users_and_connections_share_the_runtime_and_keep_it_while_any_lives() 
     let runtime = runtime_of(&auth);
     let clone = auth.clone();
     let user = auth
-        .create_session_user("jdoe", SessionCredentials::token("tok"), Some(SITE), None)
+        .create_session_user(
+            "jdoe",
+            SessionCredentials::token("tok"),
+            crate::UserOptions::new().site(SITE),
+        )
         .unwrap();
     let connection = user.create_sg_connection().unwrap();
     drop(auth);
@@ -80,7 +84,11 @@ fn calls_on_local_files_run_without_a_runtime() {
     let home = tempfile::tempdir().unwrap();
     let auth = authenticator(&home);
     let user = auth
-        .create_session_user("jdoe", SessionCredentials::token("tok"), Some(SITE), None)
+        .create_session_user(
+            "jdoe",
+            SessionCredentials::token("tok"),
+            crate::UserOptions::new().site(SITE),
+        )
         .unwrap();
     auth.set_current_user(&user).unwrap();
     assert_eq!(
@@ -94,9 +102,13 @@ fn calls_on_local_files_run_without_a_runtime() {
     let default = auth.get_default_user().unwrap().unwrap();
     let payload = crate::serialize_user(&default, Format::Json);
     assert_eq!(auth.deserialize_user(&payload).unwrap().repr(), user.repr());
-    auth.create_session_user("jdoe", SessionCredentials::Cached, Some(SITE), None)
-        .unwrap();
-    auth.create_script_user("farm", "key", Some(SITE), None)
+    auth.create_session_user(
+        "jdoe",
+        SessionCredentials::Cached,
+        crate::UserOptions::new().site(SITE),
+    )
+    .unwrap();
+    auth.create_script_user("farm", "key", crate::UserOptions::new().site(SITE))
         .unwrap();
     assert!(auth.clear_default_user().unwrap().is_some());
     user.create_sg_connection().unwrap();

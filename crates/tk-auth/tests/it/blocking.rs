@@ -23,8 +23,7 @@ fn password_login(
         .create_session_user(
             "alice",
             SessionCredentials::password(ALICE_PASSWORD),
-            Some(url),
-            None,
+            tk_auth::UserOptions::new().site(url),
         )
         .unwrap();
     (auth, user)
@@ -73,13 +72,16 @@ async fn users_never_show_their_token_or_key_in_debug_or_display() {
         .create_session_user(
             "alice",
             SessionCredentials::token("tok-canary-55"),
-            Some(site.url()),
-            None,
+            tk_auth::UserOptions::new().site(site.url()),
         )
         .await
         .unwrap();
     let script = auth
-        .create_script_user("farm", "key-canary-66", Some(site.url()), None)
+        .create_script_user(
+            "farm",
+            "key-canary-66",
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     let connection = user.create_sg_connection().unwrap();

@@ -61,8 +61,7 @@ async fn alice_with_claims_until(
             session_token: Secret::new(token),
             session_metadata: Some(cookies(claims_expiration)),
         },
-        Some(site.url()),
-        None,
+        tk_auth::UserOptions::new().site(site.url()),
     )
     .await
     .unwrap()

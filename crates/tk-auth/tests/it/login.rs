@@ -115,7 +115,11 @@ async fn a_wrong_password_is_tried_again_up_to_three_times() {
     ]);
     let auth = home.authenticator(Arc::clone(&p));
     let user = auth
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap();
     assert_eq!(user.login().as_deref(), Some("alice"));
@@ -134,7 +138,11 @@ async fn a_wrong_password_is_tried_again_up_to_three_times() {
     ]);
     let err = home
         .authenticator(Arc::clone(&p))
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.python_class(), "AuthenticationError");
@@ -157,7 +165,11 @@ async fn an_unknown_login_on_a_site_that_answers_gives_the_python_error() {
         options(&home.env).with_password_attempts(1),
     );
     let err = auth
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.python_class(), "AuthenticationError");
@@ -183,7 +195,11 @@ async fn a_two_factor_code_is_asked_when_the_site_requires_one() {
     ]);
     let user = home
         .authenticator(Arc::clone(&p))
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap();
     assert_eq!(p.asked_kinds(), ["login", "password", "two_factor_code"]);
@@ -210,7 +226,11 @@ async fn browser_approval_logs_in_the_person_who_approved() {
         options,
     );
     let user = auth
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap();
     assert_eq!(user.login().as_deref(), Some("alice"));
@@ -235,7 +255,11 @@ async fn cancelling_the_browser_wait_cancels_the_login() {
         options(&home.env).open_browser(|_| true),
     );
     let err = auth
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap_err();
     assert!(err.is_cancelled(), "{err}");
@@ -251,7 +275,11 @@ async fn an_sso_site_without_browser_approval_cannot_log_in_here() {
     let p = prompter([]);
     let err = home
         .authenticator(Arc::clone(&p))
-        .get_user_from_prompt(Some(site.url()), None, None, Some(true))
+        .get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(site.url())
+                .host_fixed(tk_auth::HostFixed::Fixed),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -286,8 +314,7 @@ async fn users_resolve_to_their_entity_or_to_the_python_error() {
         .create_session_user(
             "carol",
             SessionCredentials::token(token),
-            Some(site.url()),
-            None,
+            tk_auth::UserOptions::new().site(site.url()),
         )
         .await
         .unwrap();
@@ -299,7 +326,11 @@ async fn users_resolve_to_their_entity_or_to_the_python_error() {
     assert_eq!(*err.kind(), ErrorKind::UnresolvableHumanUser);
 
     let farm = auth
-        .create_script_user("farm", "key-canary-1", Some(site.url()), None)
+        .create_script_user(
+            "farm",
+            "key-canary-1",
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     let entity = farm.resolve_entity().await.unwrap();
@@ -310,7 +341,11 @@ async fn users_resolve_to_their_entity_or_to_the_python_error() {
     // A script the site does not know is refused before any look-up (Python's
     // AuthenticationFault); UnresolvableScriptUser needs a script hidden from itself.
     let ghost = auth
-        .create_script_user("ghost", "key-canary-1", Some(site.url()), None)
+        .create_script_user(
+            "ghost",
+            "key-canary-1",
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     let err = ghost.resolve_entity().await.unwrap_err();
@@ -345,8 +380,7 @@ async fn a_password_given_to_create_session_user_generates_and_caches_a_token() 
         .create_session_user(
             "alice",
             SessionCredentials::password(ALICE_PASSWORD),
-            Some(site.url()),
-            None,
+            tk_auth::UserOptions::new().site(site.url()),
         )
         .await
         .unwrap();
@@ -358,7 +392,11 @@ async fn a_password_given_to_create_session_user_generates_and_caches_a_token() 
         .unwrap();
     assert_eq!(Some(cached.session_token), user.session_token());
     let from_cache = auth
-        .create_session_user("alice", SessionCredentials::Cached, Some(site.url()), None)
+        .create_session_user(
+            "alice",
+            SessionCredentials::Cached,
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     assert_eq!(from_cache.session_token(), user.session_token());
@@ -376,7 +414,7 @@ async fn a_fixed_host_is_not_asked_for_unless_the_prompt_is_told_it_is_not_fixed
         Arc::clone(&p),
         options(&home.env),
     );
-    auth.get_user_from_prompt(None, None, None, None)
+    auth.get_user_from_prompt(tk_auth::LoginPrompt::new())
         .await
         .unwrap();
     assert_eq!(
@@ -390,7 +428,7 @@ async fn a_fixed_host_is_not_asked_for_unless_the_prompt_is_told_it_is_not_fixed
         Answer::login("alice"),
         Answer::password(ALICE_PASSWORD),
     ]);
-    auth.get_user_from_prompt(None, None, None, Some(false))
+    auth.get_user_from_prompt(tk_auth::LoginPrompt::new().host_fixed(tk_auth::HostFixed::Asked))
         .await
         .unwrap();
     assert_eq!(p.asked_kinds()[2..], ["site", "login", "password"]);
@@ -411,7 +449,12 @@ async fn a_login_held_to_one_method_ends_before_asking_or_sending_on_a_site_with
         Arc::clone(&p),
         options(&home.env).only_method(MethodChoice::Credentials),
     )
-    .get_user_from_prompt(Some(site.url()), Some("alice"), None, Some(true))
+    .get_user_from_prompt(
+        tk_auth::LoginPrompt::new()
+            .site(site.url())
+            .login("alice")
+            .host_fixed(tk_auth::HostFixed::Fixed),
+    )
     .await
     .unwrap_err();
     assert!(
@@ -452,7 +495,12 @@ async fn a_login_held_to_one_method_uses_it_without_asking_where_the_site_offers
         Arc::clone(&p),
         options(&home.env).only_method(MethodChoice::Credentials),
     )
-    .get_user_from_prompt(Some(site.url()), Some("alice"), None, Some(true))
+    .get_user_from_prompt(
+        tk_auth::LoginPrompt::new()
+            .site(site.url())
+            .login("alice")
+            .host_fixed(tk_auth::HostFixed::Fixed),
+    )
     .await
     .unwrap();
     assert_eq!(user.login().as_deref(), Some("alice"));

@@ -84,8 +84,12 @@ fn a_login_then_one_renewal_for_many_callers_go_through_the_login_dialog() {
     let url = site.url().to_owned();
     let auth = Arc::clone(&authenticator);
     let login = on_a_thread(async move {
-        auth.get_user_from_prompt(Some(&url), None, None, Some(false))
-            .await
+        auth.get_user_from_prompt(
+            tk_auth::LoginPrompt::new()
+                .site(&url)
+                .host_fixed(tk_auth::HostFixed::Asked),
+        )
+        .await
     });
     wait_for(&mut harness, "Login:");
     type_into(&mut harness, "Login:", "alice");

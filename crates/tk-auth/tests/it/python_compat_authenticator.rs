@@ -341,26 +341,21 @@ async fn run_step(
                 (None, Some(password)) => SessionCredentials::password(password),
                 (None, None) => SessionCredentials::Cached,
             };
-            let (host, proxy) = (text(args, "host"), text(args, "http_proxy"));
             user(
-                auth.create_session_user(&login, credentials, host.as_deref(), proxy.as_deref())
+                auth.create_session_user(&login, credentials, user_options(args))
                     .await
                     .map(Some),
             )
         }
-        (_, "create_script_user") => {
-            let (host, proxy) = (text(args, "host"), text(args, "http_proxy"));
-            user(
-                auth.create_script_user(
-                    &text(args, "api_script").unwrap(),
-                    text(args, "api_key").unwrap(),
-                    host.as_deref(),
-                    proxy.as_deref(),
-                )
-                .await
-                .map(Some),
+        (_, "create_script_user") => user(
+            auth.create_script_user(
+                &text(args, "api_script").unwrap(),
+                text(args, "api_key").unwrap(),
+                user_options(args),
             )
-        }
+            .await
+            .map(Some),
+        ),
         (_, "deserialize_user") => user(
             auth.deserialize_user(&text(args, "payload").unwrap())
                 .await
@@ -393,6 +388,19 @@ async fn run_step(
         }
         _ => panic!("{}: unknown call {call}", c.id),
     }
+}
+
+/// The `host` and `http_proxy` arguments of a Python call; `None` and `""` are left out, as
+/// Python leaves them to the defaults manager.
+fn user_options(args: &Value) -> tk_auth::UserOptions {
+    let mut options = tk_auth::UserOptions::new();
+    if let Some(host) = text(args, "host") {
+        options = options.site(host);
+    }
+    if let Some(proxy) = text(args, "http_proxy") {
+        options = options.http_proxy(proxy);
+    }
+    options
 }
 
 /// The message Python shows: ours, or, for errors of the defaults, their cause's.

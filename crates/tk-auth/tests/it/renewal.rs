@@ -362,8 +362,7 @@ async fn an_unreachable_site_is_reported_as_such_and_never_prompts() {
         .create_session_user(
             "alice",
             SessionCredentials::token("whatever"),
-            Some(&url),
-            None,
+            tk_auth::UserOptions::new().site(&url),
         )
         .await
         .unwrap();

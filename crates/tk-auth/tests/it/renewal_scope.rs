@@ -123,7 +123,11 @@ async fn separate_user_objects_of_one_login_share_one_renewal_and_each_takes_the
     let auth = home.authenticator(Arc::clone(&prompter));
     let first = expired_user(&auth, &site, "alice").await;
     let second = auth
-        .create_session_user("alice", SessionCredentials::Cached, Some(site.url()), None)
+        .create_session_user(
+            "alice",
+            SessionCredentials::Cached,
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     assert!(!first.is_same_user(&second), "two user objects");
@@ -189,8 +193,7 @@ async fn a_renewed_session_is_saved_with_its_own_metadata_not_the_expired_ones()
                 session_token: Secret::new(token.clone()),
                 session_metadata: Some(Secret::new("Y3NyZl90b2tlbl91MDA9ZmVkY2Jh")),
             },
-            Some(site.url()),
-            None,
+            tk_auth::UserOptions::new().site(site.url()),
         )
         .await
         .unwrap();
@@ -232,7 +235,11 @@ async fn a_caller_that_can_answer_is_not_failed_by_a_renewal_nobody_could_answer
     let mut users = Vec::new();
     for auth in [&nobody, &answering] {
         let credentials = SessionCredentials::token(expired.clone());
-        let user = auth.create_session_user("alice", credentials, Some(site.url()), None);
+        let user = auth.create_session_user(
+            "alice",
+            credentials,
+            tk_auth::UserOptions::new().site(site.url()),
+        );
         users.push(user.await.unwrap());
     }
     site.expire_session(&expired);
@@ -272,7 +279,11 @@ async fn renewals_in_two_shotgun_homes_each_take_the_session_of_their_own_cache(
     for home in &homes {
         let auth = home.authenticator(Arc::new(ScriptedPrompter::new([])));
         let credentials = SessionCredentials::token(expired.clone());
-        let user = auth.create_session_user("alice", credentials, Some(site.url()), None);
+        let user = auth.create_session_user(
+            "alice",
+            credentials,
+            tk_auth::UserOptions::new().site(site.url()),
+        );
         users.push(user.await.unwrap());
         // Another program of this SHOTGUN_HOME renewed the session and saved its token.
         let fresh = site.create_session("alice").unwrap();

@@ -104,8 +104,7 @@ pub(crate) async fn session_user(
         .create_session_user(
             login,
             SessionCredentials::token(token.clone()),
-            Some(site.url()),
-            None,
+            tk_auth::UserOptions::new().site(site.url()),
         )
         .await
         .unwrap();

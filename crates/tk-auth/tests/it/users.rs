@@ -19,8 +19,9 @@ async fn unicode_logins_and_the_proxy_are_kept_exactly_as_given() {
             .create_session_user(
                 login,
                 SessionCredentials::token("a-token"),
-                Some(site.url()),
-                Some("proxy.example.com:3128"),
+                tk_auth::UserOptions::new()
+                    .site(site.url())
+                    .http_proxy("proxy.example.com:3128"),
             )
             .await
             .unwrap();
@@ -47,7 +48,11 @@ async fn script_users_make_plain_calls_are_never_expired_and_refresh_nothing() {
     let prompter = Arc::new(ScriptedPrompter::new([]));
     let auth = home.authenticator(Arc::clone(&prompter));
     let farm = auth
-        .create_script_user("farm", "key-canary-1", Some(site.url()), None)
+        .create_script_user(
+            "farm",
+            "key-canary-1",
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     assert_eq!(farm.login(), None, "a script user has no login");
@@ -76,7 +81,11 @@ async fn script_users_make_plain_calls_are_never_expired_and_refresh_nothing() {
 
     // A key the site refuses is an error of the call, never a renewal.
     let wrong = auth
-        .create_script_user("farm", "not-the-key", Some(site.url()), None)
+        .create_script_user(
+            "farm",
+            "not-the-key",
+            tk_auth::UserOptions::new().site(site.url()),
+        )
         .await
         .unwrap();
     let err = wrong
