@@ -29,7 +29,9 @@
 #![deny(missing_docs)]
 
 mod cache_file;
+mod config_defaults;
 mod core_config;
+mod credentials;
 mod defaults_manager;
 mod documents;
 mod error;
@@ -46,10 +48,10 @@ mod user_settings;
 mod yaml;
 mod yaml_1_1;
 
+pub use config_defaults::{ConfigDefaultsManager, ShotgunConfig};
 pub use core_config::current_shotgun_yml;
-pub use defaults_manager::{
-    ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, ShotgunConfig,
-};
+pub use credentials::Credentials;
+pub use defaults_manager::{Defaults, DefaultsManager};
 pub use error::{DefaultsError, Result};
 pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};

@@ -3,6 +3,8 @@
 mod current_user;
 mod local;
 
+pub(crate) use local::DefaultUser;
+
 use std::sync::Arc;
 
 use tk_auth_core::{Secret, Site};
@@ -198,7 +200,18 @@ impl ShotgunAuthenticator {
     /// The user the defaults manager's credentials describe, or `None` (Python's
     /// `get_default_user`): a script user, or a session user from the cache.
     pub async fn get_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
-        self.local(Self::default_user_sync).await
+        match self.local(Self::default_user_sync).await? {
+            DefaultUser::None => Ok(None),
+            DefaultUser::Made(user) => Ok(Some(user)),
+            DefaultUser::Password {
+                login,
+                password,
+                options,
+            } => self
+                .create_session_user(&login, SessionCredentials::password(password), options)
+                .await
+                .map(Some),
+        }
     }
 
     /// The default user, else one from a login prompt, then made the current one through

@@ -40,7 +40,7 @@ use tk_auth_core::{Secret, Site};
 use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
-use crate::authenticator::TokenSource;
+use crate::authenticator::{DefaultUser, TokenSource};
 use crate::{
     AuthOptions, CredentialState, Entity, Error, LoginPrompt, SessionCredentials, UserOptions,
 };
@@ -150,9 +150,17 @@ impl ShotgunAuthenticator {
 
     /// See [`crate::ShotgunAuthenticator::get_default_user`].
     pub fn get_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
-        self.inner
-            .default_user_sync()
-            .map(|u| u.map(|u| self.user(u)))
+        match self.inner.default_user_sync()? {
+            DefaultUser::None => Ok(None),
+            DefaultUser::Made(user) => Ok(Some(self.user(user))),
+            DefaultUser::Password {
+                login,
+                password,
+                options,
+            } => self
+                .create_session_user(&login, SessionCredentials::password(password), options)
+                .map(Some),
+        }
     }
 
     /// See [`crate::ShotgunAuthenticator::get_user`].

@@ -68,6 +68,7 @@ fn a_launched_process_finds_the_shared_cores_shotgun_yml_in_its_grouped_form() {
         Some(Credentials::Script {
             api_script,
             api_key,
+            ..
         }) => assert_eq!(
             (api_script.as_str(), api_key.expose()),
             ("farm", "key-canary-17")

@@ -58,7 +58,10 @@ fn login_flow_defaults_round_trip_through_the_session_cache() {
     );
     assert_eq!(d.get_login().unwrap().as_deref(), Some("jdoe"));
     match d.get_user_credentials().unwrap() {
-        Some(Credentials::Session(s)) => assert_eq!(s.session_token.expose(), "t"),
+        Some(Credentials::Session {
+            session_token: Some(token),
+            ..
+        }) => assert_eq!(token.expose(), "t"),
         other => panic!("{other:?}"),
     }
 }
@@ -117,6 +120,7 @@ fn shotgun_yml_supplies_host_proxy_and_script_user() {
         Some(Credentials::Script {
             api_script,
             api_key,
+            ..
         }) => {
             assert_eq!(api_script, "toolkit");
             assert_eq!(api_key.expose(), "key-canary-3");
@@ -233,4 +237,30 @@ fn an_odd_current_user_or_host_reads_as_none_with_a_warning() {
     assert_eq!(host, None);
     assert!(logs.contains("'current_user'"), "{logs}");
     assert!(logs.contains("'current_host'"), "{logs}");
+}
+
+#[test]
+fn a_proxy_and_a_script_user_set_on_the_defaults_win_over_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ini(dir.path(), "[Login]\nhttp_proxy = ini-proxy:3128\n");
+    let env = env_for(dir.path(), &[("HTTPS_PROXY", "http://system-proxy:8080")]);
+    let plain = Defaults::from_env_with(&env).unwrap();
+    assert_eq!(
+        plain.get_http_proxy().unwrap().as_deref(),
+        Some("ini-proxy:3128")
+    );
+    let composed = plain
+        .clone()
+        .with_http_proxy("set-proxy:1")
+        .with_script_user("farm", "key-canary-21");
+    assert_eq!(
+        composed.get_http_proxy().unwrap().as_deref(),
+        Some("set-proxy:1")
+    );
+    assert_eq!(
+        composed.get_user_credentials().unwrap(),
+        Some(Credentials::script("farm", Secret::new("key-canary-21")))
+    );
+    let shown = format!("{composed:?}");
+    assert!(!shown.contains("canary"), "{shown}");
 }

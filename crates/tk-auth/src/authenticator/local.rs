@@ -192,27 +192,58 @@ impl ShotgunAuthenticator {
         Ok(ShotgunUser::new(Arc::clone(&self.ctx), User::Script(user)))
     }
 
-    /// See [`get_default_user`](Self::get_default_user).
-    pub(crate) fn default_user_sync(&self) -> Result<Option<ShotgunUser>, Error> {
-        match self.defaults_sync(|d| d.get_user_credentials())? {
-            None => Ok(None),
+    /// The user of the defaults manager's credentials, as Python's `get_default_user` makes
+    /// it through `create_script_user` or `create_session_user`; a password login is left to
+    /// the caller, as it needs the site.
+    pub(crate) fn default_user_sync(&self) -> Result<DefaultUser, Error> {
+        let options = |host: Option<Site>, http_proxy: Option<String>| {
+            let options = UserOptions::new();
+            let options = match host {
+                Some(site) => options.site(site),
+                None => options,
+            };
+            match http_proxy {
+                Some(proxy) => options.http_proxy(proxy),
+                None => options,
+            }
+        };
+        let user = match self.defaults_sync(|d| d.get_user_credentials())? {
+            None => return Ok(DefaultUser::None),
             Some(Credentials::Script {
                 api_script,
                 api_key,
-            }) => self
-                .script_user_sync(&api_script, api_key, UserOptions::new())
-                .map(Some),
-            Some(Credentials::Session(data)) => self
-                .stored_session_user_sync(
-                    &data.login,
-                    TokenSource::Token(data.session_token, data.session_metadata),
-                    UserOptions::new(),
-                )
-                .map(Some),
-            Some(_) => Err(Error::new(ErrorKind::IncompleteCredentials {
-                what: "unknown credentials configuration".to_owned(),
-            })),
-        }
+                host,
+                http_proxy,
+            }) => self.script_user_sync(&api_script, api_key, options(host, http_proxy))?,
+            Some(Credentials::Session {
+                login,
+                session_token,
+                session_metadata,
+                password,
+                host,
+                http_proxy,
+            }) => {
+                // A token wins over a password, as in Python.
+                let source = match (session_token, password) {
+                    (Some(token), _) => TokenSource::Token(token, session_metadata),
+                    (None, Some(password)) => {
+                        return Ok(DefaultUser::Password {
+                            login,
+                            password,
+                            options: options(host, http_proxy),
+                        });
+                    }
+                    (None, None) => TokenSource::Cache,
+                };
+                self.stored_session_user_sync(&login, source, options(host, http_proxy))?
+            }
+            Some(_) => {
+                return Err(Error::new(ErrorKind::IncompleteCredentials {
+                    what: "unknown credentials configuration".to_owned(),
+                }));
+            }
+        };
+        Ok(DefaultUser::Made(user))
     }
 
     /// See [`clear_default_user`](Self::clear_default_user).
@@ -245,4 +276,18 @@ impl ShotgunAuthenticator {
     pub(crate) fn deserialize_user_sync(&self, payload: &str) -> Result<ShotgunUser, Error> {
         crate::serialization::deserialize_sync(Arc::clone(&self.ctx), payload)
     }
+}
+
+/// What the defaults manager's credentials make.
+pub(crate) enum DefaultUser {
+    /// No credentials: no default user.
+    None,
+    /// A user read from local files.
+    Made(ShotgunUser),
+    /// A person to log in with a password, which only the site can turn into a token.
+    Password {
+        login: String,
+        password: Secret,
+        options: UserOptions,
+    },
 }

@@ -2,6 +2,7 @@
 
 mod blocking;
 mod claims_renewal;
+mod default_credentials;
 mod login;
 #[cfg(feature = "gui")]
 mod login_window;

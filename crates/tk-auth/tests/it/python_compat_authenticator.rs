@@ -258,11 +258,18 @@ fn user_json(user: &ShotgunUser) -> Value {
 fn credentials_json(credentials: Option<Credentials>) -> Value {
     match credentials {
         None => Value::Null,
-        Some(Credentials::Session(data)) => {
+        Some(Credentials::Session {
+            login,
+            session_token,
+            session_metadata,
+            ..
+        }) => {
             let mut m = Map::new();
-            m.insert("login".into(), json!(data.login));
-            m.insert("session_token".into(), json!(data.session_token.expose()));
-            if let Some(meta) = data.session_metadata {
+            m.insert("login".into(), json!(login));
+            if let Some(token) = session_token {
+                m.insert("session_token".into(), json!(token.expose()));
+            }
+            if let Some(meta) = session_metadata {
                 m.insert("session_metadata".into(), json!(meta.expose()));
             }
             Value::Object(m)
@@ -270,6 +277,7 @@ fn credentials_json(credentials: Option<Credentials>) -> Value {
         Some(Credentials::Script {
             api_script,
             api_key,
+            ..
         }) => {
             json!({"api_script": api_script, "api_key": api_key.expose()})
         }
