@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tk_auth_core::{Secret, Site};
 
-use crate::defaults_manager::{Defaults, DefaultsManager, non_empty};
+use crate::defaults_manager::{Defaults, DefaultsManager, non_empty, shown_proxy};
 use crate::env::Env;
 use crate::error::{DefaultsError, Result};
 use crate::expand::expand_vars;
@@ -28,13 +28,7 @@ impl std::fmt::Debug for ShotgunConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShotgunConfig")
             .field("host", &self.host)
-            .field(
-                "http_proxy",
-                &self
-                    .http_proxy
-                    .as_deref()
-                    .map(tk_auth_core::redact_proxy_password),
-            )
+            .field("http_proxy", &shown_proxy(self.http_proxy.as_deref()))
             .field("script_user", &self.script_user)
             .finish()
     }

@@ -33,13 +33,7 @@ impl std::fmt::Debug for Defaults {
             .field("cache", &self.cache)
             .field("settings", &self.settings)
             .field("fixed_host", &self.fixed_host)
-            .field(
-                "http_proxy",
-                &self
-                    .http_proxy
-                    .as_deref()
-                    .map(tk_auth_core::redact_proxy_password),
-            )
+            .field("http_proxy", &shown_proxy(self.http_proxy.as_deref()))
             .field("script_user", &self.script_user)
             .finish_non_exhaustive()
     }
@@ -106,6 +100,11 @@ impl Defaults {
     pub fn user_settings(&self) -> &UserSettings {
         &self.settings
     }
+}
+
+/// A proxy setting as `Debug` shows it: it can carry a password.
+pub(crate) fn shown_proxy(proxy: Option<&str>) -> Option<String> {
+    proxy.map(tk_auth_core::redact_proxy_password)
 }
 
 pub(crate) fn non_empty(v: Option<String>) -> Option<String> {

@@ -201,16 +201,10 @@ impl ShotgunAuthenticator {
     /// `get_default_user`): a script user, or a session user from the cache.
     pub async fn get_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
         match self.local(Self::default_user_sync).await? {
-            DefaultUser::None => Ok(None),
-            DefaultUser::Made(user) => Ok(Some(user)),
-            DefaultUser::Password {
-                login,
-                password,
-                options,
-            } => self
-                .create_session_user(&login, SessionCredentials::password(password), options)
-                .await
-                .map(Some),
+            DefaultUser::Made(user) => Ok(user),
+            DefaultUser::Password(login, with, options) => {
+                Ok(Some(self.create_session_user(&login, with, options).await?))
+            }
         }
     }
 

@@ -151,15 +151,10 @@ impl ShotgunAuthenticator {
     /// See [`crate::ShotgunAuthenticator::get_default_user`].
     pub fn get_default_user(&self) -> Result<Option<ShotgunUser>, Error> {
         match self.inner.default_user_sync()? {
-            DefaultUser::None => Ok(None),
-            DefaultUser::Made(user) => Ok(Some(self.user(user))),
-            DefaultUser::Password {
-                login,
-                password,
-                options,
-            } => self
-                .create_session_user(&login, SessionCredentials::password(password), options)
-                .map(Some),
+            DefaultUser::Made(user) => Ok(user.map(|u| self.user(u))),
+            DefaultUser::Password(login, with, options) => {
+                Ok(Some(self.create_session_user(&login, with, options)?))
+            }
         }
     }
 

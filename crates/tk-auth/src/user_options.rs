@@ -46,9 +46,9 @@ impl HostFixed {
 #[derive(Clone, Debug, Default)]
 #[must_use]
 pub struct LoginPrompt {
-    pub(crate) site: Option<Site>,
+    /// The site and proxy, as a user made from credentials has them.
+    pub(crate) user: UserOptions,
     pub(crate) login: Option<String>,
-    pub(crate) http_proxy: Option<String>,
     pub(crate) host_fixed: HostFixed,
 }
 
@@ -61,7 +61,7 @@ impl LoginPrompt {
     /// The site offered, or used when fixed (Python's `host`).
     #[doc(alias = "host")]
     pub fn site(mut self, site: impl Into<Site>) -> Self {
-        self.site = Some(site.into()).filter(|s| !s.is_empty());
+        self.user = self.user.site(site);
         self
     }
 
@@ -73,7 +73,7 @@ impl LoginPrompt {
 
     /// The proxy to reach the site through; it is also the one the user gets.
     pub fn http_proxy(mut self, http_proxy: impl Into<String>) -> Self {
-        self.http_proxy = Some(http_proxy.into()).filter(|p| !p.is_empty());
+        self.user = self.user.http_proxy(http_proxy);
         self
     }
 
@@ -86,7 +86,7 @@ impl LoginPrompt {
 
     /// The site given, if any.
     pub fn get_site(&self) -> Option<&Site> {
-        self.site.as_ref()
+        self.user.site.as_ref()
     }
 }
 
@@ -135,7 +135,8 @@ mod tests {
     #[test]
     fn empty_values_read_as_left_out_as_in_python() {
         let prompt = LoginPrompt::new().site("").login("").http_proxy("");
-        assert!(prompt.site.is_none() && prompt.login.is_none() && prompt.http_proxy.is_none());
+        assert!(prompt.user.site.is_none() && prompt.user.http_proxy.is_none());
+        assert!(prompt.login.is_none());
         let options = UserOptions::new().site("").http_proxy("");
         assert!(options.site.is_none() && options.http_proxy.is_none());
     }

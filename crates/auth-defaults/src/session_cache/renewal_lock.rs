@@ -34,7 +34,7 @@ impl SessionCache {
         login: &str,
         wait: Duration,
     ) -> Result<RenewalLock> {
-        let target = self.renewal_lock_target(&site.into(), login)?;
+        let target = self.renewal_lock_target(site, login)?;
         // The holder refreshes its lock file while it waits for a person, so the others
         // wait as long as `wait` and never take over a live renewal.
         let options = LockOptions {
@@ -73,8 +73,8 @@ impl SessionCache {
         site: impl Into<Site>,
         login: &str,
     ) -> Result<Option<RenewalLock>> {
-        let target = self.renewal_lock_target(&site.into(), login)?;
-        Ok(lock::try_lock(&target, &self.lock)?.map(|guard| RenewalLock { _guard: guard }))
+        let guard = lock::try_lock(&self.renewal_lock_target(site, login)?, &self.lock)?;
+        Ok(guard.map(|guard| RenewalLock { _guard: guard }))
     }
 
     /// Who holds the renewal lock of `login` on `host`, as its lock file records it:
@@ -85,8 +85,7 @@ impl SessionCache {
         site: impl Into<Site>,
         login: &str,
     ) -> Result<Option<String>> {
-        let target = self.renewal_lock_target(&site.into(), login)?;
-        Ok(lock::holder(&target))
+        Ok(lock::holder(&self.renewal_lock_target(site, login)?))
     }
 
     /// Takes the cross-process lock on renewing the credential `name` (an application and
@@ -127,7 +126,7 @@ impl SessionCache {
 
     /// The file that the renewal lock of `login` on `host` guards (its lock file is beside
     /// it, with `.lock` added); the site's folder is made safe to use first.
-    fn renewal_lock_target(&self, site: &Site, login: &str) -> Result<PathBuf> {
+    fn renewal_lock_target(&self, site: impl Into<Site>, login: &str) -> Result<PathBuf> {
         let folder = self.locations.site_folder(site)?;
         cache_file::ensure_safe_folder(&folder, self.locations.cache_root())?;
         Ok(folder.join(format!("session-renewal-{}", hex(&login.to_lowercase()))))

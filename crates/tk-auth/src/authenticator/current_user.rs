@@ -105,14 +105,7 @@ mod tests {
             [format!("set_host {SITE}"), "set_login jdoe".to_owned()]
         );
         let manager = auth.as_async().defaults_manager();
-        assert_eq!(
-            manager
-                .get_host()
-                .unwrap()
-                .as_ref()
-                .map(tk_auth_core::Site::url),
-            Some(SITE)
-        );
+        assert_eq!(manager.get_host().unwrap(), Some(SITE.into()));
         assert_eq!(manager.get_login().unwrap().as_deref(), Some("jdoe"));
         assert_eq!(
             auth.get_default_user().unwrap().unwrap().repr(),
@@ -139,14 +132,7 @@ mod tests {
             *calls.lock().unwrap(),
             [format!("set_host {SITE}"), "set_login jdoe".to_owned()]
         );
-        assert_eq!(
-            auth.get_default_host()
-                .await
-                .unwrap()
-                .as_ref()
-                .map(tk_auth_core::Site::url),
-            Some(SITE)
-        );
+        assert_eq!(auth.get_default_host().await.unwrap(), Some(SITE.into()));
     }
 
     #[test]
@@ -180,13 +166,7 @@ mod tests {
             )
             .unwrap();
         auth.set_current_user(&user).unwrap();
-        assert_eq!(
-            auth.get_default_host()
-                .unwrap()
-                .as_ref()
-                .map(tk_auth_core::Site::url),
-            Some(FIXED)
-        );
+        assert_eq!(auth.get_default_host().unwrap(), Some(FIXED.into()));
         assert_eq!(
             cache.get_current_host(),
             None,

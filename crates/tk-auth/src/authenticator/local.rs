@@ -9,7 +9,7 @@ use tk_auth_defaults::{Credentials, DefaultsError, DefaultsManager, MakeCurrent,
 
 use super::{ShotgunAuthenticator, TokenSource};
 use crate::login::{LoginOutcome, LoginRequest};
-use crate::{Error, ErrorKind, LoginPrompt, ShotgunUser, UserOptions};
+use crate::{Error, ErrorKind, LoginPrompt, SessionCredentials, ShotgunUser, UserOptions};
 
 impl ShotgunAuthenticator {
     /// A defaults-manager call, its failure as an [`Error`].
@@ -147,9 +147,8 @@ impl ShotgunAuthenticator {
     /// site, login and proxy, and whether the site is fixed.
     pub(crate) fn prompt_request_sync(&self, prompt: LoginPrompt) -> Result<LoginRequest, Error> {
         let LoginPrompt {
-            site,
+            user: UserOptions { site, http_proxy },
             login,
-            http_proxy,
             host_fixed,
         } = prompt;
         Ok(LoginRequest {
@@ -196,6 +195,7 @@ impl ShotgunAuthenticator {
     /// it through `create_script_user` or `create_session_user`; a password login is left to
     /// the caller, as it needs the site.
     pub(crate) fn default_user_sync(&self) -> Result<DefaultUser, Error> {
+        use DefaultUser::{Made, Password};
         let options = |host: Option<Site>, http_proxy: Option<String>| {
             let options = UserOptions::new();
             let options = match host {
@@ -208,7 +208,7 @@ impl ShotgunAuthenticator {
             }
         };
         let user = match self.defaults_sync(|d| d.get_user_credentials())? {
-            None => return Ok(DefaultUser::None),
+            None => return Ok(Made(None)),
             Some(Credentials::Script {
                 api_script,
                 api_key,
@@ -227,11 +227,8 @@ impl ShotgunAuthenticator {
                 let source = match (session_token, password) {
                     (Some(token), _) => TokenSource::Token(token, session_metadata),
                     (None, Some(password)) => {
-                        return Ok(DefaultUser::Password {
-                            login,
-                            password,
-                            options: options(host, http_proxy),
-                        });
+                        let credentials = SessionCredentials::password(password);
+                        return Ok(Password(login, credentials, options(host, http_proxy)));
                     }
                     (None, None) => TokenSource::Cache,
                 };
@@ -243,7 +240,7 @@ impl ShotgunAuthenticator {
                 }));
             }
         };
-        Ok(DefaultUser::Made(user))
+        Ok(Made(Some(user)))
     }
 
     /// See [`clear_default_user`](Self::clear_default_user).
@@ -280,14 +277,9 @@ impl ShotgunAuthenticator {
 
 /// What the defaults manager's credentials make.
 pub(crate) enum DefaultUser {
-    /// No credentials: no default user.
-    None,
-    /// A user read from local files.
-    Made(ShotgunUser),
-    /// A person to log in with a password, which only the site can turn into a token.
-    Password {
-        login: String,
-        password: Secret,
-        options: UserOptions,
-    },
+    /// The user read from local files, or none (no credentials).
+    Made(Option<ShotgunUser>),
+    /// A person to log in with a password (only the site can turn it into a token): the
+    /// arguments of `create_session_user`.
+    Password(String, SessionCredentials, UserOptions),
 }

@@ -91,13 +91,7 @@ fn calls_on_local_files_run_without_a_runtime() {
         )
         .unwrap();
     auth.set_current_user(&user).unwrap();
-    assert_eq!(
-        auth.get_default_host()
-            .unwrap()
-            .as_ref()
-            .map(tk_auth_core::Site::url),
-        Some(SITE)
-    );
+    assert_eq!(auth.get_default_host().unwrap(), Some(SITE.into()));
     auth.get_default_http_proxy().unwrap();
     let default = auth.get_default_user().unwrap().unwrap();
     let payload = crate::serialize_user(&default, Format::Json);
