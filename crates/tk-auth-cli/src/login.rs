@@ -159,7 +159,7 @@ fn valid_session(
     let user = match authenticator.create_session_user(
         login,
         SessionCredentials::Cached,
-        tk_auth::UserOptions::new().site(host.given()),
+        tk_auth::UserOptions::new().site(host),
     ) {
         Ok(user) => user,
         Err(e) if matches!(e.kind(), ErrorKind::IncompleteCredentials { .. }) => return Ok(None),
@@ -232,7 +232,7 @@ fn login_with_piped_password(
     });
     let result = authenticator.get_user_from_prompt(
         tk_auth::LoginPrompt::new()
-            .site(site.given())
+            .site(site)
             .login(login)
             .host_fixed(tk_auth::HostFixed::Fixed),
     );

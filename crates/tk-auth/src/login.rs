@@ -19,7 +19,7 @@ use crate::{Error, ErrorKind, LoginMethod};
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LoginRequest {
     /// The site offered (or used, when fixed).
-    pub(crate) host: Option<Site>,
+    pub(crate) site: Option<Site>,
     /// The login offered (or used, in a renewal).
     pub(crate) login: Option<String>,
     /// The proxy to reach the site through.
@@ -36,7 +36,7 @@ pub(crate) struct LoginRequest {
 /// A successful login.
 #[derive(Clone, Debug)]
 pub(crate) struct LoginOutcome {
-    pub(crate) host: Site,
+    pub(crate) site: Site,
     pub(crate) login: String,
     pub(crate) token: Secret,
     pub(crate) metadata: Option<Secret>,
@@ -53,37 +53,37 @@ pub(crate) async fn run(ctx: &Arc<Context>, request: LoginRequest) -> Result<Log
 
 async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutcome, Error> {
     let prompter = &ctx.prompter;
-    let given_host = request.host.clone().unwrap_or_default();
+    let given_site = request.site.clone().unwrap_or_default();
     if request.renewal {
         let login = request.login.clone().unwrap_or_default();
         prompter
             .session_expired(&RenewalNotice {
-                site: given_host.clone(),
+                site: given_site.clone(),
                 login: login.clone(),
             })
             .await
-            .map_err(|e| Error::from_prompt(&given_host, Some(&login), e))?;
+            .map_err(|e| Error::from_prompt(&given_site, Some(&login), e))?;
     }
-    let host = if request.host_fixed && !given_host.is_empty() {
-        given_host
+    let site = if request.host_fixed && !given_site.is_empty() {
+        given_site
     } else {
         let cache = ctx.cache.clone();
         let mut recent = off_runtime(move || cache.get_recent_hosts()).await?;
-        if let Some(h) = request.host.as_ref().filter(|h| !h.is_empty())
+        if let Some(h) = request.site.as_ref().filter(|h| !h.is_empty())
             && !recent.contains(h)
         {
             recent.insert(0, h.clone());
         }
         let answer = prompter
             .site(&SiteQuestion {
-                default: request.host.clone().filter(|h| !h.is_empty()),
+                default: request.site.clone().filter(|h| !h.is_empty()),
                 recent,
             })
             .await
-            .map_err(|e| Error::from_prompt(&given_host, None, e))?;
+            .map_err(|e| Error::from_prompt(&given_site, None, e))?;
         let answer = answer.trim();
         let answer = if answer.is_empty() {
-            given_host.given()
+            given_site.given()
         } else {
             answer
         };
@@ -95,11 +95,11 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     };
     let client = match &request.client {
         Some(client) if request.host_fixed => client.clone(),
-        _ => ctx.client(&host, request.http_proxy.as_deref())?,
+        _ => ctx.client(&site, request.http_proxy.as_deref())?,
     };
-    let info = site_info(&client, &host).await?;
+    let info = site_info(&client, &site).await?;
     let saved = {
-        let (cache, site) = (ctx.cache.clone(), host.clone());
+        let (cache, site) = (ctx.cache.clone(), site.clone());
         off_runtime(move || cache.get_preferred_method(&site))
             .await?
             .unwrap_or_else(|e| {
@@ -115,7 +115,7 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
     };
     prompter
         .site_details(&SiteDetails {
-            site: host.clone(),
+            site: site.clone(),
             auth_type: info
                 .user_authentication_method()
                 .map(|m| m.as_str().to_owned()),
@@ -127,11 +127,11 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
         // the site would keep open for nobody.
         Some(only) if !methods.contains(&only) => {
             return Err(Error::from_prompt(
-                &host,
+                &site,
                 request.login.as_deref(),
                 PromptError::InvalidAnswer {
                     question: "method",
-                    reason: format!("{host} does not offer the login method {:?}", only.label()),
+                    reason: format!("{site} does not offer the login method {:?}", only.label()),
                 },
             ));
         }
@@ -143,24 +143,24 @@ async fn run_flow(ctx: &Arc<Context>, request: LoginRequest) -> Result<LoginOutc
             return Err(Error::new(ErrorKind::ConsoleLoginNotSupported {
                 site_auth_type: "Single Sign-On".to_owned(),
             })
-            .at(&host));
+            .at(&site));
         }
         MethodPlan::Use(choice) => choice,
         MethodPlan::Ask { choices, default } => prompter
             .method(&MethodQuestion {
-                site: host.clone(),
+                site: site.clone(),
                 choices,
                 default,
             })
             .await
-            .map_err(|e| Error::from_prompt(&host, request.login.as_deref(), e))?,
+            .map_err(|e| Error::from_prompt(&site, request.login.as_deref(), e))?,
     };
     let (login, token) = match choice {
-        MethodChoice::BrowserApproval => browser_approval(ctx, &client, &host, &request).await?,
-        _ => credentials(ctx, &client, &host, &request).await?,
+        MethodChoice::BrowserApproval => browser_approval(ctx, &client, &site, &request).await?,
+        _ => credentials(ctx, &client, &site, &request).await?,
     };
     Ok(LoginOutcome {
-        host,
+        site,
         login,
         token,
         metadata: None,
@@ -175,12 +175,12 @@ fn cancelled(site: &Site, login: Option<&str>) -> Error {
 
 /// The site's info. An unreachable site ends the login (asking for a password would be
 /// pointless); any other failure reads as an empty answer, as in Python.
-async fn site_info(client: &SiteClient, host: &Site) -> Result<SiteInfo, Error> {
+async fn site_info(client: &SiteClient, site: &Site) -> Result<SiteInfo, Error> {
     match client.info().await {
         Ok(info) => Ok(info),
-        Err(e) if e.is_unreachable() => Err(Error::from_http(host, None, e)),
+        Err(e) if e.is_unreachable() => Err(Error::from_http(site, None, e)),
         Err(e) => {
-            tracing::warn!(site = %host, error = %e, "could not read the site's info");
+            tracing::warn!(site = %site, error = %e, "could not read the site's info");
             Ok(SiteInfo::from_json(serde_json::Value::Null))
         }
     }
@@ -202,7 +202,7 @@ fn password_allowed(scheme: &str, host: &str, env: &tk_auth_core::Env) -> bool {
 async fn credentials(
     ctx: &Context,
     client: &SiteClient,
-    host: &Site,
+    site: &Site,
     request: &LoginRequest,
 ) -> Result<(String, Secret), Error> {
     if !password_allowed(
@@ -210,13 +210,13 @@ async fn credentials(
         client.site().host(),
         &ctx.options.env,
     ) {
-        return Err(Error::new(ErrorKind::InsecureSite).at(host));
+        return Err(Error::new(ErrorKind::InsecureSite).at(site));
     }
     let prompter = &ctx.prompter;
     let login = if request.renewal {
         request.login.clone().unwrap_or_default()
     } else {
-        let (cache, h) = (ctx.cache.clone(), host.clone());
+        let (cache, h) = (ctx.cache.clone(), site.clone());
         let recent = off_runtime(move || cache.get_recent_users(&h))
             .await?
             .unwrap_or_default();
@@ -227,15 +227,15 @@ async fn credentials(
             .or_else(|| recent.first().cloned());
         let answer = prompter
             .login(&LoginQuestion {
-                site: host.clone(),
+                site: site.clone(),
                 default: default.clone(),
                 recent,
             })
             .await
-            .map_err(|e| Error::from_prompt(host, None, e))?;
+            .map_err(|e| Error::from_prompt(site, None, e))?;
         match (answer.trim(), default) {
             ("", Some(default)) => default,
-            ("", None) => return Err(cancelled(host, None)),
+            ("", None) => return Err(cancelled(site, None)),
             (answer, _) => answer.to_owned(),
         }
     };
@@ -243,28 +243,28 @@ async fn credentials(
     for attempt in 1..=attempts {
         let password = prompter
             .password(&PasswordQuestion {
-                site: host.clone(),
+                site: site.clone(),
                 login: login.clone(),
                 renewal: request.renewal,
                 attempt,
             })
             .await
-            .map_err(|e| Error::from_prompt(host, Some(&login), e))?;
+            .map_err(|e| Error::from_prompt(site, Some(&login), e))?;
         if password.is_empty() {
-            return Err(cancelled(host, Some(&login)));
+            return Err(cancelled(site, Some(&login)));
         }
         let result = match client.generate_session_token(&login, &password, None).await {
             Err(tk_auth_http::HttpError::TwoFactorRequired { .. }) => {
                 let code = prompter
                     .two_factor_code(&TwoFactorQuestion {
-                        site: host.clone(),
+                        site: site.clone(),
                         login: login.clone(),
                     })
                     .await
-                    .map_err(|e| Error::from_prompt(host, Some(&login), e))?;
+                    .map_err(|e| Error::from_prompt(site, Some(&login), e))?;
                 let code = Secret::new(code.expose().trim());
                 if code.is_empty() {
-                    return Err(cancelled(host, Some(&login)));
+                    return Err(cancelled(site, Some(&login)));
                 }
                 client
                     .generate_session_token(&login, &password, Some(&code))
@@ -275,21 +275,21 @@ async fn credentials(
         match result {
             Ok(token) => return Ok((login, token)),
             Err(e @ tk_auth_http::HttpError::AuthenticationFailed { .. }) if attempt < attempts => {
-                tracing::info!(site = %host, login = %login, attempt, "login refused");
+                tracing::info!(site = %site, login = %login, attempt, "login refused");
                 prompter
                     .show_error(&ErrorNotice {
-                        site: host.clone(),
+                        site: site.clone(),
                         login: Some(login.clone()),
                         message: format!("Login failed: {e}"),
                     })
                     .await;
             }
-            Err(e) => return Err(Error::from_http(host, Some(&login), e)),
+            Err(e) => return Err(Error::from_http(site, Some(&login), e)),
         }
     }
     // The loop returns on its last attempt.
     Err(Error::new(ErrorKind::Authentication)
-        .at(host)
+        .at(site)
         .of(Some(&login)))
 }
 
@@ -298,7 +298,7 @@ async fn credentials(
 async fn browser_approval(
     ctx: &Context,
     client: &SiteClient,
-    host: &Site,
+    site: &Site,
     request: &LoginRequest,
 ) -> Result<(String, Secret), Error> {
     let cancel = CancelHandle::new();
@@ -314,7 +314,7 @@ async fn browser_approval(
         approved = &mut approval => approved,
         url = url_receiver => {
             let question = ApprovalQuestion {
-                site: host.clone(),
+                site: site.clone(),
                 login: request.login.clone().filter(|_| request.renewal),
                 url: url.unwrap_or_default(),
             };
@@ -323,7 +323,7 @@ async fn browser_approval(
                 approved = &mut approval => approved,
                 gave_up = waiting => {
                     cancel.cancel();
-                    return Err(Error::from_prompt(host, login, gave_up));
+                    return Err(Error::from_prompt(site, login, gave_up));
                 }
             }
         }
@@ -332,9 +332,9 @@ async fn browser_approval(
         Ok(session) => Ok((session.login, session.session_token)),
         Err(tk_auth_http::HttpError::Approval(tk_auth_http::ApprovalError::Cancelled {
             ..
-        })) => Err(cancelled(host, login)),
+        })) => Err(cancelled(site, login)),
         Err(e) => {
-            let error = Error::from_http(host, login, e);
+            let error = Error::from_http(site, login, e);
             // Python raises the launcher's errors as `AuthenticationError`s.
             Err(if *error.kind() == ErrorKind::Request {
                 error.with_kind(ErrorKind::Approval)

@@ -43,7 +43,7 @@ struct SessionKind {
 }
 
 impl SessionKind {
-    fn host_and_login(&self) -> (Site, String) {
+    fn site_and_login(&self) -> (Site, String) {
         (self.user.site(), self.user.login().unwrap_or_default())
     }
 }
@@ -55,17 +55,17 @@ impl Renewable for SessionKind {
 
     fn flight_key(&self) -> FlightKey {
         let ctx = self.user.context();
-        let (host, login) = self.host_and_login();
+        let (site, login) = self.site_and_login();
         FlightKey::new(
             "session",
             ctx,
             ctx.cache.locations().cache_root().to_path_buf(),
-            [host.url().to_owned(), login.to_lowercase()],
+            [site.url().to_owned(), login.to_lowercase()],
         )
     }
 
     fn subject(&self) -> Subject {
-        let (site, login) = self.host_and_login();
+        let (site, login) = self.site_and_login();
         Subject {
             site,
             login,
@@ -89,36 +89,36 @@ impl Renewable for SessionKind {
     }
 
     fn try_lock(&self) -> Result<Option<RenewalLock>, DefaultsError> {
-        let (host, login) = self.host_and_login();
+        let (site, login) = self.site_and_login();
         self.user
             .context()
             .cache
-            .try_lock_session_renewal(&host, &login)
+            .try_lock_session_renewal(&site, &login)
     }
 
     fn lock(&self, wait: Duration) -> Result<RenewalLock, DefaultsError> {
-        let (host, login) = self.host_and_login();
+        let (site, login) = self.site_and_login();
         self.user
             .context()
             .cache
-            .lock_session_renewal(&host, &login, wait)
+            .lock_session_renewal(&site, &login, wait)
     }
 
     fn lock_holder(&self) -> Option<String> {
-        let (host, login) = self.host_and_login();
+        let (site, login) = self.site_and_login();
         // A record that cannot be read is no reason to fail.
         self.user
             .context()
             .cache
-            .session_renewal_holder(&host, &login)
+            .session_renewal_holder(&site, &login)
             .inspect_err(|e| tracing::debug!(error = %e, "the renewal lock's holder is unknown"))
             .ok()
             .flatten()
     }
 
     fn saved(&self, stale: &Session) -> Option<Session> {
-        let (host, login) = self.host_and_login();
-        match self.user.context().cache.get_session_data(&host, &login) {
+        let (site, login) = self.site_and_login();
+        match self.user.context().cache.get_session_data(&site, &login) {
             // Its cookies come along: they carry the claims expiration of that renewal.
             Ok(Some(data))
                 if !data.session_token.is_empty() && data.session_token != stale.token =>
@@ -131,19 +131,19 @@ impl Renewable for SessionKind {
             }
             Ok(_) => None,
             Err(e) => {
-                tracing::warn!(site = %host, login = %login, error = %e, "could not read the session cache");
+                tracing::warn!(site = %site, login = %login, error = %e, "could not read the session cache");
                 None
             }
         }
     }
 
     async fn obtain(&self, _stale: &Session) -> Result<Session, Error> {
-        let (host, login) = self.host_and_login();
-        tracing::info!(site = %host, login = %login, reason = ?self.reason, "asking for the session to be renewed");
+        let (site, login) = self.site_and_login();
+        tracing::info!(site = %site, login = %login, reason = ?self.reason, "asking for the session to be renewed");
         let outcome = login::run(
             self.user.context(),
             LoginRequest {
-                host: Some(host.clone()),
+                site: Some(site.clone()),
                 login: Some(login.clone()),
                 http_proxy: self.user.http_proxy(),
                 host_fixed: true,
@@ -156,7 +156,7 @@ impl Renewable for SessionKind {
             return Err(Error::new(ErrorKind::LoginMismatch {
                 actual: outcome.login,
             })
-            .at(&host)
+            .at(&site)
             .of(Some(&login)));
         }
         Ok(Session {

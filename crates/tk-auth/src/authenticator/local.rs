@@ -32,7 +32,7 @@ impl ShotgunAuthenticator {
 
     /// The site and proxy of a user: those given, else the defaults'.
     fn site_sync(&self, options: UserOptions) -> Result<(Site, Option<String>), Error> {
-        let host = match options.site {
+        let site = match options.site {
             Some(site) => site,
             None => self.default_host_sync()?.unwrap_or_default(),
         };
@@ -40,29 +40,29 @@ impl ShotgunAuthenticator {
             Some(p) => Some(p),
             None => self.default_http_proxy_sync()?,
         };
-        Ok((host, http_proxy))
+        Ok((site, http_proxy))
     }
 
-    /// The site and proxy of a session user of `login`, checked in Python's order: host,
+    /// The site and proxy of a session user of `login`, checked in Python's order: site,
     /// then login (the token is checked by the caller).
     pub(crate) fn session_site_sync(
         &self,
         login: &str,
         options: UserOptions,
     ) -> Result<(Site, Option<String>), Error> {
-        let (host, http_proxy) = self.site_sync(options)?;
+        let (site, http_proxy) = self.site_sync(options)?;
         let missing = |what: &str| {
             Error::new(ErrorKind::IncompleteCredentials {
                 what: what.to_owned(),
             })
         };
-        if host.is_empty() {
+        if site.is_empty() {
             return Err(missing("missing host"));
         }
         if login.is_empty() {
-            return Err(missing("missing login.").at(&host));
+            return Err(missing("missing login.").at(&site));
         }
-        Ok((host, http_proxy))
+        Ok((site, http_proxy))
     }
 
     /// A session user whose token is given or cached (see
@@ -74,7 +74,7 @@ impl ShotgunAuthenticator {
         source: TokenSource,
         options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
-        let (host, http_proxy) = self.session_site_sync(login, options)?;
+        let (site, http_proxy) = self.session_site_sync(login, options)?;
         let (token, metadata) = match source {
             TokenSource::Token(token, metadata) => (token, metadata),
             // The async and blocking callers log in with a password before they get here.
@@ -82,14 +82,14 @@ impl ShotgunAuthenticator {
                 return Err(Error::new(ErrorKind::IncompleteCredentials {
                     what: "missing session_token (a password login needs the site)".to_owned(),
                 })
-                .at(&host)
+                .at(&site)
                 .of(Some(login)));
             }
             TokenSource::Cache => match self
                 .ctx
                 .cache
-                .get_session_data(&host, login)
-                .map_err(|e| Error::defaults(Some(&host), Some(login), e))?
+                .get_session_data(&site, login)
+                .map_err(|e| Error::defaults(Some(&site), Some(login), e))?
             {
                 Some(data) if !data.session_token.is_empty() => {
                     (data.session_token, data.session_metadata)
@@ -98,12 +98,12 @@ impl ShotgunAuthenticator {
                     return Err(Error::new(ErrorKind::IncompleteCredentials {
                         what: "missing session_token".to_owned(),
                     })
-                    .at(&host)
+                    .at(&site)
                     .of(Some(login)));
                 }
             },
         };
-        self.new_session_user_sync(host, login, http_proxy, token, metadata)
+        self.new_session_user_sync(site, login, http_proxy, token, metadata)
     }
 
     /// A session user, its session stored in the session cache (failures are logged, as
@@ -112,32 +112,32 @@ impl ShotgunAuthenticator {
     /// user leaves the files as they are.
     pub(crate) fn new_session_user_sync(
         &self,
-        host: Site,
+        site: Site,
         login: &str,
         http_proxy: Option<String>,
         token: Secret,
         metadata: Option<Secret>,
     ) -> Result<ShotgunUser, Error> {
-        let user = SessionUser::new(host, login, token)?
+        let user = SessionUser::new(site, login, token)?
             .with_http_proxy(http_proxy)
             .with_session_metadata(metadata);
         let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
-        if let Some((host, data)) = user.cached_session()
-            && !self.holds(&host, &data)
+        if let Some((site, data)) = user.cached_session()
+            && !self.holds(&site, &data)
             && let Err(e) = self
                 .ctx
                 .cache
-                .record_login(&host, &data, None, MakeCurrent::Nothing)
+                .record_login(&site, &data, None, MakeCurrent::Nothing)
         {
-            tracing::warn!(site = %host, login = %data.login, error = %e, "could not save the session");
+            tracing::warn!(site = %site, login = %data.login, error = %e, "could not save the session");
         }
         Ok(user)
     }
 
-    /// Whether the session cache holds `data`'s token and metadata for its login on `host`.
-    fn holds(&self, host: &Site, data: &SessionData) -> bool {
+    /// Whether the session cache holds `data`'s token and metadata for its login on `site`.
+    fn holds(&self, site: &Site, data: &SessionData) -> bool {
         matches!(
-            self.ctx.cache.get_session_data(host, &data.login),
+            self.ctx.cache.get_session_data(site, &data.login),
             Ok(Some(stored)) if stored.session_token == data.session_token
                 && stored.session_metadata == data.session_metadata
         )
@@ -152,7 +152,7 @@ impl ShotgunAuthenticator {
             host_fixed,
         } = prompt;
         Ok(LoginRequest {
-            host: site.map_or_else(|| self.default_host_sync(), |s| Ok(Some(s)))?,
+            site: site.map_or_else(|| self.default_host_sync(), |s| Ok(Some(s)))?,
             login: login.map_or_else(|| self.defaults_sync(|d| d.get_login()), |l| Ok(Some(l)))?,
             http_proxy: http_proxy
                 .map_or_else(|| self.default_http_proxy_sync(), |p| Ok(Some(p)))?,
@@ -169,12 +169,12 @@ impl ShotgunAuthenticator {
         outcome: LoginOutcome,
         http_proxy: Option<String>,
     ) -> Result<ShotgunUser, Error> {
-        let user = SessionUser::new(outcome.host, outcome.login, outcome.token)?
+        let user = SessionUser::new(outcome.site, outcome.login, outcome.token)?
             .with_http_proxy(http_proxy)
             .with_session_metadata(outcome.metadata);
         let user = ShotgunUser::new(Arc::clone(&self.ctx), User::Session(user));
-        if let Some((host, session)) = user.cached_session() {
-            self.defaults_sync(|d| d.record_login(&host, &session, Some(outcome.method)))?;
+        if let Some((site, session)) = user.cached_session() {
+            self.defaults_sync(|d| d.record_login(&site, &session, Some(outcome.method)))?;
         }
         Ok(user)
     }
@@ -186,8 +186,8 @@ impl ShotgunAuthenticator {
         api_key: Secret,
         options: UserOptions,
     ) -> Result<ShotgunUser, Error> {
-        let (host, http_proxy) = self.site_sync(options)?;
-        let user = ScriptUser::new(host, api_script, api_key)?.with_http_proxy(http_proxy);
+        let (site, http_proxy) = self.site_sync(options)?;
+        let user = ScriptUser::new(site, api_script, api_key)?.with_http_proxy(http_proxy);
         Ok(ShotgunUser::new(Arc::clone(&self.ctx), User::Script(user)))
     }
 
@@ -196,9 +196,9 @@ impl ShotgunAuthenticator {
     /// the caller, as it needs the site.
     pub(crate) fn default_user_sync(&self) -> Result<DefaultUser, Error> {
         use DefaultUser::{Made, Password};
-        let options = |host: Option<Site>, http_proxy: Option<String>| {
+        let options = |site: Option<Site>, http_proxy: Option<String>| {
             let options = UserOptions::new();
-            let options = match host {
+            let options = match site {
                 Some(site) => options.site(site),
                 None => options,
             };
@@ -212,15 +212,15 @@ impl ShotgunAuthenticator {
             Some(Credentials::Script {
                 api_script,
                 api_key,
-                host,
+                host: site,
                 http_proxy,
-            }) => self.script_user_sync(&api_script, api_key, options(host, http_proxy))?,
+            }) => self.script_user_sync(&api_script, api_key, options(site, http_proxy))?,
             Some(Credentials::Session {
                 login,
                 session_token,
                 session_metadata,
                 password,
-                host,
+                host: site,
                 http_proxy,
             }) => {
                 // A token wins over a password, as in Python.
@@ -228,11 +228,11 @@ impl ShotgunAuthenticator {
                     (Some(token), _) => TokenSource::Token(token, session_metadata),
                     (None, Some(password)) => {
                         let credentials = SessionCredentials::password(password);
-                        return Ok(Password(login, credentials, options(host, http_proxy)));
+                        return Ok(Password(login, credentials, options(site, http_proxy)));
                     }
                     (None, None) => TokenSource::Cache,
                 };
-                self.stored_session_user_sync(&login, source, options(host, http_proxy))?
+                self.stored_session_user_sync(&login, source, options(site, http_proxy))?
             }
             Some(_) => {
                 return Err(Error::new(ErrorKind::IncompleteCredentials {
@@ -245,7 +245,7 @@ impl ShotgunAuthenticator {
 
     /// See [`clear_default_user`](Self::clear_default_user).
     pub(crate) fn clear_default_user_sync(&self) -> Result<Option<ShotgunUser>, Error> {
-        let (Some(host), Some(login)) = (
+        let (Some(site), Some(login)) = (
             self.default_host_sync()?,
             self.defaults_sync(|d| d.get_login())?,
         ) else {
@@ -254,7 +254,7 @@ impl ShotgunAuthenticator {
         let user = match self.stored_session_user_sync(
             &login,
             TokenSource::Cache,
-            UserOptions::new().site(&host),
+            UserOptions::new().site(&site),
         ) {
             Ok(user) => user,
             Err(e) if matches!(e.kind(), ErrorKind::IncompleteCredentials { .. }) => {
@@ -264,8 +264,8 @@ impl ShotgunAuthenticator {
         };
         self.ctx
             .cache
-            .delete_session_data(&host, &login)
-            .map_err(|e| Error::defaults(Some(&host), Some(&login), e))?;
+            .delete_session_data(&site, &login)
+            .map_err(|e| Error::defaults(Some(&site), Some(&login), e))?;
         Ok(Some(user))
     }
 
