@@ -57,8 +57,8 @@ fn a_launched_process_finds_the_shared_cores_shotgun_yml_in_its_grouped_form() {
     let m = ConfigDefaultsManager::current(Defaults::from_env_with(&env).unwrap(), false).unwrap();
     assert_eq!(m.path(), studio.join("config/core/shotgun.yml"));
     assert_eq!(
-        m.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
-        Some("https://studio.shotgunstudio.com")
+        m.get_host().unwrap(),
+        Some("https://studio.shotgunstudio.com".into())
     );
     assert_eq!(
         m.get_http_proxy().unwrap().as_deref(),
@@ -93,8 +93,8 @@ fn a_launched_process_in_a_configuration_with_its_own_core_reads_its_own_file() 
     let env = env_for(dir.path(), &[("TANK_CURRENT_PC", &pc)]);
     let m = ConfigDefaultsManager::current(Defaults::from_env_with(&env).unwrap(), false).unwrap();
     assert_eq!(
-        m.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
-        Some("https://own.shotgunstudio.com")
+        m.get_host().unwrap(),
+        Some("https://own.shotgunstudio.com".into())
     );
 }
 

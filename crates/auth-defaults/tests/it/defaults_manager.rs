@@ -36,8 +36,8 @@ fn login_flow_defaults_round_trip_through_the_session_cache() {
     let d = Defaults::from_env_with(&env_for(dir.path(), &[])).unwrap();
     assert!(!d.is_host_fixed());
     assert_eq!(
-        d.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
-        Some("https://ini.shotgunstudio.com")
+        d.get_host().unwrap(),
+        Some("https://ini.shotgunstudio.com".into())
     );
     assert_eq!(d.get_login().unwrap().as_deref(), Some("ini.user"));
     assert_eq!(d.get_user_credentials().unwrap(), None);
@@ -53,8 +53,8 @@ fn login_flow_defaults_round_trip_through_the_session_cache() {
         )
         .unwrap();
     assert_eq!(
-        d.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
-        Some("https://mysite.shotgunstudio.com")
+        d.get_host().unwrap(),
+        Some("https://mysite.shotgunstudio.com".into())
     );
     assert_eq!(d.get_login().unwrap().as_deref(), Some("jdoe"));
     match d.get_user_credentials().unwrap() {
@@ -78,15 +78,12 @@ fn a_fixed_host_wins_and_is_never_overwritten() {
     d.set_host(&"https://other.shotgunstudio.com".into())
         .unwrap();
     assert_eq!(
-        d.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
-        Some("https://fixed.shotgunstudio.com")
+        d.get_host().unwrap(),
+        Some("https://fixed.shotgunstudio.com".into())
     );
     assert_eq!(
-        d.session_cache()
-            .get_current_host()
-            .as_ref()
-            .map(tk_auth_core::Site::url),
-        Some("https://current.shotgunstudio.com")
+        d.session_cache().get_current_host(),
+        Some("https://current.shotgunstudio.com".into())
     );
 }
 
@@ -108,8 +105,8 @@ fn shotgun_yml_supplies_host_proxy_and_script_user() {
         ConfigDefaultsManager::new(Defaults::from_env_with(&env).unwrap(), &yml, false).unwrap();
     assert!(m.is_host_fixed());
     assert_eq!(
-        m.get_host().unwrap().as_ref().map(tk_auth_core::Site::url),
-        Some("https://studio.shotgunstudio.com")
+        m.get_host().unwrap(),
+        Some("https://studio.shotgunstudio.com".into())
     );
     assert_eq!(
         m.get_http_proxy().unwrap().as_deref(),

@@ -122,10 +122,7 @@ fn a_piped_password_logs_in_keeping_its_spaces_and_makes_the_user_current() {
         "the password was changed"
     );
     let cache = SessionCache::at(home.path());
-    assert_eq!(
-        cache.get_current_host().as_ref().map(tk_auth::Site::url),
-        Some(site.url())
-    );
+    assert_eq!(cache.get_current_host(), Some(site.url().into()));
     assert_eq!(
         cache.get_current_user(site.url()).unwrap().as_deref(),
         Some("alice")
