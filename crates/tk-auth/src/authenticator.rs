@@ -167,15 +167,15 @@ impl ShotgunAuthenticator {
         let login = login.to_owned();
         match credentials.source() {
             TokenSource::Password(password) => {
-                let (host, http_proxy) = {
+                let (site, http_proxy) = {
                     let login = login.clone();
                     self.local(move |a| a.session_site_sync(&login, options))
                         .await?
                 };
                 let token = self
-                    .token_from_password(&host, http_proxy.as_deref(), &login, &password)
+                    .token_from_password(&site, http_proxy.as_deref(), &login, &password)
                     .await?;
-                self.local(move |a| a.new_session_user_sync(host, &login, http_proxy, token, None))
+                self.local(move |a| a.new_session_user_sync(site, &login, http_proxy, token, None))
                     .await
             }
             source => {
@@ -256,19 +256,19 @@ impl ShotgunAuthenticator {
         login::run(&self.ctx, request).await
     }
 
-    /// A new session token of `login` on `host`, for `password`.
+    /// A new session token of `login` on `site`, for `password`.
     pub(crate) async fn token_from_password(
         &self,
-        host: &Site,
+        site: &Site,
         http_proxy: Option<&str>,
         login: &str,
         password: &Secret,
     ) -> Result<Secret, Error> {
         self.ctx
-            .client(host, http_proxy)?
+            .client(site, http_proxy)?
             .generate_session_token(login, password, None)
             .await
-            .map_err(|e| Error::from_http(host, Some(login), e))
+            .map_err(|e| Error::from_http(site, Some(login), e))
     }
 
     /// Forgets the default user's cached session and returns that user, or `None` when

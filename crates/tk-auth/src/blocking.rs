@@ -123,16 +123,16 @@ impl ShotgunAuthenticator {
         };
         // Only the token's generation waits on the runtime; the files are read and written
         // here.
-        let (host, http_proxy) = self.inner.session_site_sync(login, options)?;
+        let (site, http_proxy) = self.inner.session_site_sync(login, options)?;
         let token = {
-            let (host, proxy, login) = (host.clone(), http_proxy.clone(), login.to_owned());
+            let (site, proxy, login) = (site.clone(), http_proxy.clone(), login.to_owned());
             self.call(move |a| async move {
-                a.token_from_password(&host, proxy.as_deref(), &login, &password)
+                a.token_from_password(&site, proxy.as_deref(), &login, &password)
                     .await
             })?
         };
         self.inner
-            .new_session_user_sync(host, login, http_proxy, token, None)
+            .new_session_user_sync(site, login, http_proxy, token, None)
             .map(|u| self.user(u))
     }
 

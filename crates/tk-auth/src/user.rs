@@ -217,16 +217,16 @@ impl ShotgunUser {
     /// Writes the session, and the method that obtained it when given, to the cache in one
     /// replacement of the site's file; failures are logged. Blocking.
     pub(crate) fn record_in_cache(&self, method: Option<LoginMethod>) {
-        let Some((host, data)) = self.cached_session() else {
+        let Some((site, data)) = self.cached_session() else {
             return;
         };
         let saved = self
             .inner
             .ctx
             .cache
-            .record_login(&host, &data, method, MakeCurrent::Nothing);
+            .record_login(&site, &data, method, MakeCurrent::Nothing);
         if let Err(e) = saved {
-            tracing::warn!(site = %host, login = %data.login, error = %e, "could not save the session");
+            tracing::warn!(site = %site, login = %data.login, error = %e, "could not save the session");
         }
     }
 
@@ -285,7 +285,7 @@ impl ShotgunUser {
         let Some(token) = self.session_token() else {
             return Ok(CredentialState::Valid);
         };
-        let host = self.site();
+        let site = self.site();
         let login = self.login();
         let client = self.site_client()?;
         match client
@@ -298,11 +298,11 @@ impl ShotgunUser {
             }
             Err(tk_auth_http::HttpError::SessionExpired { .. }) => Ok(CredentialState::Expired),
             Err(e) if e.is_unreachable() => Ok(CredentialState::Unreachable(Error::from_http(
-                &host,
+                &site,
                 login.as_deref(),
                 e,
             ))),
-            Err(e) => Err(Error::from_http(&host, login.as_deref(), e)),
+            Err(e) => Err(Error::from_http(&site, login.as_deref(), e)),
         }
     }
 

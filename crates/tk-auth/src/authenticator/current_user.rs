@@ -16,15 +16,15 @@ impl ShotgunAuthenticator {
 
     /// See [`set_current_user`](Self::set_current_user).
     pub(crate) fn set_current_user_sync(&self, user: &ShotgunUser) -> Result<(), Error> {
-        let (host, login) = (user.site(), user.login());
+        let (site, login) = (user.site(), user.login());
         self.defaults
-            .set_host(&host)
+            .set_host(&site)
             .and_then(|()| {
                 login
                     .as_deref()
                     .map_or(Ok(()), |l| self.defaults.set_login(l))
             })
-            .map_err(|e| Error::defaults(Some(&host), login.as_deref(), e))
+            .map_err(|e| Error::defaults(Some(&site), login.as_deref(), e))
     }
 }
 
