@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tk_auth_core::{Secret, sanitize_url};
+use tk_auth_core::{Secret, Site};
 use tokio::sync::oneshot;
 use url::Url;
 
@@ -223,12 +223,9 @@ impl LoginDialog {
         if !basic || self.method != MethodChoice::Credentials || self.site.trim().is_empty() {
             return None;
         }
-        let site = sanitize_url(&self.site);
-        Url::parse(&format!(
-            "{}/user/forgot_password",
-            site.trim_end_matches('/')
-        ))
-        .ok()
+        // The text typed in the window enters as a site here.
+        let site = Site::new(self.site.as_str());
+        Url::parse(&format!("{}/user/forgot_password", site.url())).ok()
     }
 
     /// Opens the forgot-password page, or says it could not.
