@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use tk_auth_core::{Secret, Site};
 
-use crate::defaults_manager::{Defaults, DefaultsManager, non_empty, shown_proxy};
+use crate::defaults_manager::{Defaults, DefaultsManager, non_empty};
 use crate::env::Env;
 use crate::error::{DefaultsError, Result};
 use crate::expand::expand_vars;
+use crate::proxy::shown_proxy;
 use crate::yaml::{self, Yaml};
 
 /// A pipeline configuration's connection settings (`shotgun.yml`).

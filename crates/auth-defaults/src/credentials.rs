@@ -128,7 +128,7 @@ impl Credentials {
 // Secrets show as redacted; a proxy may carry a password.
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let proxy = crate::defaults_manager::shown_proxy(self.http_proxy());
+        let proxy = crate::proxy::shown_proxy(self.http_proxy());
         match self {
             Self::Session {
                 login,

@@ -6,7 +6,7 @@ use tk_auth_core::{Secret, Site};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{DefaultsError, Result};
-use crate::proxy::system_http_proxy;
+use crate::proxy::{shown_proxy, system_http_proxy};
 use crate::session_cache::{LoginMethod, MakeCurrent, SessionCache, SessionData};
 use crate::user_settings::UserSettings;
 
@@ -100,11 +100,6 @@ impl Defaults {
     pub fn user_settings(&self) -> &UserSettings {
         &self.settings
     }
-}
-
-/// A proxy setting as `Debug` shows it: it can carry a password.
-pub(crate) fn shown_proxy(proxy: Option<&str>) -> Option<String> {
-    proxy.map(tk_auth_core::redact_proxy_password)
 }
 
 pub(crate) fn non_empty(v: Option<String>) -> Option<String> {

@@ -1,8 +1,13 @@
 //! The system HTTP proxy, read from the environment by the precedence rule of
 //! `docs/network.md` (the one `tk-auth-http` follows too) and cleaned up as the Toolkit's
-//! `SystemSettings.http_proxy` does.
+//! `SystemSettings.http_proxy` does; and a proxy setting as `Debug` shows it.
 
 use crate::env::{self, Env};
+
+/// A proxy setting as `Debug` shows it: it can carry a password.
+pub(crate) fn shown_proxy(proxy: Option<&str>) -> Option<String> {
+    proxy.map(tk_auth_core::redact_proxy_password)
+}
 
 /// The system proxy for `http`, or `None`.
 ///
