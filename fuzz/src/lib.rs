@@ -14,10 +14,9 @@ use tk_auth_core::cookies::{
     get_session_expiration, get_session_id, get_user_name, has_sso_info_in_cookies,
     has_unified_login_flow_info_in_cookies,
 };
-use tk_auth_core::site_url::{legacy_site_folder_name, site_folder_name};
 use tk_auth_core::{
     Env, Format, HttpProxy, SessionUser, User, deserialize_user, redact_proxy_password,
-    sanitize_http_proxy, sanitize_url, serialize_user,
+    Site, sanitize_http_proxy, sanitize_url, serialize_user,
 };
 use tk_auth_defaults::{SessionCache, UserSettings};
 
@@ -175,8 +174,9 @@ pub fn url_proxy(data: &[u8]) {
         return;
     };
     let _ = sanitize_url(text);
-    let _ = site_folder_name(text);
-    let _ = legacy_site_folder_name(text);
+    let site = Site::new(text);
+    let _ = (site.folder_name(), site.legacy_folder_name(), site.to_string());
+    let _ = (format!("{site:?}"), site.stripped(), site.normalized(), site == *text);
     let _ = redact_proxy_password(text);
     let sanitized = sanitize_http_proxy(text);
     let _ = (sanitized.hostname(), sanitized.port(), sanitized.geturl());
