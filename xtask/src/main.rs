@@ -14,6 +14,8 @@
 //! - `gui-smoke`: the login window in a real (virtual) X server, typed through with xdotool;
 //!   a screenshot of each page under `target/gui-smoke/`.
 //! - `fuzz [TARGET…] [--time S] [--ci]`: coverage-guided fuzzing (see `fuzz.rs`).
+//! - `windows [demo]`: the tests of the crates a Windows workstation runs, cross-built and run
+//!   under Wine (`demo`: the command's demo under Wine; see `windows.rs`).
 
 #![allow(
     clippy::print_stderr,
@@ -30,6 +32,7 @@ mod gui;
 mod latest_deps;
 mod python;
 mod system;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -50,6 +53,11 @@ fn main() -> ExitCode {
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
         "gui-smoke" => gui::smoke(),
+        "windows" => match rest.first().map(String::as_str) {
+            None => windows::test(),
+            Some("demo") => windows::demo(),
+            Some(other) => Err(anyhow::anyhow!("unknown `windows` step `{other}`")),
+        },
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -83,7 +91,8 @@ fn usage() {
          bench        benchmarks with ratios against baselines measured in the same run\n               \
          (`bench gui [--no-builds]`: only the login window's rows)\n  \
          gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
-         fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
+         fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target\n  \
+         windows      [demo]: the Windows build's tests under Wine (demo: `tk-auth.exe demo` under Wine)"
     );
 }
 

@@ -92,6 +92,32 @@ const NEEDS: &[Need] = &[
     },
 ];
 
+/// What `cargo xtask windows` needs besides the Rust target: mingw's linker and Wine.
+const WINDOWS_NEEDS: &[Need] = &[
+    Need {
+        package: "gcc-mingw-w64-x86-64",
+        why: "links the Windows build (and builds the Wine stand-in for bcryptprimitives.dll)",
+        present: || on_path("x86_64-w64-mingw32-gcc"),
+    },
+    Need {
+        package: "wine64",
+        why: "runs the Windows test programs",
+        present: || wine_program().is_some(),
+    },
+];
+
+/// Wine's 64-bit program: Debian installs it outside `PATH`, under `/usr/lib/wine`.
+pub(crate) fn wine_program() -> Option<std::path::PathBuf> {
+    [
+        "/usr/lib/wine/wine64",
+        "/usr/lib/x86_64-linux-gnu/wine/wine64",
+    ]
+    .iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+    .or_else(|| on_path("wine64").then(|| "wine64".into()))
+}
+
 fn succeeds(program: &str, args: &[&str]) -> bool {
     Command::new(program)
         .args(args)
@@ -125,7 +151,16 @@ fn is_root() -> bool {
 /// Installs the missing packages with `apt-get` when running as root on a Debian-like
 /// system; otherwise stops with the command to run, before anything is built.
 pub(crate) fn ensure_packages() -> Result<()> {
-    let missing: Vec<&Need> = NEEDS.iter().filter(|n| !(n.present)()).collect();
+    ensure(NEEDS)
+}
+
+/// As [`ensure_packages`], for the Windows build and Wine.
+pub(crate) fn ensure_windows_packages() -> Result<()> {
+    ensure(WINDOWS_NEEDS)
+}
+
+fn ensure(needs: &[Need]) -> Result<()> {
+    let missing: Vec<&Need> = needs.iter().filter(|n| !(n.present)()).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -142,7 +177,7 @@ pub(crate) fn ensure_packages() -> Result<()> {
             .args(["install", "-y", "-qq", "--no-install-recommends"])
             .args(&names)
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
-        let still: Vec<&str> = NEEDS
+        let still: Vec<&str> = needs
             .iter()
             .filter(|n| !(n.present)())
             .map(|n| n.package)

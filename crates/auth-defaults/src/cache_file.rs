@@ -21,6 +21,7 @@ use crate::yaml::{self, Yaml};
 
 mod leftovers;
 mod place;
+mod replace;
 pub(crate) mod reported;
 
 /// Files larger than this are not session caches (a real one holds a few kilobytes).
@@ -219,7 +220,7 @@ fn quarantine(_guard: &LockGuard, path: &Path, why: &str) -> Result<()> {
         aside = path.with_file_name(format!("{name}.corrupt-{secs}-{n}"));
         n += 1;
     }
-    std::fs::rename(path, &aside).map_err(|e| DefaultsError::io("move aside", path, e))?;
+    replace::rename_over(path, &aside).map_err(|e| DefaultsError::io("move aside", path, e))?;
     tracing::warn!(
         path = %path.display(),
         moved_to = %aside.display(),
@@ -252,7 +253,7 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     let result = write_new_private(&temp, text.as_bytes())
         .map_err(|e| DefaultsError::io("write", path, e))
         .and_then(|()| {
-            std::fs::rename(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
+            replace::rename_over(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
         });
     if result.is_err()
         && let Err(e) = std::fs::remove_file(&temp)

@@ -198,11 +198,14 @@ mod tests {
 
     #[test]
     fn shotgun_home_is_expanded_and_absolute() {
-        let env = Env::from_pairs([("SHOTGUN_HOME", "~/sg/$X/../y"), ("HOME", "/h"), ("X", "x")]);
+        // An absolute home on this platform (a drive letter on Windows).
+        let home = if cfg!(windows) { r"C:\h" } else { "/h" };
+        let env = Env::from_pairs([("SHOTGUN_HOME", "~/sg/$X/../y"), ("HOME", home), ("X", "x")]);
         let loc = Locations::from_env(&env).unwrap();
-        assert_eq!(loc.cache_root(), Path::new("/h/sg/y"));
-        assert_eq!(loc.persistent_root(), Path::new("/h/sg/y/data"));
-        assert_eq!(loc.logging_root(), Path::new("/h/sg/y/logs"));
+        let root = Path::new(home).join("sg").join("y");
+        assert_eq!(loc.cache_root(), root);
+        assert_eq!(loc.persistent_root(), root.join("data"));
+        assert_eq!(loc.logging_root(), root.join("logs"));
     }
 
     #[cfg(target_os = "linux")]

@@ -285,9 +285,21 @@ fn same_file(file: &File, path: &Path) -> bool {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn same_file(file: &File, path: &Path) -> bool {
+    // Volume and file index: a lock file removed and made again by another process is
+    // another file, although it has the same name.
+    match (
+        file.try_clone().and_then(::same_file::Handle::from_file),
+        ::same_file::Handle::from_path(path),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 fn same_file(_file: &File, path: &Path) -> bool {
-    // Windows does not let a locked, open file be deleted, so the path cannot change.
     path.exists()
 }
 

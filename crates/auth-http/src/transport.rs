@@ -256,7 +256,7 @@ fn describe_tls(err: &rustls::Error, host: &str) -> String {
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             format!("the certificate of {host} is not meant for a server")
         }
-        _ => format!("the certificate of {host} was rejected"),
+        other => format!("the certificate of {host} was rejected ({other})"),
     };
     match err {
         rustls::Error::InvalidCertificate(e) => cert(e),

@@ -13,7 +13,6 @@
 )]
 
 pub mod child;
-#[cfg(unix)]
 pub mod file_tree;
 mod fixtures;
 mod logs;

@@ -67,7 +67,23 @@ pub(super) fn process_alive(pid: u32) -> bool {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+pub(super) fn process_alive(pid: u32) -> bool {
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+    let pid = Pid::from_u32(pid);
+    // Uncertain counts as alive: the lock then waits for its age limit, never taken early.
+    let Ok(mut system) = System::new() else {
+        return true;
+    };
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[pid]),
+        true,
+        ProcessRefreshKind::nothing(),
+    );
+    system.process(pid).is_some()
+}
+
+#[cfg(not(any(unix, windows)))]
 pub(super) fn process_alive(_pid: u32) -> bool {
     // Without a cheap check, rely on the age limit alone.
     true

@@ -174,6 +174,10 @@ fn a_holder_that_works_past_the_stale_limit_keeps_its_lock() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "removes a lock file its holder has open, whose name Wine keeps until the holder closes it"
+)]
 fn a_holder_never_removes_a_lock_that_replaced_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("authentication.yml");
@@ -195,13 +199,17 @@ fn a_holder_never_removes_a_lock_that_replaced_its_own() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_lock_file_that_is_a_link_is_refused_and_never_followed_by_a_lock_or_a_try() {
     for method in [LockMethod::Flock, LockMethod::LockFile] {
         for trying in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             let target = dir.path().join("authentication.yml");
             let elsewhere = dir.path().join("elsewhere");
-            std::os::unix::fs::symlink(&elsewhere, lock_path_for(&target)).unwrap();
+            tk_auth_test_support::file_tree::symlink(&elsewhere, &lock_path_for(&target));
             // A try must fail too, not report the lock as held by somebody.
             let err = if trying {
                 try_lock(&target, &options(method)).map(drop).unwrap_err()

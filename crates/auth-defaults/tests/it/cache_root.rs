@@ -1,14 +1,15 @@
 //! Writes stay inside the cache root and in the user's own folders (Decision 13); files left
 //! by killed writers are cleaned up; files being rewritten by a Python process are waited for.
 
-use std::os::unix::fs::{MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tk_auth_core::Secret;
 use tk_auth_defaults::{DefaultsError, Env, SessionCache};
 
-use crate::support::{chmod, mode, yaml_data};
+#[cfg(unix)]
+use crate::support::mode;
+use crate::support::{chmod, symlink, yaml_data};
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -27,6 +28,10 @@ fn write(cache: &SessionCache) -> Result<(), DefaultsError> {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_cache_file_linked_out_of_the_root_is_refused_and_left_alone() {
     let (_dir, root, outside) = root_and_outside();
     let target = outside.join("theirs.yml");
@@ -35,7 +40,7 @@ fn a_cache_file_linked_out_of_the_root_is_refused_and_left_alone() {
     let cache = SessionCache::at(&root);
     let file = cache.site_file(SITE).unwrap();
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    symlink(&target, &file).unwrap();
+    symlink(&target, &file);
     let err = write(&cache).unwrap_err();
     assert!(
         matches!(err, DefaultsError::OutsideCacheRoot { .. }),
@@ -51,6 +56,7 @@ fn a_cache_file_linked_out_of_the_root_is_refused_and_left_alone() {
         std::fs::read_to_string(&target).unwrap(),
         "users:\n- {login: bob, session_token: b}\n"
     );
+    #[cfg(unix)]
     assert_eq!(mode(&target), 0o644, "never chmodded");
     assert_eq!(
         std::fs::read_dir(&outside).unwrap().count(),
@@ -62,6 +68,10 @@ fn a_cache_file_linked_out_of_the_root_is_refused_and_left_alone() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_site_folder_linked_out_of_the_root_is_refused_and_never_chmodded() {
     let (_dir, root, outside) = root_and_outside();
     chmod(&outside, 0o755);
@@ -72,12 +82,13 @@ fn a_site_folder_linked_out_of_the_root_is_refused_and_never_chmodded() {
         .parent()
         .unwrap()
         .to_path_buf();
-    symlink(&outside, &folder).unwrap();
+    symlink(&outside, &folder);
     let err = write(&cache).unwrap_err();
     assert!(
         matches!(err, DefaultsError::OutsideCacheRoot { .. }),
         "{err}"
     );
+    #[cfg(unix)]
     assert_eq!(mode(&outside), 0o755, "never chmodded");
     assert_eq!(
         std::fs::read_dir(&outside).unwrap().count(),
@@ -87,6 +98,10 @@ fn a_site_folder_linked_out_of_the_root_is_refused_and_never_chmodded() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_site_folder_linked_out_of_the_root_is_read_as_no_session() {
     let (_dir, root, outside) = root_and_outside();
     let theirs = "users:\n- {login: bob, session_token: b}\ncurrent_user: bob\n";
@@ -99,7 +114,7 @@ fn a_site_folder_linked_out_of_the_root_is_read_as_no_session() {
         .parent()
         .unwrap()
         .to_path_buf();
-    symlink(&outside, &folder).unwrap();
+    symlink(&outside, &folder);
     let logs = tk_auth_test_support::logs_of(|| {
         assert!(cache.get_session_data(SITE, "bob").unwrap().is_none());
         assert_eq!(cache.get_current_user(SITE).unwrap(), None);
@@ -117,11 +132,15 @@ fn a_site_folder_linked_out_of_the_root_is_read_as_no_session() {
     let inside = root.join("elsewhere");
     std::fs::rename(&outside, &inside).unwrap();
     std::fs::remove_file(&folder).unwrap();
-    symlink(&inside, &folder).unwrap();
+    symlink(&inside, &folder);
     assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_link_to_an_unusable_file_is_refused_never_moved_aside_through_the_link() {
     let (_dir, root, _outside) = root_and_outside();
     let cache = SessionCache::at(&root);
@@ -129,7 +148,7 @@ fn a_link_to_an_unusable_file_is_refused_never_moved_aside_through_the_link() {
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let target = root.join("kept.yml");
     std::fs::write(&target, b"- not a mapping\n").unwrap();
-    symlink(&target, &file).unwrap();
+    symlink(&target, &file);
     let err = write(&cache).unwrap_err();
     assert!(
         matches!(err, DefaultsError::UnsafeCacheFile { .. }),
@@ -147,87 +166,103 @@ fn a_link_to_an_unusable_file_is_refused_never_moved_aside_through_the_link() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Windows has no Unix owners to give a folder away to"
+)]
 fn a_cache_folder_owned_by_another_user_is_refused_naming_it() {
-    let (_dir, root, _outside) = root_and_outside();
-    let cache = SessionCache::at(&root);
-    let file = cache.site_file(SITE).unwrap();
-    let folder = file.parent().unwrap();
-    std::fs::create_dir_all(folder).unwrap();
-    std::fs::write(&file, "users:\n- {login: bob, session_token: b}\n").unwrap();
-    chmod(folder, 0o777);
-    let me = rustix::process::geteuid().as_raw();
-    // Another user: `nobody` when we are root (as in CI containers), else whoever we are not.
-    let other = if me == 65534 { 65533 } else { 65534 };
-    let owned = rustix::fs::chown(folder, Some(rustix::fs::Uid::from_raw(other)), None);
-    if owned.is_err() {
-        // Only root can give a folder away; as anyone else, find one that is not ours.
-        assert_ne!(me, 0, "root could not chown: {owned:?}");
-        return tk_auth_test_support::skip_or_fail("giving a folder to another user needs root");
+    #[cfg(unix)]
+    {
+        let (_dir, root, _outside) = root_and_outside();
+        let cache = SessionCache::at(&root);
+        let file = cache.site_file(SITE).unwrap();
+        let folder = file.parent().unwrap();
+        std::fs::create_dir_all(folder).unwrap();
+        std::fs::write(&file, "users:\n- {login: bob, session_token: b}\n").unwrap();
+        chmod(folder, 0o777);
+        let me = rustix::process::geteuid().as_raw();
+        // Another user: `nobody` when we are root (as in CI containers), else whoever we are not.
+        let other = if me == 65534 { 65533 } else { 65534 };
+        let owned = rustix::fs::chown(folder, Some(rustix::fs::Uid::from_raw(other)), None);
+        if owned.is_err() {
+            // Only root can give a folder away; as anyone else, find one that is not ours.
+            assert_ne!(me, 0, "root could not chown: {owned:?}");
+            return tk_auth_test_support::skip_or_fail(
+                "giving a folder to another user needs root",
+            );
+        }
+        let err = write(&cache).unwrap_err();
+        assert!(
+            matches!(err, DefaultsError::ForeignOwner { owner, .. } if owner == other),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(&folder.display().to_string()), "{text}");
+        assert!(text.contains("chown"), "says how to fix it: {text}");
+        assert_eq!(mode(folder), 0o777, "never chmodded");
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(folder).unwrap()),
+            other
+        );
+        assert!(
+            cache.get_session_data(SITE, "bob").unwrap().is_some(),
+            "still readable"
+        );
     }
-    let err = write(&cache).unwrap_err();
-    assert!(
-        matches!(err, DefaultsError::ForeignOwner { owner, .. } if owner == other),
-        "{err}"
-    );
-    let text = err.to_string();
-    assert!(text.contains(&folder.display().to_string()), "{text}");
-    assert!(text.contains("chown"), "says how to fix it: {text}");
-    assert_eq!(mode(folder), 0o777, "never chmodded");
-    assert_eq!(std::fs::metadata(folder).unwrap().uid(), other);
-    assert!(
-        cache.get_session_data(SITE, "bob").unwrap().is_some(),
-        "still readable"
-    );
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Windows has no Unix file modes")]
 fn existing_folders_keep_their_mode_and_only_new_ones_are_made_0700() {
-    // SHOTGUN_HOME set to an existing folder such as the home folder, and a site folder
-    // that a Python process made with the usual umask.
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("home");
-    std::fs::create_dir(&home).unwrap();
-    chmod(&home, 0o755);
-    let env = Env::from_pairs([("SHOTGUN_HOME", home.to_str().unwrap())]);
-    let cache = SessionCache::from_env_with(&env).unwrap();
-    let python_site = cache
-        .site_file(SITE)
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    std::fs::create_dir(&python_site).unwrap();
-    chmod(&python_site, 0o775);
-    let other = "https://other.shotgunstudio.com";
+    #[cfg(unix)]
+    {
+        // SHOTGUN_HOME set to an existing folder such as the home folder, and a site folder
+        // that a Python process made with the usual umask.
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        chmod(&home, 0o755);
+        let env = Env::from_pairs([("SHOTGUN_HOME", home.to_str().unwrap())]);
+        let cache = SessionCache::from_env_with(&env).unwrap();
+        let python_site = cache
+            .site_file(SITE)
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        std::fs::create_dir(&python_site).unwrap();
+        chmod(&python_site, 0o775);
+        let other = "https://other.shotgunstudio.com";
 
-    write(&cache).unwrap();
-    cache.set_current_host(SITE).unwrap();
-    cache
-        .cache_session_data(other, "bob", &Secret::new("b"), None)
-        .unwrap();
+        write(&cache).unwrap();
+        cache.set_current_host(SITE).unwrap();
+        cache
+            .cache_session_data(other, "bob", &Secret::new("b"), None)
+            .unwrap();
 
-    assert_eq!(mode(&home), 0o755, "the cache root keeps its mode");
-    assert_eq!(mode(&python_site), 0o775, "the site folder keeps its mode");
-    let new_site = cache.site_file(other).unwrap();
-    assert_eq!(
-        mode(new_site.parent().unwrap()),
-        0o700,
-        "a new folder is private"
-    );
-    for file in [
-        cache.site_file(SITE).unwrap(),
-        cache.global_file(),
-        new_site,
-    ] {
-        assert_eq!(mode(&file), 0o600, "{}", file.display());
+        assert_eq!(mode(&home), 0o755, "the cache root keeps its mode");
+        assert_eq!(mode(&python_site), 0o775, "the site folder keeps its mode");
+        let new_site = cache.site_file(other).unwrap();
+        assert_eq!(
+            mode(new_site.parent().unwrap()),
+            0o700,
+            "a new folder is private"
+        );
+        for file in [
+            cache.site_file(SITE).unwrap(),
+            cache.global_file(),
+            new_site,
+        ] {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+
+        // A cache root that does not exist yet is created private, with the folders above it.
+        let fresh = dir.path().join("fresh/sg");
+        let env = Env::from_pairs([("SHOTGUN_HOME", fresh.to_str().unwrap())]);
+        write(&SessionCache::from_env_with(&env).unwrap()).unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+        assert_eq!(mode(fresh.parent().unwrap()), 0o700);
     }
-
-    // A cache root that does not exist yet is created private, with the folders above it.
-    let fresh = dir.path().join("fresh/sg");
-    let env = Env::from_pairs([("SHOTGUN_HOME", fresh.to_str().unwrap())]);
-    write(&SessionCache::from_env_with(&env).unwrap()).unwrap();
-    assert_eq!(mode(&fresh), 0o700);
-    assert_eq!(mode(fresh.parent().unwrap()), 0o700);
 }
 
 fn leftovers(folder: &Path) -> Vec<String> {

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use tk_auth_core::Secret;
 use tk_auth_defaults::SessionCache;
 
-use crate::support::{chmod, mode, yaml_data};
+use crate::support::yaml_data;
+#[cfg(unix)]
+use crate::support::{chmod, mode};
 
 const SITE: &str = "https://mysite.shotgunstudio.com";
 
@@ -120,13 +122,17 @@ fn null_users_and_entries_without_login_lose_nobody() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_symlink_to_our_own_file_is_followed_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let real = dir.path().join("elsewhere.yml");
     std::fs::write(&real, "users:\n- {login: bob, session_token: b}\n").unwrap();
     let file = site_file(dir.path());
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(&real, &file).unwrap();
+    crate::support::symlink(&real, &file);
     let cache = SessionCache::at(dir.path());
     cache
         .cache_session_data(SITE, "alice", &Secret::new("a"), None)
@@ -144,16 +150,21 @@ fn a_symlink_to_our_own_file_is_followed_and_kept() {
         2,
         "bob kept, alice added"
     );
+    #[cfg(unix)]
     assert_eq!(mode(&real), 0o600);
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "makes symbolic links, which Wine (where the Windows tests run) does not make"
+)]
 fn a_dangling_symlink_is_refused_not_written_through() {
     let dir = tempfile::tempdir().unwrap();
     let file = site_file(dir.path());
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let target = dir.path().join("nowhere/evil.yml");
-    std::os::unix::fs::symlink(&target, &file).unwrap();
+    crate::support::symlink(&target, &file);
     let cache = SessionCache::at(dir.path());
     let err = cache
         .cache_session_data(SITE, "alice", &Secret::new("a"), None)
@@ -164,21 +175,25 @@ fn a_dangling_symlink_is_refused_not_written_through() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "Windows has no Unix file modes")]
 fn a_world_writable_file_becomes_private_on_write() {
-    let (_dir, cache, file) = with_file(b"users:\n- {login: bob, session_token: b}\n");
-    chmod(&file, 0o666);
-    chmod(file.parent().unwrap(), 0o777);
-    cache
-        .cache_session_data(SITE, "alice", &Secret::new("a"), None)
-        .unwrap();
-    assert_eq!(mode(&file), 0o600);
-    // Decision 1: only the files written and the folders created are made private.
-    assert_eq!(
-        mode(file.parent().unwrap()),
-        0o777,
-        "an existing folder keeps its mode"
-    );
-    assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
+    #[cfg(unix)]
+    {
+        let (_dir, cache, file) = with_file(b"users:\n- {login: bob, session_token: b}\n");
+        chmod(&file, 0o666);
+        chmod(file.parent().unwrap(), 0o777);
+        cache
+            .cache_session_data(SITE, "alice", &Secret::new("a"), None)
+            .unwrap();
+        assert_eq!(mode(&file), 0o600);
+        // Decision 1: only the files written and the folders created are made private.
+        assert_eq!(
+            mode(file.parent().unwrap()),
+            0o777,
+            "an existing folder keeps its mode"
+        );
+        assert!(cache.get_session_data(SITE, "bob").unwrap().is_some());
+    }
 }
 
 #[test]

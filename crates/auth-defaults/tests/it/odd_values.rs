@@ -178,6 +178,10 @@ fn a_shotgun_yml_that_is_not_yaml_names_the_file_and_chains_the_cause() {
 /// in 64 bits is that number; what it accepts but does not fit is an error naming the setting
 /// and the file, never "no value" (Decision 16); what it refuses is an error too.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn integer_settings_follow_python_int_and_too_large_ones_are_errors_not_absent() {
     let values = [
         "1_000",

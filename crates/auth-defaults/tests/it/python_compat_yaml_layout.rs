@@ -151,6 +151,10 @@ const KNOWN_KEYS: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn session_files_are_byte_identical_to_pyyaml_for_generated_text() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut strings: Vec<String> = NAMED.iter().map(|s| (*s).to_owned()).collect();
@@ -294,18 +298,16 @@ fn non_ascii_logins_are_escaped_as_pyyaml_escapes_them() {
 }
 
 fn write_private(file: &Path, text: &str) {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    let folder = file.parent().unwrap();
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(folder)
-        .unwrap();
+    crate::support::create_dir_with_mode(file.parent().unwrap(), 0o700);
     std::fs::write(file, text).unwrap();
-    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    crate::support::chmod(file, 0o600);
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn unknown_values_of_every_type_survive_a_rewrite_byte_for_byte() {
     let input = python(
         "import sys, yaml\n\

@@ -1,7 +1,6 @@
 //! Helpers shared by the behaviour tests: fixture paths, trees of files, YAML as data.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub(crate) fn fixtures() -> PathBuf {
     tk_auth_test_support::fixture(env!("CARGO_MANIFEST_DIR"), "python-compat")
@@ -20,11 +19,11 @@ pub(crate) fn yaml_data(text: &str) -> serde_json::Value {
     serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"))
 }
 
-pub(crate) use tk_auth_test_support::file_tree::{mode, snapshot, written};
-
-pub(crate) fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
+#[cfg(unix)]
+pub(crate) use tk_auth_test_support::file_tree::mode;
+pub(crate) use tk_auth_test_support::file_tree::{
+    create_dir_with_mode, set_mode as chmod, snapshot, symlink, written,
+};
 
 /// Runs the project's Python (with `PyYAML`) on a script, feeding `input` on stdin; returns
 /// stdout.

@@ -19,6 +19,10 @@ fn recorded(site: &SiteEmulator, method: &str) -> Value {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 async fn get_session_token_bodies_match() {
     let site = support::start();
     SiteClient::new(site.url(), support::options())
@@ -41,6 +45,10 @@ async fn get_session_token_bodies_match() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 async fn get_session_token_bodies_with_a_two_factor_code_match() {
     let site = support::builder()
         .human_user(HumanAccount::new("bob", "pw-Bob").with_totp_secret("JBSWY3DPEHPK3PXP"))
@@ -63,6 +71,10 @@ async fn get_session_token_bodies_with_a_two_factor_code_match() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 async fn find_one_read_bodies_match_with_a_session_token() {
     let site = support::start();
     let token = site.create_session("alice").unwrap();
@@ -88,6 +100,10 @@ async fn find_one_read_bodies_match_with_a_session_token() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 async fn find_one_read_bodies_match_for_a_script_acting_as_someone() {
     let site = support::start();
     SiteClient::new(site.url(), support::options().sudo_as_login("alice"))
@@ -110,6 +126,10 @@ async fn find_one_read_bodies_match_for_a_script_acting_as_someone() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 async fn info_bodies_match() {
     let site = support::start();
     SiteClient::new(site.url(), support::options())

@@ -66,39 +66,47 @@ fn demo_without_a_terminal_says_to_use_non_interactive() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives the command through a pseudo-terminal, which Windows has not"
+)]
 fn demo_on_a_terminal_logs_in_through_the_console_and_asks_once_to_renew() {
-    use crate::login::terminal::Screen;
+    #[cfg(unix)]
+    {
+        use crate::login::terminal::Screen;
 
-    let home = tempfile::tempdir().unwrap();
-    let mut screen = Screen::start(home.path(), &["demo"]);
-    screen
-        .expect("password: tk-auth-demo")
-        .expect("[Flow Production Tracking Authentication]")
-        .expect("Site URL:")
-        .answer("")
-        .expect("Login:")
-        .answer("")
-        .expect("Password (empty to abort):")
-        .answer("tk-auth-demo")
-        .expect("credentials:    valid")
-        .expect("demo, your current session has expired.")
-        .expect("Password (empty to abort):")
-        .answer("tk-auth-demo")
-        .expect("after 1 renewal(s)")
-        .expect("[6/6]")
-        .expect("Done:");
-    let (code, shown) = screen.finish();
-    assert_eq!(code, 0, "{shown}");
-    assert_eq!(
-        shown.matches("your current session has expired").count(),
-        1,
-        "one renewal prompt:\n{shown}"
-    );
-    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+        let home = tempfile::tempdir().unwrap();
+        let mut screen = Screen::start(home.path(), &["demo"]);
+        screen
+            .expect("password: tk-auth-demo")
+            .expect("[Flow Production Tracking Authentication]")
+            .expect("Site URL:")
+            .answer("")
+            .expect("Login:")
+            .answer("")
+            .expect("Password (empty to abort):")
+            .answer("tk-auth-demo")
+            .expect("credentials:    valid")
+            .expect("demo, your current session has expired.")
+            .expect("Password (empty to abort):")
+            .answer("tk-auth-demo")
+            .expect("after 1 renewal(s)")
+            .expect("[6/6]")
+            .expect("Done:");
+        let (code, shown) = screen.finish();
+        assert_eq!(code, 0, "{shown}");
+        assert_eq!(
+            shown.matches("your current session has expired").count(),
+            1,
+            "one renewal prompt:\n{shown}"
+        );
+        assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+    }
 }
 
 /// Everything `tk-auth -v demo --non-interactive` shows on a terminal, with `NO_COLOR` set
 /// to `no_color` (or removed).
+#[cfg(unix)]
 fn demo_screen(no_color: Option<&str>) -> String {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = crate::login::tk_auth(home.path());
@@ -112,17 +120,24 @@ fn demo_screen(no_color: Option<&str>) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives the command through a pseudo-terminal, which Windows has not"
+)]
 fn no_color_turns_off_the_colours_a_terminal_otherwise_gets() {
-    let coloured = demo_screen(None);
-    assert!(coloured.contains("Done:"), "{coloured}");
-    assert!(coloured.contains("\x1b[1m[1/6]"), "bold steps: {coloured}");
-    for no_color in [demo_screen(Some("1")), demo_screen(Some("true"))] {
-        assert!(no_color.contains("Done:"), "{no_color}");
-        assert!(
-            !no_color.contains("\x1b[1m") && !no_color.contains("\x1b[2m"),
-            "{no_color}"
-        );
+    #[cfg(unix)]
+    {
+        let coloured = demo_screen(None);
+        assert!(coloured.contains("Done:"), "{coloured}");
+        assert!(coloured.contains("\x1b[1m[1/6]"), "bold steps: {coloured}");
+        for no_color in [demo_screen(Some("1")), demo_screen(Some("true"))] {
+            assert!(no_color.contains("Done:"), "{no_color}");
+            assert!(
+                !no_color.contains("\x1b[1m") && !no_color.contains("\x1b[2m"),
+                "{no_color}"
+            );
+        }
+        // An empty NO_COLOR does not count as set.
+        assert!(demo_screen(Some("")).contains("\x1b[1m[1/6]"));
     }
-    // An empty NO_COLOR does not count as set.
-    assert!(demo_screen(Some("")).contains("\x1b[1m[1/6]"));
 }

@@ -41,6 +41,7 @@ fn http(url: &str, method: &str, path: &str, content_type: &str, body: &str) -> 
     response
 }
 
+#[cfg(unix)]
 fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .arg(format!("-{name}"))
@@ -51,83 +52,105 @@ fn signal(child: &Child, name: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "stops the emulator with a Unix signal (SIGTERM or SIGINT), which Windows has not"
+)]
 fn prints_the_url_first_and_serves_the_example_site_until_sigterm() {
-    let config = example_config("toml");
-    let (mut child, url) = start(&["--config", config.to_str().unwrap()]);
-    assert!(url.starts_with("http://127.0.0.1:"), "first line: {url:?}");
+    #[cfg(unix)]
+    {
+        let config = example_config("toml");
+        let (mut child, url) = start(&["--config", config.to_str().unwrap()]);
+        assert!(url.starts_with("http://127.0.0.1:"), "first line: {url:?}");
 
-    let info = http(
-        &url,
-        "POST",
-        "/api3/json",
-        "application/json",
-        r#"{"method_name":"info","params":[]}"#,
-    );
-    assert!(info.starts_with("HTTP/1.1 200"), "{info}");
-    assert!(
-        info.contains(r#""user_authentication_method":"default""#),
-        "{info}"
-    );
+        let info = http(
+            &url,
+            "POST",
+            "/api3/json",
+            "application/json",
+            r#"{"method_name":"info","params":[]}"#,
+        );
+        assert!(info.starts_with("HTTP/1.1 200"), "{info}");
+        assert!(
+            info.contains(r#""user_authentication_method":"default""#),
+            "{info}"
+        );
 
-    let login = http(
-        &url,
-        "POST",
-        "/api3/json",
-        "application/json",
-        r#"{"method_name":"get_session_token","params":[{"user_login":"alice","user_password":"alice-password"}]}"#,
-    );
-    assert!(login.contains(r#""session_id""#), "{login}");
+        let login = http(
+            &url,
+            "POST",
+            "/api3/json",
+            "application/json",
+            r#"{"method_name":"get_session_token","params":[{"user_login":"alice","user_password":"alice-password"}]}"#,
+        );
+        assert!(login.contains(r#""session_id""#), "{login}");
 
-    signal(&child, "TERM");
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+        signal(&child, "TERM");
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+    }
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "stops the emulator with a Unix signal (SIGTERM or SIGINT), which Windows has not"
+)]
 fn the_yaml_example_declares_the_same_site() {
-    let config = example_config("yml");
-    let (mut child, url) = start(&["--config", config.to_str().unwrap()]);
-    let summary = http(&url, "GET", "/_emulator/", "application/json", "");
-    for expected in [
-        r#"{"login":"alice","id":1,"active":true,"two_factor":false}"#,
-        r#"{"login":"bob","id":2,"active":true,"two_factor":true}"#,
-        r#"{"login":"carol","id":3,"active":false,"two_factor":false}"#,
-        r#"{"name":"farm_script","id":1}"#,
-    ] {
-        assert!(summary.contains(expected), "{expected} not in {summary}");
-    }
-    let toml = example_config("toml");
-    let (mut other, other_url) = start(&["--config", toml.to_str().unwrap()]);
-    let other_summary = http(&other_url, "GET", "/_emulator/", "application/json", "");
-    let users =
-        |s: &str| s[s.find("\"human_users\"").unwrap()..s.find("\"routes\"").unwrap()].to_owned();
-    assert_eq!(users(&summary), users(&other_summary));
-    for c in [&mut child, &mut other] {
-        signal(c, "TERM");
-        assert!(c.wait().unwrap().success());
+    #[cfg(unix)]
+    {
+        let config = example_config("yml");
+        let (mut child, url) = start(&["--config", config.to_str().unwrap()]);
+        let summary = http(&url, "GET", "/_emulator/", "application/json", "");
+        for expected in [
+            r#"{"login":"alice","id":1,"active":true,"two_factor":false}"#,
+            r#"{"login":"bob","id":2,"active":true,"two_factor":true}"#,
+            r#"{"login":"carol","id":3,"active":false,"two_factor":false}"#,
+            r#"{"name":"farm_script","id":1}"#,
+        ] {
+            assert!(summary.contains(expected), "{expected} not in {summary}");
+        }
+        let toml = example_config("toml");
+        let (mut other, other_url) = start(&["--config", toml.to_str().unwrap()]);
+        let other_summary = http(&other_url, "GET", "/_emulator/", "application/json", "");
+        let users = |s: &str| {
+            s[s.find("\"human_users\"").unwrap()..s.find("\"routes\"").unwrap()].to_owned()
+        };
+        assert_eq!(users(&summary), users(&other_summary));
+        for c in [&mut child, &mut other] {
+            signal(c, "TERM");
+            assert!(c.wait().unwrap().success());
+        }
     }
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "stops the emulator with a Unix signal (SIGTERM or SIGINT), which Windows has not"
+)]
 fn sigint_stops_it_cleanly_and_listen_picks_the_address() {
-    // Port 0 asks for a free port; the printed URL names the one chosen.
-    let (mut child, url) = start(&["--listen", "127.0.0.1:0"]);
-    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
-    assert_ne!(port, 0);
-    let page = http(&url, "GET", "/_emulator/", "application/json", "");
-    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    #[cfg(unix)]
+    {
+        // Port 0 asks for a free port; the printed URL names the one chosen.
+        let (mut child, url) = start(&["--listen", "127.0.0.1:0"]);
+        let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+        assert_ne!(port, 0);
+        let page = http(&url, "GET", "/_emulator/", "application/json", "");
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
 
-    signal(&child, "INT");
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(!stderr.contains("error"), "{stderr}");
+        signal(&child, "INT");
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(!stderr.contains("error"), "{stderr}");
+    }
 }
 
 #[test]
@@ -164,6 +187,7 @@ fn a_busy_address_fails_with_exit_code_1() {
 
 /// The shell commands of the "Round trip with curl" section of docs/emulator.md, in order,
 /// with the site address replaced by `url`.
+#[cfg(unix)]
 fn documented_curl_round_trip(url: &str) -> String {
     let doc = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/emulator.md"),
@@ -202,44 +226,47 @@ fn documented_curl_round_trip(url: &str) -> String {
     script
 }
 
-#[cfg(unix)]
 #[test]
+#[cfg_attr(windows, ignore = "runs the documented curl line in a POSIX shell")]
 fn the_documented_curl_round_trip_works_against_the_example_site() {
-    let curl = Command::new("curl").arg("--version").output();
-    assert!(
-        curl.is_ok_and(|o| o.status.success()),
-        "curl is needed to check the documented round trip"
-    );
-    let config = example_config("toml");
-    let (mut child, url) = start(&["--config", config.to_str().unwrap()]);
-    let script = documented_curl_round_trip(&url);
-    assert!(script.contains("app_session_request") && script.contains("api3/json"));
-    let dir = tempfile::tempdir().unwrap();
-    let output = Command::new("sh")
-        .args(["-eu", "-c", &script])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    signal(&child, "TERM");
-    assert!(child.wait().unwrap().success());
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{script}\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let waiting = stdout.find(r#"{"approved":false}"#).expect(&stdout);
-    let approved = stdout.find(r#""approved":true"#).expect(&stdout);
-    assert!(waiting < approved, "{stdout}");
-    assert!(stdout.contains(r#""userLogin":"alice""#), "{stdout}");
-    assert!(
-        stdout.contains(r#"{"type":"HumanUser","id":1,"login":"alice"}"#),
-        "{stdout}"
-    );
-    assert!(
-        stdout.trim_end().ends_with(" 404"),
-        "the collected request must be gone: {stdout}"
-    );
+    #[cfg(unix)]
+    {
+        let curl = Command::new("curl").arg("--version").output();
+        assert!(
+            curl.is_ok_and(|o| o.status.success()),
+            "curl is needed to check the documented round trip"
+        );
+        let config = example_config("toml");
+        let (mut child, url) = start(&["--config", config.to_str().unwrap()]);
+        let script = documented_curl_round_trip(&url);
+        assert!(script.contains("app_session_request") && script.contains("api3/json"));
+        let dir = tempfile::tempdir().unwrap();
+        let output = Command::new("sh")
+            .args(["-eu", "-c", &script])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        signal(&child, "TERM");
+        assert!(child.wait().unwrap().success());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{script}\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let waiting = stdout.find(r#"{"approved":false}"#).expect(&stdout);
+        let approved = stdout.find(r#""approved":true"#).expect(&stdout);
+        assert!(waiting < approved, "{stdout}");
+        assert!(stdout.contains(r#""userLogin":"alice""#), "{stdout}");
+        assert!(
+            stdout.contains(r#"{"type":"HumanUser","id":1,"login":"alice"}"#),
+            "{stdout}"
+        );
+        assert!(
+            stdout.trim_end().ends_with(" 404"),
+            "the collected request must be gone: {stdout}"
+        );
+    }
 }
 
 /// `tk-auth emulator ARGS` run to its end (a refusal), as (exit code, stdout, stderr).
@@ -294,6 +321,7 @@ fn ipv6_loopback() -> bool {
 }
 
 /// Stops `child` and returns what it wrote on stderr.
+#[cfg(unix)]
 fn stop(mut child: Child) -> String {
     signal(&child, "TERM");
     assert!(child.wait().unwrap().success());
@@ -308,32 +336,39 @@ fn stop(mut child: Child) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "stops the emulator with a Unix signal (SIGTERM or SIGINT), which Windows has not"
+)]
 fn the_printed_url_reaches_the_site_on_every_address_it_may_listen_on() {
-    let mut cases = vec![
-        ("127.0.0.1:0", "http://127.0.0.1:", false),
-        ("0.0.0.0:0", "http://127.0.0.1:", true),
-    ];
-    if ipv6_loopback() {
-        cases.push(("[::1]:0", "http://[::1]:", false));
-        cases.push(("[::]:0", "http://[::1]:", true));
-    }
-    for (addr, prefix, exposed) in cases {
-        let mut args = vec!["--listen", addr];
-        if exposed {
-            args.push("--expose-unauthenticated-control-api");
+    #[cfg(unix)]
+    {
+        let mut cases = vec![
+            ("127.0.0.1:0", "http://127.0.0.1:", false),
+            ("0.0.0.0:0", "http://127.0.0.1:", true),
+        ];
+        if ipv6_loopback() {
+            cases.push(("[::1]:0", "http://[::1]:", false));
+            cases.push(("[::]:0", "http://[::1]:", true));
         }
-        let (child, url) = start(&args);
-        assert!(url.starts_with(prefix), "{addr}: {url}");
-        let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
-        assert_ne!(port, 0, "{addr}: {url}");
-        let page = http(&url, "GET", "/_emulator/", "application/json", "");
-        assert!(page.starts_with("HTTP/1.1 200"), "{addr}: {page}");
-        let stderr = stop(child);
-        let listening = format!("{}:{port}", &addr[..addr.len() - 2]);
-        assert_eq!(
-            stderr.contains(&format!("warning: listening on {listening}:")),
-            exposed,
-            "{addr}: {stderr}"
-        );
+        for (addr, prefix, exposed) in cases {
+            let mut args = vec!["--listen", addr];
+            if exposed {
+                args.push("--expose-unauthenticated-control-api");
+            }
+            let (child, url) = start(&args);
+            assert!(url.starts_with(prefix), "{addr}: {url}");
+            let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+            assert_ne!(port, 0, "{addr}: {url}");
+            let page = http(&url, "GET", "/_emulator/", "application/json", "");
+            assert!(page.starts_with("HTTP/1.1 200"), "{addr}: {page}");
+            let stderr = stop(child);
+            let listening = format!("{}:{port}", &addr[..addr.len() - 2]);
+            assert_eq!(
+                stderr.contains(&format!("warning: listening on {listening}:")),
+                exposed,
+                "{addr}: {stderr}"
+            );
+        }
     }
 }

@@ -33,7 +33,26 @@ fn shown(output: &Output, home: &Path) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    redact_ports(&text.replace(home.to_str().unwrap(), "[HOME]"))
+    redact_ports(&forward_slashes_after_home(
+        &text.replace(home.to_str().unwrap(), "[HOME]"),
+    ))
+}
+
+/// Paths below `[HOME]` written with `/`, so that one snapshot holds on Windows too.
+fn forward_slashes_after_home(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("[HOME]") {
+        let (before, after) = rest.split_at(at + "[HOME]".len());
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ')' | ','))
+            .unwrap_or(after.len());
+        out.push_str(&after[..end].replace('\\', "/"));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `127.0.0.1:<digits>` becomes `127.0.0.1:[PORT]`.
@@ -64,6 +83,14 @@ fn logged_in() -> tempfile::TempDir {
     }
     cache.set_current_host(SITE).unwrap();
     dir
+}
+
+#[test]
+fn paths_below_home_are_written_with_forward_slashes() {
+    assert_eq!(
+        forward_slashes_after_home("file: [HOME]\\a\\b.yml, not C:\\x; '[HOME]\\c' [HOME]"),
+        "file: [HOME]/a/b.yml, not C:\\x; '[HOME]/c' [HOME]"
+    );
 }
 
 #[test]
@@ -133,39 +160,46 @@ fn a_missing_payload_file_is_named() {
 
 #[cfg(feature = "emulator")]
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "stops the emulator with a Unix signal (SIGTERM or SIGINT), which Windows has not"
+)]
 fn the_emulator_announces_its_url_and_control_api() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::Stdio;
+    #[cfg(unix)]
+    {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::Stdio;
 
-    let home = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tk-auth"))
-        .arg("emulator")
-        .env_remove("TK_AUTH_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let mut banner = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut rest = String::new();
-    let _ = child.stderr.take().unwrap().read_to_string(&mut rest);
-    let exit = child.wait().unwrap();
-    insta::assert_snapshot!(redact_ports(&format!(
-        "exit: {:?}\n--- stdout (first line)\n{url}--- stderr\n{banner}{}",
-        exit.code(),
-        rest.replace(home.path().to_str().unwrap(), "[HOME]")
-    )));
+        let home = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tk-auth"))
+            .arg("emulator")
+            .env_remove("TK_AUTH_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        let mut banner = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut banner)
+            .unwrap();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut rest = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut rest);
+        let exit = child.wait().unwrap();
+        insta::assert_snapshot!(redact_ports(&format!(
+            "exit: {:?}\n--- stdout (first line)\n{url}--- stderr\n{banner}{}",
+            exit.code(),
+            rest.replace(home.path().to_str().unwrap(), "[HOME]")
+        )));
+    }
 }
 
 #[test]

@@ -4,7 +4,6 @@
 //! Where tk-auth deliberately differs, `deviation` names the difference next to the case it
 //! affects and the fixed behaviour is checked instead (see `docs/compatibility.md`).
 
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
@@ -14,7 +13,9 @@ use tk_auth::{
 };
 use tk_auth_defaults::{DefaultsError, Result as DefaultsResult};
 
-use crate::support::{fixtures, manifest, mode, snapshot, written};
+#[cfg(unix)]
+use crate::support::mode;
+use crate::support::{create_dir_with_mode, fixtures, manifest, set_mode, snapshot, written};
 
 /// A defaults manager of either kind, as the authenticator takes one type.
 struct AnyDefaults(Box<dyn DefaultsManager + Send + Sync>);
@@ -134,23 +135,15 @@ fn setup(case: &Value) -> Case {
     for dir in setup["dirs"].as_array().unwrap() {
         let path = PathBuf::from(c.expand(dir["path"].as_str().unwrap()));
         let mode = u32::from_str_radix(dir["mode"].as_str().unwrap(), 8).unwrap();
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(mode)
-            .create(&path)
-            .unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        create_dir_with_mode(&path, mode);
+        set_mode(&path, mode);
     }
     for file in setup["files"].as_array().unwrap() {
         let path = PathBuf::from(c.expand(file["path"].as_str().unwrap()));
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(path.parent().unwrap())
-            .unwrap();
+        create_dir_with_mode(path.parent().unwrap(), 0o755);
         std::fs::copy(Case::topic_file(file["file"].as_str().unwrap()), &path).unwrap();
         let mode = u32::from_str_radix(file["mode"].as_str().unwrap(), 8).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        set_mode(&path, mode);
     }
     c
 }
@@ -425,8 +418,12 @@ fn check_tree(c: &Case, label: &str, tree: &Value) {
         let rel = entry["path"].as_str().unwrap();
         expected_paths.push(rel.to_owned());
         let path = c.home.join(rel);
-        let want_mode = u32::from_str_radix(entry["mode"].as_str().unwrap(), 8).unwrap();
-        assert_eq!(mode(&path), want_mode, "{label}: mode of {rel}");
+        // Windows has no Unix modes to compare.
+        #[cfg(unix)]
+        {
+            let want_mode = u32::from_str_radix(entry["mode"].as_str().unwrap(), 8).unwrap();
+            assert_eq!(mode(&path), want_mode, "{label}: mode of {rel}");
+        }
         if entry["type"] == "file" {
             let want = std::fs::read(Case::topic_file(entry["file"].as_str().unwrap())).unwrap();
             let got = std::fs::read(&path).unwrap();

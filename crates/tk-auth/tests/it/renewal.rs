@@ -136,7 +136,10 @@ async fn a_storm_of_tasks_and_threads_on_one_expired_session_renews_once() {
     let auth = home.authenticator(Arc::clone(&prompter));
     let user = expired_user(&auth, &site, "alice").await;
     let connection = user.create_sg_connection().unwrap();
-    let threads: Vec<_> = (0..64)
+    // Wine, where the Windows tests run, times out on a thousand simultaneous requests to
+    // one socket: a smaller storm there.
+    let (thread_count, task_count) = if cfg!(windows) { (16, 100) } else { (64, 1000) };
+    let threads: Vec<_> = (0..thread_count)
         .map(|_| {
             let user = tk_auth::blocking::ShotgunUser::from(user.clone());
             std::thread::spawn(move || {
@@ -147,7 +150,7 @@ async fn a_storm_of_tasks_and_threads_on_one_expired_session_renews_once() {
             })
         })
         .collect();
-    let tasks: Vec<_> = (0..1000)
+    let tasks: Vec<_> = (0..task_count)
         .map(|_| {
             let connection = connection.clone();
             tokio::spawn(async move { whoami(&connection, "alice").await })

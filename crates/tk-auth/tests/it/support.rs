@@ -11,7 +11,11 @@ pub(crate) fn manifest(topic: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-pub(crate) use tk_auth_test_support::file_tree::{mode, snapshot, written};
+#[cfg(unix)]
+pub(crate) use tk_auth_test_support::file_tree::mode;
+pub(crate) use tk_auth_test_support::file_tree::{
+    create_dir_with_mode, set_mode, snapshot, written,
+};
 
 pub(crate) const ALICE_PASSWORD: &str = "pw-Alice-canary-1";
 

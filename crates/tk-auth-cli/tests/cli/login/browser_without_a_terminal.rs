@@ -143,24 +143,27 @@ fn without_a_terminal_a_request_nobody_approves_ends_when_the_site_lets_it_lapse
     assert_eq!(SessionCache::at(home.path()).get_current_host(), None);
 }
 
-#[cfg(unix)]
 #[test]
+#[cfg_attr(windows, ignore = "sends SIGINT, which Windows has not")]
 fn without_a_terminal_sigint_ends_the_wait_as_a_cancelled_login() {
-    let site = site();
-    let home = tempfile::tempdir().unwrap();
-    let mut child = start_browser_login(home.path(), site.url());
-    let (_, stderr, shown) = shown_page(&mut child);
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let (code, stdout, shown) = finish(child, stderr, shown);
-    assert_eq!(code, Some(130), "{shown}");
-    assert!(stdout.is_empty(), "{stdout}");
-    assert!(
-        shown.contains("tk-auth: error: Authentication was cancelled by the user."),
-        "{shown}"
-    );
-    assert_eq!(SessionCache::at(home.path()).get_current_host(), None);
+    #[cfg(unix)]
+    {
+        let site = site();
+        let home = tempfile::tempdir().unwrap();
+        let mut child = start_browser_login(home.path(), site.url());
+        let (_, stderr, shown) = shown_page(&mut child);
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (code, stdout, shown) = finish(child, stderr, shown);
+        assert_eq!(code, Some(130), "{shown}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            shown.contains("tk-auth: error: Authentication was cancelled by the user."),
+            "{shown}"
+        );
+        assert_eq!(SessionCache::at(home.path()).get_current_host(), None);
+    }
 }

@@ -7,6 +7,8 @@ mod browser_without_a_terminal;
 mod no_terminal;
 mod password_stdin;
 mod python_interop;
+#[cfg(unix)]
+#[cfg(unix)]
 pub(crate) mod terminal;
 mod through_a_terminal;
 mod waiting_for_another_renewal;

@@ -58,6 +58,10 @@ fn logged_in_home(site: &tk_auth_site_emulator::SiteEmulator) -> tempfile::TempD
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn after_a_login_python_finds_the_current_user_and_a_working_token() {
     let site = site();
     let home = logged_in_home(&site);
@@ -78,6 +82,10 @@ fn after_a_login_python_finds_the_current_user_and_a_working_token() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn after_a_login_tk_core_finds_the_default_user_and_a_working_token() {
     // tk-core is in no package registry: it runs where a checkout is named.
     let Some(core) = tk_auth_test_support::var_or_skip(tk_auth::core::env::TK_CORE_PATH) else {
@@ -127,11 +135,19 @@ session_cache.set_current_user(host, login)
 "#;
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn after_a_python_login_whoami_status_and_export_use_that_session() {
     whoami_status_and_export_use_the_session_of("PyYAML", Python::code(LOGIN_AS_PYTHON));
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "runs the Linux Python of .venv, which Windows programs cannot start"
+)]
 fn after_a_tk_core_login_whoami_status_and_export_use_that_session() {
     // tk-core is in no package registry: it runs where a checkout is named.
     let Some(core) = tk_auth_test_support::var_or_skip(tk_auth::core::env::TK_CORE_PATH) else {

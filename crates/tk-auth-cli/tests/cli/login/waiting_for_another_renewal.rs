@@ -12,6 +12,7 @@ use tk_auth::core::Secret;
 use tk_auth::defaults::{RenewalLock, SessionCache};
 use tk_auth_site_emulator::SiteEmulator;
 
+#[cfg(unix)]
 use super::terminal::Screen;
 use super::{site, tk_auth};
 use crate::support::logged_in_on;
@@ -38,6 +39,7 @@ fn finish_the_other_renewal(site: &SiteEmulator, home: &Path, held: RenewalLock)
 }
 
 /// The wait's text, naming this process as the holder.
+#[cfg(unix)]
 fn waiting_text(site: &SiteEmulator) -> String {
     format!(
         "Waiting for another program (process {} on {}) to renew alice's session on {}",
@@ -71,51 +73,65 @@ fn person(shown: &str) -> Value {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives the command through a pseudo-terminal, which Windows has not"
+)]
 fn on_a_terminal_the_wait_for_another_renewal_counts_seconds_then_its_token_is_used() {
-    let site = site();
-    let (home, held) = expired_and_being_renewed(&site);
-    let mut screen = Screen::start(home.path(), &["whoami", "--json"]);
-    let waiting = waiting_text(&site);
-    screen
-        .expect(&format!("{waiting}… 1s"))
-        .expect(&format!("{waiting}… 2s"));
-    finish_the_other_renewal(&site, home.path(), held);
-    screen.expect("\"entity\"");
-    let (code, shown) = screen.finish();
-    assert_eq!(code, 0, "{shown}");
-    assert_eq!(person(&shown)["login"], "alice");
-    for question in ["session has expired", "Password", "Login method"] {
+    #[cfg(unix)]
+    {
+        let site = site();
+        let (home, held) = expired_and_being_renewed(&site);
+        let mut screen = Screen::start(home.path(), &["whoami", "--json"]);
+        let waiting = waiting_text(&site);
+        screen
+            .expect(&format!("{waiting}… 1s"))
+            .expect(&format!("{waiting}… 2s"));
+        finish_the_other_renewal(&site, home.path(), held);
+        screen.expect("\"entity\"");
+        let (code, shown) = screen.finish();
+        assert_eq!(code, 0, "{shown}");
+        assert_eq!(person(&shown)["login"], "alice");
+        for question in ["session has expired", "Password", "Login method"] {
+            assert!(
+                !shown.contains(question),
+                "{question:?} was asked:\n{shown}"
+            );
+        }
+        let last_frame = shown.rfind("s\x1b[K").expect("the spinner was drawn");
+        let cleared = shown.rfind("\r\x1b[K").expect("the spinner was cleared");
         assert!(
-            !shown.contains(question),
-            "{question:?} was asked:\n{shown}"
+            cleared > last_frame,
+            "cleared after its last frame:\n{shown:?}"
         );
+        assert_eq!(site.calls("get_session_token"), 0, "no login");
     }
-    let last_frame = shown.rfind("s\x1b[K").expect("the spinner was drawn");
-    let cleared = shown.rfind("\r\x1b[K").expect("the spinner was cleared");
-    assert!(
-        cleared > last_frame,
-        "cleared after its last frame:\n{shown:?}"
-    );
-    assert_eq!(site.calls("get_session_token"), 0, "no login");
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "drives the command through a pseudo-terminal, which Windows has not"
+)]
 fn with_stderr_not_a_terminal_the_wait_is_one_plain_line() {
-    let site = site();
-    let (home, held) = expired_and_being_renewed(&site);
-    let stderr = home.path().join("stderr.txt");
-    let screen = Screen::start_with_stderr_to(home.path(), &["whoami", "--json"], &stderr);
-    let waiting = waiting_text(&site);
-    until_written(&stderr, &waiting);
-    // Long enough for a spinner to have been redrawn many times, had there been one.
-    std::thread::sleep(Duration::from_millis(1500));
-    finish_the_other_renewal(&site, home.path(), held);
-    let (code, shown) = screen.finish();
-    assert_eq!(code, 0, "{shown}");
-    assert_eq!(person(&shown)["login"], "alice");
-    let written = std::fs::read_to_string(&stderr).unwrap();
-    assert_eq!(written, format!("{waiting}…\n"));
-    assert_eq!(site.calls("get_session_token"), 0, "no login");
+    #[cfg(unix)]
+    {
+        let site = site();
+        let (home, held) = expired_and_being_renewed(&site);
+        let stderr = home.path().join("stderr.txt");
+        let screen = Screen::start_with_stderr_to(home.path(), &["whoami", "--json"], &stderr);
+        let waiting = waiting_text(&site);
+        until_written(&stderr, &waiting);
+        // Long enough for a spinner to have been redrawn many times, had there been one.
+        std::thread::sleep(Duration::from_millis(1500));
+        finish_the_other_renewal(&site, home.path(), held);
+        let (code, shown) = screen.finish();
+        assert_eq!(code, 0, "{shown}");
+        assert_eq!(person(&shown)["login"], "alice");
+        let written = std::fs::read_to_string(&stderr).unwrap();
+        assert_eq!(written, format!("{waiting}…\n"));
+        assert_eq!(site.calls("get_session_token"), 0, "no login");
+    }
 }
 
 #[test]
