@@ -5,7 +5,8 @@ use std::time::Duration;
 
 /// What can go wrong while finding, reading or writing Toolkit defaults and sessions.
 ///
-/// Messages name the file, variable or setting involved; none ever contains a secret.
+/// Messages name the file, variable or setting involved; none ever contains a secret. The
+/// keyring's variants exist with the feature `keyring`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DefaultsError {
@@ -200,6 +201,7 @@ pub enum DefaultsError {
     },
 
     /// A keyring call failed.
+    #[cfg(feature = "keyring")]
     #[error("keyring {operation} failed")]
     Keyring {
         /// What was attempted ("read", "write", "delete", "open").
@@ -210,6 +212,7 @@ pub enum DefaultsError {
     },
 
     /// A keyring call did not return in time, or an earlier one still has not.
+    #[cfg(feature = "keyring")]
     #[error("the keyring did not answer a {operation} within {limit:?}")]
     KeyringTimeout {
         /// What was attempted.
@@ -219,10 +222,12 @@ pub enum DefaultsError {
     },
 
     /// Checking a keyring store by storing and reading back a value gave another value.
+    #[cfg(feature = "keyring")]
     #[error("the keyring returned another value than the one just stored")]
     KeyringMismatch,
 
     /// The thread that talks to the keyring could not be started.
+    #[cfg(feature = "keyring")]
     #[error("could not start the keyring thread")]
     KeyringThread {
         /// The system's error.
@@ -231,6 +236,7 @@ pub enum DefaultsError {
     },
 
     /// No keyring store can be used on this machine.
+    #[cfg(feature = "keyring")]
     #[error("no keyring store is usable: {}", problems_text(problems))]
     NoKeyring {
         /// Each store tried, with why it could not be used (empty when no store is built in
@@ -251,6 +257,7 @@ pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+#[cfg(feature = "keyring")]
 fn problems_text(problems: &[(&'static str, std::sync::Arc<DefaultsError>)]) -> String {
     if problems.is_empty() {
         return "no keyring store is built in for this platform".to_owned();

@@ -12,6 +12,12 @@
 //! processes' locks (30 s at most by default), keyring calls up to 3 s each. Async callers
 //! run these calls through `tokio::task::spawn_blocking`.
 //!
+//! The feature `keyring` (on by default) builds the system keyring stores: the Secret
+//! Service and the kernel keyutils on Linux, the Credential Manager on Windows, the login
+//! keychain on macOS (`TK_AUTH_STORE=keyring`). Without it, a program that only needs the
+//! session files builds no D-Bus stack, and asking for the keyring gives the file store,
+//! which says the keyring is not built in.
+//!
 //! ```
 //! use tk_auth_core::Secret;
 //! use tk_auth_defaults::{LoginMethod, SessionCache};
@@ -56,9 +62,11 @@ pub use error::{DefaultsError, Result};
 pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};
 pub use proxy::system_http_proxy;
+#[cfg(feature = "keyring")]
+pub use secret_store::KeyringStore;
 pub use secret_store::{
-    FileStore, KEYRING_TIMEOUT, KeyringStore, SecretStore, SessionKey, SessionSecrets,
-    StoreBackend, keyring_or_file_store, store_from_env,
+    FileStore, KEYRING_TIMEOUT, SecretStore, SessionKey, SessionSecrets, StoreBackend,
+    keyring_or_file_store, store_from_env,
 };
 pub use session_cache::{LoginMethod, MakeCurrent, RenewalLock, SessionCache, SessionData};
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).

@@ -1,12 +1,14 @@
 //! Where the secrets of cached sessions (token and metadata) are kept: the [`SecretStore`]
 //! trait, with the session-cache files ([`FileStore`], the default, shared with the Python
-//! Toolkit) and the system keyring ([`KeyringStore`]) as implementations.
+//! Toolkit) and, with the feature `keyring`, the system keyring (`KeyringStore`) as
+//! implementations.
 //!
 //! The session cache always keeps logins, current and recent lists in its files; a store
 //! other than the file store keeps only the secrets.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tk_auth_core::{Secret, Site};
 
@@ -15,11 +17,22 @@ use crate::error::Result;
 use crate::lock::LockOptions;
 
 mod file_store;
+#[cfg(feature = "keyring")]
 mod keyring_store;
+#[cfg(feature = "keyring")]
 mod keyring_worker;
 
 pub use file_store::FileStore;
-pub use keyring_store::{KEYRING_TIMEOUT, KeyringStore};
+#[cfg(feature = "keyring")]
+pub use keyring_store::KeyringStore;
+
+/// How long one keyring call may take.
+pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Why the keyring is not used when this crate was built without it.
+#[cfg(not(feature = "keyring"))]
+const NOT_BUILT_IN: &str =
+    "the keyring is not built in (tk-auth-defaults was built without its feature `keyring`)";
 
 /// The store in use, for display (`tk-auth status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +46,8 @@ pub enum StoreBackend {
     },
     /// Tokens are in the named keyring store.
     Keyring {
-        /// The keyring store: `secret-service` or `linux-keyutils`.
+        /// The keyring store: `secret-service` or `linux-keyutils` on Linux,
+        /// `windows-credential-manager` on Windows, `macos-keychain` on macOS.
         name: &'static str,
     },
 }
@@ -175,20 +189,34 @@ pub fn store_from_env(env: &Env) -> Arc<dyn SecretStore> {
     }
 }
 
-/// The keyring store if one works here, else the file store with the reason. The keyring is
-/// never tried when `CI` is set.
+/// The keyring store if one works here, else the file store with the reason: no store of
+/// this platform works (each one says why), `CI` is set (the keyring is never tried then), or
+/// the crate was built without its feature `keyring`.
 ///
 /// Blocks while the keyring is opened (up to [`KEYRING_TIMEOUT`] per store tried).
 pub fn keyring_or_file_store(env: &Env) -> Arc<dyn SecretStore> {
     if env.is_ci() {
         return Arc::new(FileStore::fallback("CI is set"));
     }
-    match KeyringStore::open() {
-        Ok(store) => Arc::new(store),
-        Err(e) => {
-            let why = crate::error::with_causes(&e);
+    match open_keyring() {
+        Ok(store) => store,
+        Err(why) => {
             tracing::warn!(error = %why, "keyring unavailable; using the file store");
             Arc::new(FileStore::fallback(why))
         }
     }
+}
+
+/// The first keyring store that works here, or why there is none.
+#[cfg(feature = "keyring")]
+fn open_keyring() -> std::result::Result<Arc<dyn SecretStore>, String> {
+    match KeyringStore::open() {
+        Ok(store) => Ok(Arc::new(store)),
+        Err(e) => Err(crate::error::with_causes(&e)),
+    }
+}
+
+#[cfg(not(feature = "keyring"))]
+fn open_keyring() -> std::result::Result<Arc<dyn SecretStore>, String> {
+    Err(NOT_BUILT_IN.to_owned())
 }

@@ -7,11 +7,8 @@ use keyring_core::{CredentialStore, Entry};
 use tk_auth_core::Secret;
 
 use super::keyring_worker;
-use super::{SecretStore, SessionKey, SessionSecrets, StoreBackend};
+use super::{KEYRING_TIMEOUT, SecretStore, SessionKey, SessionSecrets, StoreBackend};
 use crate::error::{DefaultsError, Result};
-
-/// How long one keyring call may take.
-pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Keeps session secrets in a system keyring store.
 ///
@@ -61,7 +58,23 @@ fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
     ]
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
+fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
+    vec![("windows-credential-manager", || {
+        let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new()?;
+        Ok(store)
+    })]
+}
+
+#[cfg(target_os = "macos")]
+fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
+    vec![("macos-keychain", || {
+        let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
+        Ok(store)
+    })]
+}
+
+#[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
 fn platform_stores() -> Vec<(&'static str, StoreMaker)> {
     Vec::new()
 }
@@ -102,6 +115,10 @@ fn open_store(name: &'static str, make: StoreMaker, timeout: Duration) -> Opened
 }
 
 /// Parses a stored value: `{"session_token": "…", "session_metadata": "…" | null}`.
+///
+/// Values are stored as UTF-8 bytes (`set_secret`), which every store keeps as given; as a
+/// password, the Windows Credential Manager would keep them as UTF-16, halving the room of
+/// its 2,560-byte entries.
 fn parse_stored(value: &str) -> Option<SessionSecrets> {
     let parsed: serde_json::Value = serde_json::from_str(value).ok()?;
     let token = parsed.get("session_token")?.as_str()?.to_owned();
@@ -115,9 +132,10 @@ fn parse_stored(value: &str) -> Option<SessionSecrets> {
 impl KeyringStore {
     /// Opens the first platform keyring store that stores and returns a value within
     /// [`KEYRING_TIMEOUT`]. On Linux: the Secret Service (GNOME Keyring, `KWallet`,
-    /// `KeePassXC`) when a session bus and a service answer, else the kernel keyutils store.
-    /// The error says why each one could not be used. Each store is checked once per
-    /// process; later calls reuse the outcome.
+    /// `KeePassXC`) when a session bus and a service answer, else the kernel keyutils store;
+    /// on Windows the Credential Manager; on macOS the login keychain. The error says why
+    /// each one could not be used. Each store is checked once per process; later calls
+    /// reuse the outcome.
     ///
     /// # Errors
     /// [`DefaultsError::NoKeyring`] when no store works.
@@ -145,7 +163,8 @@ impl KeyringStore {
         Err(DefaultsError::NoKeyring { problems })
     }
 
-    /// The name of the store in use (`secret-service`, `linux-keyutils`).
+    /// The name of the store in use: `secret-service`, `linux-keyutils`,
+    /// `windows-credential-manager` or `macos-keychain`.
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -180,7 +199,7 @@ impl SecretStore for KeyringStore {
 
     /// A stored value that is not a session is logged and read as none.
     fn get(&self, key: &SessionKey<'_>) -> Result<Option<SessionSecrets>> {
-        let value = self.run("read", key, |entry| match entry.get_password() {
+        let value = self.run("read", key, |entry| match entry.get_secret() {
             Ok(value) => Ok(Some(value)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(e),
@@ -188,7 +207,7 @@ impl SecretStore for KeyringStore {
         let Some(value) = value else {
             return Ok(None);
         };
-        let parsed = parse_stored(&value);
+        let parsed = std::str::from_utf8(&value).ok().and_then(parse_stored);
         if parsed.is_none() {
             tracing::warn!(
                 store = self.name,
@@ -206,7 +225,9 @@ impl SecretStore for KeyringStore {
             "session_metadata": secrets.session_metadata.as_ref().map(Secret::expose),
         })
         .to_string();
-        self.run("write", key, move |entry| entry.set_password(&value))
+        self.run("write", key, move |entry| {
+            entry.set_secret(value.as_bytes())
+        })
     }
 
     fn delete(&self, key: &SessionKey<'_>) -> Result<()> {
@@ -218,80 +239,5 @@ impl SecretStore for KeyringStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::PathBuf;
-
-    use super::*;
-    use crate::lock::LockOptions;
-
-    use tk_auth_test_support::logs_with as capture_logs;
-
-    fn mock() -> keyring_core::Result<Arc<CredentialStore>> {
-        let store: Arc<CredentialStore> = keyring_core::mock::Store::new()?;
-        Ok(store)
-    }
-
-    #[test]
-    fn keyring_errors_keep_their_cause_and_never_the_stored_bytes() {
-        let bytes = b"canary\xff".to_vec();
-        let listed = format!("{bytes:?}");
-        let err = keyring_error("read", keyring_core::Error::BadEncoding(bytes));
-        assert!(
-            std::error::Error::source(&err).is_some(),
-            "the cause is chained"
-        );
-        let shown = format!("{err} {err:?} {}", crate::error::with_causes(&err));
-        assert!(!shown.contains(&listed[1..listed.len() - 1]), "{shown}");
-    }
-
-    #[test]
-    fn the_probe_entry_is_written_once_per_process() {
-        // The mock store keeps one credential per name for the life of the store, so a
-        // second probe would meet the armed error.
-        static STORE: std::sync::OnceLock<Arc<CredentialStore>> = std::sync::OnceLock::new();
-        let shared = || -> keyring_core::Result<Arc<CredentialStore>> {
-            Ok(STORE.get_or_init(|| mock().unwrap()).clone())
-        };
-        let stores: [(&'static str, StoreMaker); 1] = [("mock-probe-once", shared)];
-        let first = KeyringStore::open_from(&stores, KEYRING_TIMEOUT).unwrap();
-        let probe_entry = Entry::new_in_store(&first.store, "tk-auth", "probe").unwrap();
-        let cred: &keyring_core::mock::Cred = probe_entry.as_any().downcast_ref().unwrap();
-        cred.set_error(keyring_core::Error::NoStorageAccess("probed twice".into()));
-        let second = KeyringStore::open_from(&stores, KEYRING_TIMEOUT).unwrap();
-        assert_eq!(second.name(), "mock-probe-once");
-    }
-
-    #[test]
-    fn a_malformed_stored_value_is_logged_not_silently_ignored() {
-        let stores: [(&'static str, StoreMaker); 1] = [("mock-malformed", mock)];
-        let store = KeyringStore::open_from(&stores, KEYRING_TIMEOUT).unwrap();
-        let lock = LockOptions::default();
-        let site = tk_auth_core::Site::new("https://mysite.shotgunstudio.com");
-        let key = SessionKey::new(
-            &site,
-            "mysite".to_owned(),
-            "bob",
-            PathBuf::from("/nonexistent/authentication.yml"),
-            std::path::Path::new("/nonexistent"),
-            &lock,
-        );
-        let entry = Entry::new_in_store(&store.store, "tk-auth:mysite", "bob").unwrap();
-        entry.set_password("{not json canary-77").unwrap();
-        let (got, logs) = capture_logs(|| store.get(&key));
-        assert_eq!(got.unwrap(), None);
-        assert!(logs.contains("not a stored session"), "{logs}");
-        assert!(!logs.contains("canary"), "{logs}");
-
-        store
-            .set(
-                &key,
-                &SessionSecrets::new(Secret::new("t"), Some(Secret::new("m"))),
-            )
-            .unwrap();
-        let back = store.get(&key).unwrap().unwrap();
-        assert_eq!(back.session_token.expose(), "t");
-        assert_eq!(back.session_metadata.unwrap().expose(), "m");
-        store.delete(&key).unwrap();
-        assert_eq!(store.get(&key).unwrap(), None);
-    }
-}
+#[path = "keyring_store_tests.rs"]
+mod tests;
