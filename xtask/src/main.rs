@@ -23,11 +23,14 @@
 
 mod build_times;
 mod deps;
+mod dist;
 #[cfg(test)]
 mod docs_check;
 mod fuzz;
 mod gui;
 mod latest_deps;
+mod macos;
+mod package;
 mod python;
 mod system;
 
@@ -50,6 +53,9 @@ fn main() -> ExitCode {
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
         "gui-smoke" => gui::smoke(),
+        "dist" => dist::dist(rest),
+        "package" => package::check(rest),
+        "macos-check" => macos::check(),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -83,7 +89,12 @@ fn usage() {
          bench        benchmarks with ratios against baselines measured in the same run\n               \
          (`bench gui [--no-builds]`: only the login window's rows)\n  \
          gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
-         fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
+         fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target\n  \
+         dist         [--target TRIPLE]…: release archives of the command for Linux and Windows,\n               \
+         with SHA256SUMS, in target/dist\n  \
+         package      [--no-verify]: `cargo package` of the library crates, each built from its\n               \
+         package\n  \
+         macos-check  cargo check of the libraries and the command for both macOS targets"
     );
 }
 
@@ -148,6 +159,9 @@ fn ci() -> Result<()> {
         "warnings",
     ]))?;
     deps::check()?;
+    // The libraries as crates.io would receive them, and the code as macOS compiles it.
+    package::check(&["--no-verify".to_owned()])?;
+    macos::check()?;
     test(&[])?;
     // The login window in a real window: log in, two-factor code, renewal, approval page.
     gui::smoke()?;
