@@ -8,8 +8,8 @@
 //! in the repository. The emulator, the command (which embeds the emulator), the test
 //! helpers, the end-to-end tests and xtask are `publish = false`.
 //!
-//! Building the packages takes over ten minutes on a two-core machine: each is built without
-//! the workspace's profile settings, so its dependencies are built anew. `cargo xtask ci`
+//! Building the packages took over ten minutes on a shared two-core machine: each is built
+//! without the workspace's profile settings, so its dependencies are built anew. `cargo xtask ci`
 //! therefore runs `--no-verify`, which still checks every manifest as published (metadata,
 //! versioned dependencies, the sibling crates resolved from the packages) and the file lists.
 
