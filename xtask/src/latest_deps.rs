@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use crate::{cargo, python, run, system, target_dir, workspace_root};
 
 /// The library crates, whose users resolve their own versions of our dependencies.
-const LIBRARIES: &[&str] = &[
+pub(crate) const LIBRARIES: &[&str] = &[
     "tk-auth-core",
     "tk-auth-http",
     "tk-auth-defaults",

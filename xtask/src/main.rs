@@ -25,11 +25,14 @@
 
 mod build_times;
 mod deps;
+mod dist;
 #[cfg(test)]
 mod docs_check;
 mod fuzz;
 mod gui;
 mod latest_deps;
+mod macos;
+mod package;
 mod python;
 mod system;
 mod windows;
@@ -58,6 +61,9 @@ fn main() -> ExitCode {
             Some("demo") => windows::demo(),
             Some(other) => Err(anyhow::anyhow!("unknown `windows` step `{other}`")),
         },
+        "dist" => dist::dist(rest),
+        "package" => package::check(rest),
+        "macos-check" => macos::check(),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -92,7 +98,12 @@ fn usage() {
          (`bench gui [--no-builds]`: only the login window's rows)\n  \
          gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
          fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target\n  \
-         windows      [demo]: the Windows build's tests under Wine (demo: `tk-auth.exe demo` under Wine)"
+         windows      [demo]: the Windows build's tests under Wine (demo: `tk-auth.exe demo` under Wine)\n  \
+         dist         [--target TRIPLE]…: release archives of the command for Linux and Windows,\n               \
+         with SHA256SUMS, in target/dist\n  \
+         package      [--no-verify]: `cargo package` of the library crates, each built from its\n               \
+         package\n  \
+         macos-check  cargo check of the libraries and the command for both macOS targets"
     );
 }
 
@@ -157,6 +168,9 @@ fn ci() -> Result<()> {
         "warnings",
     ]))?;
     deps::check()?;
+    // The libraries as crates.io would receive them, and the code as macOS compiles it.
+    package::check(&["--no-verify".to_owned()])?;
+    macos::check()?;
     test(&[])?;
     // The login window in a real window: log in, two-factor code, renewal, approval page.
     gui::smoke()?;
