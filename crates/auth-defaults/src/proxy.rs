@@ -3,7 +3,7 @@
 //! settings when no proxy variable is set, cleaned up as the Toolkit's
 //! `SystemSettings.http_proxy` does; and a proxy setting as `Debug` shows it.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::env::{self, Env};
@@ -157,12 +157,12 @@ fn environment_names_a_proxy(env: &Env) -> bool {
             .eq_ignore_ascii_case("_proxy")
             .then(|| name[..split].to_ascii_lowercase())
     };
-    let mut proxies = BTreeMap::new();
+    let mut proxies = BTreeSet::new();
     for (name, value) in &vars {
         if let Some(scheme) = scheme_of(name)
             && !value.trim().is_empty()
         {
-            proxies.insert(scheme, ());
+            proxies.insert(scheme);
         }
     }
     if env.is_set(env::REQUEST_METHOD) {
@@ -175,7 +175,7 @@ fn environment_names_a_proxy(env: &Env) -> bool {
             if value.trim().is_empty() {
                 proxies.remove(&scheme);
             } else {
-                proxies.insert(scheme, ());
+                proxies.insert(scheme);
             }
         }
     }

@@ -113,11 +113,15 @@ fn status_check_with_nothing_stored_exits_4_without_asking_anyone() {
 fn status_with_proxy_settings(ini_proxy: Option<&str>, env: &[(&str, &str)]) -> (String, Value) {
     let home = tempfile::tempdir().unwrap();
     let ini = home.path().join("toolkit.ini");
-    let mut text = "[Login]\ndefault_site = https://mysite.shotgunstudio.com\n".to_owned();
-    if let Some(proxy) = ini_proxy {
-        text.push_str(&format!("http_proxy = {proxy}\n"));
-    }
-    std::fs::write(&ini, text).unwrap();
+    let proxy_line = ini_proxy.map(|proxy| format!("http_proxy = {proxy}\n"));
+    std::fs::write(
+        &ini,
+        format!(
+            "[Login]\ndefault_site = https://mysite.shotgunstudio.com\n{}",
+            proxy_line.unwrap_or_default()
+        ),
+    )
+    .unwrap();
     let run = |json: bool| {
         let mut cmd = tk_auth(home.path());
         cmd.env("SGTK_PREFERENCES_LOCATION", &ini);
@@ -148,31 +152,45 @@ fn status_with_proxy_settings(ini_proxy: Option<&str>, env: &[(&str, &str)]) -> 
 
 #[test]
 fn status_shows_the_proxy_in_use_and_where_it_came_from_without_its_password() {
-    let cases: [(Option<&str>, &[(&str, &str)], &str, Value, Value, Value); 6] = [
+    // toolkit.ini's http_proxy, the environment; the text shown, then `proxy`,
+    // `proxy_source` and `proxy_variable` in JSON.
+    type Case<'a> = (
+        Option<&'a str>,
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        [Value; 3],
+    );
+    let cases: [Case<'_>; 6] = [
         (
             Some("bob:canary-pw@ini-proxy:3128"),
             &[("http_proxy", "env-proxy:1")],
             "bob:<redacted>@ini-proxy:3128 (toolkit.ini)",
-            json!("bob:<redacted>@ini-proxy:3128"),
-            json!("toolkit_ini"),
-            Value::Null,
+            [
+                json!("bob:<redacted>@ini-proxy:3128"),
+                json!("toolkit_ini"),
+                Value::Null,
+            ],
         ),
         (
             None,
             &[("HTTP_PROXY", "http://alice:canary-pw@env-proxy:3128")],
             "alice:<redacted>@env-proxy:3128 (environment variable HTTP_PROXY)",
-            json!("alice:<redacted>@env-proxy:3128"),
-            json!("environment"),
-            json!("HTTP_PROXY"),
+            [
+                json!("alice:<redacted>@env-proxy:3128"),
+                json!("environment"),
+                json!("HTTP_PROXY"),
+            ],
         ),
         // No Toolkit proxy: the site's own variable, which the site client uses.
         (
             None,
             &[("HTTPS_PROXY", "http://carol:canary-pw@secure-proxy:3129")],
             "http://carol:<redacted>@secure-proxy:3129 (environment variable HTTPS_PROXY)",
-            json!("http://carol:<redacted>@secure-proxy:3129"),
-            json!("environment"),
-            json!("HTTPS_PROXY"),
+            [
+                json!("http://carol:<redacted>@secure-proxy:3129"),
+                json!("environment"),
+                json!("HTTPS_PROXY"),
+            ],
         ),
         (
             None,
@@ -181,22 +199,18 @@ fn status_shows_the_proxy_in_use_and_where_it_came_from_without_its_password() {
                 ("NO_PROXY", "shotgunstudio.com"),
             ],
             "none",
-            Value::Null,
-            Value::Null,
-            Value::Null,
+            [Value::Null, Value::Null, Value::Null],
         ),
         // An empty `http_proxy` in toolkit.ini says "no proxy".
         (
             Some(""),
             &[],
             "none (toolkit.ini)",
-            Value::Null,
-            json!("toolkit_ini"),
-            Value::Null,
+            [Value::Null, json!("toolkit_ini"), Value::Null],
         ),
-        (None, &[], "none", Value::Null, Value::Null, Value::Null),
+        (None, &[], "none", [Value::Null, Value::Null, Value::Null]),
     ];
-    for (ini_proxy, env, text, proxy, source, variable) in cases {
+    for (ini_proxy, env, text, [proxy, source, variable]) in cases {
         let (line, json) = status_with_proxy_settings(ini_proxy, env);
         assert_eq!(
             line,
