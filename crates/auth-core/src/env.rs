@@ -165,6 +165,13 @@ impl Env {
         Self::from_pairs::<String, String>([])
     }
 
+    /// Whether this is the live process environment rather than a fixed set. What the
+    /// platform itself reports (the home folder, the operating system's proxy settings) stands
+    /// in for missing variables only then: a fixed set describes everything there is.
+    pub fn is_process(&self) -> bool {
+        self.fixed.is_none()
+    }
+
     /// The value of a variable, if it is set and valid Unicode.
     pub fn var(&self, name: &str) -> Option<String> {
         match &self.fixed {

@@ -6,8 +6,9 @@ use tk_auth_core::{Secret, Site};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{DefaultsError, Result};
-use crate::proxy::{shown_proxy, system_http_proxy};
+use crate::proxy::{HttpProxySetting, ProxySource, shown_proxy, system_http_proxy_setting};
 use crate::session_cache::{LoginMethod, MakeCurrent, SessionCache, SessionData};
+use crate::system_proxy::SystemProxySettings;
 use crate::user_settings::UserSettings;
 
 /// What the default behaviours read: the session cache, `toolkit.ini` and the environment,
@@ -23,6 +24,7 @@ pub struct Defaults {
     pub(crate) env: Env,
     fixed_host: Option<Site>,
     http_proxy: Option<String>,
+    system_proxy: SystemProxySettings,
     script_user: Option<(String, Secret)>,
 }
 
@@ -34,6 +36,7 @@ impl std::fmt::Debug for Defaults {
             .field("settings", &self.settings)
             .field("fixed_host", &self.fixed_host)
             .field("http_proxy", &shown_proxy(self.http_proxy.as_deref()))
+            .field("system_proxy", &self.system_proxy)
             .field("script_user", &self.script_user)
             .finish_non_exhaustive()
     }
@@ -54,11 +57,13 @@ impl Defaults {
         ))
     }
 
-    /// Defaults from explicit parts.
+    /// Defaults from explicit parts. The operating system's proxy settings are read when
+    /// `env` is the process environment ([`Env::process`]), and not for a fixed set.
     pub fn new(cache: SessionCache, settings: UserSettings, env: Env) -> Self {
         Self {
             cache,
             settings,
+            system_proxy: SystemProxySettings::for_env(&env),
             env,
             fixed_host: None,
             http_proxy: None,
@@ -77,6 +82,14 @@ impl Defaults {
     #[must_use]
     pub fn with_http_proxy(mut self, proxy: impl Into<String>) -> Self {
         self.http_proxy = Some(proxy.into());
+        self
+    }
+
+    /// Sets where the operating system's proxy settings are read, the last place the proxy
+    /// comes from (see [`DefaultsManager::get_http_proxy`]).
+    #[must_use]
+    pub fn with_system_proxy(mut self, settings: SystemProxySettings) -> Self {
+        self.system_proxy = settings;
         self
     }
 
@@ -157,16 +170,41 @@ pub trait DefaultsManager: Send + Sync {
     }
 
     /// The proxy set on the defaults, else `toolkit.ini`'s `http_proxy` when set (`""` means
-    /// no proxy), else the system proxy.
+    /// no proxy), else the system proxy: the environment's `http_proxy` (any spelling, by
+    /// the rule of [`system_http_proxy`](crate::system_http_proxy)), else — when no proxy
+    /// variable at all is set — the operating system's proxy for `http`.
     fn get_http_proxy(&self) -> Result<Option<String>> {
+        Ok(self.get_http_proxy_setting()?.map(|s| s.proxy))
+    }
+
+    /// [`get_http_proxy`](Self::get_http_proxy) with where the proxy came from.
+    ///
+    /// A manager that overrides `get_http_proxy` overrides this too, so that what is shown
+    /// (`tk-auth status`) is what is used.
+    ///
+    /// ```
+    /// use tk_auth_defaults::{Defaults, DefaultsManager, Env, ProxySource, SystemProxySettings};
+    ///
+    /// let home = tempfile::tempdir()?;
+    /// let env = Env::from_pairs([("SHOTGUN_HOME", home.path().to_str().unwrap())]);
+    /// let defaults = Defaults::from_env_with(&env)?
+    ///     .with_system_proxy(SystemProxySettings::given("http://proxy.example:3128"));
+    /// let setting = defaults.get_http_proxy_setting()?.unwrap();
+    /// assert_eq!((setting.proxy.as_str(), setting.source), ("proxy.example:3128", ProxySource::SystemSettings));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn get_http_proxy_setting(&self) -> Result<Option<HttpProxySetting>> {
         let d = self.defaults();
         if let Some(proxy) = &d.http_proxy {
-            return Ok(Some(proxy.clone()));
+            return Ok(Some(HttpProxySetting::new(
+                proxy.clone(),
+                ProxySource::Configuration,
+            )));
         }
-        match d.settings.shotgun_proxy()? {
-            Some(p) => Ok(Some(p)),
-            None => Ok(system_http_proxy(&d.env)),
+        if let Some(proxy) = d.settings.shotgun_proxy()? {
+            return Ok(Some(HttpProxySetting::new(proxy, ProxySource::ToolkitIni)));
         }
+        Ok(system_http_proxy_setting(&d.env, &d.system_proxy))
     }
 
     /// The current user of the host, else `toolkit.ini`'s `default_login`.

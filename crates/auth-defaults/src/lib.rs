@@ -50,6 +50,7 @@ mod python_text;
 mod pyyaml_emitter;
 mod secret_store;
 mod session_cache;
+mod system_proxy;
 mod user_settings;
 mod yaml;
 mod yaml_1_1;
@@ -61,7 +62,7 @@ pub use defaults_manager::{Defaults, DefaultsManager};
 pub use error::{DefaultsError, Result};
 pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};
-pub use proxy::system_http_proxy;
+pub use proxy::{HttpProxySetting, ProxySource, system_http_proxy};
 #[cfg(feature = "keyring")]
 pub use secret_store::KeyringStore;
 pub use secret_store::{
@@ -69,6 +70,7 @@ pub use secret_store::{
     keyring_or_file_store, store_from_env,
 };
 pub use session_cache::{LoginMethod, MakeCurrent, RenewalLock, SessionCache, SessionData};
+pub use system_proxy::SystemProxySettings;
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 pub use tk_auth_core::env::Env;

@@ -94,7 +94,8 @@ impl UserSettings {
         self.get_setting(LOGIN, "default_login")
     }
 
-    /// `[Login] http_proxy`; `Some("")` means "no proxy", `None` "use the system proxy".
+    /// `[Login] http_proxy`; `Some("")` means "no proxy", `None` "use the system proxy" (the
+    /// environment's, else the operating system's settings).
     pub fn shotgun_proxy(&self) -> Result<Option<String>> {
         self.get_setting(LOGIN, "http_proxy")
     }

@@ -95,6 +95,8 @@ impl SiteClient {
             .timeout(timeout)
             .connect_timeout(options.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .http1_only()
+            // reqwest would otherwise choose a proxy of its own (from the environment, by
+            // other rules): the proxy used is the one chosen above, which callers can show.
             .no_proxy();
         if let Some(chosen) = &chosen {
             builder = builder.proxy(chosen.to_reqwest()?);

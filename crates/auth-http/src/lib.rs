@@ -79,6 +79,7 @@ pub use options::{
     ProxySetting, RetryPolicy,
 };
 pub use product::{PRODUCT_DEFAULT, PRODUCT_DESKTOP, machine_id, product_name};
+pub use proxy::environment_proxy;
 pub use renewal::{RenewalReason, RenewalRequest, SessionRenewer};
 pub use site_info::{SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
 pub use site_url::SiteUrl;

@@ -46,15 +46,9 @@ pub(crate) fn choose(
             },
         })),
         ProxySetting::FromEnvironment => {
-            let Some((variable, value)) = proxy_variable(env, site.scheme()) else {
+            let Some((variable, value)) = environment_proxy(site, env) else {
                 return Ok(None);
             };
-            if proxy_variable(env, "no")
-                .is_some_and(|(_, list)| no_proxy_matches(&list, site.host()))
-            {
-                tracing::debug!(site = %site, "NO_PROXY lists the site: connecting directly");
-                return Ok(None);
-            }
             let invalid = || HttpError::InvalidEnvironmentProxy {
                 variable: variable.clone(),
                 proxy: redact_userinfo(&value),
@@ -89,6 +83,30 @@ pub(crate) fn choose(
             }))
         }
     }
+}
+
+/// The proxy variable a client with [`ProxySetting::FromEnvironment`] takes its proxy from
+/// for `site`, as `(name, value)` — the value trimmed and as written, a password included:
+/// never log it. `None` when the client connects directly: no variable for the site's scheme
+/// (`https_proxy` or `http_proxy`, by the rule of `docs/network.md`), or `NO_PROXY` lists the
+/// site.
+///
+/// ```
+/// use tk_auth_http::{Env, SiteUrl, environment_proxy};
+///
+/// let env = Env::from_pairs([("HTTPS_PROXY", "proxy.local:3128"), ("NO_PROXY", "intranet.local")]);
+/// let site = SiteUrl::parse("https://mystudio.shotgunstudio.com")?;
+/// assert_eq!(environment_proxy(&site, &env), Some(("HTTPS_PROXY".into(), "proxy.local:3128".into())));
+/// assert_eq!(environment_proxy(&SiteUrl::parse("https://intranet.local")?, &env), None);
+/// # Ok::<(), tk_auth_http::HttpError>(())
+/// ```
+pub fn environment_proxy(site: &SiteUrl, env: &Env) -> Option<(String, String)> {
+    let found = proxy_variable(env, site.scheme())?;
+    if proxy_variable(env, "no").is_some_and(|(_, list)| no_proxy_matches(&list, site.host())) {
+        tracing::debug!(site = %site, "NO_PROXY lists the site: connecting directly");
+        return None;
+    }
+    Some(found)
 }
 
 /// The environment's proxy variable for `scheme` (`https`, `http`, or `no` for the

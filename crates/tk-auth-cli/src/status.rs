@@ -4,7 +4,9 @@
 use clap::Args;
 use serde_json::{Value, json};
 use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
-use tk_auth::defaults::StoreBackend;
+use tk_auth::core::{Site, redact_proxy_password};
+use tk_auth::defaults::{Env, ProxySource, StoreBackend};
+use tk_auth::http::{SiteUrl, environment_proxy};
 use tk_auth::prompt::terminal_safe;
 use tk_auth::{CredentialState, Defaults, DefaultsManager as _, NonInteractivePrompter};
 
@@ -55,6 +57,72 @@ impl Check {
     }
 }
 
+/// The proxy requests to the site go through, shown with its password redacted, and where
+/// it came from (`None`: nothing named one).
+struct ProxyInUse {
+    proxy: Option<String>,
+    source: Option<ProxySource>,
+}
+
+impl ProxyInUse {
+    /// Chosen as the façade's clients choose it: the Toolkit's proxy
+    /// (`DefaultsManager::get_http_proxy`: configuration, `toolkit.ini`, the environment's
+    /// `http_proxy`, the system's settings) when it names one, else the environment's proxy
+    /// for the site's scheme (`HTTPS_PROXY` for an `https://` site, unless `NO_PROXY` lists
+    /// it).
+    fn of(defaults: &Defaults, site: Option<&Site>, env: &Env) -> Result<Self, Failure> {
+        let setting = defaults.get_http_proxy_setting().map_err(Failure::failed)?;
+        if let Some(setting) = setting.as_ref().filter(|s| !s.proxy.is_empty()) {
+            return Ok(Self {
+                proxy: Some(redact_proxy_password(&setting.proxy)),
+                source: Some(setting.source.clone()),
+            });
+        }
+        let from_environment = site
+            .and_then(|site| SiteUrl::from_site(site).ok())
+            .and_then(|site| environment_proxy(&site, env));
+        Ok(match from_environment {
+            Some((variable, value)) => Self {
+                proxy: Some(redact_proxy_password(&value)),
+                source: Some(ProxySource::Environment(variable)),
+            },
+            // An empty setting says "no proxy": shown with where it was said.
+            None => Self {
+                proxy: None,
+                source: setting.map(|s| s.source),
+            },
+        })
+    }
+
+    /// The JSON name of the source (`proxy_source`).
+    fn source_name(&self) -> Option<&'static str> {
+        self.source.as_ref().map(|source| match source {
+            ProxySource::Configuration => "configuration",
+            ProxySource::ToolkitIni => "toolkit_ini",
+            ProxySource::Environment(_) => "environment",
+            // Sources added later are reported as the system's, the last in the order.
+            _ => "system_settings",
+        })
+    }
+
+    /// The variable the proxy came from (`proxy_variable`).
+    fn variable(&self) -> Option<&str> {
+        match &self.source {
+            Some(ProxySource::Environment(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// `host:port (where from)`, `none (where from)` or `none`.
+    fn text(&self) -> String {
+        let proxy = self.proxy.as_deref().unwrap_or("none");
+        match &self.source {
+            Some(source) => format!("{proxy} ({source})"),
+            None => proxy.to_owned(),
+        }
+    }
+}
+
 /// Runs `tk-auth status`: reads the defaults as Python's `ShotgunAuthenticator` does, so a
 /// session written by a Python tool is reported the same way.
 pub(crate) fn status(args: &StatusArgs) -> Outcome {
@@ -76,6 +144,7 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
         None => cache.global_file(),
     };
     let backend = cache.backend();
+    let proxy = ProxyInUse::of(&defaults, site.as_ref(), &Env::process())?;
     let check = match (&user, args.check) {
         (_, false) => None,
         (None, true) => Some(Check::NoSession),
@@ -95,6 +164,9 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
             StoreBackend::File { fallback_reason } => json!(fallback_reason),
             _ => Value::Null,
         },
+        "proxy": &proxy.proxy,
+        "proxy_source": proxy.source_name(),
+        "proxy_variable": proxy.variable(),
         "credentials": check.as_ref().map(Check::name),
         "check_error": match &check {
             Some(Check::Unreachable(why)) => Value::from(why.clone()),
@@ -111,6 +183,7 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
         line("session stored:", if user.is_some() { "yes" } else { "no" });
         line("cache file:", &file.display().to_string());
         line("store:", &backend.to_string());
+        line("proxy:", &proxy.text());
         match &check {
             None => {}
             Some(Check::Unreachable(why)) => line("credentials:", &format!("unreachable ({why})")),

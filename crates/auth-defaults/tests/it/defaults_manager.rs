@@ -5,7 +5,8 @@ use std::path::Path;
 
 use tk_auth_core::Secret;
 use tk_auth_defaults::{
-    ConfigDefaultsManager, Credentials, Defaults, DefaultsError, DefaultsManager, Env,
+    ConfigDefaultsManager, Credentials, Defaults, DefaultsError, DefaultsManager, Env, ProxySource,
+    SystemProxySettings,
 };
 
 fn env_for(home: &Path, extra: &[(&str, &str)]) -> Env {
@@ -260,4 +261,64 @@ fn a_proxy_and_a_script_user_set_on_the_defaults_win_over_the_files() {
     );
     let shown = format!("{composed:?}");
     assert!(!shown.contains("canary"), "{shown}");
+}
+
+/// The Toolkit's proxy and its source, with the operating system naming `os-proxy:3128`.
+fn proxy_with_os_settings(
+    home: &Path,
+    extra: &[(&str, &str)],
+    yml: Option<&Path>,
+) -> Option<(String, ProxySource)> {
+    let defaults = Defaults::from_env_with(&env_for(home, extra))
+        .unwrap()
+        .with_system_proxy(SystemProxySettings::given("http://os-proxy:3128"));
+    let setting = match yml {
+        Some(yml) => ConfigDefaultsManager::new(defaults, yml, false)
+            .unwrap()
+            .get_http_proxy_setting(),
+        None => defaults.get_http_proxy_setting(),
+    };
+    setting.unwrap().map(|s| (s.proxy, s.source))
+}
+
+#[test]
+fn the_proxy_comes_from_configuration_toolkit_ini_environment_then_system_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let found = |proxy: &str, source| Some((proxy.to_owned(), source));
+    let env = [("HTTP_PROXY", "http://env-proxy:1")];
+    assert_eq!(
+        proxy_with_os_settings(home, &[], None),
+        found("os-proxy:3128", ProxySource::SystemSettings)
+    );
+    assert_eq!(
+        proxy_with_os_settings(home, &env, None),
+        found("env-proxy:1", ProxySource::Environment("HTTP_PROXY".into()))
+    );
+    // Any proxy variable keeps the system's settings out, as in Python.
+    assert_eq!(
+        proxy_with_os_settings(home, &[("https_proxy", "secure:1")], None),
+        None
+    );
+    write_ini(home, "[Login]\nhttp_proxy = ini-proxy:2\n");
+    assert_eq!(
+        proxy_with_os_settings(home, &env, None),
+        found("ini-proxy:2", ProxySource::ToolkitIni)
+    );
+    let yml = home.join("shotgun.yml");
+    std::fs::write(
+        &yml,
+        "host: https://studio.shotgunstudio.com\nhttp_proxy: yml-proxy:3\n",
+    )
+    .unwrap();
+    assert_eq!(
+        proxy_with_os_settings(home, &env, Some(&yml)),
+        found("yml-proxy:3", ProxySource::Configuration)
+    );
+    // "No proxy" is said by the first place that says anything.
+    write_ini(home, "[Login]\nhttp_proxy =\n");
+    assert_eq!(
+        proxy_with_os_settings(home, &env, None),
+        found("", ProxySource::ToolkitIni)
+    );
 }

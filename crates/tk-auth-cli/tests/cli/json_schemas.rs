@@ -32,6 +32,7 @@ fn assert_matches(name: &str, output: &std::process::Output) -> Value {
 fn the_schemas_reject_a_field_they_do_not_document() {
     let status = json!({"site": null, "login": null, "session_stored": false,
         "cache_file": "/x", "store": "file", "keyring": null, "keyring_unavailable": null,
+        "proxy": null, "proxy_source": null, "proxy_variable": null,
         "credentials": null, "check_error": null});
     assert!(schema("status").is_valid(&status));
     let mut extra = status.clone();
