@@ -11,8 +11,9 @@
 //!   dependency release that deprecates or breaks what we use; `Cargo.lock` is put back.
 //! - `build-times`: cold build times of each library and of the command.
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
-//! - `gui-smoke`: the login window in a real (virtual) X server, typed through with xdotool;
-//!   a screenshot of each page under `target/gui-smoke/`.
+//! - `gui-smoke [--windows]`: the login window in a real (virtual) X server, typed through
+//!   with xdotool, in the light and dark themes; a screenshot of each page under
+//!   `target/gui-smoke/<theme>/` (`--windows`: the Windows build under Wine too).
 //! - `fuzz [TARGET…] [--time S] [--ci]`: coverage-guided fuzzing (see `fuzz.rs`).
 
 #![allow(
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
         "build-times" => build_times::report(rest),
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
-        "gui-smoke" => gui::smoke(),
+        "gui-smoke" => gui::smoke(rest),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -82,7 +83,7 @@ fn usage() {
          build-times  cold build time of each crate, each in a fresh target folder\n  \
          bench        benchmarks with ratios against baselines measured in the same run\n               \
          (`bench gui [--no-builds]`: only the login window's rows)\n  \
-         gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
+         gui-smoke    [--windows]: the login window under Xvfb, typed through, light and dark; screenshots\n               in target/gui-smoke (--windows: the Windows build under Wine too)\n  \
          fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target"
     );
 }
@@ -150,7 +151,7 @@ fn ci() -> Result<()> {
     deps::check()?;
     test(&[])?;
     // The login window in a real window: log in, two-factor code, renewal, approval page.
-    gui::smoke()?;
+    gui::smoke(&[])?;
     // Every reader of outside data, fuzzed briefly: a crash fails CI.
     fuzz::fuzz(&["--ci".to_owned()])?;
     run(cargo()
