@@ -511,6 +511,8 @@ fn the_focus_moves_to_the_first_empty_field_of_each_page_the_flow_shows() {
     rig.step();
     assert!(rig.harness.get_by_label("Login:").is_focused());
     rig.type_into("Login:", "alice");
+    // The page wants the password with the login.
+    rig.type_into("Password:", "s3cret");
     rig.click("Sign In");
     assert_eq!(answer(login).unwrap(), "alice");
 
