@@ -89,12 +89,18 @@ pub(super) fn prepare() -> Result<Option<WindowsBuild>> {
 /// The Windows window, typed through under Wine, in each theme: site, login and password,
 /// then the two-factor code, with the focus checked on every page.
 pub(super) fn smoke(server: &Xvfb, build: &WindowsBuild, shots: &Path) -> Result<()> {
-    for theme in super::THEMES {
+    let outcome = super::THEMES.iter().try_for_each(|theme| {
         let folder = shots.join(format!("windows-{theme}"));
         std::fs::create_dir_all(&folder)?;
-        pages(server, build, &folder, theme)?;
-    }
-    Ok(())
+        pages(server, build, &folder, theme)
+    });
+    // Wine's own processes of this prefix (its server, its desktop) outlive the program;
+    // stopped here, they do not find the X server gone.
+    let _ = std::process::Command::new(build.wine.with_file_name("wineserver"))
+        .arg("-k")
+        .env("WINEPREFIX", &build.prefix)
+        .status();
+    outcome
 }
 
 fn pages(server: &Xvfb, build: &WindowsBuild, shots: &Path, theme: &str) -> Result<()> {
