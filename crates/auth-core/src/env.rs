@@ -111,6 +111,9 @@ pub const TK_AUTH_BENCH_SCALE: &str = "TK_AUTH_BENCH_SCALE";
 /// A Python tk-core checkout (its `python` folder) that benchmarks compare against; the rows
 /// that need it are skipped, saying so, when it is not set.
 pub const TK_CORE_PATH: &str = "TK_CORE_PATH";
+/// The `bcryptprimitives.dll` shim that `cargo xtask gui-smoke --windows` puts beside the
+/// Windows build for Wine 8, which lacks it (default `/tmp/wine-shim/bcryptprimitives.dll`).
+pub const TK_AUTH_WINE_SHIM: &str = "TK_AUTH_WINE_SHIM";
 
 /// A view of environment variables: the process's own, or a fixed set.
 ///

@@ -17,7 +17,7 @@ use super::xvfb::Xvfb;
 const PAGE_READY: &str = "the login window shows a page ready for typing";
 
 /// The log filter that makes the window say which page it shows.
-pub(super) const PAGE_LOG: &str = "tk_auth_prompt=debug";
+const PAGE_LOG: &str = "tk_auth_prompt=debug";
 
 /// A program with the login window, running under an X server, with its output read line
 /// by line.

@@ -17,7 +17,7 @@ mod example;
 mod wine;
 mod xvfb;
 
-use example::{Example, PAGE_LOG};
+use example::Example;
 use xvfb::Xvfb;
 
 const TITLE: &str = "Flow Production Tracking Login";

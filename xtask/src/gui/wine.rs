@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 
 use super::example::Example;
 use super::xvfb::Xvfb;
-use crate::{cargo, run, workspace_root};
+use crate::{cargo, run, target_dir, var};
 
 /// The Rust target of the Windows build.
 const TARGET: &str = "x86_64-pc-windows-gnu";
@@ -29,38 +29,38 @@ pub(super) struct WindowsBuild {
     prefix: PathBuf,
 }
 
-fn skipped(reason: &str) -> Result<Option<WindowsBuild>> {
+fn skipped(reason: &str) -> Option<WindowsBuild> {
     eprintln!("SKIPPED: gui-smoke --windows: {reason}");
-    Ok(None)
+    None
 }
 
 /// Builds the Windows example and puts the shim beside it; `None` (with the reason printed)
 /// where Wine, the target or the shim is missing.
 pub(super) fn prepare() -> Result<Option<WindowsBuild>> {
     let Some(wine) = WINE.iter().map(PathBuf::from).find(|p| p.exists()) else {
-        return skipped("Wine is not installed (no wine64; the wine64 package)");
+        return Ok(skipped(
+            "Wine is not installed (no wine64; the wine64 package)",
+        ));
     };
     let installed = std::process::Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .map(|o| {
+        .is_ok_and(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .lines()
                 .any(|l| l.trim() == TARGET)
-        })
-        .unwrap_or(false);
+        });
     if !installed {
-        return skipped(&format!(
+        return Ok(skipped(&format!(
             "the Rust target {TARGET} is not installed (rustup target add {TARGET}; mingw-w64)"
-        ));
+        )));
     }
-    let shim = std::env::var_os("TK_AUTH_WINE_SHIM")
-        .map_or_else(|| PathBuf::from(SHIM_DEFAULT), PathBuf::from);
+    let shim = var("TK_AUTH_WINE_SHIM").map_or_else(|| PathBuf::from(SHIM_DEFAULT), PathBuf::from);
     if !shim.exists() {
-        return skipped(&format!(
+        return Ok(skipped(&format!(
             "no {SHIM} shim for Wine at {} (TK_AUTH_WINE_SHIM names it)",
             shim.display()
-        ));
+        )));
     }
     run(cargo().args([
         "build",
@@ -74,7 +74,7 @@ pub(super) fn prepare() -> Result<Option<WindowsBuild>> {
         "--example",
         "login_window",
     ]))?;
-    let folder = workspace_root().join(format!("target/{TARGET}/debug/examples"));
+    let folder = target_dir().join(format!("{TARGET}/debug/examples"));
     std::fs::copy(&shim, folder.join(SHIM))
         .with_context(|| format!("could not copy {} beside the example", shim.display()))?;
     Ok(Some(WindowsBuild {
@@ -82,7 +82,7 @@ pub(super) fn prepare() -> Result<Option<WindowsBuild>> {
         exe: folder.join("login_window.exe"),
         // A Wine prefix of the smoke test's own, kept between runs (its first start takes a
         // while) in the build folder, which `cargo clean` empties.
-        prefix: workspace_root().join("target/wine-prefix"),
+        prefix: target_dir().join("wine-prefix"),
     }))
 }
 

@@ -125,7 +125,7 @@ mod tests {
     fn the_window_opens_as_tall_as_its_page_at_its_own_width() {
         let (mut dialog, _answer) = login_page();
         let size = fitted_size(&mut dialog, &mut None, egui::vec2(WIDTH, 600.0));
-        assert_eq!(size.x, WIDTH);
+        assert!((size.x - WIDTH).abs() < 0.5, "{size:?}");
         // The page's heading, three fields, the menu and the buttons: no tall empty frame.
         assert!(
             (MIN_SIZE.y..300.0).contains(&size.y),
@@ -164,9 +164,9 @@ mod tests {
             long_site.y > plain.y,
             "with a long site {long_site:?}, {plain:?}"
         );
-        assert_eq!(
-            long_site.x, WIDTH,
-            "the site's address wraps instead of widening"
+        assert!(
+            (long_site.x - WIDTH).abs() < 0.5,
+            "the site's address wraps instead of widening: {long_site:?}"
         );
         dialog.site = "https://mystudio.shotgrid.autodesk.com".to_owned();
         let back = fitted_size(&mut dialog, &mut fitted, long_site);
