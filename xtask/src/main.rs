@@ -11,8 +11,9 @@
 //!   dependency release that deprecates or breaks what we use; `Cargo.lock` is put back.
 //! - `build-times`: cold build times of each library and of the command.
 //! - `bench`: the benchmarks, each printing ratios against a baseline run in the same process.
-//! - `gui-smoke`: the login window in a real (virtual) X server, typed through with xdotool;
-//!   a screenshot of each page under `target/gui-smoke/`.
+//! - `gui-smoke [--windows]`: the login window in a real (virtual) X server, typed through
+//!   with xdotool, in the light and dark themes; a screenshot of each page under
+//!   `target/gui-smoke/<theme>/` (`--windows`: the Windows build under Wine too).
 //! - `fuzz [TARGET…] [--time S] [--ci]`: coverage-guided fuzzing (see `fuzz.rs`).
 //! - `windows [demo]`: the tests of the crates a Windows workstation runs, cross-built and run
 //!   under Wine (`demo`: the command's demo under Wine; see `windows.rs`).
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
         "build-times" => build_times::report(rest),
         "bench" => bench(rest),
         "fuzz" => fuzz::fuzz(rest),
-        "gui-smoke" => gui::smoke(),
+        "gui-smoke" => gui::smoke(rest),
         "windows" => match rest.first().map(String::as_str) {
             None => windows::test(),
             Some("demo") => windows::demo(),
@@ -96,7 +97,7 @@ fn usage() {
          build-times  cold build time of each crate, each in a fresh target folder\n  \
          bench        benchmarks with ratios against baselines measured in the same run\n               \
          (`bench gui [--no-builds]`: only the login window's rows)\n  \
-         gui-smoke    the login window under Xvfb, typed through; screenshots in target/gui-smoke\n  \
+         gui-smoke    [--windows]: the login window under Xvfb, typed through, light and dark; screenshots\n               in target/gui-smoke (--windows: the Windows build under Wine too)\n  \
          fuzz         [TARGET…] [--time S] [--ci]: coverage-guided fuzzing, 60 s (--ci: 20 s) per target\n  \
          windows      [demo]: the Windows build's tests under Wine (demo: `tk-auth.exe demo` under Wine)\n  \
          dist         [--target TRIPLE]…: release archives of the command for Linux and Windows,\n               \
@@ -173,7 +174,7 @@ fn ci() -> Result<()> {
     macos::check()?;
     test(&[])?;
     // The login window in a real window: log in, two-factor code, renewal, approval page.
-    gui::smoke()?;
+    gui::smoke(&[])?;
     // Every reader of outside data, fuzzed briefly: a crash fails CI.
     fuzz::fuzz(&["--ci".to_owned()])?;
     run(cargo()

@@ -84,7 +84,7 @@ pub(crate) fn demo() -> Result<()> {
 }
 
 /// The Rust target, mingw and Wine: installed when missing (as the other system packages).
-fn prepare() -> Result<PathBuf> {
+pub(crate) fn prepare() -> Result<PathBuf> {
     system::ensure_windows_packages()?;
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -203,7 +203,7 @@ fn stop_wineserver(wine: &Path, prefix: &Path) {
 }
 
 /// Builds the `bcryptprimitives.dll` stand-in into `target/windows-shim`.
-fn build_shim() -> Result<PathBuf> {
+pub(crate) fn build_shim() -> Result<PathBuf> {
     let dir = target_dir().join("windows-shim");
     std::fs::create_dir_all(&dir)?;
     let source = dir.join("bcryptprimitives.c");

@@ -78,6 +78,9 @@ pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 /// `none` (nobody: a needed prompt fails at once). Unset: the terminal when standard input
 /// is one, else nobody.
 pub const TK_AUTH_PROMPT: &str = "TK_AUTH_PROMPT";
+/// The login window's colours: `light`, `dark`, or `system` (the default: the desktop's
+/// light or dark setting, light where the windowing system does not report it, as on Linux).
+pub const TK_AUTH_THEME: &str = "TK_AUTH_THEME";
 /// Set to anything but an empty string: prompts and messages use no colours.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Programs that open web pages, tried in order before the system's opener, separated as in

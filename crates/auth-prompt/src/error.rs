@@ -65,6 +65,13 @@ pub enum PromptError {
         origin: &'static str,
     },
 
+    /// `TK_AUTH_THEME` holds a value that names no colours for the login window.
+    #[error("unknown window theme {value:?} in TK_AUTH_THEME: use light, dark or system")]
+    UnknownTheme {
+        /// The value given.
+        value: String,
+    },
+
     /// A window was asked for, but this program was built without one.
     #[error("cannot ask in a window: this build has no GUI (the `gui` feature)")]
     NoGui,

@@ -16,7 +16,13 @@
 //!   mode, else `TK_AUTH_PROMPT=gui|console|none`, else the console when standard input is
 //!   a terminal and nobody otherwise.
 //! - `GuiPrompter` (feature `gui`) — a login and renewal window on egui/eframe, whose
-//!   dialog can also be drawn in a program's own egui interface.
+//!   dialog can also be drawn in a program's own egui interface. Each page is headed by the
+//!   product and the site (never with credentials), puts the keyboard focus in its first
+//!   empty field, and the window takes the height of its page. Its colours follow the
+//!   desktop's light or dark setting where the windowing system reports it (Windows, macOS;
+//!   light on Linux); `TK_AUTH_THEME=light|dark|system` forces one, any other value fails
+//!   the window's creation with [`PromptError::UnknownTheme`]. Run it alone with
+//!   `cargo run -p tk-auth-prompt --features gui --example login_window`.
 //! - [`Interactivity`] — whether anybody can answer here: `TK_AUTH_NONINTERACTIVE=1`, no
 //!   terminal for a console prompter, no display for a window.
 //! - [`terminal_safe`] — text from a site or a file, made safe to write on a terminal.

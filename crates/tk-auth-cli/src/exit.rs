@@ -91,6 +91,7 @@ pub(crate) fn code_of(error: &tk_auth::Error) -> u8 {
         {
             Some(
                 PromptError::UnknownPromptMode { .. }
+                | PromptError::UnknownTheme { .. }
                 | PromptError::NoGui
                 | PromptError::InvalidAnswer { .. },
             ) => 2,

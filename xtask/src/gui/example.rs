@@ -1,5 +1,6 @@
-//! The desktop example under the virtual X server: what it prints, read line by line, and
-//! the login window's own account of the page it shows (its debug log on stderr).
+//! A program with the login window (the desktop example, the command) under the virtual X
+//! server: what it prints, read line by line, and the window's own account of the page it
+//! shows and of the field holding the keyboard focus (its debug log on stderr).
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
@@ -16,9 +17,10 @@ use super::xvfb::Xvfb;
 const PAGE_READY: &str = "the login window shows a page ready for typing";
 
 /// The log filter that makes the window say which page it shows.
-pub(super) const PAGE_LOG: &str = "tk_auth_prompt=debug";
+const PAGE_LOG: &str = "tk_auth_prompt=debug";
 
-/// The desktop example, running under an X server, with its output read line by line.
+/// A program with the login window, running under an X server, with its output read line
+/// by line.
 pub(super) struct Example {
     child: Child,
     /// Lines of stdout (`false`) and stderr (`true`), as they arrive.
@@ -29,12 +31,22 @@ pub(super) struct Example {
 }
 
 impl Example {
-    pub(super) fn start(server: &Xvfb, binary: &Path, args: &[&str]) -> Result<Self> {
+    /// Starts `binary` with `args` and the environment variables `envs`.
+    pub(super) fn start(
+        server: &Xvfb,
+        binary: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Result<Self> {
         server.ready()?;
         let mut child = server
             .command(&binary.to_string_lossy())
             .args(args)
+            .envs(envs.iter().copied())
+            // The command reads `RUST_LOG` too, when `TK_AUTH_LOG` is not set.
+            .env_remove("TK_AUTH_LOG")
             .env("RUST_LOG", PAGE_LOG)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -61,12 +73,35 @@ impl Example {
         })
     }
 
+    /// Waits for a line of stdout containing `text`.
+    pub(super) fn line_with(&mut self, text: &str, timeout: Duration) -> Result<String> {
+        self.wait_for(false, timeout, &format!("print {text:?}"), |line| {
+            line.contains(text)
+        })
+    }
+
     /// Waits until the window has drawn `page` (as the window's log names it, e.g.
-    /// `TwoFactor`) and keys typed from now on reach its field.
-    pub(super) fn page(&mut self, page: &str, timeout: Duration) -> Result<()> {
-        let field = format!("page={page}");
+    /// `TwoFactor`) with the keyboard focus in `field` (`Site`, `Login`, `Password`, `Code`),
+    /// so that keys typed from now on reach that field without a click.
+    pub(super) fn page(&mut self, page: &str, field: &str, timeout: Duration) -> Result<()> {
+        let page = format!("page={page}");
+        let what = format!("show the {page} page");
+        let line = self.wait_for(true, timeout, &what, |line| {
+            line.contains(PAGE_READY) && line.contains(&page)
+        })?;
+        if !line.contains(&format!("field=Some({field})")) {
+            bail!(
+                "the window showed the {page} page with the focus elsewhere than {field}: {line}"
+            );
+        }
+        Ok(())
+    }
+
+    /// Waits until the window has drawn `page`, which has no field to type in.
+    pub(super) fn page_without_field(&mut self, page: &str, timeout: Duration) -> Result<()> {
+        let page = format!("page={page}");
         self.wait_for(true, timeout, &format!("show the {page} page"), |line| {
-            line.contains(PAGE_READY) && line.contains(&field)
+            line.contains(PAGE_READY) && line.contains(&page) && line.contains("field=None")
         })
         .map(drop)
     }

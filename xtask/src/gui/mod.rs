@@ -1,7 +1,8 @@
 //! The login window in a real window: `cargo xtask gui-smoke` logs in through it under a
-//! virtual X server (Xvfb), typing with xdotool, and saves a screenshot of each page under
-//! `target/gui-smoke/`; `cargo xtask bench` adds the window's rows (build cost of the `gui`
-//! feature, time to the first frame).
+//! virtual X server (Xvfb), typing with xdotool, in the light and the dark theme, and saves
+//! a screenshot of each page under `target/gui-smoke/<theme>/`; with `--windows`, the
+//! Windows build's window under Wine too. `cargo xtask bench` adds the window's rows (build
+//! cost of the `gui` feature, time to the first frame).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -13,9 +14,10 @@ use anyhow::{Context, Result, bail};
 use crate::{cargo, run, workspace_root};
 
 mod example;
+mod wine;
 mod xvfb;
 
-use example::{Example, PAGE_LOG};
+use example::Example;
 use xvfb::Xvfb;
 
 const TITLE: &str = "Flow Production Tracking Login";
@@ -58,34 +60,63 @@ struct Binaries {
     cli: PathBuf,
 }
 
-/// `cargo xtask gui-smoke`: a login with a two-factor code, then a renewal, typed through the
-/// real window; then the browser-approval page. A screenshot of each page goes to
-/// `target/gui-smoke/`.
-pub(crate) fn smoke() -> Result<()> {
+/// The themes the window is driven through, each forced with `TK_AUTH_THEME`; the
+/// screenshots of each go to a folder of that name.
+const THEMES: [&str; 2] = ["light", "dark"];
+
+/// `cargo xtask gui-smoke [--windows]`: in each theme, a login with a two-factor code, then a
+/// renewal, typed through the real window without a click (the focus is checked on every
+/// page); `tk-auth login --gui` with the site typed and a refused password; then the
+/// browser-approval page. A screenshot of each page goes to `target/gui-smoke/<theme>/`.
+/// `--windows` then shows the window of the Windows build under Wine (see `wine.rs`).
+pub(crate) fn smoke(args: &[String]) -> Result<()> {
+    let windows = args.iter().any(|a| a == "--windows");
+    if let Some(other) = args.iter().find(|a| *a != "--windows") {
+        bail!("unknown option {other:?} of gui-smoke (only --windows)");
+    }
     let shots = workspace_root().join("target/gui-smoke");
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots)?;
     let binaries = build_binaries()?;
+    let windows_build = if windows {
+        Some(wine::prepare()?)
+    } else {
+        None
+    };
     let server = Xvfb::start()?;
-    let outcome = pages(&server, &binaries, &shots);
+    let outcome = (|| {
+        for theme in THEMES {
+            let folder = shots.join(theme);
+            std::fs::create_dir_all(&folder)?;
+            pages(&server, &binaries, &folder, theme)?;
+        }
+        if let Some(build) = &windows_build {
+            wine::smoke(&server, build, &shots)?;
+        }
+        Ok(())
+    })();
     if outcome.is_err() {
-        // What the window showed when it went wrong.
-        let _ = server.screenshot(&shots, "failure");
+        // What the screen showed when it went wrong.
+        let _ = server.screenshot_screen(&shots, "failure");
     }
     outcome
 }
 
-fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
+fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path, theme: &str) -> Result<()> {
+    let themed = [("TK_AUTH_THEME", theme)];
     let mut example = Example::start(
         server,
         &binaries.example,
         &["--two-factor", "--threads", "8"],
+        &themed,
     )?;
     let wait = Duration::from_mins(1);
     example.line("site:", wait)?;
 
+    // No click anywhere: each page puts the focus in its first empty field, and the keys
+    // typed go there.
     server.window(wait)?;
-    example.page("Login", wait)?;
+    example.page("Login", "Login", wait)?;
     server.screenshot(shots, "1-login")?;
     server.typed(LOGIN)?;
     server.key("Tab")?;
@@ -93,7 +124,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     server.key("Return")?;
 
     // The two-factor page replaces the login page in the same window.
-    example.page("TwoFactor", wait)?;
+    example.page("TwoFactor", "Code", wait)?;
     server.screenshot(shots, "2-two-factor")?;
     server.typed(BACKUP_CODES[0])?;
     server.key("Return")?;
@@ -101,7 +132,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
 
     example.line("the site expired", wait)?;
     server.window(wait)?;
-    example.page("Login", wait)?;
+    example.page("Login", "Password", wait)?;
     server.screenshot(shots, "3-renewal")?;
     server.key("Escape")?;
     server.screenshot(shots, "4-cancel-confirmation")?;
@@ -109,7 +140,7 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     server.key("Escape")?;
     server.typed(PASSWORD)?;
     server.key("Return")?;
-    example.page("TwoFactor", wait)?;
+    example.page("TwoFactor", "Code", wait)?;
     server.screenshot(shots, "5-renewal-two-factor")?;
     server.typed(BACKUP_CODES[1])?;
     server.key("Return")?;
@@ -120,31 +151,36 @@ fn pages(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
     example.finish()?;
     server.window_gone(wait)?;
 
-    cli_login(server, binaries, shots)?;
+    cli_login(server, binaries, shots, theme)?;
 
     // The browser-approval page: shown, then Back stops the wait.
     let mut example = Example::start(
         server,
         &binaries.example,
         &["--browser-approval", "--threads", "1"],
+        &themed,
     )?;
     example.line("site:", wait)?;
     server.window(wait)?;
-    example.page("Login", wait)?;
+    // The site is offered, the login is empty; Enter answers the site, whose default is
+    // the browser approval.
+    example.page("Login", "Login", wait)?;
     server.key("Return")?;
-    example.page("Approval", wait)?;
-    server.screenshot(shots, "7-browser-approval")?;
+    example.page_without_field("Approval", wait)?;
+    server.screenshot(shots, "9-browser-approval")?;
     drop(example);
+    server.window_gone(wait)?;
     eprintln!(
-        "xtask: the login window logged in, renewed once for 8 calls, and showed every page; \
-         screenshots in {}",
+        "xtask: the login window ({theme}) logged in, renewed once for 8 calls, and showed \
+         every page; screenshots in {}",
         shots.display()
     );
     Ok(())
 }
 
-/// `tk-auth login --gui` against `tk-auth emulator`, typed through the window.
-fn cli_login(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
+/// `tk-auth login --gui` against `tk-auth emulator`, typed through the window: the site
+/// first (no site is known), then the login and a wrong password, then the right one.
+fn cli_login(server: &Xvfb, binaries: &Binaries, shots: &Path, theme: &str) -> Result<()> {
     let binary = &binaries.cli;
     let config = shots.join("site.toml");
     std::fs::write(
@@ -170,36 +206,41 @@ fn cli_login(server: &Xvfb, binaries: &Binaries, shots: &Path) -> Result<()> {
         let home = shots.join("shotgun-home");
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home)?;
-        let login = server
-            .command(&binary.to_string_lossy())
-            .args(["login", "--gui", "--site", &url])
-            .env("SHOTGUN_HOME", &home)
-            // The browser approval is the site's default; the person picks it or the
-            // credentials from the menu, and here the credentials come first.
-            .env("SGTK_DEFAULT_AUTH_METHOD", "credentials")
-            .env("TK_AUTH_LOG", PAGE_LOG)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("could not start `tk-auth login --gui`")?;
-        server.window(Duration::from_mins(1))?;
-        server.screenshot(shots, "6-cli-login")?;
+        let home = home.to_string_lossy();
+        let wait = Duration::from_mins(1);
+        let mut login = Example::start(
+            server,
+            binary,
+            &["login", "--gui"],
+            &[
+                ("SHOTGUN_HOME", &home),
+                // The browser approval is the site's default; the person picks it or the
+                // credentials from the menu, and here the credentials come first.
+                ("SGTK_DEFAULT_AUTH_METHOD", "credentials"),
+                ("TK_AUTH_THEME", theme),
+            ],
+        )?;
+        server.window(wait)?;
+        // No site known yet: the focus is in the site's field.
+        login.page("Login", "Site", wait)?;
+        server.screenshot(shots, "6-cli-site")?;
+        server.typed(&url)?;
+        server.key("Return")?;
+        login.page("Login", "Login", wait)?;
+        server.screenshot(shots, "7-cli-login")?;
         server.typed(LOGIN)?;
         server.key("Tab")?;
+        server.typed("wrong password")?;
+        server.key("Return")?;
+        // Refused: the error shows, the login stays, the password is asked again.
+        login.page("Login", "Password", wait)?;
+        server.screenshot(shots, "8-cli-wrong-password")?;
         server.typed(PASSWORD)?;
         server.key("Return")?;
-        let out = login.wait_with_output()?;
-        let said = String::from_utf8_lossy(&out.stdout);
-        eprintln!("xtask: tk-auth login --gui: {}", said.trim());
-        if !out.status.success() || !said.contains(&format!("as {LOGIN}")) {
-            let log = String::from_utf8_lossy(&out.stderr);
-            bail!(
-                "tk-auth login --gui failed ({}): {said}\nits log:\n{log}",
-                out.status
-            );
-        }
-        Ok(())
+        let said = login.line_with(&format!("as {LOGIN}"), wait)?;
+        eprintln!("xtask: tk-auth login --gui: {said}");
+        login.finish()?;
+        server.window_gone(wait)
     })();
     let _ = site.kill();
     let _ = site.wait();
@@ -213,7 +254,7 @@ pub(crate) fn first_frame() -> Result<Duration> {
     let server = Xvfb::start()?;
     let mut times = Vec::new();
     for _ in 0..5 {
-        let mut example = Example::start(&server, &binaries.example, &["--threads", "1"])?;
+        let mut example = Example::start(&server, &binaries.example, &["--threads", "1"], &[])?;
         example.line("site:", Duration::from_mins(1))?;
         let asked = Instant::now();
         server.window(Duration::from_mins(1))?;

@@ -111,13 +111,38 @@ impl Xvfb {
         self.xdotool(&["key", "--delay", "30", key]).map(drop)
     }
 
+    /// A picture of the login window alone (its size shows how it fits its page), saved
+    /// as `<name>.png` in `folder`.
     pub(super) fn screenshot(&self, folder: &Path, name: &str) -> Result<()> {
-        // A few frames for the page to settle.
+        // A few frames for the page to settle, and for the window to take its page's size.
         std::thread::sleep(Duration::from_millis(600));
+        let id = self
+            .xdotool(&["search", "--onlyvisible", "--name", TITLE])?
+            .lines()
+            .next()
+            .map(str::to_owned)
+            .context("no login window to photograph")?;
+        let size = self.xdotool(&["getwindowgeometry", &id])?;
+        let size = size
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Geometry: "))
+            .unwrap_or("?");
+        self.import(folder, name, &id)?;
+        eprintln!("xtask: screenshot {name} of the login window ({size})");
+        Ok(())
+    }
+
+    /// A picture of the whole screen.
+    pub(super) fn screenshot_screen(&self, folder: &Path, name: &str) -> Result<()> {
+        std::thread::sleep(Duration::from_millis(600));
+        self.import(folder, name, "root")
+    }
+
+    fn import(&self, folder: &Path, name: &str, window: &str) -> Result<()> {
         let path = folder.join(format!("{name}.png"));
         let status = self
             .command("import")
-            .args(["-window", "root"])
+            .args(["-window", window])
             .arg(&path)
             .status()
             .context("could not run import (the imagemagick package)")?;

@@ -321,16 +321,47 @@ impl LoginDialog {
         }
     }
 
-    /// The field that gets the keyboard focus: the first empty one, as in tk-core's dialog.
-    pub(crate) fn first_empty_field(&self) -> Field {
+    /// The field that gets the keyboard focus when the page shows: the first empty one, as
+    /// in tk-core's dialog; `None` on a page with nothing to type.
+    pub(crate) fn focus_field(&self) -> Option<Field> {
         match self.page {
-            Page::TwoFactor | Page::BackupCode => Field::Code,
-            _ if self.renewal.is_some() => Field::Password,
-            _ if self.site.is_empty() && self.asking() == Some(Asking::Site) => Field::Site,
-            _ if self.method != MethodChoice::Credentials => Field::Site,
-            _ if self.login.is_empty() && self.login_editable => Field::Login,
-            _ => Field::Password,
+            Page::TwoFactor | Page::BackupCode => Some(Field::Code),
+            Page::Approval | Page::Busy => None,
+            Page::Login if self.renewal.is_some() => Some(Field::Password),
+            Page::Login if self.method != MethodChoice::Credentials => {
+                self.site_editable().then_some(Field::Site)
+            }
+            Page::Login if self.site.is_empty() && self.site_editable() => Some(Field::Site),
+            Page::Login if self.login.is_empty() && self.login_editable => Some(Field::Login),
+            Page::Login => Some(Field::Password),
         }
+    }
+
+    /// Whether the site can be typed: while the site is asked (once answered the flow has it,
+    /// and a renewal fixes it).
+    pub(crate) fn site_editable(&self) -> bool {
+        self.renewal.is_none() && self.asking() == Some(Asking::Site)
+    }
+
+    /// The site the page is about, once the flow has it, as the heading shows it: its
+    /// normalised address without any `user:password@`.
+    pub(crate) fn shown_site(&self) -> Option<String> {
+        let typing = self.page == Page::Login && self.site_editable();
+        (!typing && !self.site.trim().is_empty()).then(|| shown(&Site::new(self.site.as_str())))
+    }
+}
+
+/// `site` as a person reads it: its normalised address with no `user:password@` at all
+/// (`Display` would show it redacted); redacted if it does not parse.
+fn shown(site: &Site) -> String {
+    match Url::parse(site.url()) {
+        Ok(mut url) => {
+            // Neither fails on an `http(s)` address, the only kind that has a host.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.as_str().trim_end_matches('/').to_owned()
+        }
+        Err(_) => site.to_string(),
     }
 }
 

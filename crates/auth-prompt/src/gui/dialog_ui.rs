@@ -1,11 +1,15 @@
 //! Drawing the login dialog, one page at a time, and turning clicks and keys into answers.
 
-use eframe::egui::{self, Button, Key, Response, RichText, TextEdit, Ui};
+use eframe::egui::{self, Align, Button, Key, Layout, Response, RichText, TextEdit, Ui};
 
-use super::dialog::{Asking, CONFIRM_CANCEL, EXPIRED, Field, LoginDialog, Page};
+use super::dialog::{CONFIRM_CANCEL, EXPIRED, Field, LoginDialog, Page};
 use crate::MethodChoice;
 
 const FIELD_WIDTH: f32 = 280.0;
+/// The narrowest a page's button is.
+const BUTTON_WIDTH: f32 = 72.0;
+/// The product, as the heading names it.
+const PRODUCT: &str = "Flow Production Tracking";
 
 impl LoginDialog {
     /// Draws the dialog into `ui` and acts on what the person did: typing, clicking, Enter
@@ -13,8 +17,7 @@ impl LoginDialog {
     pub fn ui(&mut self, ui: &mut Ui) {
         let escape = ui.input(|i| i.key_pressed(Key::Escape));
         ui.vertical(|ui| {
-            ui.heading("Flow Production Tracking Login");
-            ui.add_space(6.0);
+            self.header(ui);
             match self.page {
                 Page::Login => self.login_page(ui),
                 Page::TwoFactor | Page::BackupCode => self.code_page(ui),
@@ -24,8 +27,12 @@ impl LoginDialog {
         });
         if self.focus_pending {
             // From the next frame on, keys reach the page's field (a test typing through the
-            // real window waits for this line).
-            tracing::debug!(page = ?self.page, "the login window shows a page ready for typing");
+            // real window waits for this line, and checks the field).
+            tracing::debug!(
+                page = ?self.page,
+                field = ?self.focus_field(),
+                "the login window shows a page ready for typing"
+            );
             self.focus_pending = false;
         }
         if self.confirming_cancel {
@@ -44,28 +51,53 @@ impl LoginDialog {
         }
     }
 
+    /// The product and, once the flow has it, the site the page is about.
+    fn header(&self, ui: &mut Ui) {
+        ui.label(RichText::new(PRODUCT).heading().strong());
+        let size = 15.0;
+        match self.shown_site() {
+            // A long address wraps rather than widen the window.
+            Some(site) => ui.horizontal_wrapped(|ui| {
+                ui.spacing_mut().item_spacing.x = 0.0;
+                ui.label(RichText::new("Sign in to ").size(size));
+                ui.label(RichText::new(site).size(size).strong());
+            }),
+            None => ui.horizontal(|ui| {
+                ui.label(RichText::new("Sign in to your site").size(size));
+            }),
+        };
+        ui.separator();
+        ui.add_space(2.0);
+    }
+
     fn login_page(&mut self, ui: &mut Ui) {
         if self.renewal.is_some() {
             ui.label(EXPIRED);
+            ui.add_space(4.0);
         }
-        let focus = self.focus_pending.then(|| self.first_empty_field());
+        let focus = if self.focus_pending {
+            self.focus_field()
+        } else {
+            None
+        };
         let renewal = self.renewal.is_some();
-        // Once the site is answered the flow has it: the field only shows it.
-        let site_editable = !renewal && self.asking() == Some(Asking::Site);
+        // Once the site is answered the flow has it: the field only shows it, without any
+        // credentials it was given with.
+        let site_editable = self.site_editable();
+        let mut shown_site = self.shown_site().unwrap_or_default();
+        let site = if site_editable {
+            &mut self.site
+        } else {
+            &mut shown_site
+        };
         let credentials = self.method == MethodChoice::Credentials;
         egui::Grid::new("login-fields")
             .num_columns(3)
-            .spacing([8.0, 6.0])
+            .spacing([8.0, 8.0])
             .show(ui, |ui| {
-                let response = text_field(ui, "Site:", &mut self.site, site_editable, false);
+                let response = text_field(ui, "Site:", site, site_editable, false);
                 take_focus(&response, focus == Some(Field::Site));
-                recent_menu(
-                    ui,
-                    "Recent sites",
-                    &self.recent_sites,
-                    &mut self.site,
-                    site_editable,
-                );
+                recent_menu(ui, "Recent sites", &self.recent_sites, site, site_editable);
                 ui.end_row();
                 if credentials {
                     let editable = self.login_editable && !renewal;
@@ -85,6 +117,7 @@ impl LoginDialog {
                 }
             });
         if !credentials {
+            ui.add_space(4.0);
             ui.label(
                 "Sign in with the App Session Launcher: your browser opens to approve this \
                  program.",
@@ -118,7 +151,10 @@ impl LoginDialog {
              Mobile)."
         });
         let label = if backup { "Backup code:" } else { "Code:" };
-        let response = text_field(ui, label, &mut self.code, true, false);
+        ui.add_space(4.0);
+        let response = ui
+            .horizontal(|ui| text_field(ui, label, &mut self.code, true, false))
+            .inner;
         take_focus(&response, self.focus_pending);
         let other = if backup {
             "Use the authenticator app"
@@ -152,13 +188,14 @@ impl LoginDialog {
             }
         }
         self.message_line(ui);
-        ui.horizontal(|ui| {
-            if ui.button("Back").clicked() {
+        ui.add_space(8.0);
+        button_row(ui, |ui| {
+            if ui.add(wide_button("Cancel")).clicked() {
+                self.request_cancel();
+            }
+            if ui.add(wide_button("Back")).clicked() {
                 // Back stops the wait without asking: nothing typed is lost.
                 self.confirm_cancel(true);
-            }
-            if ui.button("Cancel").clicked() {
-                self.request_cancel();
             }
         });
         ui.ctx()
@@ -168,7 +205,8 @@ impl LoginDialog {
     fn busy_page(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             ui.add(egui::Spinner::new());
-            ui.label(format!("Signing in to {}…", self.site));
+            // The heading names the site.
+            ui.label("Signing in…");
         });
         self.message_line(ui);
         if ui.button("Cancel").clicked() {
@@ -178,18 +216,25 @@ impl LoginDialog {
 
     fn message_line(&self, ui: &mut Ui) {
         if let Some(message) = &self.message {
-            ui.colored_label(ui.visuals().error_fg_color, message);
+            ui.add_space(4.0);
+            let text = RichText::new(message).color(ui.visuals().error_fg_color);
+            ui.add(egui::Label::new(text).wrap());
         }
     }
 
+    /// Cancel and the page's OK button (Enter), at the bottom right, OK last.
     fn buttons(&mut self, ui: &mut Ui, ok: &str) {
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if ui.button("Cancel").clicked() {
-                self.request_cancel();
-            }
-            if ui.button(ok).clicked() {
+        ui.add_space(8.0);
+        button_row(ui, |ui| {
+            let visuals = ui.visuals().selection;
+            let ok = Button::new(RichText::new(ok).color(visuals.stroke.color))
+                .fill(visuals.bg_fill)
+                .min_size(egui::vec2(BUTTON_WIDTH, 0.0));
+            if ui.add(ok).clicked() {
                 self.submit();
+            }
+            if ui.add(wide_button("Cancel")).clicked() {
+                self.request_cancel();
             }
         });
     }
@@ -216,6 +261,19 @@ impl LoginDialog {
             None => {}
         }
     }
+}
+
+/// A row of buttons at the bottom right of the page, the first one added rightmost.
+fn button_row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    // One row as wide as the page: a right-to-left layout given the rest of the page would
+    // take all of its height too.
+    let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(row, Layout::right_to_left(Align::Center), add);
+}
+
+/// A button no narrower than the others.
+fn wide_button(text: &str) -> Button<'_> {
+    Button::new(text).min_size(egui::vec2(BUTTON_WIDTH, 0.0))
 }
 
 /// A labelled text field; the label names the field in the accessibility tree.

@@ -3,7 +3,9 @@
 
 mod dialog;
 mod dialog_ui;
+mod fit;
 mod prompter;
+mod theme;
 mod window;
 
 pub use dialog::LoginDialog;

@@ -18,6 +18,7 @@ use tk_auth_core::{Env, Secret};
 use url::Url;
 
 use super::dialog::{Asking, LoginDialog, Page};
+use super::theme::WindowTheme;
 use super::window::{Shared, WindowHost};
 use crate::interactivity::has_display;
 use crate::{
@@ -62,7 +63,8 @@ impl GuiPrompter {
     /// event loop.
     ///
     /// Fails with [`PromptError::NoWindow`] where no window can open: no display, or macOS
-    /// (whose windows live on the main thread: use [`with_window_host`](Self::with_window_host)).
+    /// (whose windows live on the main thread: use [`with_window_host`](Self::with_window_host)),
+    /// and with [`PromptError::UnknownTheme`] when `TK_AUTH_THEME` names no theme.
     pub fn new() -> Result<Self, PromptError> {
         Self::new_in(&Env::process())
     }
@@ -92,7 +94,8 @@ impl GuiPrompter {
     }
 
     /// A prompter and the host of its window, to run with [`WindowHost::run`] on a thread
-    /// of the program's choosing (the main thread on macOS).
+    /// of the program's choosing (the main thread on macOS). The window's colours follow
+    /// `TK_AUTH_THEME` (see [`new`](Self::new)).
     pub fn with_window_host() -> Result<(Self, WindowHost), PromptError> {
         Self::with_window_host_in(&Env::process())
     }
@@ -101,6 +104,7 @@ impl GuiPrompter {
         if !has_display(env) {
             return Err(PromptError::NoWindow { reason: NO_DISPLAY });
         }
+        let theme = WindowTheme::from_env(env)?;
         let (sender, receiver) = mpsc::channel();
         let shared = Arc::new(Shared::new(
             LoginDialog::new(Arc::new({
@@ -109,7 +113,7 @@ impl GuiPrompter {
             })),
             Some(sender),
         ));
-        let host = WindowHost::new(Arc::clone(&shared), receiver);
+        let host = WindowHost::new(Arc::clone(&shared), receiver, theme);
         let prompter = Self {
             shared,
             interface: Interface::Gui,

@@ -8,6 +8,8 @@ use std::time::Duration;
 use eframe::egui;
 
 use super::dialog::LoginDialog;
+use super::fit::{self, MIN_SIZE, WIDTH};
+use super::theme::WindowTheme;
 use crate::PromptError;
 
 /// What the prompter and the window share.
@@ -110,6 +112,7 @@ impl Shared {
 pub struct WindowHost {
     shared: Arc<Shared>,
     requests: mpsc::Receiver<()>,
+    theme: WindowTheme,
 }
 
 impl std::fmt::Debug for WindowHost {
@@ -119,8 +122,16 @@ impl std::fmt::Debug for WindowHost {
 }
 
 impl WindowHost {
-    pub(crate) fn new(shared: Arc<Shared>, requests: mpsc::Receiver<()>) -> Self {
-        Self { shared, requests }
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        requests: mpsc::Receiver<()>,
+        theme: WindowTheme,
+    ) -> Self {
+        Self {
+            shared,
+            requests,
+            theme,
+        }
     }
 
     /// Opens the window whenever a login or renewal asks something; returns only if the
@@ -151,11 +162,14 @@ impl WindowHost {
 
     fn show(&self) -> Result<(), eframe::Error> {
         let shared = Arc::clone(&self.shared);
+        let theme = self.theme;
         let options = eframe::NativeOptions {
             viewport: egui::ViewportBuilder::default()
                 .with_title("Flow Production Tracking Login")
                 .with_app_id("tk-auth-login")
-                .with_inner_size([480.0, 300.0]),
+                // The first frame fits the height to the page.
+                .with_inner_size([WIDTH, 260.0])
+                .with_min_inner_size(MIN_SIZE),
             centered: true,
             event_loop_builder: Some(Box::new(|builder| {
                 any_thread(builder);
@@ -166,8 +180,13 @@ impl WindowHost {
             "Flow Production Tracking Login",
             options,
             Box::new(move |creation| {
+                theme.apply(&creation.egui_ctx);
+                tracing::debug!(?theme, "the login window opens");
                 *shared.context() = Some(creation.egui_ctx.clone());
-                Ok(Box::new(DialogApp { shared }))
+                Ok(Box::new(DialogApp {
+                    shared,
+                    fitted: None,
+                }))
             }),
         )
     }
@@ -192,6 +211,8 @@ fn any_thread(builder: &mut winit::event_loop::EventLoopBuilder<eframe::UserEven
 /// The dialog as an eframe application.
 struct DialogApp {
     shared: Arc<Shared>,
+    /// The size last asked of the window, to fit its page.
+    fitted: Option<egui::Vec2>,
 }
 
 impl eframe::App for DialogApp {
@@ -203,9 +224,15 @@ impl eframe::App for DialogApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             dialog.request_cancel();
         }
-        egui::CentralPanel::default().show(ui, |ui| dialog.ui(ui));
+        fit::show_fitted(ui, &mut dialog, &mut self.fitted);
         if dialog.finished {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        // The page's own background, also where the window is larger than the page for a
+        // frame (eframe's default is a dark grey, whatever the theme).
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 }

@@ -441,3 +441,89 @@ fn a_fixed_site_shows_the_login_page_for_the_method_question_and_the_menu_can_ch
     assert_eq!(method, MethodChoice::Credentials);
     assert_eq!((login.as_str(), password.as_str()), ("alice", "pw"));
 }
+
+#[test]
+fn each_page_is_headed_by_the_product_and_the_site_never_with_its_credentials() {
+    // The site is being typed: no site in the heading yet.
+    let mut rig = Rig::new(true);
+    let _site = rig.ask(|p| async move { p.site(&site_question(None)).await });
+    rig.wait_for("Site:");
+    assert!(rig.shows("Flow Production Tracking"));
+    assert!(rig.shows("Sign in to your site"));
+
+    // A renewal on a site given with a user and password in its address.
+    let given = "https://bob:hunter2@MySite.shotgunstudio.com";
+    let mut rig = Rig::new(true);
+    let password = rig.ask(move |p| async move {
+        p.session_expired(&RenewalNotice {
+            site: given.into(),
+            login: "alice".to_owned(),
+        })
+        .await?;
+        p.password(&PasswordQuestion {
+            site: given.into(),
+            ..password_question(1, true)
+        })
+        .await
+    });
+    rig.wait_for("Password:");
+    assert!(rig.shows("Flow Production Tracking"));
+    assert!(rig.shows("Sign in to"));
+    assert!(
+        rig.harness.query_by_label(SITE).is_some(),
+        "the heading names the site: {}",
+        rig.tree()
+    );
+    assert_eq!(rig.value("Site:"), SITE);
+    let tree = rig.tree();
+    assert!(!tree.contains("hunter2") && !tree.contains("bob"), "{tree}");
+    rig.type_into("Password:", "renewed");
+    rig.click("Sign In");
+    answer(password).unwrap();
+
+    // The two-factor page names the site too.
+    let mut rig = Rig::new(true);
+    let _code = rig.ask(|p| async move {
+        p.two_factor_code(&TwoFactorQuestion {
+            site: SITE.into(),
+            login: "alice".to_owned(),
+        })
+        .await
+    });
+    rig.wait_for("Code:");
+    assert!(rig.harness.query_by_label(SITE).is_some(), "{}", rig.tree());
+}
+
+#[test]
+fn the_focus_moves_to_the_first_empty_field_of_each_page_the_flow_shows() {
+    let mut rig = Rig::new(true);
+    let site = rig.ask(|p| async move { p.site(&site_question(None)).await });
+    rig.wait_for("Site:");
+    rig.step();
+    assert!(rig.harness.get_by_label("Site:").is_focused());
+    rig.type_into("Site:", SITE);
+    rig.click("Sign In");
+    assert_eq!(answer(site).unwrap(), SITE);
+
+    // The flow asks for the login: the same page again, the focus in the login.
+    let login = rig.ask(|p| async move { p.login(&login_question()).await });
+    rig.wait_for("Login:");
+    rig.step();
+    assert!(rig.harness.get_by_label("Login:").is_focused());
+    rig.type_into("Login:", "alice");
+    // The page wants the password with the login.
+    rig.type_into("Password:", "s3cret");
+    rig.click("Sign In");
+    assert_eq!(answer(login).unwrap(), "alice");
+
+    let _code = rig.ask(|p| async move {
+        p.two_factor_code(&TwoFactorQuestion {
+            site: SITE.into(),
+            login: "alice".to_owned(),
+        })
+        .await
+    });
+    rig.wait_for("Code:");
+    rig.step();
+    assert!(rig.harness.get_by_label("Code:").is_focused());
+}
