@@ -1,8 +1,9 @@
 //! Project chores, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks — formatting, clippy with warnings denied, the dependency
-//!   policy (`deny.toml`) and unused dependencies, all tests, a short fuzzing run of every
-//!   target, and the docs with warnings denied, all with `--locked`; then `latest-deps`.
+//!   policy (`deny.toml`) and unused dependencies, the library packages, the macOS
+//!   type-check, all tests, the Windows tests under Wine, a short fuzzing run of every target,
+//!   and the docs with warnings denied, all with `--locked`; then `latest-deps`.
 //! - `test`: the system packages and the Python environment the tests need, then every test
 //!   of the workspace.
 //! - `python`: only create or refresh the Python environment (`.venv`).
@@ -87,8 +88,8 @@ fn usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         ci           fmt check, clippy -D warnings, deps, all tests, fuzz --ci, docs -D warnings,\n               \
-         latest-deps\n  \
+         ci           fmt check, clippy -D warnings, deps, package --no-verify, macos-check, all\n               \
+         tests, windows, windows demo, gui-smoke, fuzz --ci, docs -D warnings, latest-deps\n  \
          test         all tests (installs or names the system packages and creates the\n               \
          Python venv the interop tests need)\n  \
          python       create or refresh the Python venv (.venv)\n  \
@@ -173,6 +174,10 @@ fn ci() -> Result<()> {
     package::check(&["--no-verify".to_owned()])?;
     macos::check()?;
     test(&[])?;
+    // The crates a Windows workstation runs, built for Windows and tested under Wine; and
+    // the command's demo there, to the end.
+    windows::test()?;
+    windows::demo()?;
     // The login window in a real window: log in, two-factor code, renewal, approval page.
     gui::smoke(&[])?;
     // Every reader of outside data, fuzzed briefly: a crash fails CI.

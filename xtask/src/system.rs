@@ -151,15 +151,17 @@ fn is_root() -> bool {
 /// Installs the missing packages with `apt-get` when running as root on a Debian-like
 /// system; otherwise stops with the command to run, before anything is built.
 pub(crate) fn ensure_packages() -> Result<()> {
-    ensure(NEEDS)
+    ensure(NEEDS, false)
 }
 
-/// As [`ensure_packages`], for the Windows build and Wine.
+/// As [`ensure_packages`], for the Windows build and Wine. Wine is installed with the
+/// packages Debian recommends (its TLS and graphics libraries among them), as the tests were
+/// run with them.
 pub(crate) fn ensure_windows_packages() -> Result<()> {
-    ensure(WINDOWS_NEEDS)
+    ensure(WINDOWS_NEEDS, true)
 }
 
-fn ensure(needs: &[Need]) -> Result<()> {
+fn ensure(needs: &[Need], recommends: bool) -> Result<()> {
     let missing: Vec<&Need> = needs.iter().filter(|n| !(n.present)()).collect();
     if missing.is_empty() {
         return Ok(());
@@ -173,8 +175,12 @@ fn ensure(needs: &[Need]) -> Result<()> {
     }
     if cfg!(target_os = "linux") && is_root() && succeeds("apt-get", &["--version"]) {
         run(Command::new("apt-get").args(["update", "-qq"]))?;
-        run(Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends"])
+        let mut install = Command::new("apt-get");
+        install.args(["install", "-y", "-qq"]);
+        if !recommends {
+            install.arg("--no-install-recommends");
+        }
+        run(install
             .args(&names)
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
         let still: Vec<&str> = needs

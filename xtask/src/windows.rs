@@ -44,20 +44,80 @@ struct Tally {
     failures: Vec<String>,
 }
 
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+        self.ignored_tests.extend(other.ignored_tests);
+        self.failures.extend(other.failures);
+    }
+}
+
+/// Test programs that change what the others read (the user's proxy settings in the
+/// registry): they run alone, after the rest.
+const ALONE: &[&str] = &["windows_registry"];
+
+/// How many test programs run at once: Wine spends much of its time waiting, and each
+/// program runs its own tests on several threads.
+const AT_ONCE: usize = 2;
+
 /// Builds the listed crates' tests for Windows and runs them under Wine.
 pub(crate) fn test() -> Result<()> {
     let wine = prepare()?;
     let programs = build_tests()?;
     let prefix = wine_prefix(&wine)?;
     let shim = build_shim()?;
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    for (krate, exe) in &programs {
+    for (_, exe) in &programs {
         place_shim(&shim, exe)?;
-        let tally = tallies.entry(krate.clone()).or_default();
-        run_test_program(&wine, &prefix, exe, tally)?;
     }
+    let alone = |exe: &Path| {
+        exe.file_name()
+            .is_some_and(|n| ALONE.iter().any(|a| n.to_string_lossy().starts_with(a)))
+    };
+    let (last, first): (Vec<_>, Vec<_>) = programs.iter().partition(|(_, exe)| alone(exe));
+    let mut results = run_together(&wine, &prefix, &first, AT_ONCE)?;
+    results.extend(run_together(&wine, &prefix, &last, 1)?);
     stop_wineserver(&wine, &prefix);
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    for (krate, tally) in results {
+        tallies.entry(krate).or_default().add(tally);
+    }
     report(&tallies)
+}
+
+/// Runs `programs`, `at_once` at a time; each result with its crate.
+fn run_together(
+    wine: &Path,
+    prefix: &Path,
+    programs: &[&(String, PathBuf)],
+    at_once: usize,
+) -> Result<Vec<(String, Tally)>> {
+    let next = std::sync::Mutex::new(programs.iter());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..at_once)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let Some((krate, exe)) = next.lock().expect("not poisoned").next() else {
+                            return Ok(());
+                        };
+                        let mut tally = Tally::default();
+                        run_test_program(wine, prefix, exe, &mut tally)?;
+                        results
+                            .lock()
+                            .expect("not poisoned")
+                            .push((krate.clone(), tally));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("a runner thread does not panic"))
+    })?;
+    Ok(results.into_inner().expect("not poisoned"))
 }
 
 /// The Windows build of the command, run under Wine: `cargo xtask windows demo` runs
@@ -235,25 +295,41 @@ fn run_test_program(wine: &Path, prefix: &Path, exe: &Path, tally: &mut Tally) -
     let name = exe
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    eprintln!("xtask: wine {name}");
-    let output = wine_command(wine, prefix)
+    let start = std::time::Instant::now();
+    // Into files, not pipes: Wine's own helper processes can inherit a pipe and keep it open
+    // after the program ends, and a reader would wait for them.
+    let logs = target_dir().join("windows-tests");
+    std::fs::create_dir_all(&logs)?;
+    let (out_path, err_path) = (
+        logs.join(format!("{name}.stdout")),
+        logs.join(format!("{name}.stderr")),
+    );
+    let status = wine_command(wine, prefix)
         .arg(exe)
         .stdin(Stdio::null())
-        .output()
+        .stdout(std::fs::File::create(&out_path)?)
+        .stderr(std::fs::File::create(&err_path)?)
+        .status()
         .with_context(|| format!("could not start {name} under Wine"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
     let before = (tally.passed, tally.failed);
     read_results(&stdout, &name, tally);
     let ran = tally.passed > before.0 || tally.failed > before.1;
-    if !output.status.success() {
+    eprintln!(
+        "xtask: wine {name}: {} passed, {} failed, {} ignored in {:.0?}",
+        tally.passed - before.0,
+        tally.failed - before.1,
+        tally.ignored,
+        start.elapsed()
+    );
+    if !status.success() {
         print!("{stdout}");
         eprint!("{stderr}");
         if tally.failed == before.1 {
-            tally.failures.push(format!(
-                "{name}: exited with {} before reporting",
-                output.status
-            ));
+            tally
+                .failures
+                .push(format!("{name}: exited with {status} before reporting"));
             tally.failed += 1;
         }
     } else if !ran && !stdout.contains("test result:") {

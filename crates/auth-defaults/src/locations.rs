@@ -219,6 +219,20 @@ mod tests {
         );
     }
 
+    #[cfg(windows)]
+    #[test]
+    fn windows_default_is_shotgun_under_appdata() {
+        let roaming = Path::new(r"C:\Users\u\AppData\Roaming");
+        let env = Env::from_pairs([("APPDATA", roaming.to_str().unwrap())]);
+        let loc = Locations::from_env(&env).unwrap();
+        assert_eq!(loc.cache_root(), roaming.join("Shotgun"));
+        assert_eq!(loc.preferences_root(), roaming.join(r"Shotgun\Preferences"));
+        assert_eq!(
+            loc.site_folder("https://mysite.shotgunstudio.com").unwrap(),
+            roaming.join(r"Shotgun\mysite")
+        );
+    }
+
     #[test]
     fn hosts_that_escape_the_root_are_refused() {
         let loc = Locations::under_shotgun_home("/r");

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use super::example::Example;
 use super::xvfb::Xvfb;
-use crate::{cargo, run, target_dir, var};
+use crate::{cargo, run, target_dir};
 
 /// The Windows example and what runs it.
 pub(super) struct WindowsBuild {

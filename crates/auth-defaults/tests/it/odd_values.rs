@@ -72,6 +72,19 @@ fn settings(home: &Path, ini: &[u8]) -> Result<UserSettings, DefaultsError> {
 }
 
 #[test]
+fn a_toolkit_ini_saved_with_windows_line_ends_reads_the_same() {
+    let home = tempfile::tempdir().unwrap();
+    let ini = b"[Login]\r\ndefault_site = mysite.shotgunstudio.com\r\ndefault_login = jdoe\r\nhttp_proxy = proxy:3128\r\n";
+    let read = settings(home.path(), ini).unwrap();
+    assert_eq!(
+        read.default_site().unwrap().as_deref(),
+        Some("mysite.shotgunstudio.com")
+    );
+    assert_eq!(read.default_login().unwrap().as_deref(), Some("jdoe"));
+    assert_eq!(read.shotgun_proxy().unwrap().as_deref(), Some("proxy:3128"));
+}
+
+#[test]
 fn a_toolkit_ini_that_is_not_utf8_is_an_error_naming_the_file_and_position() {
     let home = tempfile::tempdir().unwrap();
     let err = settings(home.path(), b"[Login]\ndefault_login = jos\xe9\n").unwrap_err();

@@ -33,13 +33,14 @@ fn shown(output: &Output, home: &Path) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    redact_ports(&forward_slashes_after_home(
+    redact_ports(&as_on_linux(
         &text.replace(home.to_str().unwrap(), "[HOME]"),
     ))
 }
 
-/// Paths below `[HOME]` written with `/`, so that one snapshot holds on Windows too.
-fn forward_slashes_after_home(text: &str) -> String {
+/// Paths below `[HOME]` written with `/`, and a missing file's message as Linux words it, so
+/// that one snapshot holds on Windows too.
+fn as_on_linux(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("[HOME]") {
@@ -52,7 +53,10 @@ fn forward_slashes_after_home(text: &str) -> String {
         rest = &after[end..];
     }
     out.push_str(rest);
-    out
+    out.replace(
+        "File not found. (os error 2)",
+        "No such file or directory (os error 2)",
+    )
 }
 
 /// `127.0.0.1:<digits>` becomes `127.0.0.1:[PORT]`.
@@ -88,7 +92,7 @@ fn logged_in() -> tempfile::TempDir {
 #[test]
 fn paths_below_home_are_written_with_forward_slashes() {
     assert_eq!(
-        forward_slashes_after_home("file: [HOME]\\a\\b.yml, not C:\\x; '[HOME]\\c' [HOME]"),
+        as_on_linux("file: [HOME]\\a\\b.yml, not C:\\x; '[HOME]\\c' [HOME]"),
         "file: [HOME]/a/b.yml, not C:\\x; '[HOME]/c' [HOME]"
     );
 }

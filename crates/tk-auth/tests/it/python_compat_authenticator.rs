@@ -406,9 +406,20 @@ fn user_options(args: &Value) -> tk_auth::UserOptions {
 
 /// The message Python shows: ours, or, for errors of the defaults, their cause's.
 fn python_message(e: &Error) -> String {
-    match (e.kind(), e.get_ref()) {
+    let message = match (e.kind(), e.get_ref()) {
         (tk_auth::ErrorKind::Defaults, Some(cause)) => cause.to_string(),
         _ => e.to_string(),
+    };
+    one_separator(message)
+}
+
+/// Paths in messages with `/` on every platform: the cases were recorded on Linux, and
+/// Windows joins with `\\`.
+fn one_separator(text: String) -> String {
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text
     }
 }
 
@@ -466,7 +477,9 @@ async fn replay(case: &Value, found_by: FoundBy) {
                 let raises = &step["raises"];
                 assert_eq!(raises["type"], e.python_class(), "{}: construct", c.id);
                 assert_eq!(
-                    raises["message"].as_str().map(|m| c.expand(m)),
+                    raises["message"]
+                        .as_str()
+                        .map(|m| one_separator(c.expand(m))),
                     Some(python_message(&e))
                 );
             }
@@ -485,7 +498,9 @@ async fn replay(case: &Value, found_by: FoundBy) {
             (Outcome::Raised(e), Some(raises)) => {
                 assert_eq!(raises["type"], e.python_class(), "{label}: {e}");
                 assert_eq!(
-                    raises["message"].as_str().map(|m| c.expand(m)),
+                    raises["message"]
+                        .as_str()
+                        .map(|m| one_separator(c.expand(m))),
                     Some(python_message(e)),
                     "{label}"
                 );
