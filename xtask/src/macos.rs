@@ -31,7 +31,7 @@ const ZIGLANG: &str = "ziglang==0.17.1";
 const ZIG_VERSION: &str = "0.17.1";
 
 pub(crate) fn check() -> Result<()> {
-    ensure_targets()?;
+    crate::system::ensure_rust_targets(&TARGETS.iter().map(|t| t.0).collect::<Vec<_>>())?;
     let python = zig_python()?;
     let wrappers = target_dir().join("macos-cc");
     std::fs::create_dir_all(&wrappers)
@@ -59,34 +59,6 @@ pub(crate) fn check() -> Result<()> {
             .join(" and ")
     );
     Ok(())
-}
-
-/// Adds the macOS standard libraries to the pinned toolchain when missing.
-fn ensure_targets() -> Result<()> {
-    let out = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .current_dir(crate::workspace_root())
-        .output()
-        .context(
-            "could not run rustup, which installs the macOS targets' standard library \
-             (`rustup target add aarch64-apple-darwin x86_64-apple-darwin`)",
-        )?;
-    if !out.status.success() {
-        bail!("rustup target list --installed failed with {}", out.status);
-    }
-    let installed = String::from_utf8_lossy(&out.stdout);
-    let missing: Vec<&str> = TARGETS
-        .iter()
-        .map(|t| t.0)
-        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    run(Command::new("rustup")
-        .args(["target", "add"])
-        .args(&missing)
-        .current_dir(crate::workspace_root()))
 }
 
 /// A venv under `target/` with Zig installed from the Python Package Index; returns its interpreter.

@@ -106,6 +106,37 @@ const WINDOWS_NEEDS: &[Need] = &[
     },
 ];
 
+/// Adds the standard libraries of `targets` to the pinned toolchain (`rust-toolchain.toml`,
+/// hence run in the workspace) when missing.
+pub(crate) fn ensure_rust_targets(targets: &[&str]) -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(crate::workspace_root())
+        .output()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "could not run rustup ({e}), which installs the standard library of {}",
+                targets.join(", ")
+            )
+        })?;
+    if !out.status.success() {
+        bail!("rustup target list --installed failed with {}", out.status);
+    }
+    let installed = String::from_utf8_lossy(&out.stdout);
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    run(Command::new("rustup")
+        .args(["target", "add"])
+        .args(&missing)
+        .current_dir(crate::workspace_root()))
+}
+
 /// Wine's 64-bit program: Debian installs it outside `PATH`, under `/usr/lib/wine`.
 pub(crate) fn wine_program() -> Option<std::path::PathBuf> {
     [

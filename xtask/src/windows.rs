@@ -146,16 +146,7 @@ pub(crate) fn demo() -> Result<()> {
 /// The Rust target, mingw and Wine: installed when missing (as the other system packages).
 pub(crate) fn prepare() -> Result<PathBuf> {
     system::ensure_windows_packages()?;
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .context("could not run rustup to check the Windows target")?;
-    if !String::from_utf8_lossy(&installed.stdout)
-        .lines()
-        .any(|l| l.trim() == TARGET)
-    {
-        run(Command::new("rustup").args(["target", "add", TARGET]))?;
-    }
+    system::ensure_rust_targets(&[TARGET])?;
     system::wine_program().context("Wine is installed but its `wine64` program was not found")
 }
 

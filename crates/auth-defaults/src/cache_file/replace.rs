@@ -74,8 +74,8 @@ mod tests {
         options.open(path).unwrap()
     }
 
-    #[test]
-    fn a_file_a_reader_holds_briefly_is_replaced_once_it_is_closed() {
+    /// A session file holding "old" and, beside it, its replacement holding "new".
+    fn old_file_and_new_one() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let (new, file) = (
             dir.path().join("new"),
@@ -83,6 +83,12 @@ mod tests {
         );
         std::fs::write(&file, "old").unwrap();
         std::fs::write(&new, "new").unwrap();
+        (dir, new, file)
+    }
+
+    #[test]
+    fn a_file_a_reader_holds_briefly_is_replaced_once_it_is_closed() {
+        let (_dir, new, file) = old_file_and_new_one();
         let reader = open_as_python_does(&file);
         let closer = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(300));
@@ -100,13 +106,7 @@ mod tests {
         ignore = "only Windows refuses to replace a file another process has open"
     )]
     fn a_file_a_reader_keeps_open_is_left_as_it_was_with_the_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let (new, file) = (
-            dir.path().join("new"),
-            dir.path().join("authentication.yml"),
-        );
-        std::fs::write(&file, "old").unwrap();
-        std::fs::write(&new, "new").unwrap();
+        let (_dir, new, file) = old_file_and_new_one();
         let reader = open_as_python_does(&file);
         let refused = rename_over(&new, &file).map_err(|e| (is_sharing_refusal(&e), e.to_string()));
         drop(reader);
