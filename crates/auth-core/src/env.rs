@@ -89,6 +89,24 @@ pub const NO_COLOR: &str = "NO_COLOR";
 /// shell would (no shell is run), `%s` standing for the page.
 pub const BROWSER: &str = "BROWSER";
 
+// Flow (Autodesk Platform Services) logins (`tk-auth-core::FlowSettings`).
+
+/// The APS application (OAuth client id) Flow logins use instead of the built-in one.
+pub const TK_FLOW_AUTH_APPLICATION_ID: &str = "TK_FLOW_AUTH_APPLICATION_ID";
+/// The APS authorization server instead of `https://api.aps.usa.autodesk.com`.
+pub const TK_FLOW_AUTH_BASE_URL: &str = "TK_FLOW_AUTH_BASE_URL";
+/// The redirect URI of Flow logins instead of `http://localhost:4201/auth/callback`.
+pub const TK_FLOW_AUTH_CALLBACK_URL: &str = "TK_FLOW_AUTH_CALLBACK_URL";
+/// The login name, first choice for the profile Flow tokens are stored under (as Python's
+/// `getpass.getuser`).
+pub const LOGNAME: &str = "LOGNAME";
+/// The login name, second choice for the Flow profile.
+pub const USER: &str = "USER";
+/// The login name, third choice for the Flow profile.
+pub const LNAME: &str = "LNAME";
+/// The login name, fourth choice for the Flow profile (the one Windows sets).
+pub const USERNAME: &str = "USERNAME";
+
 // The `tk-auth` command.
 
 /// Which log messages the `tk-auth` command prints to stderr, as `tracing` directives

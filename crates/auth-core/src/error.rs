@@ -74,6 +74,19 @@ pub enum Error {
         /// The domain of the CSRF cookie that disagrees with it.
         second_domain: String,
     },
+    /// Python `FlowAuthConfigurationError`: a Flow setting is missing or unusable
+    /// ([`FlowSettings::validated`](crate::FlowSettings::validated)).
+    #[error("{details}")]
+    FlowAuthConfiguration {
+        /// What is wrong, e.g. `Required setting 'auth_base_url' is not configured.`
+        details: String,
+    },
+    /// Python `FlowAuthError`: a Flow login or token refresh failed.
+    #[error("{message}")]
+    FlowAuth {
+        /// What went wrong, never quoting a token or code.
+        message: String,
+    },
 }
 
 /// Why a serialized user could not be read (the cause of [`Error::InvalidPayload`]). No text
@@ -155,6 +168,8 @@ impl Error {
             Self::InvalidUserType(_) => "Exception",
             Self::InvalidPayload(_) => "UnpicklingError",
             Self::MultiSessionNotSupported { .. } => "SsoSaml2MultiSessionNotSupportedError",
+            Self::FlowAuthConfiguration { .. } => "FlowAuthConfigurationError",
+            Self::FlowAuth { .. } => "FlowAuthError",
         }
     }
 
@@ -196,6 +211,8 @@ mod tests {
             Error::InvalidUserType(_) => "InvalidUserType",
             Error::InvalidPayload(_) => "InvalidPayload",
             Error::MultiSessionNotSupported { .. } => "MultiSessionNotSupported",
+            Error::FlowAuthConfiguration { .. } => "FlowAuthConfiguration",
+            Error::FlowAuth { .. } => "FlowAuth",
         }
     }
 
@@ -236,6 +253,16 @@ mod tests {
             Err(Error::UnresolvableScriptUser {
                 script: "robot-jf".to_owned(),
             }),
+            crate::FlowSettings {
+                application_id: SECRET.to_owned(),
+                base_url: format!("ftp://host/{SECRET}"),
+                callback_url: format!("http://localhost/?code={SECRET}"),
+            }
+            .validated()
+            .map(|_| unreachable!("ftp is refused")),
+            Err(Error::FlowAuth {
+                message: "the token endpoint refused the refresh token".to_owned(),
+            }),
         ];
         let mut seen = std::collections::BTreeSet::new();
         for result in errors {
@@ -245,7 +272,7 @@ mod tests {
             }
             seen.insert(variant(&e));
         }
-        assert_eq!(seen.len(), 11, "every variant is covered: {seen:?}");
+        assert_eq!(seen.len(), 13, "every variant is covered: {seen:?}");
     }
 
     /// Which cause a payload error is; exhaustive for the same reason as [`variant`].

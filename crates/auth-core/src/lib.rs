@@ -6,6 +6,8 @@
 //!
 //! - the user model ([`User`]: a [`SessionUser`] or a [`ScriptUser`]) and its Python class
 //!   ([`UserClass`]), told from the web-login cookies by the [cookie helpers](cookies);
+//! - Flow (Autodesk Platform Services) logins: their [`FlowSettings`], and when an access
+//!   token expires ([`jwt_expiry`], [`expires_within`]);
 //! - serialized users ([`serialize_user`], [`deserialize_user`]): the JSON and pickle payloads
 //!   that launchers, DCCs and render-farm jobs pass around, read without executing anything;
 //! - sites ([`Site`]: the URL as given and normalised, Python's [`sanitize_url`], and the
@@ -37,6 +39,8 @@ mod cookie_jar;
 pub mod cookies;
 pub mod env;
 mod error;
+mod flow_settings;
+mod jwt_expiry;
 mod limits;
 mod payload;
 mod pickle_read;
@@ -54,6 +58,11 @@ mod user;
 
 pub use env::Env;
 pub use error::{Error, PayloadError};
+pub use flow_settings::{
+    AM_READY_PROJECT_FIELD, DEFAULT_FLOW_APPLICATION_ID, DEFAULT_FLOW_BASE_URL,
+    DEFAULT_FLOW_CALLBACK_URL, FLOW_SCOPES, FlowSettings,
+};
+pub use jwt_expiry::{expires_within, jwt_expiry};
 pub use payload::{
     Format, Payload, SessionPayload, UserPayload, deserialize_payload, deserialize_user,
     serialize_user,

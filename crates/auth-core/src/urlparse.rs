@@ -50,6 +50,17 @@ fn is_scheme_char(c: char) -> bool {
 
 /// `urllib.parse.urlparse(url)`.
 pub(crate) fn urlparse(url: &str) -> ParseResult {
+    let mut parts = urlsplit(url);
+    if USES_PARAMS.contains(&parts.scheme.as_str()) && parts.path.contains(';') {
+        let (path, params) = split_params(&parts.path);
+        (parts.path, parts.params) = (path.to_owned(), params.to_owned());
+    }
+    parts
+}
+
+/// `urllib.parse.urlsplit(url)`: [`urlparse`] without splitting `;params` off the path
+/// (`params` is always empty).
+pub(crate) fn urlsplit(url: &str) -> ParseResult {
     // urlsplit: lstrip C0 controls and space, drop every tab, CR and LF.
     let url: String = url
         .trim_start_matches(|c: char| c <= ' ')
@@ -84,16 +95,11 @@ pub(crate) fn urlparse(url: &str) -> ParseResult {
         rest = before;
         query = q;
     }
-    let (path, params) = if USES_PARAMS.contains(&scheme.as_str()) && rest.contains(';') {
-        split_params(rest)
-    } else {
-        (rest, "")
-    };
     ParseResult {
         scheme,
         netloc: netloc.to_owned(),
-        path: path.to_owned(),
-        params: params.to_owned(),
+        path: rest.to_owned(),
+        params: String::new(),
         query: query.to_owned(),
         fragment: fragment.to_owned(),
     }
