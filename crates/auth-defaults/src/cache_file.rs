@@ -10,7 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -91,17 +91,7 @@ pub(crate) fn update(
     validate: fn(&Yaml) -> Option<String>,
     change: impl FnOnce(&mut Yaml) -> bool,
 ) -> Result<bool> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    place::ensure_folder(folder)?;
-    let root = place::real_root(root);
-    place::check_folder(folder, &root)?;
-    let resolved = place::resolve(path, &root)?;
-    let resolved_folder = resolved.parent().unwrap_or(Path::new("."));
-    if resolved_folder != folder {
-        place::check_folder(resolved_folder, &root)?;
-    }
-    let guard = lock::lock(&resolved, lock_options)?;
-    leftovers::sweep(&guard, &resolved);
+    let (guard, resolved) = lock_for_rewrite(path, root, lock_options)?;
     let unusable = match load_settled(&resolved)? {
         Content::Document(doc) => match validate(&doc) {
             None => Ok(doc),
@@ -131,6 +121,29 @@ pub(crate) fn update(
     }
     write(&guard, &resolved, &doc)?;
     Ok(true)
+}
+
+/// Makes ready to rewrite `path` inside the cache root `root`, as [`update`] does: its
+/// folder created (0700) and checked, a link leading out of the root refused, the lock taken
+/// (blocking up to `lock_options.timeout`) and files left by killed writers removed. Returns
+/// the guard and the file to write: `path`, or the file a link inside the root leads to.
+pub(crate) fn lock_for_rewrite(
+    path: &Path,
+    root: &Path,
+    lock_options: &LockOptions,
+) -> Result<(LockGuard, PathBuf)> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    place::ensure_folder(folder)?;
+    let root = place::real_root(root);
+    place::check_folder(folder, &root)?;
+    let resolved = place::resolve(path, &root)?;
+    let resolved_folder = resolved.parent().unwrap_or(Path::new("."));
+    if resolved_folder != folder {
+        place::check_folder(resolved_folder, &root)?;
+    }
+    let guard = lock::lock(&resolved, lock_options)?;
+    leftovers::sweep(&guard, &resolved);
+    Ok((guard, resolved))
 }
 
 struct Loaded {
@@ -240,9 +253,18 @@ pub(crate) fn ensure_safe_folder(folder: &Path, root: &Path) -> Result<()> {
 
 /// Writes `doc` to a private temporary file beside `path`, flushes it to disk and renames
 /// it over `path`. Taking the guard proves the caller holds the lock.
-pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
+pub(crate) fn write(guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
+    write_bytes(guard, path, pyyaml_emitter::dump(doc).as_bytes())?;
+    // Each replacement costs a few fsyncs: tests count these events to keep a login at
+    // one replacement per file.
+    tracing::debug!(path = %path.display(), "replaced the session cache file");
+    Ok(())
+}
+
+/// Writes `bytes` to a private (0600) temporary file beside `path`, flushes it to disk and
+/// renames it over `path`. Taking the guard proves the caller holds the lock.
+pub(crate) fn write_bytes(_guard: &LockGuard, path: &Path, bytes: &[u8]) -> Result<()> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
-    let text = pyyaml_emitter::dump(doc);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = path.with_file_name(leftovers::temp_name(
         &name,
@@ -250,7 +272,7 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     ));
     // Errors name the session file, not the temporary one: the file is what the user knows,
     // and it is left as it was.
-    let result = write_new_private(&temp, text.as_bytes())
+    let result = write_new_private(&temp, bytes)
         .map_err(|e| DefaultsError::io("write", path, e))
         .and_then(|()| {
             replace::rename_over(&temp, path).map_err(|e| DefaultsError::io("replace", path, e))
@@ -263,9 +285,6 @@ pub(crate) fn write(_guard: &LockGuard, path: &Path, doc: &Yaml) -> Result<()> {
     }
     result?;
     sync_folder(path);
-    // Each replacement costs a few fsyncs: tests count these events to keep a login at
-    // one replacement per file.
-    tracing::debug!(path = %path.display(), "replaced the session cache file");
     Ok(())
 }
 

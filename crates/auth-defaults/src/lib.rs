@@ -2,6 +2,10 @@
 //! `authentication.yml` session cache shared with the Python Toolkit, `toolkit.ini` settings,
 //! the system proxy, and the [`DefaultsManager`] that combines them.
 //!
+//! The Flow token file ([`FlowTokenFile`], `adsk_flow_tokens.json` in the cache root) holds
+//! the Flow (Autodesk Platform Services) access and refresh tokens that Python Toolkit
+//! processes share, written the same way.
+//!
 //! The session cache reads and writes the very files the Python Toolkit uses, so a user
 //! logged in from a Python tool is logged in for Rust tools and the other way round. Unlike
 //! the Python original, every write takes a cross-process lock, re-reads the file, merges
@@ -42,6 +46,7 @@ mod defaults_manager;
 mod documents;
 mod error;
 mod expand;
+mod flow_tokens;
 mod ini_file;
 mod locations;
 mod lock;
@@ -60,6 +65,7 @@ pub use core_config::current_shotgun_yml;
 pub use credentials::Credentials;
 pub use defaults_manager::{Defaults, DefaultsManager};
 pub use error::{DefaultsError, Result};
+pub use flow_tokens::{FLOW_TOKEN_FILE_NAME, FlowTokenFile, FlowTokens, default_flow_profile};
 pub use locations::{Locations, SESSION_CACHE_FILE_NAME};
 pub use lock::{LockMethod, LockOptions};
 pub use proxy::{HttpProxySetting, ProxySource, system_http_proxy};

@@ -24,6 +24,7 @@ mod renewal_lock;
 
 pub use login_record::MakeCurrent;
 pub use renewal_lock::RenewalLock;
+pub(crate) use renewal_lock::hex as hex_name;
 
 /// A login method remembered per site (the `method` key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -19,6 +19,14 @@ pub struct RenewalLock {
     _guard: LockGuard,
 }
 
+impl RenewalLock {
+    /// Holds `guard` as a renewal lock (for the other files that renew credentials, such as
+    /// the Flow token file).
+    pub(crate) fn new(guard: LockGuard) -> Self {
+        Self { _guard: guard }
+    }
+}
+
 impl SessionCache {
     /// Takes the cross-process lock on renewing the session of `login` (any case) on
     /// `host`: the file `session-renewal-<login in hex>.lock` in the site's folder.
@@ -134,7 +142,7 @@ impl SessionCache {
 }
 
 /// `text`'s bytes in hex: a file name that any text can have.
-fn hex(text: &str) -> String {
+pub(crate) fn hex(text: &str) -> String {
     use std::fmt::Write as _;
     text.bytes().fold(String::new(), |mut name, byte| {
         let _ = write!(name, "{byte:02x}");
