@@ -8,6 +8,7 @@ mod hostile_files;
 #[cfg(feature = "keyring")]
 mod keyring;
 mod odd_values;
+mod python_compat_flow_tokens;
 mod python_compat_session_cache;
 mod python_compat_toolkit_ini;
 mod python_compat_yaml_layout;
