@@ -2,5 +2,7 @@
 //! real session files and real processes.
 
 mod cross_process;
+mod flow_processes;
+mod flow_tokens;
 mod non_interactive;
 mod python_interop;

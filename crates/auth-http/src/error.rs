@@ -352,6 +352,11 @@ pub enum HttpError {
     #[error(transparent)]
     Approval(#[from] ApprovalError),
 
+    /// A Flow browser login or token request failed; network failures are the other
+    /// variants.
+    #[error(transparent)]
+    Flow(#[from] crate::FlowError),
+
     /// The renewal hook failed (or was cancelled); the call was not retried.
     #[error("the session on {site} could not be renewed")]
     RenewalFailed {

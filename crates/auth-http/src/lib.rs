@@ -53,6 +53,8 @@ mod client;
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 mod error;
+mod flow;
+mod flow_error;
 #[cfg(test)]
 mod error_tests;
 mod options;
@@ -74,6 +76,8 @@ pub use auth::Auth;
 pub use cancel::CancelHandle;
 pub use client::SiteClient;
 pub use error::{BoxError, HttpError};
+pub use flow::{FlowCallback, FlowLoginRequest, FlowTokenAnswer, FlowTokenClient};
+pub use flow_error::FlowError;
 pub use options::{
     ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     ProxySetting, RetryPolicy,

@@ -98,7 +98,16 @@ pub(crate) fn code_of(error: &tk_auth::Error) -> u8 {
             Some(PromptError::NonInteractive { .. }) => 4,
             _ => 1,
         },
-        K::InvalidUser => 2,
+        K::InvalidUser | K::FlowAuthConfiguration { .. } => 2,
+        // A Flow login needed where nobody can answer: log in first, as for a session.
+        K::FlowAuth
+            if error
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<PromptError>())
+                .is_some_and(PromptError::is_non_interactive) =>
+        {
+            4
+        }
         _ => 1,
     }
 }

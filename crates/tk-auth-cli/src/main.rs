@@ -10,6 +10,7 @@ mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod exit;
+mod flow;
 mod logging;
 mod login;
 mod output;
@@ -69,6 +70,11 @@ enum Command {
     /// Forget the stored session of the default (or given) site and user.
     Logout(session::LogoutArgs),
 
+    /// Flow (Autodesk Platform Services) access tokens, shared with the Python Toolkit:
+    /// log in, print a token, show or forget the stored ones.
+    #[command(subcommand, after_help = exit::EXIT_CODES_HELP)]
+    Flow(flow::FlowCommand),
+
     /// Export, encode or decode the serialized users that Toolkit processes hand each other.
     #[command(subcommand)]
     Payload(payload::PayloadCommand),
@@ -110,6 +116,7 @@ fn main() -> ExitCode {
         Command::Login(args) => login::login(&args),
         Command::Whoami(args) => whoami::whoami(&args),
         Command::Token(args) => token::token(&args),
+        Command::Flow(cmd) => flow::run(&cmd),
     };
     exit::report(output::finish(outcome))
 }

@@ -7,13 +7,13 @@ pub(crate) use local::DefaultUser;
 
 use std::sync::Arc;
 
-use tk_auth_core::{Secret, Site};
+use tk_auth_core::{FlowSettings, Secret, Site};
 use tk_auth_defaults::DefaultsManager;
 use tk_auth_prompt::Prompter;
 
 use crate::context::{Context, off_runtime};
 use crate::login::{self, LoginOutcome, LoginRequest};
-use crate::{AuthOptions, Error, LoginPrompt, ShotgunUser, UserOptions};
+use crate::{AuthOptions, Error, FlowAuth, LoginPrompt, ShotgunUser, UserOptions};
 
 /// What a session user is made from (the arguments of Python's `create_session_user`).
 #[derive(Clone, Debug)]
@@ -282,5 +282,19 @@ impl ShotgunAuthenticator {
     pub async fn deserialize_user(&self, payload: &str) -> Result<ShotgunUser, Error> {
         let payload = payload.to_owned();
         self.local(move |a| a.deserialize_user_sync(&payload)).await
+    }
+
+    /// Flow (Autodesk Platform Services) access tokens with the settings of this
+    /// authenticator's environment (`TK_FLOW_AUTH_*`, else the Python Toolkit's defaults;
+    /// Python's `resolve_flow_auth_settings`), asking through this authenticator's prompter
+    /// and browser opener.
+    pub fn flow_auth(&self) -> Result<FlowAuth, Error> {
+        self.flow_auth_with(FlowSettings::resolve(&self.ctx.options.env))
+    }
+
+    /// Flow access tokens with explicit `settings` (validated here: Python's
+    /// `init_authentication`).
+    pub fn flow_auth_with(&self, settings: FlowSettings) -> Result<FlowAuth, Error> {
+        FlowAuth::new(Arc::clone(&self.ctx), settings)
     }
 }

@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod flow;
 mod runtime;
 
 use std::future::Future;
@@ -44,6 +45,7 @@ use crate::authenticator::{DefaultUser, TokenSource};
 use crate::{
     AuthOptions, CredentialState, Entity, Error, LoginPrompt, SessionCredentials, UserOptions,
 };
+pub use flow::FlowAuth;
 pub(crate) use runtime::OwnedRuntime;
 
 /// [`crate::ShotgunAuthenticator`], blocking.

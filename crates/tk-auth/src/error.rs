@@ -64,6 +64,19 @@ pub enum ErrorKind {
     /// A user payload, URL or proxy that cannot be used; the cause is the
     /// [`tk_auth_core::Error`].
     InvalidUser,
+    /// Python `FlowAuthError`: a Flow (Autodesk Platform Services) access token could not
+    /// be obtained; the error's site is the authorization server, its login the profile,
+    /// and the cause says why (the browser, the callback, the token endpoint, the token
+    /// file).
+    FlowAuth,
+    /// Python `FlowAuthConfigurationError`: the Flow settings are missing or invalid.
+    FlowAuthConfiguration {
+        /// What is wrong, in the Python Toolkit's words.
+        details: String,
+    },
+    /// A REST API access token could not be obtained or refreshed; the cause is the
+    /// client's error.
+    RestToken,
     /// The blocking API's runtime could not start, or a background task died.
     Runtime {
         /// What stopped.
@@ -188,7 +201,10 @@ impl Error {
                 "ShotgunAuthenticationError",
                 tk_auth_core::Error::python_class,
             ),
+            ErrorKind::FlowAuth => "FlowAuthError",
+            ErrorKind::FlowAuthConfiguration { .. } => "FlowAuthConfigurationError",
             ErrorKind::NonInteractive { .. }
+            | ErrorKind::RestToken
             | ErrorKind::Prompt
             | ErrorKind::Unreachable
             | ErrorKind::Request
@@ -206,6 +222,8 @@ impl Error {
             ErrorKind::Defaults => self
                 .cause_as::<DefaultsError>()
                 .is_none_or(|e| e.tank_error_class().is_none()),
+            // `TankError`s in the Python Toolkit, outside that family.
+            ErrorKind::FlowAuth | ErrorKind::FlowAuthConfiguration { .. } => false,
             _ => true,
         }
     }
@@ -344,6 +362,20 @@ impl fmt::Display for Error {
                 _ => f.write_str("the Toolkit defaults could not be read"),
             },
             ErrorKind::InvalidUser => f.write_str("the user cannot be used"),
+            ErrorKind::FlowAuth => match self.login() {
+                Some(profile) => write!(
+                    f,
+                    "a Flow access token could not be obtained from {site} for profile {profile}"
+                ),
+                None => write!(f, "a Flow access token could not be obtained from {site}"),
+            },
+            ErrorKind::FlowAuthConfiguration { details } => {
+                write!(f, "the Flow authentication settings are invalid: {details}")
+            }
+            ErrorKind::RestToken => write!(
+                f,
+                "a REST API access token for {login} could not be obtained from {site}"
+            ),
             ErrorKind::Runtime { what } => write!(f, "the {what} stopped unexpectedly"),
         }
     }

@@ -61,11 +61,13 @@ mod connection;
 mod context;
 mod credential;
 mod error;
+mod flow;
 mod login;
 mod method;
 mod options;
 mod process;
 mod renewal;
+mod rest_token;
 mod serialization;
 mod user;
 mod user_options;
@@ -74,11 +76,13 @@ pub use authenticator::{SessionCredentials, ShotgunAuthenticator};
 pub use claims_renewal::DEFAULT_CLAIMS_RENEWAL_THRESHOLD;
 pub use connection::Connection;
 pub use error::{Error, ErrorKind};
+pub use flow::{DEFAULT_FLOW_LOGIN_TIMEOUT, FLOW_TOKEN_MIN_VALIDITY, FlowAuth, FlowStatus};
 pub use options::{AuthOptions, BrowserOpener};
 pub use process::{
     get_authenticated_user, get_shotgun_authenticator_support_web_login, set_authenticated_user,
     set_shotgun_authenticator_support_web_login,
 };
+pub use rest_token::REST_TOKEN_MARGIN;
 pub use serialization::{deserialize_user, serialize_user};
 pub use user::{CredentialState, Entity, ShotgunUser};
 pub use user_options::{HostFixed, LoginPrompt, UserOptions};
@@ -101,7 +105,9 @@ pub use tk_auth_defaults::{
     ConfigDefaultsManager, Credentials, Defaults, DefaultsManager, MakeCurrent, SessionCache,
     SessionData, UserSettings,
 };
-pub use tk_auth_http::{ApprovalOptions, ClientOptions, RetryPolicy, SiteClient};
+pub use tk_auth_http::{
+    ApprovalOptions, ClientOptions, RestAccessToken, RestGrant, RetryPolicy, SiteClient,
+};
 pub use tk_auth_prompt::{
     Answer, ConsolePrompter, Interactivity, Interface, MethodChoice, NonInteractivePrompter,
     PromptError, PromptMode, Prompter, ScriptedPrompter, Url, choose_prompter,

@@ -1,11 +1,11 @@
 //! Users: a person with a session, or a script with a key (Python's `ShotgunUser` family).
 
 use std::fmt;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, Weak};
 
 use serde_json::{Map, Value, json};
 use tk_auth_core::{Secret, Site, User, UserClass};
-use tk_auth_http::{Auth, SiteClient};
+use tk_auth_http::{Auth, RestAccessToken, SiteClient};
 
 use crate::blocking::OwnedRuntime;
 use crate::claims_renewal::ClaimsRenewal;
@@ -46,6 +46,8 @@ struct Inner {
     /// The runtime of the user's blocking wrappers, shared by all of them: its pooled
     /// connections live as long as the user.
     blocking_runtime: OnceLock<Arc<OwnedRuntime>>,
+    /// The REST API access token, once one was asked for (`rest_token.rs`).
+    rest_token: Mutex<Option<RestAccessToken>>,
 }
 
 /// A user that a background task refers to without keeping it alive.
@@ -67,6 +69,7 @@ impl ShotgunUser {
                 client: OnceLock::new(),
                 claims_renewal: ClaimsRenewal::default(),
                 blocking_runtime: OnceLock::new(),
+                rest_token: Mutex::new(None),
             }),
         }
     }
@@ -228,6 +231,16 @@ impl ShotgunUser {
         if let Err(e) = saved {
             tracing::warn!(site = %site, login = %data.login, error = %e, "could not save the session");
         }
+    }
+
+    /// The REST API access token this user holds.
+    pub(crate) fn held_rest_token(&self) -> Option<RestAccessToken> {
+        lock(&self.inner.rest_token).clone()
+    }
+
+    /// Makes this user hold `token` from now on.
+    pub(crate) fn adopt_rest_token(&self, token: &RestAccessToken) {
+        *lock(&self.inner.rest_token) = Some(token.clone());
     }
 
     /// The client for this user's site, made once.
@@ -402,4 +415,9 @@ impl fmt::Debug for ShotgunUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.read(|u| fmt::Debug::fmt(u, f))
     }
+}
+
+/// A lock that a panicking holder did not spoil: the token inside is replaced whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -2,6 +2,7 @@
 
 mod approval;
 mod errors;
+mod flow_callback;
 mod limits;
 mod logging;
 mod plain_http;

@@ -1,0 +1,191 @@
+//! `tk-auth flow`: Flow (Autodesk Platform Services) access tokens, shared with the Python
+//! Toolkit through its token file.
+
+use std::io::IsTerminal;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+use tk_auth::blocking::FlowAuth;
+use tk_auth::prompt::terminal_safe;
+use tk_auth::{FlowStatus, Secret};
+
+use crate::authenticator::Setup;
+use crate::exit::{Failure, Outcome};
+use crate::output::print;
+
+/// The `tk-auth flow` commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum FlowCommand {
+    /// Log in through the browser now and store new tokens.
+    Login(FlowArgs),
+    /// Print an access token with at least 5 minutes left (refreshed, or a browser login,
+    /// when needed), for scripts.
+    Token(FlowTokenArgs),
+    /// Show the stored tokens' state (no network).
+    Status(FlowStatusArgs),
+    /// Forget the profile's stored tokens.
+    Logout(FlowArgs),
+}
+
+/// Options every `tk-auth flow` command takes.
+#[derive(Debug, Args)]
+pub(crate) struct FlowArgs {
+    /// The profile the tokens are stored under (default: your account name, as the Python
+    /// Toolkit chooses it).
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// How long a browser login waits for the browser to come back.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+    /// Do not open a browser: print the login page's address instead.
+    #[arg(long)]
+    no_browser: bool,
+}
+
+/// Options of `tk-auth flow token`.
+#[derive(Debug, Args)]
+pub(crate) struct FlowTokenArgs {
+    #[command(flatten)]
+    common: FlowArgs,
+    /// Print JSON (schema: docs/schemas/flow-token.schema.json).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Options of `tk-auth flow status`.
+#[derive(Debug, Args)]
+pub(crate) struct FlowStatusArgs {
+    #[command(flatten)]
+    common: FlowArgs,
+    /// Print JSON (schema: docs/schemas/flow-status.schema.json).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a `tk-auth flow` command.
+pub(crate) fn run(command: &FlowCommand) -> Outcome {
+    match command {
+        FlowCommand::Login(args) => {
+            let flow = handle(args)?;
+            let token = flow.login().map_err(Failure::from_auth)?;
+            let until = expiry_text(tk_auth::core::jwt_expiry(token.expose()));
+            print(&terminal_safe(&format!(
+                "Logged in to Flow as profile {} (access token valid {until}).",
+                flow.profile()
+            )));
+            Ok(())
+        }
+        FlowCommand::Token(args) => token(args),
+        FlowCommand::Status(args) => status(args),
+        FlowCommand::Logout(args) => {
+            let flow = handle(args)?;
+            let removed = flow.logout().map_err(Failure::from_auth)?;
+            let what = if removed {
+                "Forgot the Flow tokens of profile"
+            } else {
+                "No Flow tokens were stored for profile"
+            };
+            print(&terminal_safe(&format!("{what} {}.", flow.profile())));
+            Ok(())
+        }
+    }
+}
+
+/// The Flow handle of `args`, on the process's authenticator and prompter.
+fn handle(args: &FlowArgs) -> Result<FlowAuth, Failure> {
+    let setup = Setup::from_process()?;
+    let open_browser = setup.can_open_browser(args.no_browser);
+    let prompter = setup.prompter(open_browser, None)?;
+    let authenticator = setup.authenticator(prompter, open_browser, |o| o);
+    let mut flow = authenticator
+        .flow_auth()
+        .map_err(Failure::from_auth)?
+        .with_login_timeout(Duration::from_secs(args.timeout.max(1)));
+    if let Some(profile) = &args.profile {
+        flow = flow.with_profile(profile.clone());
+    }
+    Ok(flow)
+}
+
+#[allow(clippy::print_stderr)] // the command's warning
+fn token(args: &FlowTokenArgs) -> Outcome {
+    let flow = handle(&args.common)?;
+    let token = flow.access_token().map_err(Failure::from_auth)?;
+    if args.json {
+        print(&token_json(&flow, &token).to_string());
+        return Ok(());
+    }
+    if std::io::stdout().is_terminal() {
+        eprintln!("warning: this token acts as you on Flow; do not share it");
+    }
+    print(token.expose());
+    Ok(())
+}
+
+fn token_json(flow: &FlowAuth, token: &Secret) -> Value {
+    json!({
+        "access_token": token.expose(),
+        "token_type": "Bearer",
+        "expires_at": tk_auth::core::jwt_expiry(token.expose()).map(|exp| exp as i64),
+        "profile": flow.profile(),
+        "application_id": flow.settings().application_id,
+    })
+}
+
+fn status(args: &FlowStatusArgs) -> Outcome {
+    let flow = handle(&args.common)?;
+    let status = flow.status().map_err(Failure::from_auth)?;
+    if args.json {
+        print(&status_json(&status).to_string());
+        return Ok(());
+    }
+    let access = match (&status.access_token_expires_at, status.access_token_usable) {
+        (_, true) => format!(
+            "valid {}",
+            expiry_text(status.access_token_expires_at.map(seconds))
+        ),
+        (Some(at), false) => format!("expired or expiring ({})", expiry_text(Some(seconds(*at)))),
+        (None, false) => "none".to_owned(),
+    };
+    let text = format!(
+        "Flow application: {}\nAuthorization server: {}\nProfile: {}\nToken file: {}\nAccess token: {access}\nRefresh token: {}",
+        status.application_id,
+        status.base_url,
+        status.profile,
+        status.token_file.display(),
+        if status.has_refresh_token { "stored" } else { "none" },
+    );
+    print(&terminal_safe(&text));
+    Ok(())
+}
+
+fn status_json(status: &FlowStatus) -> Value {
+    json!({
+        "application_id": status.application_id,
+        "base_url": status.base_url,
+        "profile": status.profile,
+        "token_file": status.token_file.display().to_string(),
+        "access_token_expires_at": status.access_token_expires_at.map(|at| seconds(at) as i64),
+        "access_token_usable": status.access_token_usable,
+        "has_refresh_token": status.has_refresh_token,
+    })
+}
+
+fn seconds(at: SystemTime) -> f64 {
+    at.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// "until … (in N min)" for an `exp`, or "(no expiry in the token)".
+fn expiry_text(exp: Option<f64>) -> String {
+    let Some(exp) = exp else {
+        return "(no expiry in the token)".to_owned();
+    };
+    let now = seconds(SystemTime::now());
+    let left = exp - now;
+    if left <= 0.0 {
+        format!("until {} s ago", (-left) as i64)
+    } else {
+        format!("for {} min", (left / 60.0).floor() as i64)
+    }
+}
