@@ -140,13 +140,13 @@ impl RestGrant {
 ///     Secret::new("a1b2c3"),
 ///     Some(Secret::new("r4e5f6")),
 ///     "Bearer",
-///     Duration::from_secs(600),
+///     Duration::from_mins(10),
 ///     received,
 /// )?;
 /// assert_eq!(token.authorization().expose(), "Bearer a1b2c3");
 /// assert!(token.bearer().is_sensitive());
-/// assert!(!token.expires_within(Duration::from_secs(60), received));
-/// assert!(token.expires_within(Duration::from_secs(60), received + Duration::from_secs(550)));
+/// assert!(!token.expires_within(Duration::from_mins(1), received));
+/// assert!(token.expires_within(Duration::from_mins(1), received + Duration::from_secs(550)));
 /// assert!(!format!("{token:?}").contains("a1b2c3"));
 /// # Ok::<(), tk_auth_http::HttpError>(())
 /// ```
@@ -399,7 +399,7 @@ mod tests {
             Secret::new(CANARY),
             Some(Secret::new(CANARY)),
             "Bearer",
-            Duration::from_secs(600),
+            Duration::from_mins(10),
             SystemTime::UNIX_EPOCH,
         )
         .unwrap();

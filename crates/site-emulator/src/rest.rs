@@ -140,7 +140,7 @@ pub(crate) fn handle(shared: &Shared, request: &RestRequest<'_>) -> (StatusCode,
                 StatusCode::BAD_REQUEST,
                 ERR_GENERIC,
                 "The request body cannot be read",
-                Some(detail),
+                Some(&detail),
             ),
         };
     }
@@ -200,9 +200,9 @@ fn error(
     status: StatusCode,
     code: u64,
     title: &str,
-    detail: Option<String>,
+    detail: Option<&str>,
 ) -> (StatusCode, Value) {
-    error_with_source(shared, status, code, title, detail, Value::Null)
+    error_with_source(shared, status, code, title, detail, &Value::Null)
 }
 
 fn error_with_source(
@@ -210,8 +210,8 @@ fn error_with_source(
     status: StatusCode,
     code: u64,
     title: &str,
-    detail: Option<String>,
-    source: Value,
+    detail: Option<&str>,
+    source: &Value,
 ) -> (StatusCode, Value) {
     let body = json!({"errors": [{
         "id": shared.random_hex(),
@@ -232,7 +232,7 @@ fn missing(shared: &Shared, name: &str) -> (StatusCode, Value) {
         ERR_GENERIC,
         &format!("Missing parameter: {name}"),
         None,
-        json!({"parameter": name}),
+        &json!({"parameter": name}),
     )
 }
 
@@ -255,7 +255,7 @@ fn from_reply(shared: &Shared, reply: &Reply) -> (StatusCode, Value) {
             StatusCode::UNAUTHORIZED,
             ERR_AUTH,
             "The single sign-on claims of this session have expired",
-            Some("Log in again through the browser".to_owned()),
+            Some("Log in again through the browser"),
         ),
     }
 }
@@ -328,7 +328,7 @@ fn grant(shared: &Shared, params: &BTreeMap<String, String>) -> (StatusCode, Val
                     StatusCode::UNAUTHORIZED,
                     ERR_AUTH,
                     "Invalid refresh token",
-                    Some("The refresh token is unknown or was already used".to_owned()),
+                    Some("The refresh token is unknown or was already used"),
                 )),
                 Some(owner) => check_active(shared, &state, owner),
             }
@@ -339,8 +339,8 @@ fn grant(shared: &Shared, params: &BTreeMap<String, String>) -> (StatusCode, Val
                 StatusCode::BAD_REQUEST,
                 ERR_GENERIC,
                 &format!("Unsupported grant type: {other}"),
-                Some(format!("grant_type must be one of {}", GRANTS.join(", "))),
-                json!({"parameter": "grant_type"}),
+                Some(&format!("grant_type must be one of {}", GRANTS.join(", "))),
+                &json!({"parameter": "grant_type"}),
             );
         }
     };

@@ -227,7 +227,7 @@ mod tests {
         }
     }
 
-    fn errors(status: u16, code: Value, title: &str, detail: Value) -> Answer {
+    fn errors(status: u16, code: &Value, title: &str, detail: &Value) -> Answer {
         let body = json!({"errors": [{"id": "x", "status": status, "code": code,
             "title": title, "source": null, "detail": detail, "meta": null}]});
         answer(status, Some("application/json"), &body.to_string())
@@ -251,8 +251,8 @@ mod tests {
         .unwrap();
         assert_eq!(token.access_token().expose(), "abc");
         assert_eq!(token.refresh_token().map(Secret::expose), Some("def"));
-        assert_eq!(token.expires_in(), Duration::from_secs(600));
-        assert_eq!(token.expires_at(), at + Duration::from_secs(600));
+        assert_eq!(token.expires_in(), Duration::from_mins(10));
+        assert_eq!(token.expires_at(), at + Duration::from_mins(10));
     }
 
     #[test]
@@ -300,9 +300,9 @@ mod tests {
     fn refusals_map_by_code_and_grant() {
         let refused = errors(
             401,
-            json!(102),
+            &json!(102),
             "Can't authenticate user 'alice'",
-            Value::Null,
+            &Value::Null,
         );
         let decode_as = |grant: &RestGrant, a: &Answer| {
             decode(&route(), grant, a, SystemTime::now()).unwrap_err()
@@ -322,25 +322,28 @@ mod tests {
             decode_as(&refresh, &refused),
             HttpError::RefreshTokenRejected { .. }
         ));
-        let err = decode_as(&password(), &errors(401, json!("106"), "2FA", Value::Null));
+        let err = decode_as(
+            &password(),
+            &errors(401, &json!("106"), "2FA", &Value::Null),
+        );
         assert!(
             matches!(err, HttpError::TwoFactorRequired { .. }),
             "{err:?}"
         );
-        let err = decode_as(&password(), &errors(401, json!(108), "SSO", Value::Null));
+        let err = decode_as(&password(), &errors(401, &json!(108), "SSO", &Value::Null));
         assert!(matches!(err, HttpError::SsoRequired { .. }), "{err:?}");
         let err = decode_as(
             &password(),
-            &errors(401, json!(110), "Identity", Value::Null),
+            &errors(401, &json!(110), "Identity", &Value::Null),
         );
         assert!(matches!(err, HttpError::IdentityRequired { .. }), "{err:?}");
         let err = decode_as(
             &password(),
             &errors(
                 400,
-                json!(100),
+                &json!(100),
                 "Missing parameter",
-                json!("username is needed"),
+                &json!("username is needed"),
             ),
         );
         assert!(
@@ -358,7 +361,7 @@ mod tests {
             matches!(err, HttpError::SiteUnavailable { status: 503, ref message, .. } if message == MAINTENANCE_MESSAGE),
             "{err:?}"
         );
-        let err = decode_one(&errors(500, json!(100), "Internal error", Value::Null));
+        let err = decode_one(&errors(500, &json!(100), "Internal error", &Value::Null));
         assert!(
             matches!(err, HttpError::SiteUnavailable { status: 500, ref message, .. } if message == "Internal error"),
             "{err:?}"
@@ -377,9 +380,9 @@ mod tests {
             &password(),
             &errors(
                 401,
-                json!(102),
+                &json!(102),
                 &format!("bad password {CANARY}"),
-                json!(CANARY),
+                &json!(CANARY),
             ),
             SystemTime::now(),
         )
