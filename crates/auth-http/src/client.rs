@@ -49,8 +49,8 @@ pub struct SiteClient {
 pub(crate) struct Inner {
     pub(crate) site: SiteUrl,
     pub(crate) transport: Transport,
-    retry: RetryPolicy,
-    dropped_interval: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) dropped_interval: Duration,
     extra_auth: ExtraAuthParams,
     pub(crate) environment: Env,
     renewer: Option<Arc<dyn SessionRenewer>>,

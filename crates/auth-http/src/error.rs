@@ -348,6 +348,18 @@ pub enum HttpError {
         site: String,
     },
 
+    /// The site refused a REST refresh token: unknown, expired, or already used (each is
+    /// good once). Get a new access token with another grant.
+    #[error(
+        "{site} refused the refresh token: {message}; get a new access token by logging in again"
+    )]
+    RefreshTokenRejected {
+        /// The site.
+        site: String,
+        /// The site's message.
+        message: String,
+    },
+
     /// Browser approval failed; network failures are the other variants.
     #[error(transparent)]
     Approval(#[from] ApprovalError),

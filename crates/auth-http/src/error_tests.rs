@@ -65,6 +65,7 @@ fn variant(err: &HttpError) -> &'static str {
         HttpError::ProxyRefused { .. } => "ProxyRefused",
         HttpError::Approval(_) => "Approval",
         HttpError::RenewalFailed { .. } => "RenewalFailed",
+        HttpError::RefreshTokenRejected { .. } => "RefreshTokenRejected",
     }
 }
 
@@ -155,6 +156,10 @@ fn samples() -> Vec<HttpError> {
         HttpError::AuthenticationFailed {
             site: site(),
             message: "Can't authenticate".into(),
+        },
+        HttpError::RefreshTokenRejected {
+            site: site(),
+            message: "Invalid refresh token".into(),
         },
         HttpError::TwoFactorRequired {
             site: site(),
@@ -283,5 +288,5 @@ fn no_message_repeats_its_source_or_shows_a_secret() {
             );
         }
     }
-    assert_eq!(seen.len(), 37, "every variant has a sample: {seen:?}");
+    assert_eq!(seen.len(), 38, "every variant has a sample: {seen:?}");
 }

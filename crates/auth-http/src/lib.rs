@@ -8,7 +8,9 @@
 //! - [`SiteClient`] — one per site: [`info`](SiteClient::info) (typed [`SiteInfo`], cached
 //!   30 s), [`generate_session_token`](SiteClient::generate_session_token),
 //!   [`find_one`](SiteClient::find_one), the generic [`call`](SiteClient::call), and
-//!   [`request_browser_approval`](SiteClient::request_browser_approval).
+//!   [`request_browser_approval`](SiteClient::request_browser_approval), and
+//!   [`rest_access_token`](SiteClient::rest_access_token) for the REST API's Bearer tokens
+//!   ([`RestGrant`] in, [`RestAccessToken`] out).
 //! - [`ClientOptions`] — proxy (`[user:pass@]host[:port]`, else `HTTPS_PROXY`/`HTTP_PROXY`
 //!   with `NO_PROXY`), CA file (else `SHOTGUN_API_CACERTS`, else the system store),
 //!   timeouts, retries, user agent, `sudo_as_login`, `session_uuid`, `product`.
@@ -63,6 +65,7 @@ mod product;
 mod proxy;
 mod read;
 mod renewal;
+mod rest_token;
 mod rpc;
 mod site_info;
 mod site_url;
@@ -85,6 +88,7 @@ pub use options::{
 pub use product::{PRODUCT_DEFAULT, PRODUCT_DESKTOP, machine_id, product_name};
 pub use proxy::environment_proxy;
 pub use renewal::{RenewalReason, RenewalRequest, SessionRenewer};
+pub use rest_token::{REST_TOKEN_PATH, RestAccessToken, RestGrant};
 pub use site_info::{SITE_INFO_CACHE_TTL, ServerVersion, SiteInfo};
 pub use site_url::SiteUrl;
 pub use tk_auth_core::env::Env;

@@ -62,6 +62,7 @@ impl Default for SiteEmulatorBuilder {
                 max_entities_per_page: 500,
                 max_body_bytes: MAX_BODY_BYTES,
                 approval_page_base: None,
+                rest_token_lifetime: Duration::from_mins(10),
             },
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: None,
@@ -136,6 +137,13 @@ impl SiteEmulatorBuilder {
     /// itself is still served by this site only.
     pub fn approval_page_base(mut self, base: impl Into<String>) -> Self {
         self.settings.approval_page_base = Some(base.into());
+        self
+    }
+
+    /// How long a REST access token lives, the `expires_in` its grant answers (default:
+    /// 10 minutes, as a site's).
+    pub fn rest_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.rest_token_lifetime = lifetime;
         self
     }
 
@@ -309,6 +317,7 @@ impl SiteEmulatorBuilder {
             requests: std::collections::HashMap::new(),
             faults: std::collections::VecDeque::new(),
             counters: Counters::default(),
+            rest: crate::rest::RestTokens::new(self.settings.rest_token_lifetime),
         })
     }
 }

@@ -26,6 +26,7 @@ struct ConfigFile {
     saml_claims_lifetime_seconds: Option<u64>,
     app_session_request_lifetime_seconds: Option<u64>,
     api_max_entities_per_page: Option<u64>,
+    rest_token_lifetime_seconds: Option<u64>,
     #[serde(default)]
     human_users: Vec<HumanUserEntry>,
     #[serde(default)]
@@ -150,6 +151,9 @@ impl SiteEmulatorBuilder {
         }
         if let Some(n) = file.api_max_entities_per_page {
             self = self.max_entities_per_page(n);
+        }
+        if let Some(s) = file.rest_token_lifetime_seconds {
+            self = self.rest_token_lifetime(Duration::from_secs(s));
         }
         for entry in file.human_users {
             let mut user = HumanAccount::new(entry.login, entry.password);

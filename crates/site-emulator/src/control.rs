@@ -128,6 +128,21 @@ pub(crate) fn handle(
             shared.reset_counters();
             Ok(ok(json!({"cleared": true})))
         }
+        ("POST", ["rest_tokens", "expire"]) => {
+            Ok(ok(json!({"expired": shared.expire_rest_tokens()})))
+        }
+        ("POST", ["rest_tokens", "lifetime"]) => {
+            match body.get("seconds").and_then(Value::as_u64) {
+                Some(seconds) => {
+                    shared.set_rest_token_lifetime(Duration::from_secs(seconds));
+                    Ok(ok(json!({"lifetime_seconds": seconds})))
+                }
+                None => Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "the JSON body needs \"seconds\": a whole number",
+                )),
+            }
+        }
         ("GET", ["totp", login]) => Ok(shared.totp_code(login).map_or_else(
             |e| from_emulator_error(&e),
             |code| ok(json!({"code": code})),
@@ -197,6 +212,8 @@ fn summary(shared: &Shared) -> Value {
             "DELETE /_emulator/calls",
             "GET /_emulator/totp/{login}",
             "GET /_emulator/last_request/{method}",
+            "POST /_emulator/rest_tokens/expire",
+            "POST /_emulator/rest_tokens/lifetime {\"seconds\"}",
         ],
     })
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 /// How the next site call misbehaves.
 ///
-/// Faults apply to the site's own endpoints (`/api3/json` and `/internal_api/…`), never to
-/// the approval page or the control API. A faulted call still counts in
+/// Faults apply to the site's own endpoints (`/api3/json`, `/internal_api/…` and the REST
+/// routes under `/api/v1/`), never to the approval page or the control API. A faulted call still counts in
 /// [`SiteEmulator::calls`](crate::SiteEmulator::calls).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -125,7 +125,9 @@ impl SiteEmulator {
     }
 
     /// How many JSON-RPC calls of `method` the site received (faulted or not, accepted or
-    /// refused).
+    /// refused). REST requests count under `rest:password`, `rest:client_credentials`,
+    /// `rest:session_token`, `rest:refresh_token` (token grants; `rest:invalid_grant` for a
+    /// missing or unknown one) and `rest:entity` (entity reads).
     pub fn calls(&self, method: &str) -> usize {
         self.shared
             .state()
@@ -181,6 +183,17 @@ impl SiteEmulator {
     /// The last JSON-RPC body received for `method`, as sent (credentials included).
     pub fn last_request_body(&self, method: &str) -> Option<Value> {
         self.shared.state().counters.last_body.get(method).cloned()
+    }
+
+    /// Expires every REST access token handed out so far: reads with them answer 401 until
+    /// the client gets a new one (refresh tokens stay good). Returns how many there were.
+    pub fn expire_rest_tokens(&self) -> usize {
+        self.shared.expire_rest_tokens()
+    }
+
+    /// Sets how long REST access tokens granted from now on live (their `expires_in`).
+    pub fn set_rest_token_lifetime(&self, lifetime: Duration) {
+        self.shared.set_rest_token_lifetime(lifetime);
     }
 
     /// The current six-digit TOTP code of a user with two-factor authentication.

@@ -14,6 +14,12 @@
 //! - The App Session Launcher: `POST /internal_api/app_session_request`,
 //!   `PUT /internal_api/app_session_request/{id}`, and the approval page at
 //!   `/app_session_request/{id}` (Approve or Deny as a named user).
+//! - REST access tokens: `POST /api/v1/auth/access_token` (grants `password`, with
+//!   `auth_token` for a two-factor code; `client_credentials`; `session_token`;
+//!   `refresh_token`, single use) answering `{"token_type": "Bearer", "access_token",
+//!   "expires_in", "refresh_token"}`, and `GET /api/v1/entity/{human_users|api_users}/{id}`
+//!   with `Authorization: Bearer …`; errors as `{"errors": [{"id", "status", "code",
+//!   "title", "source", "detail", "meta"}]}` (400 bad request, 401 refused).
 //! - A control API under `/_emulator/` — the same controls as [`SiteEmulator`]'s methods.
 //! - Faults: the next calls can answer an HTTP status, drop the connection, stall, or send
 //!   a body that is not JSON ([`Fault`]).
@@ -31,6 +37,7 @@
 //!   .auth_method(SiteAuthMethod::Default | Ldap | Saml2 | Oxygen)
 //!   .unified_login_flow(bool) .app_session_launcher(bool)
 //!   .server_version([8, 50, 0]) .session_lifetime(Duration) .saml_claims_lifetime(Duration)
+//!   .rest_token_lifetime(Duration)
 //!   .app_session_request_lifetime(Duration) .max_entities_per_page(n)
 //!   .listen(SocketAddr) .public_host("localhost") .tls(cert_chain_pem, key_pem)
 //!   .approval_page_base("https://elsewhere.example.net")
@@ -50,6 +57,7 @@
 //!   calls(method) -> usize              calls_by_user(user) -> usize     reset_calls()
 //!   last_request_body(method) -> Option<serde_json::Value>
 //!   totp_code(login)? -> String
+//!   expire_rest_tokens() -> usize       set_rest_token_lifetime(Duration)
 //! ```
 //!
 //! # Example
@@ -80,6 +88,7 @@ mod handle;
 mod launcher;
 mod listener;
 mod read;
+mod rest;
 mod rpc;
 mod server;
 mod state;

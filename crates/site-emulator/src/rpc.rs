@@ -169,7 +169,7 @@ fn authenticate(
     ))
 }
 
-fn password_login(
+pub(crate) fn password_login(
     shared: &Shared,
     state: &mut State,
     login: &str,
@@ -226,7 +226,7 @@ fn password_login(
     Ok(Principal::Human(user.login.clone()))
 }
 
-fn session_login(
+pub(crate) fn session_login(
     shared: &Shared,
     state: &mut State,
     token: &str,

@@ -21,7 +21,7 @@ use tokio::sync::{Notify, watch};
 use crate::fault::Fault;
 use crate::listener::{key_exchange_group, resumed};
 use crate::state::Shared;
-use crate::{control, launcher, rpc, wire};
+use crate::{control, launcher, rest, rpc, wire};
 
 /// Bodies larger than this are refused, unread beyond a bounded drain.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -128,6 +128,16 @@ async fn route(
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let site = site_url(&req, shared, scheme);
+    // What the REST routes read of the head, kept before the body is read.
+    let query = req.uri().query().map(str::to_owned);
+    let header_text = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let authorization = header_text(header::AUTHORIZATION);
+    let content_type = header_text(header::CONTENT_TYPE);
     let body = match read_body(req, shared.settings.max_body_bytes).await {
         Ok(b) => b,
         Err(response) => return response,
@@ -179,6 +189,24 @@ async fn route(
             (_, "") => return method_not_allowed("POST"),
             _ => return method_not_allowed("PUT"),
         };
+        return json_response(status, &value);
+    }
+
+    if rest::is_rest_path(&path) {
+        let request = rest::RestRequest {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            authorization: authorization.as_deref(),
+            content_type: content_type.as_deref(),
+            body: &body,
+        };
+        rest::record(shared, &request);
+        // Faults apply to the REST routes as to the JSON-RPC ones (`fault.rs`).
+        if let Some(response) = apply_fault(shared.take_fault(), drop_now).await {
+            return response;
+        }
+        let (status, value) = rest::handle(shared, &request);
         return json_response(status, &value);
     }
 

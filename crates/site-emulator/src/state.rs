@@ -30,6 +30,8 @@ pub(crate) struct Settings {
     /// Where approval pages are said to be, instead of the site itself (a misbehaving or
     /// hijacked site, for clients' tests).
     pub(crate) approval_page_base: Option<String>,
+    /// How long a REST access token lives, until a control changes it.
+    pub(crate) rest_token_lifetime: Duration,
 }
 
 /// A human user as the running site holds it (secret decoded, backup codes consumable).
@@ -96,6 +98,7 @@ pub(crate) struct State {
     pub(crate) requests: HashMap<String, LauncherRequest>,
     pub(crate) faults: VecDeque<(Fault, usize)>,
     pub(crate) counters: Counters,
+    pub(crate) rest: crate::rest::RestTokens,
 }
 
 /// The settings and state one site's connections share.
@@ -281,6 +284,16 @@ impl Shared {
         if !resumed {
             counters.full_handshakes += 1;
         }
+    }
+
+    /// Expires every REST access token; returns how many there were.
+    pub(crate) fn expire_rest_tokens(&self) -> usize {
+        self.state().rest.expire_all()
+    }
+
+    /// Sets how long REST access tokens granted from now on live.
+    pub(crate) fn set_rest_token_lifetime(&self, lifetime: Duration) {
+        self.state().rest.lifetime = lifetime.min(FOREVER);
     }
 
     pub(crate) fn reset_counters(&self) {

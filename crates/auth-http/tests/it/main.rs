@@ -9,6 +9,7 @@ mod plain_http;
 mod proxy;
 mod redaction;
 mod renewal;
+mod rest_tokens;
 mod retries;
 mod rpc_calls;
 mod site_info;

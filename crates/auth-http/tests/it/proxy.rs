@@ -407,3 +407,77 @@ async fn a_proxy_that_cannot_reach_the_site_refuses_the_tunnel() {
     assert!(matches!(err, HttpError::ProxyRefused { .. }), "{err:?}");
     assert!(proxy.seen()[0].authorized);
 }
+
+#[tokio::test]
+async fn rest_access_tokens_go_through_the_proxy_and_its_tunnel() {
+    use tk_auth_http::RestGrant;
+
+    let grant = RestGrant::ClientCredentials {
+        script_name: "farm_script".into(),
+        api_key: Secret::new(SCRIPT_KEY),
+    };
+    let site = support::start();
+    let proxy = TestProxy::start().await;
+    let client = SiteClient::new(
+        site.url(),
+        support::options()
+            .http_proxy(&proxy.address(Some((PROXY_USER, PROXY_PASSWORD))))
+            .unwrap(),
+    )
+    .unwrap();
+    client.rest_access_token(&grant).await.unwrap();
+    let seen = proxy.seen();
+    assert_eq!(
+        seen[0].request_line,
+        format!("POST {}/api/v1/auth/access_token HTTP/1.1", site.url()),
+        "the parameters travel in the body, not the address"
+    );
+    assert!(seen[0].authorized);
+    assert_eq!(
+        seen[0].header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(seen[0].header("accept"), Some("application/json"));
+
+    let ca = support::TestCa::new();
+    let https = ca.https_site(support::builder());
+    let options = support::options()
+        .ca_file(&ca.ca_file)
+        .http_proxy(&proxy.address(Some((PROXY_USER, PROXY_PASSWORD))))
+        .unwrap();
+    let token = SiteClient::new(https.url(), options)
+        .unwrap()
+        .rest_access_token(&grant)
+        .await
+        .unwrap();
+    assert!(token.refresh_token().is_some());
+    let port = https.local_addr().port();
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|s| s.request_line == format!("CONNECT 127.0.0.1:{port} HTTP/1.1")),
+        "{:?}",
+        proxy.seen()
+    );
+    assert_eq!(https.calls("rest:client_credentials"), 1);
+
+    let err = SiteClient::new(
+        site.url(),
+        support::options().http_proxy(&proxy.address(None)).unwrap(),
+    )
+    .unwrap()
+    .rest_access_token(&grant)
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            HttpError::ProxyAuthenticationRequired {
+                credentials_given: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

@@ -4,6 +4,7 @@ mod conformance;
 mod control;
 mod faults;
 mod launcher;
+mod rest;
 mod rpc;
 mod saml;
 mod secrets;
