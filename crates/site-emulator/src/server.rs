@@ -21,7 +21,7 @@ use tokio::sync::{Notify, watch};
 use crate::fault::Fault;
 use crate::listener::{key_exchange_group, resumed};
 use crate::state::Shared;
-use crate::{control, launcher, rpc, wire};
+use crate::{aps, control, launcher, rpc, wire};
 
 /// Bodies larger than this are refused, unread beyond a bounded drain.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -127,6 +127,7 @@ async fn route(
 ) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
     let site = site_url(&req, shared, scheme);
     let body = match read_body(req, shared.settings.max_body_bytes).await {
         Ok(b) => b,
@@ -140,6 +141,29 @@ async fn route(
     if path == control::PREFIX.trim_end_matches('/') {
         let (status, value) = control::handle(shared, &method, "", &body);
         return json_response(status, &value);
+    }
+
+    if let Some(endpoint) = aps::Endpoint::from_path(&path) {
+        if matches!(endpoint, aps::Endpoint::Token) && method == Method::POST {
+            aps::record_token_request(shared, &body);
+            if let Some(response) = apply_fault(shared.take_flow_fault(), drop_now).await {
+                return response;
+            }
+        }
+        return match aps::handle(shared, endpoint, &method, &query, &body, &site) {
+            aps::Reply::Json(status, value) => json_response(status, &value),
+            aps::Reply::Token(status, value) => {
+                let mut response = json_response(status, &value);
+                // Token answers must not be cached (RFC 6749 §5.1).
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+            aps::Reply::Html(status, page) => html_response(status, page),
+            aps::Reply::Redirect(location) => redirect(&location),
+            aps::Reply::MethodNotAllowed(allow) => method_not_allowed(allow),
+        };
     }
 
     let is_rpc = path == wire::RPC_PATH;

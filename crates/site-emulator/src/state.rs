@@ -96,6 +96,8 @@ pub(crate) struct State {
     pub(crate) requests: HashMap<String, LauncherRequest>,
     pub(crate) faults: VecDeque<(Fault, usize)>,
     pub(crate) counters: Counters,
+    /// The Flow authorization server's clients, authorizations, codes and tokens.
+    pub(crate) flow: crate::aps::FlowState,
 }
 
 /// The settings and state one site's connections share.

@@ -3,6 +3,8 @@
 mod conformance;
 mod control;
 mod faults;
+mod flow;
+mod flow_control;
 mod launcher;
 mod rpc;
 mod saml;
