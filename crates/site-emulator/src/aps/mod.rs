@@ -105,8 +105,9 @@ struct CodeGrant {
     issued: Instant,
     /// Set at the first exchange attempt; a second one is refused.
     used: bool,
-    /// The refresh token the exchange handed out, revoked if the code is replayed.
-    refresh_token: Option<String>,
+    /// The family of the refresh tokens the exchange started (it and those that replaced
+    /// it), all revoked if the code is replayed.
+    family: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,6 +119,8 @@ enum RefreshStatus {
 }
 
 struct RefreshGrant {
+    /// Shared by a refresh token and those that replaced it, back to one code exchange.
+    family: String,
     client_id: String,
     login: String,
     scope: String,
@@ -286,7 +289,7 @@ impl Shared {
                 login,
                 issued: self.now(),
                 used: false,
-                refresh_token: None,
+                family: None,
             },
         );
         tracing::debug!(authorization = %id, "flow authorization approved");

@@ -93,10 +93,13 @@ fn redeem_code(
     };
     if grant.used {
         // A replayed code may be a stolen one: what it gave is withdrawn (RFC 6749 §4.1.2).
-        if let Some(token) = grant.refresh_token.take()
-            && let Some(refresh) = state.flow.refresh_tokens.get_mut(&token)
-        {
-            refresh.status = RefreshStatus::Revoked;
+        if let Some(family) = grant.family.take() {
+            state
+                .flow
+                .refresh_tokens
+                .values_mut()
+                .filter(|r| r.family == family)
+                .for_each(|r| r.status = RefreshStatus::Revoked);
         }
         return Err(invalid_grant("the authorization code was already used"));
     }
@@ -122,12 +125,15 @@ fn redeem_code(
             "code_verifier does not match the code_challenge",
         ));
     }
-    let (login, scope) = (grant.login.clone(), grant.scope.clone());
-    let (tokens, refresh_token) = issue(shared, state, &client_id, &login, &scope, site);
-    if let Some(grant) = state.flow.codes.get_mut(&code) {
-        grant.refresh_token = Some(refresh_token);
-    }
-    Ok(tokens)
+    let family = shared.random_hex();
+    grant.family = Some(family.clone());
+    let grant = Grant {
+        family,
+        client_id,
+        login: grant.login.clone(),
+        scope: grant.scope.clone(),
+    };
+    Ok(issue(shared, state, grant, site))
 }
 
 fn refresh(
@@ -162,50 +168,57 @@ fn refresh(
         ));
     }
     grant.status = RefreshStatus::Used;
-    let (login, scope) = (grant.login.clone(), grant.scope.clone());
-    Ok(issue(shared, state, &client_id, &login, &scope, site).0)
+    let grant = Grant {
+        family: grant.family.clone(),
+        client_id,
+        login: grant.login.clone(),
+        scope: grant.scope.clone(),
+    };
+    Ok(issue(shared, state, grant, site))
 }
 
-/// A new access token and refresh token: the answer's JSON, and the refresh token.
-fn issue(
-    shared: &Shared,
-    state: &mut State,
-    client_id: &str,
-    login: &str,
-    scope: &str,
-    site: &str,
-) -> (Value, String) {
+/// Whom and what tokens are issued for.
+struct Grant {
+    family: String,
+    client_id: String,
+    login: String,
+    scope: String,
+}
+
+/// A new access token and refresh token: the token endpoint's answer.
+fn issue(shared: &Shared, state: &mut State, grant: Grant, site: &str) -> Value {
     let lifetime = state.flow.token_lifetime;
     let iat = unix_now();
     let claims = json!({
         "iss": site,
-        "sub": login,
+        "sub": grant.login,
         "aud": AUDIENCE,
-        "client_id": client_id,
-        "scope": scope.split_whitespace().collect::<Vec<_>>(),
+        "client_id": grant.client_id,
+        "scope": grant.scope.split_whitespace().collect::<Vec<_>>(),
         "iat": iat,
         "exp": iat.saturating_add(lifetime.as_secs()),
         "jti": shared.random_hex(),
     });
     let access_token = state.flow.signer.sign(&claims);
     let refresh_token = format!("{}{}", shared.random_hex(), shared.random_hex());
-    state.flow.refresh_tokens.insert(
-        refresh_token.clone(),
-        RefreshGrant {
-            client_id: client_id.to_owned(),
-            login: login.to_owned(),
-            scope: scope.to_owned(),
-            issued: shared.now(),
-            status: RefreshStatus::Active,
-        },
-    );
     let answer = json!({
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": lifetime.as_secs(),
         "refresh_token": refresh_token,
     });
-    (answer, refresh_token)
+    state.flow.refresh_tokens.insert(
+        refresh_token,
+        RefreshGrant {
+            family: grant.family,
+            client_id: grant.client_id,
+            login: grant.login,
+            scope: grant.scope,
+            issued: shared.now(),
+            status: RefreshStatus::Active,
+        },
+    );
+    answer
 }
 
 /// RFC 7636 §4.6: `BASE64URL(SHA256(verifier)) == challenge`, for a verifier of 43 to 128

@@ -475,6 +475,8 @@ async fn a_code_works_once_and_a_replay_revokes_what_it_gave() {
     let (code, verifier) = code(&http, &site).await;
     let (status, tokens) = redeem(&http, &site, &code, &verifier).await;
     assert_eq!(status, 200);
+    let (status, rotated) = refresh(&http, &site, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
     let answer = redeem(&http, &site, &code, &verifier).await;
     assert_eq!(error_of(&answer), (400, "invalid_grant"));
     assert!(
@@ -483,10 +485,25 @@ async fn a_code_works_once_and_a_replay_revokes_what_it_gave() {
             .unwrap()
             .contains("already used")
     );
-    // The refresh token the code bought is withdrawn: the code may have been stolen.
-    let answer = refresh(&http, &site, tokens["refresh_token"].as_str().unwrap()).await;
+    // The refresh tokens the code led to are withdrawn: the code may have been stolen.
+    let answer = refresh(&http, &site, rotated["refresh_token"].as_str().unwrap()).await;
     assert_eq!(error_of(&answer), (400, "invalid_grant"));
-    assert_eq!(site.calls("flow:authorization_code"), 2);
+    assert!(
+        answer.1["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("revoked")
+    );
+    // Another login's tokens are untouched.
+    let (code, verifier) = self::code(&http, &site).await;
+    let (_, other) = redeem(&http, &site, &code, &verifier).await;
+    assert_eq!(
+        refresh(&http, &site, other["refresh_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    assert_eq!(site.calls("flow:authorization_code"), 3);
     assert_eq!(site.calls("flow:refused"), 2);
 }
 

@@ -5,6 +5,7 @@ mod control;
 mod faults;
 mod flow;
 mod flow_control;
+mod flow_judge;
 mod launcher;
 mod rpc;
 mod saml;
