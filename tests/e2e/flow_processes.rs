@@ -38,7 +38,10 @@ fn child_env() -> Env {
         ("SHOTGUN_HOME", var("TK_E2E_HOME")),
         ("TK_FLOW_AUTH_APPLICATION_ID", APP.to_owned()),
         ("TK_FLOW_AUTH_BASE_URL", var("TK_E2E_FLOW_URL")),
-        ("TK_FLOW_AUTH_CALLBACK_URL", "http://localhost:0/auth/callback".to_owned()),
+        (
+            "TK_FLOW_AUTH_CALLBACK_URL",
+            "http://localhost:0/auth/callback".to_owned(),
+        ),
         ("USER", "artist".to_owned()),
     ])
 }
@@ -53,11 +56,13 @@ fn token_of(out: &Output) -> Option<String> {
 async fn logged_in_with_an_expiring_token(server: &SiteEmulator, home: &Path) {
     server.set_flow_token_lifetime(Duration::from_secs(120));
     let env = flow_env(server, home);
-    let options = AuthOptions::new().environment(env.clone()).open_browser(|page| {
-        let page = page.to_string();
-        std::thread::spawn(move || browser::follow(&page));
-        true
-    });
+    let options = AuthOptions::new()
+        .environment(env.clone())
+        .open_browser(|page| {
+            let page = page.to_string();
+            std::thread::spawn(move || browser::follow(&page));
+            true
+        });
     ShotgunAuthenticator::with_options(
         Defaults::from_env_with(&env).unwrap(),
         tk_auth::ScriptedPrompter::new([]),
@@ -101,8 +106,15 @@ async fn eight_processes_needing_a_refresh_at_once_send_one_refresh_request() {
             })
         })
         .collect();
-    assert_eq!(server.calls("flow:refresh_token"), 1, "one refresh across 8 processes");
-    assert!(tokens.iter().all(|t| *t == tokens[0]), "every process got the same token");
+    assert_eq!(
+        server.calls("flow:refresh_token"),
+        1,
+        "one refresh across 8 processes"
+    );
+    assert!(
+        tokens.iter().all(|t| *t == tokens[0]),
+        "every process got the same token"
+    );
     // Nobody was left with a spent refresh token: the stored one still works.
     let env = flow_env(&server, home.path());
     let again = ShotgunAuthenticator::with_options(
@@ -137,7 +149,9 @@ except Exception as e:
 async fn a_python_process_refreshing_at_the_same_moment_never_leaves_a_corrupt_file_or_a_spent_token()
  {
     let Some(tk_core) = std::env::var_os("TK_CORE_PATH") else {
-        skip_or_fail("TK_CORE_PATH is not set: tk-core's vendored adsk_auth is needed to refresh as Python does");
+        skip_or_fail(
+            "TK_CORE_PATH is not set: tk-core's vendored adsk_auth is needed to refresh as Python does",
+        );
         return;
     };
     let server = server();
@@ -165,7 +179,11 @@ async fn a_python_process_refreshing_at_the_same_moment_never_leaves_a_corrupt_f
         let rust_ok = token_of(&rust).is_some();
         let python_ok = python_out.contains("python-token=");
         // At worst one side finds its refresh token spent by the other.
-        assert!(rust_ok || python_ok, "round {round}: both failed: {python_out} / {}", String::from_utf8_lossy(&rust.stderr));
+        assert!(
+            rust_ok || python_ok,
+            "round {round}: both failed: {python_out} / {}",
+            String::from_utf8_lossy(&rust.stderr)
+        );
         assert!(server.calls("flow:refresh_token") - refreshes <= 2);
         // The file is whole and its refresh token is unspent: one more refresh works.
         let file: serde_json::Value = serde_json::from_slice(
@@ -183,6 +201,9 @@ async fn a_python_process_refreshing_at_the_same_moment_never_leaves_a_corrupt_f
         .unwrap()
         .refresh()
         .await;
-        assert!(again.is_ok(), "round {round}: the stored refresh token was spent: {again:?}");
+        assert!(
+            again.is_ok(),
+            "round {round}: the stored refresh token was spent: {again:?}"
+        );
     }
 }

@@ -32,7 +32,10 @@ pub(crate) fn flow_env(server: &SiteEmulator, home: &Path) -> Env {
         ("TK_FLOW_AUTH_APPLICATION_ID", APP),
         ("TK_FLOW_AUTH_BASE_URL", server.url()),
         // Port 0: the login listens on a free port and tells the server which.
-        ("TK_FLOW_AUTH_CALLBACK_URL", "http://localhost:0/auth/callback"),
+        (
+            "TK_FLOW_AUTH_CALLBACK_URL",
+            "http://localhost:0/auth/callback",
+        ),
         ("USER", "artist"),
     ])
 }
@@ -41,11 +44,13 @@ pub(crate) fn flow_env(server: &SiteEmulator, home: &Path) -> Env {
 /// login's callback, on a thread of its own.
 fn flow(server: &SiteEmulator, home: &Path, prompter: impl Prompter + 'static) -> FlowAuth {
     let env = flow_env(server, home);
-    let options = AuthOptions::new().environment(env.clone()).open_browser(|page| {
-        let page = page.to_string();
-        std::thread::spawn(move || browser::follow(&page));
-        true
-    });
+    let options = AuthOptions::new()
+        .environment(env.clone())
+        .open_browser(|page| {
+            let page = page.to_string();
+            std::thread::spawn(move || browser::follow(&page));
+            true
+        });
     ShotgunAuthenticator::with_options(Defaults::from_env_with(&env).unwrap(), prompter, options)
         .flow_auth()
         .unwrap()
@@ -69,7 +74,10 @@ async fn a_browser_login_stores_the_tokens_and_later_calls_use_them_without_a_re
     let token = flow.access_token().await.unwrap();
     assert_eq!(server.calls("flow:authorization_code"), 1);
     let file = stored(home.path());
-    assert_eq!(file[format!("adsk.flow.{APP}.access_token")]["artist"], token.expose());
+    assert_eq!(
+        file[format!("adsk.flow.{APP}.access_token")]["artist"],
+        token.expose()
+    );
     assert!(file[format!("adsk.flow.{APP}.refresh_token")]["artist"].is_string());
     // Held, then read from the file by another handle: no request either way.
     assert_eq!(flow.access_token().await.unwrap(), token);
@@ -93,7 +101,11 @@ async fn an_expiring_token_is_refreshed_once_for_200_tasks_and_the_new_refresh_t
     let second = flow(&server, home.path(), NonInteractivePrompter);
     let tasks: Vec<_> = (0..200)
         .map(|i| {
-            let handle = if i % 2 == 0 { first.clone() } else { second.clone() };
+            let handle = if i % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
             tokio::spawn(async move { handle.access_token().await })
         })
         .collect();
@@ -101,7 +113,11 @@ async fn an_expiring_token_is_refreshed_once_for_200_tasks_and_the_new_refresh_t
     for task in tasks {
         tokens.push(task.await.unwrap().unwrap());
     }
-    assert_eq!(server.calls("flow:refresh_token"), 1, "one refresh for 200 tasks");
+    assert_eq!(
+        server.calls("flow:refresh_token"),
+        1,
+        "one refresh for 200 tasks"
+    );
     assert!(tokens.iter().all(|t| *t == tokens[0] && *t != old));
     // The stored refresh token is the new, unspent one.
     let fresh = second.refresh().await.unwrap();
@@ -114,7 +130,10 @@ async fn a_refused_refresh_token_leads_to_a_login_or_where_nobody_answers_to_a_c
     let server = server();
     let home = tempfile::tempdir().unwrap();
     server.set_flow_token_lifetime(Duration::from_secs(60));
-    flow(&server, home.path(), interactive()).access_token().await.unwrap();
+    flow(&server, home.path(), interactive())
+        .access_token()
+        .await
+        .unwrap();
     server.revoke_flow_refresh_tokens();
 
     let error = flow(&server, home.path(), NonInteractivePrompter)
@@ -123,28 +142,45 @@ async fn a_refused_refresh_token_leads_to_a_login_or_where_nobody_answers_to_a_c
         .unwrap_err();
     assert_eq!(*error.kind(), ErrorKind::FlowAuth);
     assert_eq!(error.python_class(), "FlowAuthError");
-    assert!(format!("{error:#}").contains("nobody can answer"), "{error:#}");
+    assert!(
+        format!("{error:#}").contains("nobody can answer"),
+        "{error:#}"
+    );
     assert_eq!(server.calls("flow:authorization_code"), 1);
 
-    let token = flow(&server, home.path(), interactive()).access_token().await.unwrap();
+    let token = flow(&server, home.path(), interactive())
+        .access_token()
+        .await
+        .unwrap();
     assert!(!token.is_empty());
-    assert_eq!(server.calls("flow:authorization_code"), 2, "the refusal led to a login");
+    assert_eq!(
+        server.calls("flow:authorization_code"),
+        2,
+        "the refusal led to a login"
+    );
 }
 
 #[tokio::test]
 async fn a_login_approved_by_hand_a_refusal_a_timeout_and_a_cancel_each_end_clearly() {
-    let server = Arc::new(SiteEmulator::builder().flow_application(APP).start().unwrap());
+    let server = Arc::new(
+        SiteEmulator::builder()
+            .flow_application(APP)
+            .start()
+            .unwrap(),
+    );
     let home = tempfile::tempdir().unwrap();
     let env = flow_env(&server, home.path());
     let visited = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let seen = Arc::clone(&visited);
-    let options = AuthOptions::new().environment(env.clone()).open_browser(move |page| {
-        // The page is shown; the person approves (or not) on it.
-        let page = page.to_string();
-        let _ = browser::visit(&page);
-        seen.lock().unwrap().push(page);
-        true
-    });
+    let options = AuthOptions::new()
+        .environment(env.clone())
+        .open_browser(move |page| {
+            // The page is shown; the person approves (or not) on it.
+            let page = page.to_string();
+            let _ = browser::visit(&page);
+            seen.lock().unwrap().push(page);
+            true
+        });
     let make = |prompter: ScriptedPrompter| {
         ShotgunAuthenticator::with_options(
             Defaults::from_env_with(&env).unwrap(),
@@ -199,11 +235,17 @@ async fn a_login_approved_by_hand_a_refusal_a_timeout_and_a_cancel_each_end_clea
         .login()
         .await
         .unwrap_err();
-    assert!(format!("{error:#}").contains("did not come back"), "{error:#}");
+    assert!(
+        format!("{error:#}").contains("did not come back"),
+        "{error:#}"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 
     // The person cancels in the prompter.
-    let error = make(ScriptedPrompter::new([Answer::Cancel])).login().await.unwrap_err();
+    let error = make(ScriptedPrompter::new([Answer::Cancel]))
+        .login()
+        .await
+        .unwrap_err();
     assert!(error.is_cancelled(), "{error:?}");
     assert!(visited.lock().unwrap().len() >= 4);
 }

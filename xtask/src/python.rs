@@ -8,7 +8,14 @@ use anyhow::{Context, Result};
 use crate::{run, var, workspace_root};
 
 /// Python packages the interop tests use, pinned to what the shared vectors were made with.
-const REQUIREMENTS: &[&str] = &["shotgun_api3==3.10.3", "PyYAML==6.0.2"];
+/// `Authlib` (with `requests`, its HTTP transport) judges the emulated Flow authorization
+/// server with an OAuth 2 client written elsewhere.
+const REQUIREMENTS: &[&str] = &[
+    "shotgun_api3==3.10.3",
+    "PyYAML==6.0.2",
+    "Authlib==1.6.5",
+    "requests==2.32.5",
+];
 
 /// Creates `.venv` with the pinned requirements (once) and returns its interpreter.
 pub(crate) fn env() -> Result<PathBuf> {

@@ -55,10 +55,10 @@ mod client;
 /// The environment variables tk-auth reads (re-exported from `tk-auth-core`).
 pub use tk_auth_core::env;
 mod error;
-mod flow;
-mod flow_error;
 #[cfg(test)]
 mod error_tests;
+mod flow;
+mod flow_error;
 mod options;
 mod plain_http;
 mod product;

@@ -30,6 +30,7 @@ pub struct SiteEmulatorBuilder {
     listen: SocketAddr,
     tls: Option<(Vec<u8>, Vec<u8>)>,
     public_host: Option<String>,
+    flow: crate::aps::FlowConfig,
 }
 
 impl std::fmt::Debug for SiteEmulatorBuilder {
@@ -42,6 +43,7 @@ impl std::fmt::Debug for SiteEmulatorBuilder {
             .field("listen", &self.listen)
             .field("tls", &self.tls.is_some())
             .field("public_host", &self.public_host)
+            .field("flow", &self.flow)
             .finish()
     }
 }
@@ -67,6 +69,7 @@ impl Default for SiteEmulatorBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: None,
             public_host: None,
+            flow: crate::aps::FlowConfig::default(),
         }
     }
 }
@@ -249,6 +252,29 @@ impl SiteEmulatorBuilder {
         }
     }
 
+    /// Registers a Flow (APS) application: authorization requests with this `client_id` and
+    /// a loopback redirect URI are accepted. Repeatable; no client is registered unless
+    /// named, Python Toolkit's `8QyoQKXZ7HDuQFmptJGrzsp2GwpATmyV` included.
+    pub fn flow_application(mut self, client_id: impl Into<String>) -> Self {
+        self.flow.clients.push(client_id.into());
+        self
+    }
+
+    /// Makes Flow authorization requests approve themselves as `login` (an active human
+    /// user): the authorization endpoint redirects with a code at once, for unattended
+    /// clients. `None` (the default) shows the approval page and waits.
+    pub fn flow_auto_approve(mut self, login: Option<&str>) -> Self {
+        self.flow.auto_approve = login.map(str::to_owned);
+        self
+    }
+
+    /// How long Flow access tokens live (default: 3599 seconds, as APS hands them out).
+    /// A few minutes or less makes clients meet expiring tokens.
+    pub fn flow_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.flow.token_lifetime = lifetime;
+        self
+    }
+
     /// Checks the users and turns them into the running site's records.
     fn initial_state(&self) -> Result<State, EmulatorError> {
         let mut logins = HashSet::new();
@@ -310,6 +336,21 @@ impl SiteEmulatorBuilder {
                 id: ids.take(script.id, "ApiUser id")?,
             });
         }
+        if let Some(login) = &self.flow.auto_approve {
+            match humans.iter().find(|u| &u.login == login) {
+                None => {
+                    return Err(EmulatorError::UnknownUser {
+                        login: login.clone(),
+                    });
+                }
+                Some(u) if !u.active => {
+                    return Err(EmulatorError::InactiveUser {
+                        login: login.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
         Ok(State {
             humans,
             scripts,
@@ -318,6 +359,7 @@ impl SiteEmulatorBuilder {
             faults: std::collections::VecDeque::new(),
             counters: Counters::default(),
             rest: crate::rest::RestTokens::new(self.settings.rest_token_lifetime),
+            flow: crate::aps::FlowState::new(&self.flow),
         })
     }
 }

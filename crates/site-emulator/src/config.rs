@@ -28,6 +28,10 @@ struct ConfigFile {
     api_max_entities_per_page: Option<u64>,
     rest_token_lifetime_seconds: Option<u64>,
     #[serde(default)]
+    flow_applications: Vec<String>,
+    flow_auto_approve: Option<String>,
+    flow_token_lifetime_seconds: Option<u64>,
+    #[serde(default)]
     human_users: Vec<HumanUserEntry>,
     #[serde(default)]
     script_users: Vec<ScriptUserEntry>,
@@ -155,6 +159,15 @@ impl SiteEmulatorBuilder {
         if let Some(s) = file.rest_token_lifetime_seconds {
             self = self.rest_token_lifetime(Duration::from_secs(s));
         }
+        for client_id in file.flow_applications {
+            self = self.flow_application(client_id);
+        }
+        if let Some(login) = file.flow_auto_approve {
+            self = self.flow_auto_approve(Some(&login));
+        }
+        if let Some(s) = file.flow_token_lifetime_seconds {
+            self = self.flow_token_lifetime(Duration::from_secs(s));
+        }
         for entry in file.human_users {
             let mut user = HumanAccount::new(entry.login, entry.password);
             user.id = entry.id;
@@ -216,6 +229,33 @@ mod tests {
                 "{text}"
             );
             assert!(text.contains("farm"), "{text}");
+        }
+    }
+
+    #[test]
+    fn flow_keys_register_applications_and_set_the_server_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = write(
+            dir.path(),
+            "site.toml",
+            "flow_applications = [\"app-1\", \"app-2\"]\nflow_auto_approve = \"alice\"\n\
+             flow_token_lifetime_seconds = 120\n",
+        );
+        let yaml = write(
+            dir.path(),
+            "site.yml",
+            "flow_applications: [app-1, app-2]\nflow_auto_approve: alice\n\
+             flow_token_lifetime_seconds: 120\n",
+        );
+        for path in [toml, yaml] {
+            let builder = SiteEmulatorBuilder::default().config_file(&path).unwrap();
+            let text = format!("{builder:?}");
+            assert!(
+                text.contains("clients: [\"app-1\", \"app-2\"]")
+                    && text.contains("auto_approve: Some(\"alice\")")
+                    && text.contains("token_lifetime: 120s"),
+                "{text}"
+            );
         }
     }
 

@@ -159,6 +159,14 @@ pub(crate) fn handle(
                 ok,
             ))
         }
+        (m, ["flow", flow @ ..]) => {
+            crate::aps::control::handle(shared, m, flow, &body).ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    format!("no control route {method} {PREFIX}{rest}; GET {PREFIX} lists them"),
+                )
+            })
+        }
         _ => Err(error(
             StatusCode::NOT_FOUND,
             format!("no control route {method} {PREFIX}{rest}; GET {PREFIX} lists them"),
@@ -186,7 +194,7 @@ fn queue_fault(shared: &Shared, body: &Value) -> (StatusCode, Value) {
 fn summary(shared: &Shared) -> Value {
     let s = &shared.settings;
     let state = shared.state();
-    json!({
+    let mut summary = json!({
         "url": shared.url,
         "user_authentication_method": s.auth_method.as_str(),
         "unified_login_flow_enabled": s.unified_login_flow,
@@ -215,5 +223,9 @@ fn summary(shared: &Shared) -> Value {
             "POST /_emulator/rest_tokens/expire",
             "POST /_emulator/rest_tokens/lifetime {\"seconds\"}",
         ],
-    })
+    });
+    if let Some(routes) = summary.get_mut("routes").and_then(Value::as_array_mut) {
+        routes.extend(crate::aps::control::ROUTES.iter().map(|r| json!(r)));
+    }
+    summary
 }

@@ -82,4 +82,10 @@ pub enum EmulatorError {
         /// The request id.
         id: String,
     },
+    /// No Flow authorization request has this id, or it is no longer pending.
+    #[error("no pending Flow authorization with id {id:?}")]
+    UnknownAuthorization {
+        /// The authorization id.
+        id: String,
+    },
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::aps::PendingAuthorization;
 use crate::builder::SiteEmulatorBuilder;
 use crate::error::EmulatorError;
 use crate::fault::Fault;
@@ -128,6 +129,11 @@ impl SiteEmulator {
     /// refused). REST requests count under `rest:password`, `rest:client_credentials`,
     /// `rest:session_token`, `rest:refresh_token` (token grants; `rest:invalid_grant` for a
     /// missing or unknown one) and `rest:entity` (entity reads).
+    ///
+    /// The Flow authorization server counts under `flow:authorize` (requests to the
+    /// authorization endpoint), `flow:authorization_code` and `flow:refresh_token` (token
+    /// requests by grant, faulted or refused included) and `flow:refused` (token requests
+    /// refused with an OAuth error).
     pub fn calls(&self, method: &str) -> usize {
         self.shared
             .state()
@@ -199,6 +205,55 @@ impl SiteEmulator {
     /// The current six-digit TOTP code of a user with two-factor authentication.
     pub fn totp_code(&self, login: &str) -> Result<String, EmulatorError> {
         self.shared.totp_code(login)
+    }
+
+    /// The Flow authorization requests waiting for the person's decision, oldest first.
+    pub fn pending_authorizations(&self) -> Vec<PendingAuthorization> {
+        self.shared.pending_authorizations()
+    }
+
+    /// Approves a Flow authorization request as `login` (an active human user), as the
+    /// person in the browser would. Returns the redirect the browser is sent to:
+    /// `{redirect_uri}?code=…&state=…`.
+    pub fn approve_authorization(&self, id: &str, login: &str) -> Result<String, EmulatorError> {
+        self.shared.approve_authorization(id, login)
+    }
+
+    /// Denies a Flow authorization request. Returns the redirect the browser is sent to:
+    /// `{redirect_uri}?error=access_denied&…&state=…`.
+    pub fn deny_authorization(&self, id: &str) -> Result<String, EmulatorError> {
+        self.shared.deny_authorization(id)
+    }
+
+    /// Makes Flow authorization requests approve themselves as `login` from now on (`None`:
+    /// show the approval page and wait). Fails for a login that is not an active user.
+    pub fn set_flow_auto_approve(&self, login: Option<&str>) -> Result<(), EmulatorError> {
+        self.shared.set_flow_auto_approve(login)
+    }
+
+    /// How long the Flow access tokens handed out from now on live.
+    pub fn set_flow_token_lifetime(&self, lifetime: Duration) {
+        self.shared.set_flow_token_lifetime(lifetime);
+    }
+
+    /// Revokes every Flow refresh token handed out so far: their next use is refused with
+    /// `invalid_grant`, as when a person signs out everywhere. Returns how many were still
+    /// usable.
+    pub fn revoke_flow_refresh_tokens(&self) -> usize {
+        self.shared.revoke_flow_refresh_tokens()
+    }
+
+    /// Makes the next `count` requests to the Flow token endpoint suffer `fault` (a queue
+    /// of its own: site calls do not consume it, nor token requests [`queue_fault`]'s).
+    ///
+    /// [`queue_fault`]: Self::queue_fault
+    pub fn queue_flow_fault(&self, fault: Fault, count: usize) {
+        self.shared.queue_flow_fault(fault, count);
+    }
+
+    /// Forgets the token endpoint faults not yet applied.
+    pub fn clear_flow_faults(&self) {
+        self.shared.clear_flow_faults();
     }
 }
 

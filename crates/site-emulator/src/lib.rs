@@ -79,12 +79,14 @@
 
 #![deny(missing_docs)]
 
+mod aps;
 mod builder;
 mod config;
 mod control;
 mod error;
 mod fault;
 mod handle;
+mod jwt;
 mod launcher;
 mod listener;
 mod read;
@@ -96,6 +98,7 @@ mod totp;
 mod users;
 mod wire;
 
+pub use aps::PendingAuthorization;
 pub use builder::{MAX_BODY_BYTES, SiteEmulatorBuilder};
 pub use error::EmulatorError;
 pub use fault::Fault;

@@ -21,7 +21,7 @@ use tokio::sync::{Notify, watch};
 use crate::fault::Fault;
 use crate::listener::{key_exchange_group, resumed};
 use crate::state::Shared;
-use crate::{control, launcher, rest, rpc, wire};
+use crate::{aps, control, launcher, rest, rpc, wire};
 
 /// Bodies larger than this are refused, unread beyond a bounded drain.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -150,6 +150,36 @@ async fn route(
     if path == control::PREFIX.trim_end_matches('/') {
         let (status, value) = control::handle(shared, &method, "", &body);
         return json_response(status, &value);
+    }
+
+    if let Some(endpoint) = aps::Endpoint::from_path(&path) {
+        if matches!(endpoint, aps::Endpoint::Token) && method == Method::POST {
+            aps::record_token_request(shared, &body);
+            if let Some(response) = apply_fault(shared.take_flow_fault(), drop_now).await {
+                return response;
+            }
+        }
+        return match aps::handle(
+            shared,
+            endpoint,
+            &method,
+            query.as_deref().unwrap_or_default(),
+            &body,
+            &site,
+        ) {
+            aps::Reply::Json(status, value) => json_response(status, &value),
+            aps::Reply::Token(status, value) => {
+                let mut response = json_response(status, &value);
+                // Token answers must not be cached (RFC 6749 §5.1).
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+            aps::Reply::Html(status, page) => html_response(status, page),
+            aps::Reply::Redirect(location) => redirect(&location),
+            aps::Reply::MethodNotAllowed(allow) => method_not_allowed(allow),
+        };
     }
 
     let is_rpc = path == wire::RPC_PATH;

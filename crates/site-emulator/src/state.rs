@@ -99,6 +99,8 @@ pub(crate) struct State {
     pub(crate) faults: VecDeque<(Fault, usize)>,
     pub(crate) counters: Counters,
     pub(crate) rest: crate::rest::RestTokens,
+    /// The Flow authorization server's clients, authorizations, codes and tokens.
+    pub(crate) flow: crate::aps::FlowState,
 }
 
 /// The settings and state one site's connections share.

@@ -24,7 +24,7 @@ pub fn python() -> PathBuf {
     assert!(
         venv.exists(),
         "no Python with shotgun_api3: run `cargo xtask python` once (or `cargo xtask test`), \
-         or set TK_AUTH_PYTHON to an interpreter that has shotgun_api3 and PyYAML"
+         or set TK_AUTH_PYTHON to an interpreter that has shotgun_api3, PyYAML and Authlib"
     );
     venv
 }

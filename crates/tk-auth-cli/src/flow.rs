@@ -154,7 +154,11 @@ fn status(args: &FlowStatusArgs) -> Outcome {
         status.base_url,
         status.profile,
         status.token_file.display(),
-        if status.has_refresh_token { "stored" } else { "none" },
+        if status.has_refresh_token {
+            "stored"
+        } else {
+            "none"
+        },
     );
     print(&terminal_safe(&text));
     Ok(())
@@ -173,7 +177,8 @@ fn status_json(status: &FlowStatus) -> Value {
 }
 
 fn seconds(at: SystemTime) -> f64 {
-    at.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// "until … (in N min)" for an `exp`, or "(no expiry in the token)".

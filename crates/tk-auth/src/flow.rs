@@ -202,7 +202,11 @@ impl FlowAuth {
     /// Forgets this profile's tokens, here and in the token file (Python's
     /// `clear_stored_tokens`); whether the file had any.
     pub async fn logout(&self) -> Result<bool, Error> {
-        *self.inner.held.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self
+            .inner
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
         let (file, app, profile) = self.file_scope();
         off_runtime(move || file.delete(&app, &profile))
             .await?
@@ -241,7 +245,11 @@ impl FlowAuth {
     }
 
     fn adopt(&self, tokens: FlowTokens) {
-        *self.inner.held.lock().unwrap_or_else(PoisonError::into_inner) = Some(tokens);
+        *self
+            .inner
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(tokens);
     }
 
     fn file_scope(&self) -> (FlowTokenFile, String, String) {

@@ -68,7 +68,11 @@ impl RestKind {
     fn failed(&self, e: HttpError) -> Error {
         Error::new(ErrorKind::RestToken)
             .at(&self.user.site())
-            .of(self.user.login().as_deref().or(self.script_name().as_deref()))
+            .of(self
+                .user
+                .login()
+                .as_deref()
+                .or(self.script_name().as_deref()))
             .caused_by(e)
     }
 

@@ -215,7 +215,10 @@ fn serve(stream: TcpStream, expected: Arc<Expected>) {
         let connection = hyper::server::conn::http1::Builder::new()
             .keep_alive(false)
             .serve_connection(TokioIo::new(stream), service);
-        if tokio::time::timeout(CONNECTION_LIMIT, connection).await.is_err() {
+        if tokio::time::timeout(CONNECTION_LIMIT, connection)
+            .await
+            .is_err()
+        {
             tracing::debug!("a Flow login callback connection took too long: closed");
         }
     });
@@ -224,10 +227,16 @@ fn serve(stream: TcpStream, expected: Arc<Expected>) {
 /// The answer to one request, handing a good callback over.
 fn answer(request: &Request<Incoming>, expected: &Expected) -> Response<String> {
     if request.method() != Method::GET {
-        return page(StatusCode::METHOD_NOT_ALLOWED, "This address only takes the login's return.");
+        return page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This address only takes the login's return.",
+        );
     }
     if request.uri().path() != expected.path {
-        return page(StatusCode::NOT_FOUND, "This is not the login's return address.");
+        return page(
+            StatusCode::NOT_FOUND,
+            "This is not the login's return address.",
+        );
     }
     let query = request.uri().query().unwrap_or("");
     let mut state = None;
@@ -243,12 +252,20 @@ fn answer(request: &Request<Incoming>, expected: &Expected) -> Response<String> 
     }
     if state.as_deref() != Some(expected.state.expose()) {
         tracing::warn!("refused a Flow login callback that does not carry this login's state");
-        return page(StatusCode::BAD_REQUEST, "This page does not belong to the login that is waiting.");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "This page does not belong to the login that is waiting.",
+        );
     }
     let outcome = match (code, error) {
         (_, Some(error)) => Outcome::Denied { error, description },
         (Some(code), None) if !code.is_empty() => Outcome::Code(Secret::new(code)),
-        _ => return page(StatusCode::BAD_REQUEST, "The login's return carries no code."),
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "The login's return carries no code.",
+            );
+        }
     };
     let denied = matches!(outcome, Outcome::Denied { .. });
     let sender = expected
@@ -259,10 +276,16 @@ fn answer(request: &Request<Incoming>, expected: &Expected) -> Response<String> 
     match sender.map(|sender| sender.send(outcome)) {
         Some(Ok(())) => {
             if denied {
-                page(StatusCode::OK, "The login was refused. You can close this window.")
+                page(
+                    StatusCode::OK,
+                    "The login was refused. You can close this window.",
+                )
             } else {
                 tracing::info!("received the Flow login callback");
-                page(StatusCode::OK, "You are logged in. You can close this window.")
+                page(
+                    StatusCode::OK,
+                    "You are logged in. You can close this window.",
+                )
             }
         }
         _ => page(StatusCode::GONE, "This login has already returned."),

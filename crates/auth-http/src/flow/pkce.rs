@@ -74,12 +74,11 @@ impl FlowLoginRequest {
         settings: &FlowSettings,
         redirect_uri: &str,
     ) -> Result<Url, HttpError> {
-        let mut url = Url::parse(&settings.authorize_url()).map_err(|_| {
-            HttpError::InvalidSiteUrl {
+        let mut url =
+            Url::parse(&settings.authorize_url()).map_err(|_| HttpError::InvalidSiteUrl {
                 url: settings.base_url.clone(),
                 reason: "the Flow authorization server's address is not a URL",
-            }
-        })?;
+            })?;
         url.query_pairs_mut()
             .append_pair("client_id", &settings.application_id)
             .append_pair("redirect_uri", redirect_uri)
@@ -125,7 +124,10 @@ mod tests {
 
     #[test]
     fn each_login_has_fresh_secrets_of_python_s_length() {
-        let (a, b) = (FlowLoginRequest::new().unwrap(), FlowLoginRequest::new().unwrap());
+        let (a, b) = (
+            FlowLoginRequest::new().unwrap(),
+            FlowLoginRequest::new().unwrap(),
+        );
         assert_eq!(a.verifier().expose().len(), 54);
         assert_ne!(a.verifier(), b.verifier());
         assert_ne!(a.state(), b.state());
@@ -137,8 +139,13 @@ mod tests {
     fn the_page_carries_every_parameter_and_never_the_verifier() {
         let settings = FlowSettings::resolve(&tk_auth_core::Env::empty());
         let request = FlowLoginRequest::new().unwrap();
-        let page = request.authorize_url(&settings, &settings.callback_url).unwrap();
-        assert!(page.as_str().starts_with("https://api.aps.usa.autodesk.com/authentication/v2/authorize?"));
+        let page = request
+            .authorize_url(&settings, &settings.callback_url)
+            .unwrap();
+        assert!(
+            page.as_str()
+                .starts_with("https://api.aps.usa.autodesk.com/authentication/v2/authorize?")
+        );
         let pairs: std::collections::HashMap<_, _> = page.query_pairs().into_owned().collect();
         assert_eq!(pairs["client_id"], settings.application_id);
         assert_eq!(pairs["redirect_uri"], "http://localhost:4201/auth/callback");

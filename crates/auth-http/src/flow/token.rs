@@ -83,21 +83,23 @@ impl FlowTokenClient {
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .form(form);
-        let answer = transport.read(request).await.map_err(|failure| match failure {
-            Failure::Dropped(err) => HttpError::ConnectionDropped {
-                site: transport.site_label.clone(),
-                attempts: 1,
-                source: Box::new(err),
-            },
-            Failure::Fatal(err) => err,
-        })?;
-        let malformed = |detail: String, source: Option<serde_json::Error>| {
-            HttpError::MalformedResponse {
+        let answer = transport
+            .read(request)
+            .await
+            .map_err(|failure| match failure {
+                Failure::Dropped(err) => HttpError::ConnectionDropped {
+                    site: transport.site_label.clone(),
+                    attempts: 1,
+                    source: Box::new(err),
+                },
+                Failure::Fatal(err) => err,
+            })?;
+        let malformed =
+            |detail: String, source: Option<serde_json::Error>| HttpError::MalformedResponse {
                 site: transport.site_label.clone(),
                 detail,
                 source: source.map(|e| Box::new(e) as crate::BoxError),
-            }
-        };
+            };
         let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
         if !answer.status.is_success() {
             if answer.status.is_server_error() {
@@ -130,7 +132,12 @@ impl FlowTokenClient {
         }
         let body = match serde_json::from_slice::<Value>(&answer.body) {
             Ok(Value::Object(body)) => body,
-            Ok(_) => return Err(malformed("the token answer is not a JSON object".into(), None)),
+            Ok(_) => {
+                return Err(malformed(
+                    "the token answer is not a JSON object".into(),
+                    None,
+                ));
+            }
             Err(e) => return Err(malformed("the token answer is not JSON".into(), Some(e))),
         };
         let token = |key: &str| {

@@ -3,6 +3,9 @@
 mod conformance;
 mod control;
 mod faults;
+mod flow;
+mod flow_control;
+mod flow_judge;
 mod launcher;
 mod rest;
 mod rpc;

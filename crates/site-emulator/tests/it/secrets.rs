@@ -4,7 +4,47 @@ use serde_json::json;
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator};
 use tk_auth_test_support::LogCapture;
 
+use crate::flow::{param, pkce, redeem, refresh, standard_request};
 use crate::{client, rpc};
+
+/// A Flow login, refresh and refusals with a code and tokens that must not leak; returns
+/// them. No answer echoes a code or token it was sent.
+async fn flow_round(http: &reqwest::Client, site: &SiteEmulator) -> Vec<String> {
+    let (verifier, challenge) = pkce("canary-flow");
+    let (wrong, _) = pkce("other");
+    let mut secrets = vec![verifier.clone()];
+    let mut seen = Vec::new();
+    for verifier in [wrong.as_str(), verifier.as_str()] {
+        http.get(standard_request(site, &challenge, "s"))
+            .send()
+            .await
+            .unwrap();
+        let id = site.pending_authorizations().pop().unwrap().id;
+        let location = site.approve_authorization(&id, "alice").unwrap();
+        let code = param(&location, "code").unwrap();
+        let answer = redeem(http, site, &code, verifier).await.1;
+        seen.push(answer.to_string());
+        secrets.push(code);
+        if let Some(refresh_token) = answer["refresh_token"].as_str() {
+            let rotated = refresh(http, site, refresh_token).await.1;
+            let replayed = refresh(http, site, refresh_token).await.1;
+            assert_eq!(replayed["error"], "invalid_grant");
+            seen.push(replayed.to_string());
+            for key in ["access_token", "refresh_token"] {
+                secrets.push(answer[key].as_str().unwrap().to_owned());
+                secrets.push(rotated[key].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert_eq!(secrets.len(), 7, "verifier, two codes, two pairs of tokens");
+    assert!(seen[0].contains("invalid_grant"));
+    for answer in seen.iter().filter(|a| a.contains("error")) {
+        for secret in &secrets {
+            assert!(!answer.contains(secret.as_str()), "{answer}");
+        }
+    }
+    secrets
+}
 
 #[tokio::test]
 async fn no_secret_reaches_logs_errors_or_debug_output() {
@@ -19,7 +59,8 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
                 .with_totp_secret("CANARYSECRETAAAA")
                 .with_backup_codes(["canary-backup"]),
         )
-        .script_user(ScriptAccount::new("farm", "canary-key"));
+        .script_user(ScriptAccount::new("farm", "canary-key"))
+        .flow_application(crate::flow::CLIENT);
     let debug_builder = format!("{builder:?}");
     let site = builder.start().unwrap();
     let http = client();
@@ -50,6 +91,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
             .unwrap_err()
             .to_string(),
     ];
+    let flow_secrets = flow_round(&http, &site).await;
     let debug_site = format!("{site:?}");
     drop(site);
 
@@ -60,7 +102,8 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         debug_site.as_str(),
         &errors.join("\n"),
     ] {
-        for canary in ["canary", "CANARY", token.as_str()] {
+        let flow = flow_secrets.iter().map(String::as_str);
+        for canary in ["canary", "CANARY", token.as_str()].into_iter().chain(flow) {
             assert!(!text.contains(canary), "{canary:?} leaked into:\n{text}");
         }
     }
