@@ -20,6 +20,11 @@
 //!   "expires_in", "refresh_token"}`, and `GET /api/v1/entity/{human_users|api_users}/{id}`
 //!   with `Authorization: Bearer …`; errors as `{"errors": [{"id", "status", "code",
 //!   "title", "source", "detail", "meta"}]}` (400 bad request, 401 refused).
+//! - An APS-like OAuth 2 authorization server for Flow access tokens:
+//!   `GET /authentication/v2/authorize` (authorization code with PKCE S256, registered
+//!   clients, loopback redirect URIs only; an approval page, or approval at once),
+//!   `POST /authentication/v2/token` (grants `authorization_code` and rotating
+//!   `refresh_token`; HS256 JWT access tokens) and `POST /authentication/v2/introspect`.
 //! - A control API under `/_emulator/` — the same controls as [`SiteEmulator`]'s methods.
 //! - Faults: the next calls can answer an HTTP status, drop the connection, stall, or send
 //!   a body that is not JSON ([`Fault`]).
@@ -41,6 +46,8 @@
 //!   .app_session_request_lifetime(Duration) .max_entities_per_page(n)
 //!   .listen(SocketAddr) .public_host("localhost") .tls(cert_chain_pem, key_pem)
 //!   .approval_page_base("https://elsewhere.example.net")
+//!   .flow_application(client_id)  (repeatable)   .flow_auto_approve(Some("alice") | None)
+//!   .flow_token_lifetime(Duration)                (default 3599 s)
 //!   .config_file(path)? .start()? -> SiteEmulator       (drop = shut down and join)
 //!
 //! SiteEmulator:
@@ -58,6 +65,14 @@
 //!   last_request_body(method) -> Option<serde_json::Value>
 //!   totp_code(login)? -> String
 //!   expire_rest_tokens() -> usize       set_rest_token_lifetime(Duration)
+//!   pending_authorizations() -> Vec<PendingAuthorization>  (id, client_id, redirect_uri,
+//!                                                           scope, created)
+//!   approve_authorization(id, login)? -> String  (the redirect: {redirect_uri}?code=…&state=…)
+//!   deny_authorization(id)? -> String            ({redirect_uri}?error=access_denied&…)
+//!   set_flow_auto_approve(Some(login) | None)?   set_flow_token_lifetime(Duration)
+//!   revoke_flow_refresh_tokens() -> usize
+//!   queue_flow_fault(Fault, n)  clear_flow_faults()   (the token endpoint's own queue)
+//!   calls("flow:authorize" | "flow:authorization_code" | "flow:refresh_token" | "flow:refused")
 //! ```
 //!
 //! # Example
@@ -67,6 +82,7 @@
 //!
 //! let site = SiteEmulator::builder()
 //!     .human_user(HumanAccount::new("alice", "pw-Alice-1"))
+//!     .flow_application("my-flow-app")
 //!     .start()?;
 //! assert!(site.url().starts_with("http://127.0.0.1:"));
 //!
@@ -74,6 +90,13 @@
 //! assert!(site.expire_session(&token));
 //! site.queue_fault(Fault::Status(502), 2);
 //! assert_eq!(site.calls("info"), 0);
+//!
+//! // Flow logins: GET {url}/authentication/v2/authorize?client_id=my-flow-app&… waits for
+//! // a decision, taken on the page or here.
+//! assert!(site.pending_authorizations().is_empty());
+//! site.set_flow_auto_approve(Some("alice"))?; // from now on, approved at once
+//! site.set_flow_token_lifetime(std::time::Duration::from_secs(60)); // expiring tokens
+//! assert_eq!(site.calls("flow:authorize"), 0);
 //! # Ok::<(), tk_auth_site_emulator::EmulatorError>(())
 //! ```
 

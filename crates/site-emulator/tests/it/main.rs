@@ -6,6 +6,7 @@ mod faults;
 mod flow;
 mod flow_control;
 mod flow_judge;
+mod flow_token;
 mod launcher;
 mod rest;
 mod rpc;
