@@ -184,15 +184,12 @@ fn replay(case: &Value) {
         let before = snapshot(&storage);
         let got = call(s(&step["call"]), &step["args"], &storage);
         let after = snapshot(&storage);
-        let expected = match deviation(id, i) {
-            Some(ours) => {
-                assert!(step.get("raises").is_some(), "{what}: deviation listed");
-                ours
-            }
-            None => {
-                assert!(step.get("raises").is_none(), "{what}: Python raised");
-                step["returns"].clone()
-            }
+        let expected = if let Some(ours) = deviation(id, i) {
+            assert!(step.get("raises").is_some(), "{what}: deviation listed");
+            ours
+        } else {
+            assert!(step.get("raises").is_none(), "{what}: Python raised");
+            step["returns"].clone()
         };
         assert_eq!(got, expected, "{what}: return value");
         assert_eq!(
