@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::io;
 use std::time::Duration;
 
-use crate::{ApprovalError, HttpError, ServerVersion};
+use crate::{ApprovalError, FlowError, HttpError, ServerVersion};
 
 const SITE: &str = "https://site.example.com";
 
@@ -64,6 +64,7 @@ fn variant(err: &HttpError) -> &'static str {
         HttpError::ProxyUnreachable { .. } => "ProxyUnreachable",
         HttpError::ProxyRefused { .. } => "ProxyRefused",
         HttpError::Approval(_) => "Approval",
+        HttpError::Flow(_) => "Flow",
         HttpError::RenewalFailed { .. } => "RenewalFailed",
         HttpError::RefreshTokenRejected { .. } => "RefreshTokenRejected",
     }
@@ -261,6 +262,40 @@ fn samples() -> Vec<HttpError> {
         },
     ];
     errors.extend(approvals.into_iter().map(HttpError::Approval));
+    let flows = vec![
+        FlowError::CallbackUrl {
+            url: "https://localhost:1/cb".into(),
+            reason: "the callback is served over plain http on this machine",
+        },
+        FlowError::CallbackPortInUse {
+            port: 4201,
+            url: "http://localhost:4201/auth/callback".into(),
+        },
+        FlowError::CallbackServer {
+            port: 4201,
+            source: io_error(),
+        },
+        FlowError::TimedOut {
+            timeout: Duration::from_secs(30),
+        },
+        FlowError::Cancelled,
+        FlowError::Denied {
+            error: "access_denied".into(),
+            description: Some("The person declined".into()),
+        },
+        FlowError::TokenRefused {
+            url: "https://aps.example.com/authentication/v2/token".into(),
+            grant: "refresh_token",
+            status: 400,
+            error: "invalid_grant".into(),
+            description: None,
+        },
+        FlowError::NoAccessToken {
+            url: "https://aps.example.com/authentication/v2/token".into(),
+            grant: "authorization_code",
+        },
+    ];
+    errors.extend(flows.into_iter().map(HttpError::Flow));
     errors
 }
 
@@ -276,6 +311,7 @@ fn no_message_repeats_its_source_or_shows_a_secret() {
         // A transparent variant shows its inner error's message; compare that one's source.
         let own_source = match &err {
             HttpError::Approval(inner) => inner.source(),
+            HttpError::Flow(inner) => inner.source(),
             HttpError::InvalidProxy(inner) => inner.source(),
             _ => err.source(),
         };
@@ -288,5 +324,5 @@ fn no_message_repeats_its_source_or_shows_a_secret() {
             );
         }
     }
-    assert_eq!(seen.len(), 38, "every variant has a sample: {seen:?}");
+    assert_eq!(seen.len(), 39, "every variant has a sample: {seen:?}");
 }

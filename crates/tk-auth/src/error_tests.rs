@@ -21,6 +21,9 @@ fn kind_name(e: &Error) -> &'static str {
         ErrorKind::LoginMismatch { .. } => "LoginMismatch",
         ErrorKind::Defaults => "Defaults",
         ErrorKind::InvalidUser => "InvalidUser",
+        ErrorKind::FlowAuth => "FlowAuth",
+        ErrorKind::FlowAuthConfiguration { .. } => "FlowAuthConfiguration",
+        ErrorKind::RestToken => "RestToken",
         ErrorKind::Runtime { .. } => "Runtime",
     }
 }
@@ -95,6 +98,17 @@ fn no_error_kind_shows_a_secret() {
         .of(alice),
         Error::defaults(None, None, DefaultsError::NoHost),
         Error::from(tk_auth_core::deserialize_user(payload.as_str()).unwrap_err()),
+        Error::new(ErrorKind::FlowAuth)
+            .at(&site)
+            .of(Some("artist"))
+            .caused_by(http()),
+        Error::new(ErrorKind::FlowAuthConfiguration {
+            details: "Required setting 'auth_base_url' is not configured.".into(),
+        }),
+        Error::new(ErrorKind::RestToken)
+            .at(&site)
+            .of(alice)
+            .caused_by(http()),
         Error::runtime("blocking call"),
     ];
     let mut seen = std::collections::BTreeSet::new();
@@ -103,7 +117,7 @@ fn no_error_kind_shows_a_secret() {
         assert!(!text.contains(SECRET), "{text}");
         seen.insert(kind_name(e));
     }
-    assert_eq!(seen.len(), 16, "every kind is covered: {seen:?}");
+    assert_eq!(seen.len(), 19, "every kind is covered: {seen:?}");
 }
 
 #[test]
