@@ -103,7 +103,11 @@ async fn eight_processes_needing_a_refresh_at_once_send_one_refresh_request() {
         .iter()
         .map(|out| {
             token_of(out).unwrap_or_else(|| {
-                panic!("a child failed: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+                panic!(
+                    "a child failed: {}\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )
             })
         })
         .collect();

@@ -157,7 +157,8 @@ async fn a_refused_refresh_token_leads_to_a_login_or_where_nobody_answers_to_a_c
     assert_eq!(error.python_class(), "FlowAuthError");
     assert!(
         chain(&error).contains("nobody can answer"),
-        "{}", chain(&error)
+        "{}",
+        chain(&error)
     );
     assert_eq!(server.calls("flow:authorization_code"), 1);
 
@@ -251,7 +252,8 @@ async fn a_login_approved_by_hand_a_refusal_a_timeout_and_a_cancel_each_end_clea
         .unwrap_err();
     assert!(
         chain(&error).contains("did not come back"),
-        "{}", chain(&error)
+        "{}",
+        chain(&error)
     );
     assert!(started.elapsed() < Duration::from_secs(20));
 

@@ -6,3 +6,4 @@ mod flow_processes;
 mod flow_tokens;
 mod non_interactive;
 mod python_interop;
+mod rest_tokens;

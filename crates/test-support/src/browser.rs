@@ -18,6 +18,11 @@ pub struct Visit {
 
 /// GETs `url` (`http://host:port/…`) over a fresh connection, without following anything.
 pub fn visit(url: &str) -> io::Result<Visit> {
+    visit_with(url, &[])
+}
+
+/// [`visit`] with extra request headers (`Authorization: Bearer …`, say).
+pub fn visit_with(url: &str, headers: &[(&str, &str)]) -> io::Result<Visit> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| io::Error::other(format!("not a plain http URL: {url}")))?;
@@ -32,9 +37,13 @@ pub fn visit(url: &str) -> io::Result<Visit> {
         .ok_or_else(|| io::Error::other(format!("{authority} names no address")))?;
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(10))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n"
     )?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer)?;

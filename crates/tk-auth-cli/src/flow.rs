@@ -67,7 +67,7 @@ pub(crate) struct FlowStatusArgs {
 pub(crate) fn run(command: &FlowCommand) -> Outcome {
     match command {
         FlowCommand::Login(args) => {
-            let flow = handle(args)?;
+            let flow = handle(args, true)?;
             let token = flow.login().map_err(Failure::from_auth)?;
             let until = expiry_text(tk_auth::core::jwt_expiry(token.expose()));
             print(&terminal_safe(&format!(
@@ -79,7 +79,7 @@ pub(crate) fn run(command: &FlowCommand) -> Outcome {
         FlowCommand::Token(args) => token(args),
         FlowCommand::Status(args) => status(args),
         FlowCommand::Logout(args) => {
-            let flow = handle(args)?;
+            let flow = handle(args, false)?;
             let removed = flow.logout().map_err(Failure::from_auth)?;
             let what = if removed {
                 "Forgot the Flow tokens of profile"
@@ -92,11 +92,15 @@ pub(crate) fn run(command: &FlowCommand) -> Outcome {
     }
 }
 
-/// The Flow handle of `args`, on the process's authenticator and prompter.
-fn handle(args: &FlowArgs) -> Result<FlowAuth, Failure> {
+/// The Flow handle of `args`, on the process's authenticator and prompter; for a `login`
+/// asked for, without a terminal, the page is shown on stderr and the browser awaited.
+fn handle(args: &FlowArgs, login: bool) -> Result<FlowAuth, Failure> {
     let setup = Setup::from_process()?;
     let open_browser = setup.can_open_browser(args.no_browser);
-    let prompter = setup.prompter(open_browser, None)?;
+    let mut prompter = setup.prompter(open_browser, None)?;
+    if login {
+        prompter = crate::login::browser_wait::or_browser_wait(&setup, prompter, open_browser);
+    }
     let authenticator = setup.authenticator(prompter, open_browser, |o| o);
     let mut flow = authenticator
         .flow_auth()
@@ -110,7 +114,7 @@ fn handle(args: &FlowArgs) -> Result<FlowAuth, Failure> {
 
 #[allow(clippy::print_stderr)] // the command's warning
 fn token(args: &FlowTokenArgs) -> Outcome {
-    let flow = handle(&args.common)?;
+    let flow = handle(&args.common, false)?;
     let token = flow.access_token().map_err(Failure::from_auth)?;
     if args.json {
         print(&token_json(&flow, &token).to_string());
@@ -134,7 +138,7 @@ fn token_json(flow: &FlowAuth, token: &Secret) -> Value {
 }
 
 fn status(args: &FlowStatusArgs) -> Outcome {
-    let flow = handle(&args.common)?;
+    let flow = handle(&args.common, false)?;
     let status = flow.status().map_err(Failure::from_auth)?;
     if args.json {
         print(&status_json(&status).to_string());

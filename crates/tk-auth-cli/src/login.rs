@@ -5,21 +5,20 @@ use clap::{Args, ValueEnum};
 use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
 use tk_auth::{
     CredentialState, DefaultsManager, Error, ErrorKind, HostFixed, LoginPrompt, MethodChoice,
-    PromptError, Prompter, SessionCredentials, Site,
+    PromptError, SessionCredentials, Site,
 };
 
 use tk_auth::Env;
 use tk_auth::core::env::TK_AUTH_NONINTERACTIVE;
-use tk_auth::prompt::{Interface, PromptMode, SiteDetails};
+use tk_auth::prompt::{PromptMode, SiteDetails};
 
-mod browser_wait;
+pub(crate) mod browser_wait;
 mod piped_input;
 
 use crate::authenticator::Setup;
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
 use crate::prompters::{CommandLineAnswers, PipedPassword, browser_only_login};
-use browser_wait::BrowserWait;
 use piped_input::PipedAnswers;
 
 /// The ways `--method` can name.
@@ -325,17 +324,9 @@ fn login_interactively(
     let open_browser = setup.can_open_browser(args.no_browser);
     let mode = args.gui.then_some(PromptMode::Gui);
     let mut prompter = setup.prompter(open_browser, mode)?;
-    // A browser approval needs nobody to type: without a terminal the page is shown and the
-    // approval awaited. Being told that nobody is here (TK_AUTH_PROMPT=none,
-    // TK_AUTH_NONINTERACTIVE=1) still refuses it.
-    let may_wait = mode.is_none()
-        && matches!(PromptMode::from_env(&setup.env), Ok(None))
-        && !setup.env.flag(TK_AUTH_NONINTERACTIVE);
-    if args.method == Some(MethodArg::Browser)
-        && prompter.interface() == Interface::Nobody
-        && may_wait
-    {
-        prompter = Box::new(BrowserWait::new(open_browser)) as Box<dyn Prompter>;
+    let may_wait = mode.is_none() && browser_wait::may_wait(setup);
+    if args.method == Some(MethodArg::Browser) && mode.is_none() {
+        prompter = browser_wait::or_browser_wait(setup, prompter, open_browser);
     }
     let prompter = CommandLineAnswers::new(
         prompter,

@@ -16,6 +16,7 @@ mod login;
 mod output;
 mod payload;
 mod prompters;
+mod rest_token;
 mod session;
 mod site_arg;
 mod status;
@@ -56,6 +57,11 @@ enum Command {
     /// Print the stored session token of the current (or given) user, for scripts.
     #[command(after_help = exit::EXIT_CODES_HELP)]
     Token(token::TokenArgs),
+
+    /// Print a REST API access token of the current user (or the configured script), for
+    /// scripts that call the site's REST API.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    RestToken(rest_token::RestTokenArgs),
 
     /// Show the current site and user, where the secret is kept and whether a session is
     /// stored; `--check` asks the site whether it is still valid.
@@ -117,6 +123,7 @@ fn main() -> ExitCode {
         Command::Whoami(args) => whoami::whoami(&args),
         Command::Token(args) => token::token(&args),
         Command::Flow(cmd) => flow::run(&cmd),
+        Command::RestToken(args) => rest_token::rest_token(&args),
     };
     exit::report(output::finish(outcome))
 }

@@ -289,6 +289,11 @@ impl ShotgunUser {
         self.call(|u| async move { u.start_claims_renewal(preemptive_renewal_threshold).await })
     }
 
+    /// See [`crate::ShotgunUser::rest_access_token`].
+    pub fn rest_access_token(&self) -> Result<tk_auth_http::RestAccessToken, Error> {
+        self.call(|u| async move { u.rest_access_token().await })
+    }
+
     /// See [`crate::ShotgunUser::create_sg_connection`].
     pub fn create_sg_connection(&self) -> Result<Connection, Error> {
         self.inner.create_sg_connection().map(|inner| Connection {

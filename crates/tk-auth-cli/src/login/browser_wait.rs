@@ -5,11 +5,15 @@
 use std::io::Write as _;
 
 use async_trait::async_trait;
+use tk_auth::core::env::TK_AUTH_NONINTERACTIVE;
+use tk_auth::prompt::PromptMode;
 use tk_auth::prompt::{
     ApprovalQuestion, ErrorNotice, Interface, LoginQuestion, MethodQuestion, PasswordQuestion,
     RenewalNotice, SiteQuestion, TwoFactorQuestion,
 };
 use tk_auth::{MethodChoice, PromptError, Prompter, Secret};
+
+use crate::authenticator::Setup;
 
 /// Shows the approval page and waits; every question that needs typing fails at once, as
 /// where nobody can answer.
@@ -22,6 +26,26 @@ impl BrowserWait {
     pub(crate) fn new(opened: bool) -> Self {
         Self { opened }
     }
+}
+
+/// `prompter`, or where nobody can type, the browser wait: a browser login needs nobody to
+/// type, so without a terminal its page is shown and the browser awaited. Being told that
+/// nobody is here (`TK_AUTH_PROMPT=none`, `TK_AUTH_NONINTERACTIVE=1`) still refuses it.
+pub(crate) fn or_browser_wait(
+    setup: &Setup,
+    prompter: Box<dyn Prompter>,
+    open_browser: bool,
+) -> Box<dyn Prompter> {
+    if prompter.interface() == Interface::Nobody && may_wait(setup) {
+        Box::new(BrowserWait::new(open_browser))
+    } else {
+        prompter
+    }
+}
+
+/// Whether a browser may be awaited without a terminal: not when told that nobody is here.
+pub(crate) fn may_wait(setup: &Setup) -> bool {
+    matches!(PromptMode::from_env(&setup.env), Ok(None)) && !setup.env.flag(TK_AUTH_NONINTERACTIVE)
 }
 
 fn refuse(what: &'static str) -> PromptError {

@@ -17,7 +17,7 @@ fn schema(name: &str) -> jsonschema::Validator {
 }
 
 #[track_caller]
-fn assert_matches(name: &str, output: &std::process::Output) -> Value {
+pub(crate) fn assert_matches(name: &str, output: &std::process::Output) -> Value {
     let value: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
     let errors: Vec<String> = schema(name)

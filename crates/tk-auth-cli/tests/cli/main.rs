@@ -18,3 +18,4 @@ mod site_text;
 mod snapshots;
 mod status;
 mod support;
+mod tokens;
