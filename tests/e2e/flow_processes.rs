@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use tk_auth::{AuthOptions, Defaults, Env, NonInteractivePrompter, ShotgunAuthenticator};
 use tk_auth_site_emulator::SiteEmulator;
-use tk_auth_test_support::{Python, browser, child, var_or_skip};
+use tk_auth_site_emulator::browser;
+use tk_auth_test_support::{Python, child, var_or_skip};
 
 use crate::flow_tokens::{APP, flow_env, server};
 

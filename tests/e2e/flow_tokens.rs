@@ -10,8 +10,9 @@ use tk_auth::{
     Answer, AuthOptions, Defaults, Env, ErrorKind, FlowAuth, NonInteractivePrompter, Prompter,
     ScriptedPrompter, ShotgunAuthenticator,
 };
+use tk_auth_site_emulator::browser;
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
-use tk_auth_test_support::{LogCapture, browser};
+use tk_auth_test_support::LogCapture;
 
 pub(crate) const APP: &str = "tk-auth-e2e-app";
 pub(crate) const PERSON: &str = "alice";

@@ -8,8 +8,8 @@ use tk_auth::{
     RestGrant, ScriptedPrompter, SessionCredentials, ShotgunAuthenticator, ShotgunUser, SiteClient,
     UserOptions,
 };
+use tk_auth_site_emulator::browser;
 use tk_auth_site_emulator::{HumanAccount, ScriptAccount, SiteEmulator};
-use tk_auth_test_support::browser;
 
 const PASSWORD: &str = "pw-Alice-rest-1";
 

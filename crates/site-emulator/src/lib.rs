@@ -103,6 +103,7 @@
 #![deny(missing_docs)]
 
 mod aps;
+pub mod browser;
 mod builder;
 mod config;
 mod control;

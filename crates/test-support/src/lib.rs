@@ -12,7 +12,6 @@
     reason = "test helpers panic by design: a failed helper is a failed test"
 )]
 
-pub mod browser;
 pub mod child;
 pub mod file_tree;
 mod fixtures;

@@ -1,6 +1,6 @@
 //! `tk-auth demo`: the life of a session on a local site, step by step — log in, look at
-//! the stored session, let the site expire it, renew it with one prompt, and hand the user
-//! to another process as a payload.
+//! the stored session, let the site expire it, renew it with one prompt, hand the user to
+//! another process as a payload, and get a Flow and a REST access token.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -22,6 +22,8 @@ use crate::output::print;
 const LOGIN: &str = "demo";
 /// Their password, printed at the start: the site is local and lives as long as the demo.
 const PASSWORD: &str = "tk-auth-demo";
+/// The Flow application the demo site's authorization server knows.
+const FLOW_APPLICATION: &str = "tk-auth-demo-app";
 
 /// Options of `tk-auth demo`.
 #[derive(Debug, Args)]
@@ -47,7 +49,7 @@ struct Steps {
 impl Steps {
     fn announce(&mut self, what: &str) {
         self.next += 1;
-        let text = format!("[{}/6] {what}", self.next);
+        let text = format!("[{}/7] {what}", self.next);
         if self.bold {
             print(&format!("\n\x1b[1m{text}\x1b[0m"));
         } else {
@@ -84,6 +86,9 @@ pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
     let site = SiteEmulator::builder()
         .human_user(HumanAccount::new(LOGIN, PASSWORD).with_name("Demo", "Person"))
         .app_session_launcher(false)
+        // Its Flow logins are approved at once as the demo's person: the click is the demo's.
+        .flow_application(FLOW_APPLICATION)
+        .flow_auto_approve(Some(LOGIN))
         .start()
         .context("starting the demo site")?;
     print(&format!("A local site is running at {}", site.url()));
@@ -97,7 +102,7 @@ pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
             ", removed at the end"
         }
     ));
-    let vars = demo_env(&home);
+    let vars = demo_env(&home, site.url());
     let outcome = if args.non_interactive {
         let prompter = Arc::new(ScriptedPrompter::new([
             Answer::site(site.url()),
@@ -141,7 +146,7 @@ pub(crate) fn run(args: &DemoArgs, colour: bool) -> Outcome {
 /// The environment of the demo and of the commands it runs: this process's, with
 /// `SHOTGUN_HOME` pointing at the demo's folder, and nothing that would send loopback
 /// traffic through a proxy, use the keyring or read the person's own Toolkit settings.
-fn demo_env(home: &Path) -> Vec<(String, String)> {
+fn demo_env(home: &Path, site: &str) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = Env::process()
         .vars()
         .into_iter()
@@ -149,6 +154,7 @@ fn demo_env(home: &Path) -> Vec<(String, String)> {
             let upper = name.to_ascii_uppercase();
             !(upper.ends_with("_PROXY")
                 || upper.starts_with("SGTK_")
+                || upper.starts_with("TK_FLOW_AUTH_")
                 || upper == env::TK_AUTH_STORE
                 || upper == env::SHOTGUN_HOME
                 || upper == env::TK_AUTH_NONINTERACTIVE)
@@ -156,6 +162,18 @@ fn demo_env(home: &Path) -> Vec<(String, String)> {
         .collect();
     // toolkit.ini is then looked for in the demo's folder too, not the person's.
     vars.push((env::SHOTGUN_HOME.to_owned(), home.display().to_string()));
+    // Flow tokens from the demo site's authorization server; its callback on a free port.
+    vars.extend(
+        [
+            (env::TK_FLOW_AUTH_APPLICATION_ID, FLOW_APPLICATION),
+            (env::TK_FLOW_AUTH_BASE_URL, site),
+            (
+                env::TK_FLOW_AUTH_CALLBACK_URL,
+                "http://localhost:0/auth/callback",
+            ),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned())),
+    );
     vars
 }
 
@@ -166,10 +184,16 @@ fn walk(
     prompter: impl Prompter + 'static,
 ) -> anyhow::Result<()> {
     let env = Env::from_pairs(vars.iter().cloned());
+    // The browser: it follows the demo site's pages back to the login's callback.
+    let browser = |page: &tk_auth::prompt::Url| {
+        let page = page.to_string();
+        std::thread::spawn(move || tk_auth_site_emulator::browser::follow(&page));
+        true
+    };
     let authenticator = ShotgunAuthenticator::with_options(
         Defaults::from_env_with(&env).context("reading the demo's defaults")?,
         prompter,
-        AuthOptions::new().environment(env),
+        AuthOptions::new().environment(env).open_browser(browser),
     );
 
     steps.announce("Log in (site, login and password, as `tk-auth login` asks them)");
@@ -218,6 +242,39 @@ fn walk(
 
     steps.announce("`tk-auth payload decode`: what a child process reads from it");
     print(&command(vars, &["payload", "decode"], Some(&payload))?);
+
+    steps.announce(
+        "Access tokens: a Flow token (a browser login, the demo playing the browser) and a REST API token",
+    );
+    access_tokens(&authenticator, &user, site, vars)
+}
+
+/// Gets a Flow token through a browser login and the token file, and a REST API token of
+/// the demo session; shows where each is and who shares it, never the tokens.
+fn access_tokens(
+    authenticator: &ShotgunAuthenticator,
+    user: &tk_auth::blocking::ShotgunUser,
+    site: &SiteEmulator,
+    vars: &[(String, String)],
+) -> anyhow::Result<()> {
+    let flow = authenticator.flow_auth().context("the Flow settings")?;
+    flow.access_token().context("getting a Flow access token")?;
+    print(&format!(
+        "Flow: logged in in the browser ({} login), tokens saved in {} for every tool of profile {}.",
+        site.calls("flow:authorization_code"),
+        flow.token_file().display(),
+        flow.profile()
+    ));
+    print(&command(vars, &["flow", "status"], None)?);
+    let rest = user
+        .rest_access_token()
+        .context("getting a REST API access token")?;
+    print(&format!(
+        "REST API: a {} token for {LOGIN}, valid {} min, traded for the session ({} request); kept in this process only.",
+        rest.token_type(),
+        rest.expires_in().as_secs() / 60,
+        site.calls("rest:session_token")
+    ));
     Ok(())
 }
 

@@ -69,9 +69,15 @@ pub(crate) fn run(command: &FlowCommand) -> Outcome {
         FlowCommand::Login(args) => {
             let flow = handle(args, true)?;
             let token = flow.login().map_err(Failure::from_auth)?;
-            let until = expiry_text(tk_auth::core::jwt_expiry(token.expose()));
+            let valid = match tk_auth::core::jwt_expiry(token.expose()) {
+                Some(exp) => format!(
+                    "access token valid for {} min",
+                    ((exp - seconds(SystemTime::now())) / 60.0).floor() as i64
+                ),
+                None => "the access token says no expiry".to_owned(),
+            };
             print(&terminal_safe(&format!(
-                "Logged in to Flow as profile {} (access token valid {until}).",
+                "Logged in to Flow as profile {} ({valid}).",
                 flow.profile()
             )));
             Ok(())
@@ -144,13 +150,21 @@ fn status(args: &FlowStatusArgs) -> Outcome {
         print(&status_json(&status).to_string());
         return Ok(());
     }
-    let access = match (&status.access_token_expires_at, status.access_token_usable) {
-        (_, true) => format!(
-            "valid {}",
-            expiry_text(status.access_token_expires_at.map(seconds))
-        ),
-        (Some(at), false) => format!("expired or expiring ({})", expiry_text(Some(seconds(*at)))),
-        (None, false) => "none".to_owned(),
+    let access = match status.access_token_expires_at.map(seconds) {
+        Some(exp) => {
+            let left = exp - seconds(SystemTime::now());
+            if status.access_token_usable {
+                format!("valid for {} min", (left / 60.0).floor() as i64)
+            } else if left > 0.0 {
+                format!(
+                    "expiring in {} s (under 5 minutes left: refreshed before use)",
+                    left as i64
+                )
+            } else {
+                format!("expired {} min ago", (-left / 60.0).floor() as i64)
+            }
+        }
+        None => "none".to_owned(),
     };
     let text = format!(
         "Flow application: {}\nAuthorization server: {}\nProfile: {}\nToken file: {}\nAccess token: {access}\nRefresh token: {}",
@@ -164,7 +178,10 @@ fn status(args: &FlowStatusArgs) -> Outcome {
             "none"
         },
     );
-    print(&terminal_safe(&text));
+    // Line by line: a line is kept whole, its control characters shown.
+    for line in text.lines() {
+        print(&terminal_safe(line));
+    }
     Ok(())
 }
 
@@ -183,18 +200,4 @@ fn status_json(status: &FlowStatus) -> Value {
 fn seconds(at: SystemTime) -> f64 {
     at.duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
-}
-
-/// "until … (in N min)" for an `exp`, or "(no expiry in the token)".
-fn expiry_text(exp: Option<f64>) -> String {
-    let Some(exp) = exp else {
-        return "(no expiry in the token)".to_owned();
-    };
-    let now = seconds(SystemTime::now());
-    let left = exp - now;
-    if left <= 0.0 {
-        format!("until {} s ago", (-left) as i64)
-    } else {
-        format!("for {} min", (left / 60.0).floor() as i64)
-    }
 }

@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn the_challenge_is_the_s256_of_the_verifier_as_rfc_7636_appendix_b() {
         // RFC 7636, appendix B: this verifier has this challenge.
-        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWjOEjXk";
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.as_bytes()));
         assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }

@@ -14,9 +14,18 @@ fn demo_non_interactive_runs_every_step_without_a_terminal() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}\n{stdout}");
-    for step in 1..=6 {
-        assert!(stdout.contains(&format!("[{step}/6]")), "{stdout}");
+    for step in 1..=7 {
+        assert!(stdout.contains(&format!("[{step}/7]")), "{stdout}");
     }
+    assert!(
+        stdout.contains("Flow: logged in in the browser (1 login)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Refresh token: stored"), "{stdout}");
+    assert!(
+        stdout.contains("REST API: a Bearer token for demo"),
+        "{stdout}"
+    );
     assert!(stdout.contains("credentials:    valid"), "{stdout}");
     assert!(stdout.contains("after 1 renewal(s)"), "{stdout}");
     assert!(
@@ -91,7 +100,8 @@ fn demo_on_a_terminal_logs_in_through_the_console_and_asks_once_to_renew() {
             .expect("Password (empty to abort):")
             .answer("tk-auth-demo")
             .expect("after 1 renewal(s)")
-            .expect("[6/6]")
+            .expect("[7/7]")
+            .expect("Flow: logged in")
             .expect("Done:");
         let (code, shown) = screen.finish();
         assert_eq!(code, 0, "{shown}");
@@ -129,7 +139,7 @@ fn no_color_turns_off_the_colours_a_terminal_otherwise_gets() {
     {
         let coloured = demo_screen(None);
         assert!(coloured.contains("Done:"), "{coloured}");
-        assert!(coloured.contains("\x1b[1m[1/6]"), "bold steps: {coloured}");
+        assert!(coloured.contains("\x1b[1m[1/7]"), "bold steps: {coloured}");
         for no_color in [demo_screen(Some("1")), demo_screen(Some("true"))] {
             assert!(no_color.contains("Done:"), "{no_color}");
             assert!(
@@ -138,6 +148,6 @@ fn no_color_turns_off_the_colours_a_terminal_otherwise_gets() {
             );
         }
         // An empty NO_COLOR does not count as set.
-        assert!(demo_screen(Some("")).contains("\x1b[1m[1/6]"));
+        assert!(demo_screen(Some("")).contains("\x1b[1m[1/7]"));
     }
 }

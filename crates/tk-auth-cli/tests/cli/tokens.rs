@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use serde_json::Value;
+use tk_auth_site_emulator::browser;
 use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
-use tk_auth_test_support::{browser, python};
+use tk_auth_test_support::python;
 
 use crate::json_schemas::assert_matches;
 use crate::support::{logged_in_on, tk_auth};

@@ -1,5 +1,6 @@
-//! A browser's part in a login, for tests: visit a page over plain http on this machine and
-//! follow its redirects, as a person's browser does after a click.
+//! A browser's part in a login, for tests and demos: visit a page of the emulator (or a
+//! loopback callback) over plain http and follow its redirects, as a person's browser does
+//! after the click that the emulator's approval stands in for.
 
 use std::io::{self, Read as _, Write as _};
 use std::net::{TcpStream, ToSocketAddrs as _};
