@@ -6,12 +6,13 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use tk_auth::{AuthOptions, Defaults, Env, NonInteractivePrompter, ShotgunAuthenticator};
+use tk_auth::{
+    AuthOptions, Defaults, Env, NonInteractivePrompter, ScriptedPrompter, ShotgunAuthenticator,
+};
 use tk_auth_site_emulator::SiteEmulator;
-use tk_auth_site_emulator::browser;
 use tk_auth_test_support::{Python, child, var_or_skip};
 
-use crate::flow_tokens::{APP, flow_env, server};
+use crate::flow_tokens::{APP, flow, server};
 
 const CHILD: &str = "flow_processes::child_asks_for_a_flow_token";
 
@@ -56,26 +57,23 @@ fn token_of(out: &Output) -> Option<String> {
 
 /// Logs in once (the test plays the browser), with tokens that expire within 5 minutes.
 async fn logged_in_with_an_expiring_token(server: &SiteEmulator, home: &Path) {
-    server.set_flow_token_lifetime(Duration::from_secs(120));
-    let env = flow_env(server, home);
-    let options = AuthOptions::new()
-        .environment(env.clone())
-        .open_browser(|page| {
-            let page = page.to_string();
-            std::thread::spawn(move || browser::follow(&page));
-            true
-        });
-    ShotgunAuthenticator::with_options(
-        Defaults::from_env_with(&env).unwrap(),
-        tk_auth::ScriptedPrompter::new([]),
-        options,
-    )
-    .flow_auth()
-    .unwrap()
-    .access_token()
-    .await
-    .unwrap();
+    server.set_flow_token_lifetime(Duration::from_mins(2));
+    flow(server, home, ScriptedPrompter::new([]))
+        .access_token()
+        .await
+        .unwrap();
     server.set_flow_token_lifetime(Duration::from_secs(3599));
+}
+
+/// Whether the refresh token stored in `home` is still good: one more refresh works.
+async fn stored_refresh_token_works(
+    server: &SiteEmulator,
+    home: &Path,
+) -> Result<(), tk_auth::Error> {
+    flow(server, home, NonInteractivePrompter)
+        .refresh()
+        .await
+        .map(drop)
 }
 
 #[tokio::test]
@@ -122,16 +120,7 @@ async fn eight_processes_needing_a_refresh_at_once_send_one_refresh_request() {
         "every process got the same token"
     );
     // Nobody was left with a spent refresh token: the stored one still works.
-    let env = flow_env(&server, home.path());
-    let again = ShotgunAuthenticator::with_options(
-        Defaults::from_env_with(&env).unwrap(),
-        NonInteractivePrompter,
-        AuthOptions::new().environment(env.clone()),
-    )
-    .flow_auth()
-    .unwrap()
-    .refresh()
-    .await;
+    let again = stored_refresh_token_works(&server, home.path()).await;
     assert!(again.is_ok(), "{again:?}");
     assert_eq!(server.calls("flow:refresh_token"), 2);
 }
@@ -195,16 +184,7 @@ async fn a_python_process_refreshing_at_the_same_moment_never_leaves_a_corrupt_f
         )
         .expect("the token file is valid JSON");
         assert!(file[format!("adsk.flow.{APP}.refresh_token")]["artist"].is_string());
-        let env = flow_env(&server, home.path());
-        let again = ShotgunAuthenticator::with_options(
-            Defaults::from_env_with(&env).unwrap(),
-            NonInteractivePrompter,
-            AuthOptions::new().environment(env.clone()),
-        )
-        .flow_auth()
-        .unwrap()
-        .refresh()
-        .await;
+        let again = stored_refresh_token_works(&server, home.path()).await;
         assert!(
             again.is_ok(),
             "round {round}: the stored refresh token was spent: {again:?}"

@@ -44,7 +44,11 @@ pub(crate) fn flow_env(server: &SiteEmulator, home: &Path) -> Env {
 
 /// An authenticator whose "browser" follows the authorization page's redirects back to the
 /// login's callback, on a thread of its own.
-fn flow(server: &SiteEmulator, home: &Path, prompter: impl Prompter + 'static) -> FlowAuth {
+pub(crate) fn flow(
+    server: &SiteEmulator,
+    home: &Path,
+    prompter: impl Prompter + 'static,
+) -> FlowAuth {
     let env = flow_env(server, home);
     let options = AuthOptions::new()
         .environment(env.clone())
@@ -108,7 +112,7 @@ async fn an_expiring_token_is_refreshed_once_for_200_tasks_and_the_new_refresh_t
     let server = server();
     let home = tempfile::tempdir().unwrap();
     // Tokens with under 5 minutes left count as expiring.
-    server.set_flow_token_lifetime(Duration::from_secs(120));
+    server.set_flow_token_lifetime(Duration::from_mins(2));
     let first = flow(&server, home.path(), interactive());
     let old = first.access_token().await.unwrap();
     server.set_flow_token_lifetime(Duration::from_secs(3599));
@@ -143,7 +147,7 @@ async fn an_expiring_token_is_refreshed_once_for_200_tasks_and_the_new_refresh_t
 async fn a_refused_refresh_token_leads_to_a_login_or_where_nobody_answers_to_a_clear_error() {
     let server = server();
     let home = tempfile::tempdir().unwrap();
-    server.set_flow_token_lifetime(Duration::from_secs(60));
+    server.set_flow_token_lifetime(Duration::from_mins(1));
     flow(&server, home.path(), interactive())
         .access_token()
         .await
@@ -232,7 +236,7 @@ async fn a_login_approved_by_hand_a_refusal_a_timeout_and_a_cancel_each_end_clea
             for _ in 0..200 {
                 if let Some(request) = pending.pending_authorizations().first() {
                     let back = pending.deny_authorization(&request.id).unwrap();
-                    return browser::visit(&back).map(|v| v.status).unwrap_or(0);
+                    return browser::visit(&back).map_or(0, |v| v.status);
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -273,7 +277,7 @@ async fn no_code_verifier_or_token_reaches_the_logs() {
     let _guard = tracing::subscriber::set_default(logs.subscriber());
     let server = server();
     let home = tempfile::tempdir().unwrap();
-    server.set_flow_token_lifetime(Duration::from_secs(60));
+    server.set_flow_token_lifetime(Duration::from_mins(1));
     let flow = flow(&server, home.path(), interactive());
     flow.access_token().await.unwrap();
     let refreshed = flow.refresh().await.unwrap();

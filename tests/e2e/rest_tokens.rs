@@ -31,6 +31,25 @@ fn authenticator(home: &std::path::Path, prompter: ScriptedPrompter) -> ShotgunA
     )
 }
 
+/// alice as a session user of `auth`, with a session the site just issued (and expired).
+async fn session_of_alice(
+    auth: &ShotgunAuthenticator,
+    site: &SiteEmulator,
+    expired: bool,
+) -> ShotgunUser {
+    let token = site.create_session("alice").unwrap();
+    if expired {
+        site.expire_session(&token);
+    }
+    auth.create_session_user(
+        "alice",
+        SessionCredentials::token(token),
+        UserOptions::new().site(site.url()),
+    )
+    .await
+    .unwrap()
+}
+
 /// Reads an entity through the REST API with the token, as any HTTP client would.
 fn read_entity(site: &SiteEmulator, path: &str, header: &str) -> u16 {
     browser::visit_with(
@@ -46,15 +65,7 @@ async fn a_session_user_and_a_script_user_each_get_a_token_that_reads_the_rest_a
     let site = site();
     let home = tempfile::tempdir().unwrap();
     let auth = authenticator(home.path(), ScriptedPrompter::new([]));
-    let token = site.create_session("alice").unwrap();
-    let alice = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token),
-            UserOptions::new().site(site.url()),
-        )
-        .await
-        .unwrap();
+    let alice = session_of_alice(&auth, &site, false).await;
     let rest = alice.rest_access_token().await.unwrap();
     assert_eq!(site.calls("rest:session_token"), 1);
     let header = rest.authorization();
@@ -91,19 +102,11 @@ async fn a_token_near_expiry_is_refreshed_once_for_200_concurrent_callers() {
     let site = site();
     let home = tempfile::tempdir().unwrap();
     let auth = authenticator(home.path(), ScriptedPrompter::new([]));
-    let token = site.create_session("alice").unwrap();
-    let alice = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token),
-            UserOptions::new().site(site.url()),
-        )
-        .await
-        .unwrap();
+    let alice = session_of_alice(&auth, &site, false).await;
     // Usable for one second: a minute of margin is kept.
     site.set_rest_token_lifetime(Duration::from_secs(61));
     let first = alice.rest_access_token().await.unwrap();
-    site.set_rest_token_lifetime(Duration::from_secs(600));
+    site.set_rest_token_lifetime(Duration::from_mins(10));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let callers: Vec<_> = (0..200)
         .map(|_| {
@@ -143,16 +146,7 @@ async fn an_expired_session_is_renewed_first_or_where_nobody_answers_the_renewal
     let home = tempfile::tempdir().unwrap();
     let prompter = ScriptedPrompter::new([Answer::password(PASSWORD)]);
     let auth = authenticator(home.path(), prompter);
-    let token = site.create_session("alice").unwrap();
-    site.expire_session(&token);
-    let alice = auth
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(token),
-            UserOptions::new().site(site.url()),
-        )
-        .await
-        .unwrap();
+    let alice = session_of_alice(&auth, &site, true).await;
     let rest = alice.rest_access_token().await.unwrap();
     assert_eq!(
         site.calls("rest:session_token"),
@@ -173,16 +167,7 @@ async fn an_expired_session_is_renewed_first_or_where_nobody_answers_the_renewal
         NonInteractivePrompter,
         AuthOptions::new().environment(env),
     );
-    let stale = site.create_session("alice").unwrap();
-    site.expire_session(&stale);
-    let again = lonely
-        .create_session_user(
-            "alice",
-            SessionCredentials::token(stale),
-            UserOptions::new().site(site.url()),
-        )
-        .await
-        .unwrap();
+    let again = session_of_alice(&lonely, &site, true).await;
     let error = again.rest_access_token().await.unwrap_err();
     assert!(
         matches!(error.kind(), ErrorKind::NonInteractive { .. }),
@@ -201,7 +186,7 @@ async fn a_refresh_token_spent_elsewhere_leads_to_a_new_grant() {
         .unwrap();
     site.set_rest_token_lifetime(Duration::from_secs(61));
     let held = farm.rest_access_token().await.unwrap();
-    site.set_rest_token_lifetime(Duration::from_secs(600));
+    site.set_rest_token_lifetime(Duration::from_mins(10));
     // Another program spends the refresh token the user holds.
     let client =
         SiteClient::new(site.url(), ClientOptions::new().environment(Env::empty())).unwrap();

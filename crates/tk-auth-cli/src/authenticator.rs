@@ -3,7 +3,7 @@
 //! use the façade's blocking API, which runs what needs the network on a runtime of its own
 //! and reads local files on the calling thread.
 
-use tk_auth::blocking::ShotgunAuthenticator;
+use tk_auth::blocking::{ShotgunAuthenticator, ShotgunUser};
 use tk_auth::core::env::{DISPLAY, WAYLAND_DISPLAY};
 use tk_auth::prompt::{ConsolePrompter, PromptMode, choose_prompter};
 use tk_auth::{AuthOptions, Defaults, Env, Prompter};
@@ -72,4 +72,22 @@ impl Setup {
         };
         ShotgunAuthenticator::with_options(self.defaults.clone(), prompter, options(auth_options))
     }
+
+    /// An authenticator asking through the prompter chosen for this process, opening the
+    /// browser where one can be opened.
+    pub(crate) fn prompting_authenticator(&self) -> Result<ShotgunAuthenticator, Failure> {
+        let open_browser = self.can_open_browser(false);
+        let prompter = self.prompter(open_browser, None)?;
+        Ok(self.authenticator(prompter, open_browser, |o| o))
+    }
+}
+
+/// The default user of `authenticator`; none is "not logged in" (exit 4).
+pub(crate) fn default_user(authenticator: &ShotgunAuthenticator) -> Result<ShotgunUser, Failure> {
+    authenticator
+        .get_default_user()
+        .map_err(Failure::from_auth)?
+        .ok_or_else(|| {
+            Failure::auth_required(anyhow::anyhow!("not logged in")).hint("run `tk-auth login`")
+        })
 }

@@ -69,11 +69,9 @@ pub(crate) fn run(command: &FlowCommand) -> Outcome {
         FlowCommand::Login(args) => {
             let flow = handle(args, true)?;
             let token = flow.login().map_err(Failure::from_auth)?;
-            let valid = match tk_auth::core::jwt_expiry(token.expose()) {
-                Some(exp) => format!(
-                    "access token valid for {} min",
-                    ((exp - seconds(SystemTime::now())) / 60.0).floor() as i64
-                ),
+            let valid = match expiry(&token).map(|at| at.duration_since(SystemTime::now())) {
+                Some(Ok(left)) => format!("access token valid for {} min", left.as_secs() / 60),
+                Some(Err(_)) => "the access token has already expired".to_owned(),
                 None => "the access token says no expiry".to_owned(),
             };
             print(&terminal_safe(&format!(
@@ -137,7 +135,7 @@ fn token_json(flow: &FlowAuth, token: &Secret) -> Value {
     json!({
         "access_token": token.expose(),
         "token_type": "Bearer",
-        "expires_at": tk_auth::core::jwt_expiry(token.expose()).map(|exp| exp as i64),
+        "expires_at": expiry(token).map(epoch_seconds),
         "profile": flow.profile(),
         "application_id": flow.settings().application_id,
     })
@@ -150,20 +148,18 @@ fn status(args: &FlowStatusArgs) -> Outcome {
         print(&status_json(&status).to_string());
         return Ok(());
     }
-    let access = match status.access_token_expires_at.map(seconds) {
-        Some(exp) => {
-            let left = exp - seconds(SystemTime::now());
-            if status.access_token_usable {
-                format!("valid for {} min", (left / 60.0).floor() as i64)
-            } else if left > 0.0 {
-                format!(
-                    "expiring in {} s (under 5 minutes left: refreshed before use)",
-                    left as i64
-                )
-            } else {
-                format!("expired {} min ago", (-left / 60.0).floor() as i64)
-            }
+    let access = match status
+        .access_token_expires_at
+        .map(|at| at.duration_since(SystemTime::now()))
+    {
+        Some(Ok(left)) if status.access_token_usable => {
+            format!("valid for {} min", left.as_secs() / 60)
         }
+        Some(Ok(left)) => format!(
+            "expiring in {} s (under 5 minutes left: refreshed before use)",
+            left.as_secs()
+        ),
+        Some(Err(past)) => format!("expired {} min ago", past.duration().as_secs() / 60),
         None => "none".to_owned(),
     };
     let text = format!(
@@ -191,13 +187,19 @@ fn status_json(status: &FlowStatus) -> Value {
         "base_url": status.base_url,
         "profile": status.profile,
         "token_file": status.token_file.display().to_string(),
-        "access_token_expires_at": status.access_token_expires_at.map(|at| seconds(at) as i64),
+        "access_token_expires_at": status.access_token_expires_at.map(epoch_seconds),
         "access_token_usable": status.access_token_usable,
         "has_refresh_token": status.has_refresh_token,
     })
 }
 
-fn seconds(at: SystemTime) -> f64 {
-    at.duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+/// When `token` expires, from its JWT `exp` (read without verifying it).
+fn expiry(token: &Secret) -> Option<SystemTime> {
+    let exp = tk_auth::core::jwt_expiry(token.expose())?;
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(exp).ok()?)
+}
+
+/// Whole seconds since the epoch.
+fn epoch_seconds(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

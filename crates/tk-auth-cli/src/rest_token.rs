@@ -6,7 +6,7 @@ use std::time::UNIX_EPOCH;
 use clap::Args;
 use serde_json::json;
 
-use crate::authenticator::Setup;
+use crate::authenticator::{Setup, default_user};
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
 
@@ -23,16 +23,8 @@ pub(crate) struct RestTokenArgs {
 /// site; an expired session is renewed first, as `tk-auth whoami` would.
 #[allow(clippy::print_stderr)] // the command's warning
 pub(crate) fn rest_token(args: &RestTokenArgs) -> Outcome {
-    let setup = Setup::from_process()?;
-    let open_browser = setup.can_open_browser(false);
-    let prompter = setup.prompter(open_browser, None)?;
-    let authenticator = setup.authenticator(prompter, open_browser, |o| o);
-    let user = authenticator
-        .get_default_user()
-        .map_err(Failure::from_auth)?
-        .ok_or_else(|| {
-            Failure::auth_required(anyhow::anyhow!("not logged in")).hint("run `tk-auth login`")
-        })?;
+    let authenticator = Setup::from_process()?.prompting_authenticator()?;
+    let user = default_user(&authenticator)?;
     let token = user.rest_access_token().map_err(Failure::from_auth)?;
     if args.json {
         let expires_at = token

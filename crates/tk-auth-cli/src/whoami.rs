@@ -5,7 +5,7 @@ use clap::Args;
 use serde_json::{Value, json};
 use tk_auth::prompt::terminal_safe;
 
-use crate::authenticator::Setup;
+use crate::authenticator::{Setup, default_user};
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
 
@@ -19,17 +19,9 @@ pub(crate) struct WhoamiArgs {
 
 /// Runs `tk-auth whoami`.
 pub(crate) fn whoami(args: &WhoamiArgs) -> Outcome {
-    let setup = Setup::from_process()?;
-    let open_browser = setup.can_open_browser(false);
-    let prompter = setup.prompter(open_browser, None)?;
-    let authenticator = setup.authenticator(prompter, open_browser, |o| o);
+    let authenticator = Setup::from_process()?.prompting_authenticator()?;
     let person = (|| {
-        let user = authenticator
-            .get_default_user()
-            .map_err(Failure::from_auth)?
-            .ok_or_else(|| {
-                Failure::auth_required(anyhow::anyhow!("not logged in")).hint("run `tk-auth login`")
-            })?;
+        let user = default_user(&authenticator)?;
         let connection = user.create_sg_connection().map_err(Failure::from_auth)?;
         let (entity_type, filters, fields) = match user.login() {
             Some(login) => (

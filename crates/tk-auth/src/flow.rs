@@ -90,7 +90,7 @@ pub struct FlowStatus {
 impl FlowAuth {
     /// A handle on `settings` (validated here) for the default profile.
     pub(crate) fn new(ctx: Arc<Context>, settings: FlowSettings) -> Result<Self, Error> {
-        let settings = settings.validated().map_err(configuration)?;
+        let settings = settings.validated().map_err(|e| configuration(&e))?;
         let profile = tk_auth_defaults::default_flow_profile(&ctx.options.env);
         let file = FlowTokenFile::new(ctx.cache.locations());
         let client = FlowTokenClient::new(&settings, ctx.options.client.clone())
@@ -148,7 +148,7 @@ impl FlowAuth {
 
     /// The token file shared with the Python Toolkit.
     pub fn token_file(&self) -> PathBuf {
-        self.inner.file.path().to_path_buf()
+        self.inner.file.path()
     }
 
     /// An access token with at least [`FLOW_TOKEN_MIN_VALIDITY`] left: held, stored,
@@ -176,14 +176,13 @@ impl FlowAuth {
     /// even if the one held is still valid (Python's `force_refresh`). One that another
     /// process saved in the meantime is taken instead.
     pub async fn refresh(&self) -> Result<Secret, Error> {
-        let stale = match self.held() {
-            Some(held) => held,
-            None => {
-                let stored = self.read_file().await?;
-                FlowTokens {
-                    access: stored.access_token.unwrap_or_default(),
-                    refresh: stored.refresh_token,
-                }
+        let stale = if let Some(held) = self.held() {
+            held
+        } else {
+            let stored = self.read_file().await?;
+            FlowTokens {
+                access: stored.access_token.unwrap_or_default(),
+                refresh: stored.refresh_token,
             }
         };
         self.renew(kind::Mode::Refresh, &stale).await
@@ -302,7 +301,7 @@ fn expiry_time(token: &str) -> Option<SystemTime> {
 }
 
 /// A configuration error from the core's validation, in its words.
-fn configuration(e: tk_auth_core::Error) -> Error {
+fn configuration(e: &tk_auth_core::Error) -> Error {
     Error::new(ErrorKind::FlowAuthConfiguration {
         details: e.to_string(),
     })

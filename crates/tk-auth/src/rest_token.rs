@@ -84,28 +84,27 @@ impl RestKind {
     }
 
     /// The grant this user trades for a new token.
-    fn grant(&self) -> Result<RestGrant, Error> {
+    fn grant(&self) -> RestGrant {
         match self.user.to_user() {
-            User::Script(script) => Ok(RestGrant::ClientCredentials {
+            User::Script(script) => RestGrant::ClientCredentials {
                 script_name: script.api_script().to_owned(),
                 api_key: script.api_key().clone(),
-            }),
+            },
             User::Session(_) => {
-                let token = self.user.session_token().unwrap_or_default();
-                Ok(RestGrant::SessionToken(token))
+                RestGrant::SessionToken(self.user.session_token().unwrap_or_default())
             }
         }
     }
 
     async fn granted(&self) -> Result<RestAccessToken, Error> {
         let client = self.user.site_client()?;
-        match client.rest_access_token(&self.grant()?).await {
+        match client.rest_access_token(&self.grant()).await {
             Err(e) if e.needs_renewal() && !self.user.is_script_user() => {
                 // The session expired: renewed as a connection renews it, then traded.
                 tracing::info!(site = %self.user.site(), "the session expired: renewing it for a REST token");
                 self.user.refresh_credentials().await?;
                 client
-                    .rest_access_token(&self.grant()?)
+                    .rest_access_token(&self.grant())
                     .await
                     .map_err(|e| self.failed(e))
             }

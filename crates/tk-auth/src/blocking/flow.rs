@@ -19,19 +19,19 @@ pub struct FlowAuth {
 impl ShotgunAuthenticator {
     /// See [`crate::ShotgunAuthenticator::flow_auth`].
     pub fn flow_auth(&self) -> Result<FlowAuth, Error> {
-        self.flow(self.inner.flow_auth()?)
+        Ok(self.flow(self.inner.flow_auth()?))
     }
 
     /// See [`crate::ShotgunAuthenticator::flow_auth_with`].
     pub fn flow_auth_with(&self, settings: FlowSettings) -> Result<FlowAuth, Error> {
-        self.flow(self.inner.flow_auth_with(settings)?)
+        Ok(self.flow(self.inner.flow_auth_with(settings)?))
     }
 
-    fn flow(&self, inner: crate::FlowAuth) -> Result<FlowAuth, Error> {
-        Ok(FlowAuth {
+    fn flow(&self, inner: crate::FlowAuth) -> FlowAuth {
+        FlowAuth {
             inner,
             runtime: Arc::clone(&self.runtime),
-        })
+        }
     }
 }
 

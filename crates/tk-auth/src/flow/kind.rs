@@ -80,7 +80,7 @@ impl Renewable for FlowKind {
         FlightKey::new(
             kind,
             &self.flow.inner.ctx,
-            self.flow.inner.file.path().to_path_buf(),
+            self.flow.inner.file.path(),
             [app.to_owned(), profile.to_owned()],
         )
     }
