@@ -3,6 +3,7 @@
 mod approval;
 mod errors;
 mod flow_callback;
+mod flow_token;
 mod limits;
 mod logging;
 mod plain_http;
