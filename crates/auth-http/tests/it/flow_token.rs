@@ -37,7 +37,9 @@ fn settings(server: &SiteEmulator) -> FlowSettings {
 fn client(settings: &FlowSettings, timeout: Duration) -> FlowTokenClient {
     FlowTokenClient::new(
         settings,
-        ClientOptions::new().environment(quiet_env()).timeout(timeout),
+        ClientOptions::new()
+            .environment(quiet_env())
+            .timeout(timeout),
     )
     .unwrap()
 }
@@ -53,7 +55,11 @@ async fn login_code(settings: &FlowSettings) -> (Secret, FlowLoginRequest, Strin
     let redirect_uri = callback.redirect_uri().to_owned();
     std::thread::spawn(move || browser::follow(&page));
     let code = callback
-        .wait(request.state(), Duration::from_secs(20), &CancelHandle::new())
+        .wait(
+            request.state(),
+            Duration::from_secs(20),
+            &CancelHandle::new(),
+        )
         .await
         .unwrap();
     (code, request, redirect_uri)
@@ -97,7 +103,10 @@ async fn a_code_is_exchanged_once_and_refresh_tokens_rotate() {
     let second = client.refresh(&spent).await.unwrap();
     assert_ne!(second.access_token, first.access_token);
     let error = client.refresh(&spent).await.unwrap_err();
-    assert!(matches!(&error, HttpError::Flow(e) if e.is_refused_grant()), "{error:?}");
+    assert!(
+        matches!(&error, HttpError::Flow(e) if e.is_refused_grant()),
+        "{error:?}"
+    );
     assert!(!format!("{error:?} {error}").contains(spent.expose()));
 }
 

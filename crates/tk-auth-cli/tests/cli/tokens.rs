@@ -2,12 +2,12 @@
 //! browser follows the authorization page back), their status and logout, and a REST API
 //! token of the current user.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::process::Stdio;
 
 use serde_json::Value;
-use tk_auth_site_emulator::browser;
-use tk_auth_site_emulator::{HumanAccount, SiteEmulator};
-use tk_auth_test_support::python;
+use tk_auth_site_emulator::{HumanAccount, SiteEmulator, browser};
 
 use crate::json_schemas::assert_matches;
 use crate::support::{logged_in_on, tk_auth};
@@ -23,10 +23,9 @@ fn server() -> SiteEmulator {
         .unwrap()
 }
 
-/// `tk-auth` for `server`'s Flow application, with a browser that follows redirects.
-fn flow_cmd(home: &Path, server: &SiteEmulator) -> assert_cmd::Command {
-    let follow = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()";
-    let mut cmd = tk_auth(home);
+/// `tk-auth` for `server`'s Flow application.
+fn flow_cmd(home: &Path, server: &SiteEmulator) -> std::process::Command {
+    let mut cmd = crate::login::tk_auth(home);
     cmd.env("TK_FLOW_AUTH_APPLICATION_ID", APP)
         .env("TK_FLOW_AUTH_BASE_URL", server.url())
         .env(
@@ -34,23 +33,48 @@ fn flow_cmd(home: &Path, server: &SiteEmulator) -> assert_cmd::Command {
             "http://localhost:0/auth/callback",
         )
         .env("USER", "artist")
-        .env("NO_PROXY", "*")
-        .env(
-            "BROWSER",
-            format!("{} -c '{follow}' %s", python().display()),
-        )
-        .env("DISPLAY", ":0");
+        .env("USERNAME", "artist");
     cmd
+}
+
+/// `tk-auth flow login --no-browser` without a terminal: the test reads the page it shows
+/// on stderr and plays the browser on it; the command's output.
+fn flow_login(home: &Path, server: &SiteEmulator) -> std::process::Output {
+    let mut child = flow_cmd(home, server)
+        .args(["flow", "login", "--no-browser"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut shown = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no page was shown: {shown}"
+        );
+        shown.push_str(&line);
+        if let (Some(at), true) = (
+            line.find("http://"),
+            line.contains("/authentication/v2/authorize"),
+        ) {
+            browser::follow(line[at..].trim()).unwrap();
+            break;
+        }
+    }
+    let mut output = child.wait_with_output().unwrap();
+    stderr.read_to_string(&mut shown).unwrap();
+    output.stderr = shown.into_bytes();
+    output
 }
 
 #[test]
 fn a_flow_login_without_a_terminal_then_token_status_and_logout() {
     let server = server();
     let home = tempfile::tempdir().unwrap();
-    let out = flow_cmd(home.path(), &server)
-        .args(["flow", "login"])
-        .output()
-        .unwrap();
+    let out = flow_login(home.path(), &server);
     assert!(
         out.status.success(),
         "{}",
