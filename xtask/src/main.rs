@@ -7,6 +7,9 @@
 //! - `test`: the system packages and the Python environment the tests need, then every test
 //!   of the workspace.
 //! - `python`: only create or refresh the Python environment (`.venv`).
+//! - `wheel`: the Python wheel `tk_auth` (crates/tk-auth-py) with maturin, into
+//!   `target/wheels`.
+//! - `python-tests`: the wheel built and installed into `.venv`, and its pytest tests run.
 //! - `deps`: the dependency policy and the unused-dependency check alone.
 //! - `latest-deps`: clippy and the libraries' tests after `cargo update`, which catches a
 //!   dependency release that deprecates or breaks what we use; `Cargo.lock` is put back.
@@ -52,6 +55,8 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "test" => test(rest),
         "python" => python::env().map(|_| ()),
+        "wheel" => python::wheel().map(|path| println!("{}", path.display())),
+        "python-tests" => python::tests(rest),
         "deps" => deps::check(),
         "latest-deps" => latest_deps::check(),
         "build-times" => build_times::report(rest),
@@ -93,6 +98,8 @@ fn usage() {
          test         all tests (installs or names the system packages and creates the\n               \
          Python venv the interop tests need)\n  \
          python       create or refresh the Python venv (.venv)\n  \
+         wheel        the Python wheel tk_auth (crates/tk-auth-py), with maturin, into target/wheels\n  \
+         python-tests [PYTEST ARGS…]: the wheel installed into .venv and its pytest tests run\n  \
          deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
          latest-deps  clippy and the libraries' tests after `cargo update` (Cargo.lock restored)\n  \
          build-times  cold build time of each crate, each in a fresh target folder\n  \

@@ -15,6 +15,9 @@ const REQUIREMENTS: &[&str] = &[
     "PyYAML==6.0.2",
     "Authlib==1.6.5",
     "requests==2.32.5",
+    // The Python wheel (crates/tk-auth-py): its build backend, and its tests.
+    "maturin==1.16.0",
+    "pytest==8.4.2",
 ];
 
 /// Creates `.venv` with the pinned requirements (once) and returns its interpreter.
@@ -43,4 +46,75 @@ pub(crate) fn env() -> Result<PathBuf> {
         .args(REQUIREMENTS))?;
     std::fs::write(&stamp, wanted).context("could not write the venv stamp")?;
     Ok(python)
+}
+
+/// The wheel's crate.
+const WHEEL_CRATE: &str = "crates/tk-auth-py";
+
+/// `cargo xtask wheel`: builds the `tk_auth` wheel (abi3, `CPython` 3.9+) with maturin, in
+/// release, into `target/wheels`, and returns its path.
+pub(crate) fn wheel() -> Result<PathBuf> {
+    let python = env()?;
+    let out = crate::target_dir().join("wheels");
+    // Only this build's wheel is left there, so that the path below is unambiguous.
+    if out.exists() {
+        for entry in std::fs::read_dir(&out).context("could not list target/wheels")? {
+            let path = entry.context("could not list target/wheels")?.path();
+            if is_tk_auth_wheel(&path) {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("could not remove {}", path.display()))?;
+            }
+        }
+    }
+    run(Command::new(&python)
+        .current_dir(workspace_root())
+        .args([
+            "-m",
+            "maturin",
+            "build",
+            "--release",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(workspace_root().join(WHEEL_CRATE).join("Cargo.toml"))
+        .arg("--out")
+        .arg(&out))?;
+    std::fs::read_dir(&out)
+        .context("could not list target/wheels")?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| is_tk_auth_wheel(p))
+        .context("maturin wrote no tk_auth wheel into target/wheels")
+}
+
+fn is_tk_auth_wheel(path: &std::path::Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        n.starts_with("tk_auth-")
+            && std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "whl")
+    })
+}
+
+/// `cargo xtask python-tests [PYTEST ARGS…]`: builds the wheel, installs it into the venv
+/// and runs the wheel's pytest tests (`crates/tk-auth-py/tests`) there.
+pub(crate) fn tests(extra: &[String]) -> Result<()> {
+    let wheel = wheel()?;
+    let python = env()?;
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--force-reinstall",
+        ])
+        .arg(&wheel))?;
+    run(Command::new(&python)
+        .current_dir(workspace_root().join(WHEEL_CRATE))
+        .args(["-m", "pytest", "-q", "tests"])
+        .args(extra)
+        // The tests start Python processes of this interpreter.
+        .env("TK_AUTH_PYTHON", &python))
 }
