@@ -46,9 +46,16 @@ fn log(py: Python<'_>, level: &str, message: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// A host argument: `None` is no host, as tk-core's path lookup sees it.
-fn host_of(host: Option<String>) -> Site {
-    Site::new(host.unwrap_or_default())
+/// A host argument. `None` is no host: tk-core's path lookup raises `TankError` ("no PTR
+/// hostname specified"); an empty string is the cache root itself, as there.
+fn host_of(py: Python<'_>, host: Option<String>) -> PyResult<Site> {
+    match host {
+        Some(host) => Ok(Site::new(host)),
+        None => Err(errors::defaults(
+            py,
+            &tk_auth_defaults::DefaultsError::NoHost,
+        )),
+    }
 }
 
 /// Returns the cached login info if found: a dict with `login`, `session_token` and, when
@@ -60,7 +67,7 @@ fn get_session_data(
     base_url: Option<String>,
     login: String,
 ) -> PyResult<Option<Bound<'_, PyDict>>> {
-    let site = host_of(base_url);
+    let site = host_of(py, base_url)?;
     let Some(found) = with_cache(py, move |c| c.get_session_data(site, &login))? else {
         return Ok(None);
     };
@@ -84,7 +91,7 @@ fn cache_session_data(
     session_token: String,
     session_metadata: Option<String>,
 ) -> PyResult<()> {
-    let site = host_of(host);
+    let site = host_of(py, host)?;
     let token = Secret::new(session_token);
     let metadata = session_metadata.map(Secret::new);
     with_cache(py, move |c| {
@@ -106,7 +113,7 @@ fn delete_session_data(py: Python<'_>, host: Option<String>, login: String) -> P
 #[pyfunction]
 #[pyo3(signature = (host))]
 fn get_current_user(py: Python<'_>, host: Option<String>) -> PyResult<Option<String>> {
-    let site = host_of(host);
+    let site = host_of(py, host)?;
     with_cache(py, move |c| c.get_current_user(site))
 }
 
@@ -115,7 +122,7 @@ fn get_current_user(py: Python<'_>, host: Option<String>) -> PyResult<Option<Str
 #[pyfunction]
 #[pyo3(signature = (host, login))]
 fn set_current_user(py: Python<'_>, host: Option<String>, login: String) -> PyResult<()> {
-    let site = host_of(host);
+    let site = host_of(py, host)?;
     with_cache(py, move |c| c.set_current_user(site, &login))
 }
 
@@ -155,7 +162,7 @@ fn get_recent_hosts(py: Python<'_>) -> PyResult<Vec<String>> {
 #[pyfunction]
 #[pyo3(signature = (site))]
 fn get_recent_users(py: Python<'_>, site: Option<String>) -> PyResult<Vec<String>> {
-    let site = host_of(site);
+    let site = host_of(py, site)?;
     with_cache(py, move |c| c.get_recent_users(site))
 }
 
@@ -164,7 +171,7 @@ fn get_recent_users(py: Python<'_>, site: Option<String>) -> PyResult<Vec<String
 #[pyfunction]
 #[pyo3(signature = (host))]
 fn get_preferred_method(py: Python<'_>, host: Option<String>) -> PyResult<Option<u8>> {
-    let site = host_of(host);
+    let site = host_of(py, host)?;
     Ok(with_cache(py, move |c| c.get_preferred_method(site))?.map(LoginMethod::code))
 }
 
@@ -184,7 +191,7 @@ fn set_preferred_method(
     else {
         return Ok(());
     };
-    let site = host_of(host);
+    let site = host_of(py, host)?;
     with_cache(py, move |c| c.set_preferred_method(site, method))
 }
 
