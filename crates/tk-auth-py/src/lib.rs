@@ -12,6 +12,7 @@
 mod blocking;
 mod errors;
 mod flow_store;
+mod patch;
 mod payload;
 mod session_cache;
 
@@ -25,5 +26,6 @@ fn tk_auth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     session_cache::add(m)?;
     payload::add(m)?;
     flow_store::add(m)?;
+    patch::add(m)?;
     Ok(())
 }
