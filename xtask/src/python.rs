@@ -100,6 +100,22 @@ fn is_tk_auth_wheel(path: &std::path::Path) -> bool {
 pub(crate) fn tests(extra: &[String]) -> Result<()> {
     let wheel = wheel()?;
     let python = env()?;
+    // The Rust writer of the contention test.
+    run(crate::cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "tk-auth-py",
+        "--example",
+        "session_writer",
+    ]))?;
+    let writer = crate::target_dir()
+        .join("debug/examples")
+        .join(if cfg!(windows) {
+            "session_writer.exe"
+        } else {
+            "session_writer"
+        });
     run(Command::new(&python)
         .args([
             "-m",
@@ -116,5 +132,6 @@ pub(crate) fn tests(extra: &[String]) -> Result<()> {
         .args(["-m", "pytest", "-q", "tests"])
         .args(extra)
         // The tests start Python processes of this interpreter.
-        .env("TK_AUTH_PYTHON", &python))
+        .env("TK_AUTH_PYTHON", &python)
+        .env("TK_AUTH_SESSION_WRITER", writer))
 }
