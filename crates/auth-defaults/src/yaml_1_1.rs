@@ -61,8 +61,21 @@ fn resolvers() -> Option<&'static Resolvers> {
     RESOLVERS.as_ref()
 }
 
+/// Whether a plain scalar may be typed at all: `PyYAML` indexes its implicit resolvers by
+/// the scalar's first character (bool `yYnNtTfFoO`, numbers `-+0-9.`, null `~nN` and the
+/// empty scalar, merge `<`, value `=`), and tries none for any other first character. Most
+/// of a session file (logins, sites, tokens) is settled here without a regex.
+fn may_be_typed(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_none_or(|b| b"yYnNtTfFoO-+0123456789.~<=".contains(b))
+}
+
 /// Whether `PyYAML` reads `text`, written unquoted, as a string.
 pub(crate) fn plain_reads_as_string(text: &str) -> bool {
+    if !may_be_typed(text) {
+        return true;
+    }
     let Some(r) = resolvers() else {
         // Quoting everything is still correct YAML.
         return false;
@@ -75,6 +88,9 @@ pub(crate) fn plain_reads_as_string(text: &str) -> bool {
 /// The value of an unquoted scalar, typed as `PyYAML`'s `safe_load` types it. Timestamps stay
 /// text, and so do integers wider than 64 bits.
 pub(crate) fn resolve_plain(text: &str) -> Yaml {
+    if !may_be_typed(text) {
+        return Yaml::str(text);
+    }
     let Some(r) = resolvers() else {
         return Yaml::str(text);
     };
@@ -192,6 +208,40 @@ mod tests {
             "y", "n", "nul", "1.2.3", "0o17", "2001-1-1", "NaN", "+", "1e5",
         ] {
             assert!(plain_reads_as_string(string), "{string:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_character_shortcut_never_changes_a_type() {
+        let r = resolvers().unwrap();
+        let typed_by_regex = |t: &str| {
+            [&r.bool, &r.float, &r.int, &r.null, &r.other]
+                .iter()
+                .any(|re| re.is_match(t))
+        };
+        let tails = [
+            "",
+            "es",
+            "ull",
+            "1",
+            "0",
+            ".5",
+            "inf",
+            "nan",
+            ":30",
+            "2001-12-14",
+            "<",
+            "x",
+        ];
+        for first in (0u8..128).map(char::from).chain(['é', '😀']) {
+            for tail in tails {
+                let text = format!("{first}{tail}");
+                assert_eq!(
+                    plain_reads_as_string(&text),
+                    !typed_by_regex(&text),
+                    "{text:?}"
+                );
+            }
         }
     }
 
