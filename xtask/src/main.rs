@@ -2,7 +2,7 @@
 //!
 //! - `ci`: everything CI checks — formatting, clippy with warnings denied, the dependency
 //!   policy (`deny.toml`) and unused dependencies, the library packages, the macOS
-//!   type-check, all tests, the Windows tests under Wine, a short fuzzing run of every target,
+//!   type-check, all tests, the Python wheel's tests, the Windows tests under Wine, a short fuzzing run of every target,
 //!   and the docs with warnings denied, all with `--locked`; then `latest-deps`.
 //! - `test`: the system packages and the Python environment the tests need, then every test
 //!   of the workspace.
@@ -10,6 +10,7 @@
 //! - `wheel`: the Python wheel `tk_auth` (crates/tk-auth-py) with maturin, into
 //!   `target/wheels`.
 //! - `python-tests`: the wheel built and installed into `.venv`, and its pytest tests run.
+//! - `python-bench`: the wheel's benchmark rows (`crates/tk-auth-py/bench/bench.py`).
 //! - `deps`: the dependency policy and the unused-dependency check alone.
 //! - `latest-deps`: clippy and the libraries' tests after `cargo update`, which catches a
 //!   dependency release that deprecates or breaks what we use; `Cargo.lock` is put back.
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         "python" => python::env().map(|_| ()),
         "wheel" => python::wheel().map(|path| println!("{}", path.display())),
         "python-tests" => python::tests(rest),
+        "python-bench" => python::bench(),
         "deps" => deps::check(),
         "latest-deps" => latest_deps::check(),
         "build-times" => build_times::report(rest),
@@ -94,12 +96,13 @@ fn usage() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          ci           fmt check, clippy -D warnings, deps, package --no-verify, macos-check, all\n               \
-         tests, windows, windows demo, gui-smoke, fuzz --ci, docs -D warnings, latest-deps\n  \
+         tests, python-tests, windows, windows demo, gui-smoke, fuzz --ci, docs -D warnings, latest-deps\n  \
          test         all tests (installs or names the system packages and creates the\n               \
          Python venv the interop tests need)\n  \
          python       create or refresh the Python venv (.venv)\n  \
          wheel        the Python wheel tk_auth (crates/tk-auth-py), with maturin, into target/wheels\n  \
          python-tests [PYTEST ARGS…]: the wheel installed into .venv and its pytest tests run\n  \
+         python-bench the wheel's benchmark rows (TK_CORE_PATH: against tk-core itself)\n  \
          deps         cargo-deny (licences, bans, sources) and cargo-machete\n  \
          latest-deps  clippy and the libraries' tests after `cargo update` (Cargo.lock restored)\n  \
          build-times  cold build time of each crate, each in a fresh target folder\n  \
@@ -181,6 +184,8 @@ fn ci() -> Result<()> {
     package::check(&["--no-verify".to_owned()])?;
     macos::check()?;
     test(&[])?;
+    // The Python wheel: built with maturin, installed into the venv, its pytest tests run.
+    python::tests(&[])?;
     // The crates a Windows workstation runs, built for Windows and tested under Wine; and
     // the command's demo there, to the end.
     windows::test()?;

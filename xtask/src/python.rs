@@ -135,3 +135,23 @@ pub(crate) fn tests(extra: &[String]) -> Result<()> {
         .env("TK_AUTH_PYTHON", &python)
         .env("TK_AUTH_SESSION_WRITER", writer))
 }
+
+/// `cargo xtask python-bench`: builds and installs the wheel, then prints its benchmark rows
+/// (`crates/tk-auth-py/bench/bench.py`; tk-core's own functions as the baseline when
+/// `TK_CORE_PATH` names tk-core's `python` folder, else `PyYAML`'s pure-Python path).
+pub(crate) fn bench() -> Result<()> {
+    let wheel = wheel()?;
+    let python = env()?;
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--force-reinstall",
+        ])
+        .arg(&wheel))?;
+    run(Command::new(&python).arg(workspace_root().join(WHEEL_CRATE).join("bench/bench.py")))
+}
