@@ -8,7 +8,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import CORE_FIXTURES
+
+# The child caps its address space with `resource`: Unix only.
+pytest.importorskip("resource")
 
 HOSTILE = CORE_FIXTURES / "hostile-pickles"
 CANARY = "canary-secret-7f3e"
