@@ -78,12 +78,12 @@ def _replacements(payloads, flow_store):
 
 
 def _is_ours(obj):
-    native = sys.modules.get("tk_auth")
+    """Whether obj is one of tk_auth's functions (the extension module may be loaded as
+    `tk_auth` or, inside the wheel's package, as `tk_auth.tk_auth`)."""
     if getattr(obj, "__tk_auth__", False):
         return True
-    return getattr(obj, "__module__", None) == "tk_auth" or (
-        native is not None and getattr(native, getattr(obj, "__name__", ""), None) is obj
-    )
+    module = getattr(obj, "__module__", None) or ""
+    return module == "tk_auth" or module.startswith("tk_auth.")
 
 
 def _aliases(original):
