@@ -20,6 +20,24 @@ const NEEDS: &[Need] = &[
         present: || succeeds("python3", &["-c", "import venv, ensurepip"]),
     },
     Need {
+        package: "python3-dev",
+        why: "the Python extension (crates/tk-auth-py) links libpython when the workspace builds it outside maturin",
+        present: || {
+            ["x86_64-linux-gnu", "aarch64-linux-gnu"]
+                .iter()
+                .any(|arch| {
+                    std::path::Path::new(&format!("/usr/lib/{arch}/libpython3.so")).exists()
+                        || std::fs::read_dir(format!("/usr/lib/{arch}")).is_ok_and(|entries| {
+                            entries.flatten().any(|e| {
+                                let name = e.file_name();
+                                let name = name.to_string_lossy();
+                                name.starts_with("libpython3.") && name.ends_with(".so")
+                            })
+                        })
+                })
+        },
+    },
+    Need {
         package: "dbus-daemon",
         why: "the keyring store's test runs a private D-Bus session",
         present: || succeeds("dbus-run-session", &["--version"]),
