@@ -46,6 +46,7 @@ mod payload;
 mod pickle_read;
 mod pickle_write;
 mod proxy;
+mod py_json;
 mod py_key;
 mod py_value;
 mod redaction;
@@ -69,6 +70,7 @@ pub use payload::{
 };
 pub use pickle_read::PickleError;
 pub use proxy::{DEFAULT_PROXY_PORT, HttpProxy, SanitizedProxy, sanitize_http_proxy};
+pub use py_json::write_python_json_str;
 pub use py_value::parse_python_int;
 pub use redaction::{redact_proxy_password, redact_url_credentials};
 pub use secret::{REDACTED, Secret};

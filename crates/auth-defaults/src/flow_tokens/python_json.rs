@@ -2,9 +2,9 @@
 //! between items, keys in their order, ASCII only (`\uXXXX` escapes, surrogate pairs beyond
 //! the first plane), floats as Python's `repr` writes them.
 
-use std::fmt::Write as _;
 
 use serde_json::Value;
+use tk_auth_core::write_python_json_str;
 
 /// `json.dumps(value)`.
 pub(super) fn dumps(value: &Value) -> String {
@@ -24,7 +24,7 @@ fn write_value(out: &mut String, value: &Value) {
                 out.push_str(&n.to_string());
             }
         }
-        Value::String(s) => write_str(out, s),
+        Value::String(s) => write_python_json_str(out, s),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -41,37 +41,13 @@ fn write_value(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_str(out, key);
+                write_python_json_str(out, key);
                 out.push_str(": ");
                 write_value(out, item);
             }
             out.push('}');
         }
     }
-}
-
-/// A string as `ensure_ascii=True` writes it: everything outside `' '..='~'` escaped.
-fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
 }
 
 /// Python's `repr(float)`: the shortest digits that read back as the same number, in fixed
