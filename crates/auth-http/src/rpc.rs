@@ -83,21 +83,8 @@ fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> HttpError {
         .canonical_reason()
         .unwrap_or("unknown status")
         .to_owned();
-    if answer.status.is_redirection() {
-        let location = answer
-            .headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        if location.ends_with(SAML_LOGIN_PATH) {
-            return HttpError::SamlClaimsExpired { site, location };
-        }
-        return HttpError::Redirected {
-            site,
-            status,
-            location,
-        };
+    if let Some(error) = redirect_or_proxy_error(&exchange.route, answer) {
+        return error;
     }
     if status == 503 {
         return HttpError::SiteUnavailable {
@@ -113,14 +100,6 @@ fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> HttpError {
             message: format!("{reason}; try again later"),
         };
     }
-    if status == 407
-        && let Some(proxy) = exchange.route.proxy
-    {
-        return HttpError::ProxyAuthenticationRequired {
-            proxy: proxy.host_port.clone(),
-            credentials_given: proxy.has_credentials,
-        };
-    }
     let message = if status == 403 {
         // As `shotgun_api3` does: a 403 page says why API access is blocked.
         format!("{reason}: {}", excerpt(&answer.body))
@@ -132,6 +111,34 @@ fn status_error(exchange: &Exchange<'_>, answer: &Answer) -> HttpError {
         status,
         message,
     }
+}
+
+/// The error for a redirect (the SSO one means expired claims; no other is followed) or for
+/// a proxy asking for credentials (407), whatever the request was; `None` for any other
+/// status.
+pub(crate) fn redirect_or_proxy_error(route: &Route<'_>, answer: &Answer) -> Option<HttpError> {
+    let site = route.site.to_owned();
+    if answer.status.is_redirection() {
+        let location = answer
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if location.ends_with(SAML_LOGIN_PATH) {
+            return Some(HttpError::SamlClaimsExpired { site, location });
+        }
+        return Some(HttpError::Redirected {
+            site,
+            status: answer.status.as_u16(),
+            location,
+        });
+    }
+    let proxy = route.proxy.filter(|_| answer.status.as_u16() == 407)?;
+    Some(HttpError::ProxyAuthenticationRequired {
+        proxy: proxy.host_port.clone(),
+        credentials_given: proxy.has_credentials,
+    })
 }
 
 /// The start of a body, as text, for messages.

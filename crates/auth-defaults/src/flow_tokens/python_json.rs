@@ -2,7 +2,6 @@
 //! between items, keys in their order, ASCII only (`\uXXXX` escapes, surrogate pairs beyond
 //! the first plane), floats as Python's `repr` writes them.
 
-
 use serde_json::Value;
 use tk_auth_core::write_python_json_str;
 

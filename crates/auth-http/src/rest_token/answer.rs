@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 use tk_auth_core::{REDACTED, Secret};
 
@@ -12,9 +12,6 @@ use super::{RestAccessToken, RestGrant};
 use crate::HttpError;
 use crate::error::MAINTENANCE_MESSAGE;
 use crate::transport::{Answer, Route};
-
-/// Where a `saml2` site sends requests whose single sign-on claims lapsed.
-const SAML_LOGIN_PATH: &str = "/saml/saml_login_request";
 
 /// The api3 codes the REST API reuses in its error objects.
 const ERR_2FA: i64 = 106;
@@ -128,29 +125,8 @@ fn status_error(route: &Route<'_>, grant: &RestGrant, answer: &Answer) -> HttpEr
     let site = route.site.to_owned();
     let status = answer.status.as_u16();
     let reason = answer.status.canonical_reason().unwrap_or("unknown status");
-    if answer.status.is_redirection() {
-        let location = answer
-            .headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        if location.ends_with(SAML_LOGIN_PATH) {
-            return HttpError::SamlClaimsExpired { site, location };
-        }
-        return HttpError::Redirected {
-            site,
-            status,
-            location,
-        };
-    }
-    if status == 407
-        && let Some(proxy) = route.proxy
-    {
-        return HttpError::ProxyAuthenticationRequired {
-            proxy: proxy.host_port.clone(),
-            credentials_given: proxy.has_credentials,
-        };
+    if let Some(error) = crate::rpc::redirect_or_proxy_error(route, answer) {
+        return error;
     }
     let found = site_error(answer, grant);
     if answer.status.is_server_error() {
