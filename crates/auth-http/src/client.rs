@@ -51,13 +51,64 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) retry: RetryPolicy,
     pub(crate) dropped_interval: Duration,
-    extra_auth: ExtraAuthParams,
+    pub(crate) extra_auth: ExtraAuthParams,
     pub(crate) environment: Env,
     renewer: Option<Arc<dyn SessionRenewer>>,
     version: OnceCell<ServerVersion>,
     use_info_cache: bool,
     /// Whether credentials may go to this site unencrypted (`plain_http.rs`).
     pub(crate) plain_http_allowed: bool,
+    /// How the HTTP clients are built (for the web-session renewal's own client).
+    pub(crate) recipe: HttpRecipe,
+    /// The client of web-session renewals, built at the first one.
+    pub(crate) web_http: OnceCell<reqwest::Client>,
+}
+
+/// What building a `reqwest` client takes, kept so that the web-session renewal can build
+/// its own: one that trusts the certificates an `https://` hop needs even when the site is
+/// `http://`, and carries no header meant for the site alone.
+pub(crate) struct HttpRecipe {
+    user_agent: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    proxy: Option<reqwest::Proxy>,
+    pub(crate) pins: Vec<(String, std::net::SocketAddr)>,
+    trust: Trust,
+}
+
+impl HttpRecipe {
+    fn build(
+        &self,
+        tls: rustls::ClientConfig,
+        headers: HeaderMap,
+    ) -> Result<reqwest::Client, HttpError> {
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent(self.user_agent.as_str())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .http1_only()
+            // reqwest would otherwise choose a proxy of its own (from the environment, by
+            // other rules): the proxy used is the one chosen for the site, which callers
+            // can show.
+            .no_proxy();
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy(proxy.clone());
+        }
+        for (host, address) in &self.pins {
+            builder = builder.resolve(host, *address);
+        }
+        builder
+            .build()
+            .map_err(|e| HttpError::ClientSetup(Box::new(e)))
+    }
+
+    /// A client with the configured trust and no default headers.
+    pub(crate) fn build_web(&self) -> Result<reqwest::Client, HttpError> {
+        self.build(tls::client_config(&self.trust)?, HeaderMap::new())
+    }
 }
 
 impl SiteClient {
@@ -87,28 +138,28 @@ impl SiteClient {
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
-        let mut builder = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(user_agent(&options.user_agents))
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(options.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            .http1_only()
-            // reqwest would otherwise choose a proxy of its own (from the environment, by
-            // other rules): the proxy used is the one chosen above, which callers can show.
-            .no_proxy();
-        if let Some(chosen) = &chosen {
-            builder = builder.proxy(chosen.to_reqwest()?);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| HttpError::ClientSetup(Box::new(e)))?;
+        let proxy = chosen.as_ref().map(ChosenProxy::to_reqwest).transpose()?;
+        let recipe = HttpRecipe {
+            user_agent: user_agent(&options.user_agents),
+            timeout,
+            connect_timeout: options.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            proxy,
+            pins: options.pins.clone(),
+            trust: Trust::choose(options.ca_file.as_deref(), &environment),
+        };
+        let http = recipe.build(tls, headers)?;
         let dropped_interval = match options.retry.dropped_connection_interval {
             Some(interval) => interval,
             None => retry_interval_from(&environment)?,
         };
-        let plain_http_allowed = plain_http::allowed(&site, &environment);
+        let plain_http_allowed = plain_http::allowed(&site, &environment, &options.pins);
+        // An https site's client already trusts what the renewal's hops need; it carries no
+        // default header for the site alone (the site's own Basic credentials are added per
+        // request by the renewal).
+        let web_http = OnceCell::new();
+        if site.scheme() == "https" && site.authorization().is_none() {
+            let _ = web_http.set(http.clone());
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 transport: Transport {
@@ -129,6 +180,8 @@ impl SiteClient {
                 version: OnceCell::new(),
                 use_info_cache: options.site_info_cache,
                 plain_http_allowed,
+                recipe,
+                web_http,
             }),
         })
     }

@@ -369,6 +369,11 @@ pub enum HttpError {
     #[error(transparent)]
     Flow(#[from] crate::FlowError),
 
+    /// A headless web-session renewal ended without a new session: a person must log in
+    /// through the browser; network failures are the other variants.
+    #[error(transparent)]
+    WebRenewal(#[from] crate::WebRenewalError),
+
     /// The renewal hook failed (or was cancelled); the call was not retried.
     #[error("the session on {site} could not be renewed")]
     RenewalFailed {

@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::io;
 use std::time::Duration;
 
-use crate::{ApprovalError, FlowError, HttpError, ServerVersion};
+use crate::{ApprovalError, FlowError, HttpError, PersonPage, ServerVersion, WebRenewalError};
 
 const SITE: &str = "https://site.example.com";
 
@@ -64,6 +64,7 @@ fn variant(err: &HttpError) -> &'static str {
         HttpError::ProxyUnreachable { .. } => "ProxyUnreachable",
         HttpError::ProxyRefused { .. } => "ProxyRefused",
         HttpError::Approval(_) => "Approval",
+        HttpError::WebRenewal(_) => "WebRenewal",
         HttpError::Flow(_) => "Flow",
         HttpError::RenewalFailed { .. } => "RenewalFailed",
         HttpError::RefreshTokenRejected { .. } => "RefreshTokenRejected",
@@ -296,6 +297,26 @@ fn samples() -> Vec<HttpError> {
         },
     ];
     errors.extend(flows.into_iter().map(HttpError::Flow));
+    let at = || "idp.example.com/saml/sso".to_owned();
+    let renewals = vec![
+        WebRenewalError::NeedsPerson {
+            page: PersonPage::LoginForm,
+            at: at(),
+            hops: 3,
+        },
+        WebRenewalError::NoCookies,
+        WebRenewalError::RedirectLoop { at: at(), hops: 4 },
+        WebRenewalError::TooManyHops { hops: 20 },
+        WebRenewalError::TimedOut {
+            after: Duration::from_secs(10),
+            at: at(),
+            hops: 2,
+        },
+        WebRenewalError::InsecureHop { at: at(), hops: 1 },
+        WebRenewalError::NoSession { at: at(), hops: 5 },
+    ];
+    assert!(renewals.iter().all(WebRenewalError::needs_person));
+    errors.extend(renewals.into_iter().map(HttpError::WebRenewal));
     errors
 }
 
@@ -312,6 +333,7 @@ fn no_message_repeats_its_source_or_shows_a_secret() {
         let own_source = match &err {
             HttpError::Approval(inner) => inner.source(),
             HttpError::Flow(inner) => inner.source(),
+            HttpError::WebRenewal(inner) => inner.source(),
             HttpError::InvalidProxy(inner) => inner.source(),
             _ => err.source(),
         };
@@ -324,5 +346,5 @@ fn no_message_repeats_its_source_or_shows_a_secret() {
             );
         }
     }
-    assert_eq!(seen.len(), 39, "every variant has a sample: {seen:?}");
+    assert_eq!(seen.len(), 40, "every variant has a sample: {seen:?}");
 }

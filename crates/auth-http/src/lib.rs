@@ -13,9 +13,15 @@
 //!   ([`RestGrant`] in, [`RestAccessToken`] out).
 //! - [`ClientOptions`] — proxy (`[user:pass@]host[:port]`, else `HTTPS_PROXY`/`HTTP_PROXY`
 //!   with `NO_PROXY`), CA file (else `SHOTGUN_API_CACERTS`, else the system store),
-//!   timeouts, retries, user agent, `sudo_as_login`, `session_uuid`, `product`.
+//!   timeouts, retries, user agent, `sudo_as_login`, `session_uuid`, `product`, and
+//!   [`resolve`](ClientOptions::resolve) (names pinned to addresses, like curl's `--resolve`).
+//! - [`SiteClient::renew_web_session`] — renews an SSO (SAML or Autodesk Identity) web
+//!   session from its stored cookie jar without a browser: redirects and self-posting forms
+//!   followed as a browser would, until the site's landing page hands out a new
+//!   [`WebSession`]; bounded by [`WebRenewalOptions`], and stopping with
+//!   [`WebRenewalError::NeedsPerson`] (a [`PersonPage`]) when a person must log in.
 //! - [`HttpError`] — one variant per failure a person can act on; browser-approval outcomes are
-//!   grouped in [`ApprovalError`].
+//!   grouped in [`ApprovalError`], web-session renewal outcomes in [`WebRenewalError`].
 //!
 //! Safe by default: passwords, script keys and browser approvals never go to a plain
 //! `http://` site other than this computer (unless `SGTK_AUTH_ALLOW_NO_HTTPS` is set),
@@ -71,6 +77,7 @@ mod site_info;
 mod site_url;
 mod tls;
 mod transport;
+mod web_session;
 
 pub use approval::ApprovedSession;
 pub use approval_error::ApprovalError;
@@ -95,6 +102,7 @@ pub use tk_auth_core::env::Env;
 pub use tk_auth_core::{HttpProxy, Secret, SiteAuthMethod};
 /// A parsed web address: the approval page is handed to the opener as one.
 pub use url::Url;
+pub use web_session::{PersonPage, WebRenewalError, WebRenewalOptions, WebSession};
 
 /// The site's info for `url`, after checking the address (as the Python `SiteInfo.reload`
 /// does, invalid addresses are refused before anything is sent); cached 30 s per site and

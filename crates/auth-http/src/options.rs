@@ -2,6 +2,7 @@
 //! extra parameters sent with every authenticated call.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,6 +134,7 @@ pub struct ClientOptions {
     pub(crate) renewer: Option<Arc<dyn SessionRenewer>>,
     pub(crate) max_response_bytes: u64,
     pub(crate) site_info_cache: bool,
+    pub(crate) pins: Vec<(String, SocketAddr)>,
 }
 
 impl Default for ClientOptions {
@@ -149,6 +151,7 @@ impl Default for ClientOptions {
             renewer: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             site_info_cache: true,
+            pins: Vec::new(),
         }
     }
 }
@@ -266,6 +269,33 @@ impl ClientOptions {
         self
     }
 
+    /// Connects to `host` at `address` instead of looking the name up, like curl's
+    /// `--resolve`: for every request of the client, the site's and those of a web-session
+    /// renewal's hops alike ([`SiteClient::renew_web_session`](crate::SiteClient::renew_web_session)).
+    /// The port is the one in each URL; the address's port is ignored. The name is still
+    /// what TLS checks and what cookies are kept for.
+    ///
+    /// Useful for split-horizon DNS (a site whose public name must reach an internal address
+    /// from here) and for tests that give distinct names to servers on this computer. A
+    /// name pinned to a loopback address counts as this computer: credentials and plain
+    /// `http://` hops may go to it as to `localhost`. Requests through a proxy let the proxy
+    /// resolve names.
+    ///
+    /// ```
+    /// use tk_auth_http::ClientOptions;
+    ///
+    /// let options = ClientOptions::new()
+    ///     .resolve("site.sso.test", "127.0.0.1:0".parse().unwrap())
+    ///     .resolve("idp.sso.test", "127.0.0.1:0".parse().unwrap());
+    /// assert!(format!("{options:?}").contains("idp.sso.test"));
+    /// ```
+    pub fn resolve(mut self, host: impl Into<String>, address: SocketAddr) -> Self {
+        let host = host.into().to_ascii_lowercase();
+        self.pins.retain(|(pinned, _)| *pinned != host);
+        self.pins.push((host, address));
+        self
+    }
+
     pub(crate) fn extra_auth_params(&self) -> &Map<String, Value> {
         &self.extra_auth.extra
     }
@@ -290,6 +320,7 @@ impl fmt::Debug for ClientOptions {
             .field("session_renewer", &self.renewer.is_some())
             .field("max_response_bytes", &self.max_response_bytes)
             .field("site_info_cache", &self.site_info_cache)
+            .field("resolve", &self.pins)
             .finish()
     }
 }

@@ -46,13 +46,22 @@ impl Transport {
     /// Sends a request and reads the whole answer, refusing one longer than the limit:
     /// first by its announced length, then while reading (an answer may announce none).
     pub(crate) async fn read(&self, request: reqwest::RequestBuilder) -> Result<Answer, Failure> {
-        let route = self.route();
+        self.read_routed(request, &self.route()).await
+    }
+
+    /// [`read`](Self::read) for a request that goes elsewhere than the site (a web-session
+    /// renewal's hop): errors name `route`'s host.
+    pub(crate) async fn read_routed(
+        &self,
+        request: reqwest::RequestBuilder,
+        route: &Route<'_>,
+    ) -> Result<Answer, Failure> {
         let limit = self.max_response_bytes;
-        let mut response = request.send().await.map_err(|e| classify(e, &route))?;
+        let mut response = request.send().await.map_err(|e| classify(e, route))?;
         let declared = response.content_length();
         let too_large = || {
             Failure::Fatal(HttpError::ResponseTooLarge {
-                site: self.site_label.clone(),
+                site: route.site.to_owned(),
                 limit,
                 declared,
             })
@@ -65,7 +74,7 @@ impl Transport {
         // Sized from the announced length only up to a modest bound: a liar gains nothing.
         let initial = declared.unwrap_or(0).min(limit).min(1 << 20);
         let mut body = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, &route))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e, route))? {
             let total = u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX);
             if total > limit {
                 return Err(too_large());
