@@ -16,4 +16,6 @@ mod rpc_calls;
 mod site_info;
 mod support;
 mod tls;
+mod web_server;
+mod web_session;
 mod wire;
