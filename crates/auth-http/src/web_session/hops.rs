@@ -184,14 +184,7 @@ pub(super) async fn walk(
         if hop.url.as_str().starts_with(&landing) {
             return finish(&jar, &at, hops);
         }
-        hop = next(
-            hop,
-            &answer.status,
-            &answer.headers,
-            &answer.body,
-            &at,
-            hops,
-        )?;
+        hop = next(hop, answer.status, &answer.headers, &answer.body, &at, hops)?;
     }
 }
 
@@ -283,7 +276,7 @@ fn referer_for(referrer: &Url, target: &Url) -> Option<HeaderValue> {
 /// Where an answer sends the renewal next.
 fn next(
     hop: Hop,
-    status: &StatusCode,
+    status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
     at: &str,

@@ -268,8 +268,14 @@ fn qt_raw_form(cookie: &Cookie<'_>) -> String {
         }
     }
     match &cookie.domain {
-        CookieDomain::HostOnly(host) => text.push_str(&format!("; domain={host}")),
-        CookieDomain::Suffix(suffix) => text.push_str(&format!("; domain=.{suffix}")),
+        CookieDomain::HostOnly(host) => {
+            text.push_str("; domain=");
+            text.push_str(host);
+        }
+        CookieDomain::Suffix(suffix) => {
+            text.push_str("; domain=.");
+            text.push_str(suffix);
+        }
         CookieDomain::NotPresent | CookieDomain::Empty => {}
     }
     text.push_str("; path=");

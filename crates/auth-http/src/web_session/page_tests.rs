@@ -101,7 +101,7 @@ fn second_factor_fields_are_known_by_name_or_autocomplete() {
         );
     }
     // A password beside a code field is a login form.
-    let html = r#"<form method=post><input name=code><input type=password name=p></form>"#;
+    let html = r"<form method=post><input name=code><input type=password name=p></form>";
     assert_eq!(
         classify(html, &page_url()),
         Page::Person(PersonPage::LoginForm)
@@ -133,7 +133,7 @@ fn forms_a_browser_would_not_post_by_themselves_are_not_posted() {
 
 #[test]
 fn a_post_form_without_an_action_posts_to_the_page_itself() {
-    let html = r#"<FORM METHOD=POST><INPUT TYPE=HIDDEN NAME=SAMLResponse VALUE=x></FORM>"#;
+    let html = r"<FORM METHOD=POST><INPUT TYPE=HIDDEN NAME=SAMLResponse VALUE=x></FORM>";
     assert_eq!(
         classify(html, &page_url()),
         Page::AutoPost {

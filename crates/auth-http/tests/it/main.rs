@@ -18,4 +18,6 @@ mod support;
 mod tls;
 mod web_server;
 mod web_session;
+mod web_session_bounds;
+mod web_world;
 mod wire;

@@ -238,15 +238,11 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
-    let mut text = format!("HTTP/1.1 {} X\r\n", reply.status);
-    for (name, value) in &reply.headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    text.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
-        reply.body.len(),
-        reply.body
-    ));
+    let mut lines = vec![format!("HTTP/1.1 {} X", reply.status)];
+    lines.extend(reply.headers.iter().map(|(n, v)| format!("{n}: {v}")));
+    lines.push(format!("Content-Length: {}", reply.body.len()));
+    lines.push("Connection: close".into());
+    let text = format!("{}\r\n\r\n{}", lines.join("\r\n"), reply.body);
     let _ = stream.write_all(text.as_bytes()).await;
     let _ = stream.shutdown().await;
 }
