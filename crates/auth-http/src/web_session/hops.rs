@@ -214,10 +214,11 @@ fn build_request(
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_HTML));
     if let Some(cookie) = jar.header_for(&url) {
-        let mut value =
-            HeaderValue::from_str(cookie.expose()).map_err(|_| HttpError::InvalidRequest {
+        let mut value = HeaderValue::from_bytes(cookie.expose().as_bytes()).map_err(|_| {
+            HttpError::InvalidRequest {
                 reason: "a stored cookie cannot be sent in a header".into(),
-            })?;
+            }
+        })?;
         value.set_sensitive(true);
         headers.insert(COOKIE, value);
     }

@@ -99,9 +99,13 @@ impl WebJar {
 
     /// The `Cookie` header for a request to `url`, if any cookie goes there.
     pub(crate) fn header_for(&self, url: &Url) -> Option<Secret> {
+        // A pair a header cannot carry (control characters) is left out rather than failing
+        // the renewal.
+        let fits = |text: &str| text.bytes().all(|b| (b >= 0x20 || b == b'\t') && b != 0x7f);
         let pairs: Vec<String> = self
             .store
             .get_request_values(url)
+            .filter(|(name, value)| fits(name) && fits(value))
             .map(|(name, value)| format!("{name}={value}"))
             .collect();
         (!pairs.is_empty()).then(|| Secret::new(pairs.join("; ")))
@@ -132,6 +136,8 @@ impl WebJar {
                 continue;
             }
             let name = raw.name().to_owned();
+            // `insert`, not `store_response_cookies`: the latter logs the values of cookies
+            // not marked secure (through `log`).
             match Cookie::try_from_raw_cookie(&raw, url) {
                 Ok(cookie) => {
                     let key = Key::of(&cookie);

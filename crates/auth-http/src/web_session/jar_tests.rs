@@ -103,6 +103,13 @@ fn the_jar_is_written_back_in_place_with_new_cookies_after_and_expired_ones_drop
             "later=l1; domain=.studio.test; path=/auth",
         ]
     );
+    // Without a Path, a cookie belongs to the answering address's directory.
+    jar.store_answer(
+        &url("https://site.studio.test/saml/saml_login_request"),
+        &set_cookies(&["pending=p1"]),
+    );
+    assert!(sent(&jar, "https://site.studio.test/saml/acs").contains("pending=p1"));
+    assert!(!sent(&jar, "https://site.studio.test/auth/landing").contains("pending"));
     // At a later time, cookies expired by then are dropped.
     let far = OffsetDateTime::from_unix_timestamp(4_200_000_000).unwrap();
     assert!(
