@@ -6,6 +6,7 @@ use tk_auth_core::cookies;
 use tk_auth_http::SiteClient;
 use tk_auth_test_support::LogCapture;
 
+use crate::web_server::{Reply, Seen, WebServer};
 use crate::web_world::{IDP, SITE, client, decoded, options, quick, saml_server, stored_jar};
 
 #[tokio::test(flavor = "current_thread")]
@@ -126,4 +127,42 @@ async fn the_sites_basic_credentials_go_to_the_site_only() {
             request.path()
         );
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn refreshes_and_method_keeping_redirects_are_followed_as_a_browser_follows_them() {
+    let server = WebServer::start(|req: &Seen| {
+        match (req.method.as_str(), req.path()) {
+            ("GET", "/auth/renew") => Reply::html(
+                "<meta http-equiv=refresh content=\"0; url=/saml/start?x=1&amp;y=2\">",
+            ),
+            ("GET", "/saml/start") => Reply::html(
+                "<form method=post action=/saml/acs1><input type=hidden name=SAMLResponse value=r-canary></form>",
+            ),
+            ("POST", "/saml/acs1") => Reply::redirect(307, "/saml/acs2"),
+            ("POST", "/saml/acs2") if req.body == "SAMLResponse=r-canary" => {
+                Reply::redirect(302, "/auth/landing").cookie("_session_id=fresh-canary; Path=/")
+            }
+            ("GET", "/auth/landing") => Reply::html("<p>hi</p>"),
+            _ => Reply::status(400),
+        }
+    })
+    .await;
+    let session = client(&server)
+        .renew_web_session_with(&stored_jar(), &quick())
+        .await
+        .unwrap();
+    assert_eq!(session.session_token.expose(), "fresh-canary");
+    assert_eq!(session.hops, 5);
+    let seen = server.seen();
+    assert_eq!(seen[1].target, "/saml/start?x=1&y=2");
+    let page = server.url(SITE, "/saml/start?x=1&y=2");
+    // Within the site, the Referer is the whole page; the Origin goes with the posts.
+    assert_eq!(seen[2].header("referer"), Some(page.as_str()));
+    assert_eq!(
+        seen[3].header("origin"),
+        Some(server.url(SITE, "").as_str())
+    );
+    assert_eq!(seen[3].body, "SAMLResponse=r-canary");
+    assert_eq!(seen[4].method, "GET");
 }
