@@ -143,11 +143,8 @@ pub(super) async fn walk(
             (options.hop_timeout, options.hop_timeout)
         };
         let request = build_request(client, http, &jar, &hop)?;
-        let label = format!(
-            "{}://{}",
-            hop.url.scheme(),
-            hop.url.host_str().unwrap_or_default()
-        );
+        // Errors name the hop's origin (scheme, host, port), never its path or query.
+        let label = hop.url.origin().ascii_serialization();
         let host = hop.url.host_str().unwrap_or_default().to_owned();
         let route = Route {
             site: &label,
