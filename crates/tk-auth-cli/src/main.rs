@@ -16,8 +16,10 @@ mod login;
 mod output;
 mod payload;
 mod prompters;
+mod renew;
 mod rest_token;
 mod session;
+mod session_life;
 mod site_arg;
 mod status;
 mod token;
@@ -63,8 +65,13 @@ enum Command {
     #[command(after_help = exit::EXIT_CODES_HELP)]
     RestToken(rest_token::RestTokenArgs),
 
-    /// Show the current site and user, where the secret is kept and whether a session is
-    /// stored; `--check` asks the site whether it is still valid.
+    /// Renew the current user's session now: from its stored cookies without a person when
+    /// the site's identity provider still knows them, else by asking.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Renew(renew::RenewArgs),
+
+    /// Show the current site and user, where the secret is kept, whether a session is
+    /// stored and when its SSO claims expire; `--check` asks the site whether it is valid.
     Status(status::StatusArgs),
 
     /// List the sites recently logged in to, most recent first.
@@ -124,6 +131,7 @@ fn main() -> ExitCode {
         Command::Token(args) => token::token(&args),
         Command::Flow(cmd) => flow::run(&cmd),
         Command::RestToken(args) => rest_token::rest_token(&args),
+        Command::Renew(args) => renew::renew(&args),
     };
     exit::report(output::finish(outcome))
 }

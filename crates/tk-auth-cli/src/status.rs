@@ -1,5 +1,6 @@
-//! `tk-auth status`: who is logged in where, where the secret is kept, and — with
-//! `--check` — whether the site still accepts the session.
+//! `tk-auth status`: who is logged in where, where the secret is kept, when the session's
+//! single sign-on claims expire, and — with `--check` — whether the site still accepts the
+//! session.
 
 use clap::Args;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use tk_auth::{CredentialState, Defaults, DefaultsManager as _, NonInteractivePro
 
 use crate::exit::{Failure, Outcome};
 use crate::output::print;
+use crate::session_life::SessionLife;
 
 /// Options of `tk-auth status`.
 #[derive(Debug, Args)]
@@ -150,7 +152,8 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
         (None, true) => Some(Check::NoSession),
         (Some(user), true) => Some(check(user)?),
     };
-    let report = json!({
+    let life = user.as_ref().map(SessionLife::of).unwrap_or_default();
+    let mut report = json!({
         "site": site,
         "login": login,
         "session_stored": user.is_some(),
@@ -173,6 +176,9 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
             _ => Value::Null,
         },
     });
+    if let Some(fields) = report.as_object_mut() {
+        fields.extend(life.json_fields().map(|(k, v)| (k.to_owned(), v)));
+    }
     if args.json {
         print(&report.to_string());
     } else {
@@ -184,6 +190,9 @@ pub(crate) fn status(args: &StatusArgs) -> Outcome {
         line("cache file:", &file.display().to_string());
         line("store:", &backend.to_string());
         line("proxy:", &proxy.text());
+        for (name, value) in life.lines() {
+            line(name, &value);
+        }
         match &check {
             None => {}
             Some(Check::Unreachable(why)) => line("credentials:", &format!("unreachable ({why})")),

@@ -277,6 +277,11 @@ impl ShotgunUser {
         self.call(|u| async move { u.refresh_credentials().await })
     }
 
+    /// See [`crate::ShotgunUser::renew_session`].
+    pub fn renew_session(&self) -> Result<Option<crate::SessionRenewal>, Error> {
+        self.call(|u| async move { u.renew_session().await })
+    }
+
     /// See [`crate::ShotgunUser::set_session_token`].
     pub fn set_session_token(&self, token: Secret) -> Result<(), Error> {
         self.call(|u| async move { u.set_session_token(token).await })

@@ -1,20 +1,22 @@
 //! Renewing the single sign-on claims of a session before they lapse (Python's
 //! `start_claims_renewal` on `ShotgunSamlUser`).
 //!
-//! Each round renews the session through the user's renewer (the same single-flight renewal
-//! as a renewing connection: a newer session another process saved, else one prompt), then
-//! reads the new claims expiration from the session's cookies. Only when it moved later is
-//! the next round scheduled, at `threshold` of the remaining lifetime, or after
+//! Each round renews the session as a renewing connection would, in the same single flight
+//! (`renewal.rs`): a newer session another process saved, else the stored cookies replayed
+//! to the identity provider without a person, else one prompt. Then it reads the new
+//! deadline from the session's cookies — the claims expiration, or on a Unified Login Flow
+//! site the web session's expiration. Only when it moved later is the next round
+//! scheduled, at `threshold` of the remaining lifetime, or after
 //! `SHOTGUN_SSO_RENEWAL_INTERVAL` seconds when that is set.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tk_auth_core::env::SHOTGUN_SSO_RENEWAL_INTERVAL;
-use tk_auth_http::RenewalReason;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::renewal::{self, Why};
 use crate::user::WeakUser;
 use crate::{Error, ShotgunUser};
 
@@ -72,6 +74,62 @@ impl Drop for ClaimsRenewal {
     }
 }
 
+impl ShotgunUser {
+    /// When the single sign-on claims of the session expire, in seconds since the epoch,
+    /// from its cookies (Python's `get_claims_expiration`); `None` without such a cookie.
+    pub fn claims_expiration(&self) -> Result<Option<i64>, Error> {
+        let metadata = self.session_metadata();
+        tk_auth_core::cookies::get_saml_claims_expiration(
+            metadata.as_ref().map(tk_auth_core::Secret::expose),
+        )
+        .map_err(Error::from)
+    }
+
+    /// Renews the session now, then again before its single sign-on claims lapse, in the
+    /// background, until [`stop_claims_renewal`](Self::stop_claims_renewal) (Python's
+    /// `start_claims_renewal`).
+    ///
+    /// Each renewal is [`renew_session`](Self::renew_session)'s, shared with every other
+    /// renewal of this session: a newer session another process saved, else the stored
+    /// cookies replayed to the identity provider without a person (`docs/sso.md`), else one
+    /// prompt. The renewed session is saved in the session cache, where other processes
+    /// (Python ones included) find it. The next renewal comes after
+    /// `preemptive_renewal_threshold` (0 to 1; Python's default is
+    /// [`DEFAULT_CLAIMS_RENEWAL_THRESHOLD`](crate::DEFAULT_CLAIMS_RENEWAL_THRESHOLD)) of the
+    /// time left until the new claims expiration (on a Unified Login Flow site, the web
+    /// session's expiration), or after `SHOTGUN_SSO_RENEWAL_INTERVAL` seconds when that is
+    /// set. When a renewal does not move that expiration later, a warning is logged and the
+    /// renewals stop; a failed or cancelled renewal stops them too.
+    ///
+    /// Returns the outcome of the first renewal. Starting renewals that are active already
+    /// does nothing; a script user has no claims, and nothing starts. Needs a tokio runtime
+    /// (the renewals run on it); they end when the last clone of this user is dropped.
+    pub async fn start_claims_renewal(
+        &self,
+        preemptive_renewal_threshold: f64,
+    ) -> Result<(), Error> {
+        if self.is_script_user() {
+            tracing::debug!(site = %self.site(), "a script user has no claims to renew");
+            return Ok(());
+        }
+        self.claims_renewal()
+            .start(self, preemptive_renewal_threshold)
+            .await
+    }
+
+    /// Stops the background claims renewal (Python's `stop_claims_renewal`); a renewal in
+    /// progress is abandoned by this user (callers waiting for it still get its outcome).
+    pub fn stop_claims_renewal(&self) {
+        self.claims_renewal().stop();
+    }
+
+    /// Whether the background claims renewal is running (Python's
+    /// `is_claims_renewal_active`).
+    pub fn is_claims_renewal_active(&self) -> bool {
+        self.claims_renewal().is_active()
+    }
+}
+
 /// The rounds of renewal; the first round's outcome goes to `report`.
 async fn rounds(user: WeakUser, threshold: f64, report: oneshot::Sender<Result<(), Error>>) {
     let mut report = Some(report);
@@ -119,20 +177,14 @@ async fn rounds(user: WeakUser, threshold: f64, report: oneshot::Sender<Result<(
     }
 }
 
-/// One renewal; the delay to the next one, or `None` when the claims expiration did not
-/// move later.
+/// One renewal; the delay to the next one, or `None` when the deadline did not move later.
 async fn round(user: &ShotgunUser, threshold: f64) -> Result<Option<Duration>, Error> {
-    let Some(token) = user.session_token() else {
-        return Ok(None);
-    };
-    let previous = user.claims_expiration()?;
+    let previous = renewal::deadline_of(user.session_metadata().as_ref());
     tracing::debug!(site = %user.host(), "renewing the claims");
-    crate::renewal::renew(user, &token, RenewalReason::SamlClaimsExpired)
-        .await?
-        .saved
-        .wait()
-        .await;
-    let renewed = user.claims_expiration()?;
+    if renewal::renew_held(user, Why::ClaimsDue).await?.is_none() {
+        return Ok(None);
+    }
+    let renewed = renewal::deadline_of(user.session_metadata().as_ref());
     let Some(expiration) = renewed.filter(|new| previous.is_none_or(|old| *new > old)) else {
         return Ok(None);
     };

@@ -11,7 +11,10 @@
 //! - [`Connection`] renews an expired session once, whoever and however many are calling:
 //!   a token another process saved is taken from the session cache first, otherwise the
 //!   person is asked once for every waiting caller in this process and in the other
-//!   processes of the same user (see `docs/renewal.md`).
+//!   processes of the same user (see `docs/renewal.md`). A web-login session with stored
+//!   cookies is first renewed without anyone: the cookies are replayed to the site's
+//!   identity provider, as a browser would ([`ShotgunUser::renew_session`],
+//!   [`ShotgunUser::start_claims_renewal`]; see `docs/sso.md`).
 //! - Where nobody can answer a prompt (no terminal or display, or
 //!   `TK_AUTH_NONINTERACTIVE=1`) a needed prompt fails at once, naming the site, the login
 //!   and the command that logs in again.
@@ -82,6 +85,7 @@ pub use process::{
     get_authenticated_user, get_shotgun_authenticator_support_web_login, set_authenticated_user,
     set_shotgun_authenticator_support_web_login,
 };
+pub use renewal::{RenewedBy, SessionRenewal};
 pub use rest_token::REST_TOKEN_MARGIN;
 pub use serialization::{deserialize_user, serialize_user};
 pub use user::{CredentialState, Entity, ShotgunUser};
@@ -107,6 +111,7 @@ pub use tk_auth_defaults::{
 };
 pub use tk_auth_http::{
     ApprovalOptions, ClientOptions, RestAccessToken, RestGrant, RetryPolicy, SiteClient,
+    WebRenewalOptions,
 };
 pub use tk_auth_prompt::{
     Answer, ConsolePrompter, Interactivity, Interface, MethodChoice, NonInteractivePrompter,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tk_auth_core::Env;
-use tk_auth_http::{ApprovalOptions, ClientOptions};
+use tk_auth_http::{ApprovalOptions, ClientOptions, WebRenewalOptions};
 use tk_auth_prompt::{MethodChoice, Url};
 
 /// Opens a page in the person's browser; returns whether it could. The page is the parsed
@@ -29,6 +29,7 @@ pub struct AuthOptions {
     pub(crate) env: Env,
     pub(crate) client: ClientOptions,
     pub(crate) approval: ApprovalOptions,
+    pub(crate) web_renewal: WebRenewalOptions,
     pub(crate) renewal_wait: Duration,
     pub(crate) password_attempts: u32,
     /// `None`: the system's browser, through `BROWSER` in `env` when set.
@@ -44,13 +45,14 @@ impl Default for AuthOptions {
 
 impl AuthOptions {
     /// Defaults: the process environment, the client's defaults, browser approval as in
-    /// Python (180 s), three password tries, and up to 10 minutes waiting for another
+    /// Python (180 s), the headless renewal engine's bounds, three password tries, and up to 10 minutes waiting for another
     /// process's renewal.
     pub fn new() -> Self {
         Self {
             env: Env::process(),
             client: ClientOptions::new(),
             approval: ApprovalOptions::default(),
+            web_renewal: WebRenewalOptions::default(),
             renewal_wait: Duration::from_mins(10),
             password_attempts: 3,
             open_browser: None,
@@ -79,6 +81,13 @@ impl AuthOptions {
     }
 
     /// How long a renewal waits for another process that is renewing the same session
+    /// The bounds of a headless session renewal from stored cookies (hops, per-hop and
+    /// overall timeouts; see `docs/sso.md`): past them, the person is asked instead.
+    pub fn web_renewal(mut self, options: WebRenewalOptions) -> Self {
+        self.web_renewal = options;
+        self
+    }
+
     /// before renewing itself.
     pub fn renewal_wait(mut self, wait: Duration) -> Self {
         self.renewal_wait = wait;

@@ -82,6 +82,10 @@ impl ShotgunUser {
         Arc::clone(self.inner.blocking_runtime.get_or_init(make))
     }
 
+    pub(crate) fn claims_renewal(&self) -> &ClaimsRenewal {
+        &self.inner.claims_renewal
+    }
+
     pub(crate) fn context(&self) -> &Arc<Context> {
         &self.inner.ctx
     }
@@ -343,55 +347,6 @@ impl ShotgunUser {
             .find_one("HumanUser", &json!([]), &["id"])
             .await
             .map(drop)
-    }
-
-    /// When the single sign-on claims of the session expire, in seconds since the epoch,
-    /// from its cookies (Python's `get_claims_expiration`); `None` without such a cookie.
-    pub fn claims_expiration(&self) -> Result<Option<i64>, Error> {
-        let metadata = self.session_metadata();
-        tk_auth_core::cookies::get_saml_claims_expiration(metadata.as_ref().map(Secret::expose))
-            .map_err(Error::from)
-    }
-
-    /// Renews the session now, then again before its single sign-on claims lapse, in the
-    /// background, until [`stop_claims_renewal`](Self::stop_claims_renewal) (Python's
-    /// `start_claims_renewal`).
-    ///
-    /// Each renewal goes through this user's renewer, as a renewing connection's does: a
-    /// newer session another process saved, else one prompt. The next renewal comes after
-    /// `preemptive_renewal_threshold` (0 to 1; Python's default is
-    /// [`DEFAULT_CLAIMS_RENEWAL_THRESHOLD`](crate::DEFAULT_CLAIMS_RENEWAL_THRESHOLD)) of the time left
-    /// until the new claims expiration, or after `SHOTGUN_SSO_RENEWAL_INTERVAL` seconds when
-    /// that is set. When a renewal does not move the claims expiration later, a warning is
-    /// logged and the renewals stop; a failed or cancelled renewal stops them too.
-    ///
-    /// Returns the outcome of the first renewal. Starting renewals that are active already
-    /// does nothing; a script user has no claims, and nothing starts. Needs a tokio runtime
-    /// (the renewals run on it); they end when the last clone of this user is dropped.
-    pub async fn start_claims_renewal(
-        &self,
-        preemptive_renewal_threshold: f64,
-    ) -> Result<(), Error> {
-        if self.is_script_user() {
-            tracing::debug!(site = %self.site(), "a script user has no claims to renew");
-            return Ok(());
-        }
-        self.inner
-            .claims_renewal
-            .start(self, preemptive_renewal_threshold)
-            .await
-    }
-
-    /// Stops the background claims renewal (Python's `stop_claims_renewal`); a renewal in
-    /// progress is abandoned by this user (callers waiting for it still get its outcome).
-    pub fn stop_claims_renewal(&self) {
-        self.inner.claims_renewal.stop();
-    }
-
-    /// Whether the background claims renewal is running (Python's
-    /// `is_claims_renewal_active`).
-    pub fn is_claims_renewal_active(&self) -> bool {
-        self.inner.claims_renewal.is_active()
     }
 
     /// A [`SessionRenewer`](tk_auth_http::SessionRenewer) that renews this user's session

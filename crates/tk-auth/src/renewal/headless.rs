@@ -1,0 +1,56 @@
+//! Renewing a web-login session without a person: the session's stored cookies are
+//! replayed to the site's `/auth/renew`, through the identity provider's redirects and
+//! auto-posting forms, by `tk_auth_http`'s renewal engine — what the Python Toolkit does in
+//! an off-screen web view. Anything that needs a person ends this step quietly, and the
+//! renewal goes on to ask one (see `docs/sso.md`).
+
+use tk_auth_core::Secret;
+use tk_auth_http::HttpError;
+
+use super::{Obtained, Session, deadline_of};
+use crate::{Error, ErrorKind, ShotgunUser};
+
+/// A session renewed from `user`'s cookies; `None` when it has none, or when the identity
+/// provider wants a person.
+pub(super) async fn renew(user: &ShotgunUser) -> Result<Option<Session>, Error> {
+    let Some(metadata) = user.session_metadata().filter(has_cookies) else {
+        return Ok(None);
+    };
+    let (site, login) = (user.site(), user.login());
+    let client = user.site_client()?;
+    tracing::debug!(site = %site, "renewing the session from its cookies, without a person");
+    let options = &user.context().options.web_renewal;
+    match client.renew_web_session_with(&metadata, options).await {
+        Ok(web) => {
+            if let (Some(actual), Some(expected)) = (web.login.as_deref(), login.as_deref())
+                && actual.to_lowercase() != expected.to_lowercase()
+            {
+                return Err(Error::new(ErrorKind::LoginMismatch {
+                    actual: actual.to_owned(),
+                })
+                .at(&site)
+                .of(Some(expected)));
+            }
+            tracing::info!(site = %site, hops = web.hops, "the identity provider renewed the session without a person");
+            Ok(Some(Session {
+                deadline: deadline_of(Some(&web.metadata)),
+                token: web.session_token,
+                metadata: Some(web.metadata),
+                obtained: Some(Obtained::Headless),
+            }))
+        }
+        Err(HttpError::WebRenewal(e)) => {
+            tracing::info!(site = %site, reason = %e, "the session cannot be renewed without a person");
+            Ok(None)
+        }
+        Err(e) => Err(Error::from_http(&site, login.as_deref(), e)),
+    }
+}
+
+/// Whether stored metadata holds any cookie at all.
+fn has_cookies(metadata: &Secret) -> bool {
+    !tk_auth_core::cookies::decode_cookies(Some(metadata.expose()))
+        .expose()
+        .trim()
+        .is_empty()
+}
