@@ -21,7 +21,7 @@ use tokio::sync::{Notify, watch};
 use crate::fault::Fault;
 use crate::listener::{key_exchange_group, resumed};
 use crate::state::Shared;
-use crate::{aps, control, launcher, rest, rpc, wire};
+use crate::{aps, control, launcher, rest, rpc, sso, wire};
 
 /// Bodies larger than this are refused, unread beyond a bounded drain.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -137,11 +137,31 @@ async fn route(
             .map(str::to_owned)
     };
     let authorization = header_text(header::AUTHORIZATION);
+    let cookie = header_text(header::COOKIE).unwrap_or_default();
     let content_type = header_text(header::CONTENT_TYPE);
     let body = match read_body(req, shared.settings.max_body_bytes).await {
         Ok(b) => b,
         Err(response) => return response,
     };
+
+    if sso::is_sso_path(&path) {
+        sso::record_cookie_names(shared, &path, &cookie);
+        let delay = sso::delay_for(shared, &path);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let request = sso::SsoRequest {
+            method: &method,
+            path: &path,
+            query: query.as_deref().unwrap_or_default(),
+            cookie: &cookie,
+            body: &body,
+        };
+        return sso_response(sso::handle(shared, &request));
+    }
+    if !path.starts_with(control::PREFIX) {
+        sso::record_cookie_names(shared, &path, &cookie);
+    }
 
     if let Some(rest) = path.strip_prefix(control::PREFIX) {
         let (status, value) = control::handle(shared, &method, rest, &body);
@@ -260,10 +280,6 @@ async fn route(
              <body><h1>Flow Production Tracking site emulator</h1>\n\
              <p>JSON-RPC at <code>/api3/json</code>; control API at <a href=\"/_emulator/\"><code>/_emulator/</code></a>.</p></body></html>\n"
                 .to_owned(),
-        ),
-        (Method::GET, wire::SAML_LOGIN_PATH) => html_response(
-            StatusCode::OK,
-            "<!DOCTYPE html>\n<html><body><p>Single sign-on login (emulated): renew the session through the App Session Launcher or the control API.</p></body></html>\n".to_owned(),
         ),
         _ => json_response(
             StatusCode::NOT_FOUND,
@@ -449,6 +465,27 @@ fn redirect(location: &str) -> Response<Body> {
     );
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// An SSO route's answer, its cookies as separate `Set-Cookie` headers.
+fn sso_response(reply: sso::Reply) -> Response<Body> {
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    for cookie in reply.set_cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
     }
     response
 }
