@@ -32,9 +32,6 @@ impl Shared {
         let mut state = self.state();
         let login = state.active_human(login)?.login.clone();
         let idp_session = idp::start_session(self, &mut state, &login);
-        if let Some(session) = state.sso.idp_sessions.get_mut(&idp_session) {
-            session.mfa_done = true;
-        }
         let token = self.new_session(&mut state, Principal::Human(login.clone()));
         let site_cookies = site::session_cookies(self, &urls, &state, &token)
             .ok_or(EmulatorError::UnknownUser { login })?;
@@ -64,8 +61,10 @@ impl SiteEmulator {
     }
 
     /// Makes the identity provider ask for a one-time code (a page whose input is
-    /// `name="otp" autocomplete="one-time-code"`) before it signs anyone in, even with a
-    /// session; `false` stops asking.
+    /// `name="otp" autocomplete="one-time-code"`, no password field) on every single
+    /// sign-on, even with a session: a person is needed. The page answers the site once a
+    /// code is entered (the user's TOTP code, or any six digits for a user without a
+    /// secret). `false` stops asking.
     pub fn idp_require_mfa(&self, on: bool) {
         self.shared.sso_switch(|s| s.require_mfa = on);
     }

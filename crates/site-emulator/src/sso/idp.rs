@@ -123,7 +123,7 @@ pub(crate) fn handle(shared: &Shared, urls: &Urls, request: &SsoRequest<'_>) -> 
             let Some(session) = state.sso.idp_sessions.get(session_id) else {
                 return Reply::html(StatusCode::OK, pages::idp_login(&pending.fields(), None));
             };
-            if state.sso.switches.require_mfa && !session.mfa_done {
+            if state.sso.switches.require_mfa {
                 return Reply::html(StatusCode::OK, pages::idp_mfa(&pending.fields(), None));
             }
             let login = session.login.clone();
@@ -230,9 +230,6 @@ fn sign_in(shared: &Shared, urls: &Urls, request: &SsoRequest<'_>) -> Reply {
                 pages::idp_mfa(&fields, Some("That code is not valid.")),
             );
         }
-        if let Some(session) = state.sso.idp_sessions.get_mut(session_id) {
-            session.mfa_done = true;
-        }
         return match &pending {
             Some(p) => answer(shared, urls, &mut state, p, &login),
             None => signed_in_page(&login),
@@ -274,7 +271,6 @@ pub(crate) fn start_session(shared: &Shared, state: &mut State, login: &str) -> 
         id.clone(),
         super::state::IdpSession {
             login: login.to_owned(),
-            mfa_done: false,
         },
     );
     id

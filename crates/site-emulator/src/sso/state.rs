@@ -7,7 +7,8 @@ use std::time::Duration;
 /// How the identity provider misbehaves (or asks more), switched by tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Switches {
-    /// Every sign-in asks for a one-time code, sessions without one included.
+    /// Every single sign-on asks for a one-time code, with a session or not; the code page
+    /// answers the site once the person enters one.
     pub(crate) require_mfa: bool,
     /// Every identity-provider answer waits this long first.
     pub(crate) delay: Duration,
@@ -55,8 +56,6 @@ pub struct SsoStats {
 /// An identity-provider session.
 pub(crate) struct IdpSession {
     pub(crate) login: String,
-    /// Whether this session passed the one-time-code step.
-    pub(crate) mfa_done: bool,
 }
 
 /// The running single sign-on state, inside the site's state.
