@@ -15,6 +15,7 @@ mod secrets;
 mod sso;
 mod sso_acs;
 mod sso_browser;
+mod sso_judge;
 mod sso_setup;
 mod sso_switches;
 mod tls;
