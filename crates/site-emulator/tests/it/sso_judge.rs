@@ -1,11 +1,11 @@
 //! The judge of the SAML service provider: pysaml2, an identity provider nobody here wrote,
-//! answers the site's AuthnRequests; its Responses (signed or not) make sessions, and
+//! answers the site's authentication requests; its Responses (signed or not) make sessions, and
 //! refusals are refused (`tests/conformance/saml_pysaml2.py`).
 
 use serde_json::json;
 use tk_auth_site_emulator::{HumanAccount, SiteAuthMethod, SiteEmulator};
 
-/// The judge's single sign-on URL: the site sends its AuthnRequests there (nothing listens;
+/// The judge's single sign-on URL: the site sends its authentication requests there (nothing listens;
 /// the script reads the redirect).
 const JUDGE_SSO: &str = "https://judge-idp.example.net/sso";
 
