@@ -1,6 +1,6 @@
 //! The judge of the SAML service provider: pysaml2, an identity provider nobody here wrote,
-//! answers the site's authentication requests; its Responses (signed or not) make sessions, and
-//! refusals are refused (`tests/conformance/saml_pysaml2.py`).
+//! answers the site's authentication requests; its Responses (signed or not) make sessions once,
+//! and wrong ones are refused (`tests/conformance/saml_pysaml2.py`).
 
 use serde_json::json;
 use tk_auth_site_emulator::{HumanAccount, SiteAuthMethod, SiteEmulator};
