@@ -298,6 +298,50 @@ mod tests {
     }
 
     #[test]
+    fn sso_keys_set_hosts_the_identity_provider_and_switches() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = write(
+            dir.path(),
+            "site.toml",
+            "site_host = \"site.sso.test\"\nidp_host = \"idp.sso.test\"\n\
+             saml_identity_provider = \"https://idp.example.net/sso\"\nidp_require_mfa = true\n\
+             idp_delay_seconds = 2\nsso_redirect_loop = true\nidp_foreign_cookie = true\n",
+        );
+        let yaml = write(
+            dir.path(),
+            "site.yml",
+            "site_host: site.sso.test\nidp_host: idp.sso.test\n\
+             saml_identity_provider: https://idp.example.net/sso\nidp_require_mfa: true\n\
+             idp_delay_seconds: 2.0\nsso_redirect_loop: true\nidp_foreign_cookie: true\n",
+        );
+        for path in [toml, yaml] {
+            let builder = SiteEmulatorBuilder::default().config_file(&path).unwrap();
+            let text = format!("{builder:?}");
+            for part in [
+                "public_host: Some(\"site.sso.test\")",
+                "idp_host: Some(\"idp.sso.test\")",
+                "identity_provider: Some(\"https://idp.example.net/sso\")",
+                "require_mfa: true",
+                "delay: 2s",
+                "redirect_loop: true",
+                "foreign_cookie: true",
+            ] {
+                assert!(text.contains(part), "{part}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_examples_load() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
+        for name in ["emulator.toml", "emulator.yml"] {
+            SiteEmulatorBuilder::default()
+                .config_file(examples.join(name))
+                .unwrap();
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_reported_with_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(
