@@ -335,9 +335,10 @@ mod tests {
     fn the_documented_examples_load() {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
         for name in ["emulator.toml", "emulator.yml"] {
-            SiteEmulatorBuilder::default()
+            let builder = SiteEmulatorBuilder::default()
                 .config_file(examples.join(name))
                 .unwrap();
+            assert!(format!("{builder:?}").contains("alice"));
         }
     }
 
