@@ -129,7 +129,7 @@ pub(crate) fn parse_xml_datetime(text: &str) -> Option<i64> {
     let year: i64 = date_parts.next()?.parse().ok()?;
     let month: i64 = date_parts.next()?.parse().ok()?;
     let day: i64 = date_parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
     let (clock, zone_offset) = if let Some(clock) = time.strip_suffix('Z') {
@@ -138,7 +138,11 @@ pub(crate) fn parse_xml_datetime(text: &str) -> Option<i64> {
         let (clock, zone) = time.split_at(i);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (h, m) = zone[1..].split_once(':')?;
-        let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
+        let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+        if !(0..=14).contains(&h) || !(0..=59).contains(&m) {
+            return None;
+        }
+        let minutes = h * 60 + m;
         (clock, sign * minutes * 60)
     } else {
         (time, 0)
@@ -182,5 +186,13 @@ mod tests {
         );
         assert_eq!(parse_xml_datetime("yesterday"), None);
         assert_eq!(parse_xml_datetime("2026-13-01T00:00:00Z"), None);
+        assert_eq!(
+            parse_xml_datetime("9223372036854775807-01-01T00:00:00Z"),
+            None
+        );
+        assert_eq!(
+            parse_xml_datetime("2026-01-01T00:00:00+99999999999999:00"),
+            None
+        );
     }
 }

@@ -110,10 +110,18 @@ fn bad_request(what: &str) -> Reply {
 pub(crate) fn handle(shared: &Shared, urls: &Urls, request: &SsoRequest<'_>) -> Reply {
     match (request.method.clone(), request.path) {
         (Method::GET | Method::HEAD, SSO_PATH | AUTHORIZE_PATH) => {
-            let Some(pending) = Pending::read(|name| request.query_param(name)) else {
-                return bad_request(
-                    "the request has no SAMLRequest, or no client_id and redirect_uri",
-                );
+            let pending = Pending::read(|name| request.query_param(name)).filter(|p| {
+                matches!(
+                    (p, request.path),
+                    (Pending::Saml { .. }, SSO_PATH) | (Pending::Authorize { .. }, AUTHORIZE_PATH)
+                )
+            });
+            let Some(pending) = pending else {
+                return bad_request(if request.path == SSO_PATH {
+                    "the request has no SAMLRequest"
+                } else {
+                    "the request has no client_id or no redirect_uri"
+                });
             };
             if let Err(e) = pending.check(urls) {
                 return bad_request(&e);

@@ -134,3 +134,52 @@ async fn the_control_api_drives_sso() {
         .unwrap();
     assert_eq!(unknown.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn the_identity_provider_refuses_requests_it_cannot_use() {
+    let site = saml_site();
+    let mut browser = Browser::for_site(&site);
+    browser.load_jar(&site.web_login_cookies("alice").unwrap());
+    let idp = site.idp_url();
+    let foreign = {
+        // A well-formed AuthnRequest from another service provider.
+        let other = SiteEmulator::builder()
+            .auth_method(SiteAuthMethod::Saml2)
+            .start()
+            .unwrap();
+        let answer = client()
+            .get(format!("{}/saml/saml_login_request", other.url()))
+            .send()
+            .await
+            .unwrap();
+        let location = answer.headers()["location"].to_str().unwrap().to_owned();
+        crate::sso_browser::query_param(&location, "SAMLRequest").unwrap()
+    };
+    let foreign: String = form_urlencoded::byte_serialize(foreign.as_bytes()).collect();
+    for (path, reason) in [
+        ("/idp/saml/sso", "no SAMLRequest"),
+        ("/idp/saml/sso?SAMLRequest=%25%25", "base64"),
+        ("/idp/saml/sso?SAMLRequest=aGVsbG8%3D", "DEFLATE"),
+        (
+            &format!("/idp/saml/sso?SAMLRequest={foreign}") as &str,
+            "unknown service provider",
+        ),
+        ("/idp/saml/sso?client_id=a&redirect_uri=b", "no SAMLRequest"),
+        (
+            "/idp/authorize?client_id=a",
+            "no client_id or no redirect_uri",
+        ),
+        (
+            "/idp/authorize?client_id=a&redirect_uri=http://evil.example.net/",
+            "unknown client_id",
+        ),
+    ] {
+        let page = browser.get(&format!("{idp}{path}")).await;
+        assert_eq!(page.status, 400, "{path}: {}", page.body);
+        assert!(page.body.contains(reason), "{path}: {}", page.body);
+    }
+    assert_eq!(browser.get(&format!("{idp}/idp/nothing")).await.status, 404);
+    let get_acs = browser.get(&format!("{}/saml/saml_acs", site.url())).await;
+    assert_eq!(get_acs.status, 405);
+    assert_eq!(site.sso_stats().idp_auto_posts, 0);
+}
