@@ -145,11 +145,6 @@ async fn route(
     };
 
     if sso::is_sso_path(&path) {
-        sso::record_cookie_names(shared, &path, &cookie);
-        let delay = sso::delay_for(shared, &path);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
         let request = sso::SsoRequest {
             method: &method,
             path: &path,
@@ -157,7 +152,7 @@ async fn route(
             cookie: &cookie,
             body: &body,
         };
-        return sso_response(sso::handle(shared, &request));
+        return sso::respond(shared, &request).await;
     }
     if !path.starts_with(control::PREFIX) {
         sso::record_cookie_names(shared, &path, &cookie);
@@ -465,27 +460,6 @@ fn redirect(location: &str) -> Response<Body> {
     );
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
-/// An SSO route's answer, its cookies as separate `Set-Cookie` headers.
-fn sso_response(reply: sso::Reply) -> Response<Body> {
-    let mut response = Response::new(Body::from(reply.body));
-    *response.status_mut() = reply.status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(reply.content_type),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        headers.insert(header::LOCATION, location);
-    }
-    for cookie in reply.set_cookies {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            headers.append(header::SET_COOKIE, value);
-        }
     }
     response
 }

@@ -12,7 +12,8 @@ mod saml;
 mod site;
 mod state;
 
-use http::StatusCode;
+use axum::body::Body;
+use http::{HeaderValue, Response, StatusCode, header};
 
 use crate::state::Shared;
 
@@ -164,7 +165,7 @@ pub(crate) fn is_sso_path(path: &str) -> bool {
 }
 
 /// How long identity-provider answers wait first (the slow-IdP switch), for `path`.
-pub(crate) fn delay_for(shared: &Shared, path: &str) -> std::time::Duration {
+fn delay_for(shared: &Shared, path: &str) -> std::time::Duration {
     if path.starts_with(IDP_PREFIX) {
         shared.state().sso.switches.delay
     } else {
@@ -186,8 +187,36 @@ pub(crate) fn record_cookie_names(shared: &Shared, path: &str, cookie: &str) {
     }
 }
 
-/// Answers an SSO route (`is_sso_path`).
-pub(crate) fn handle(shared: &Shared, request: &SsoRequest<'_>) -> Reply {
+/// Answers an SSO route (`is_sso_path`): records the cookie names the site received, waits
+/// as long as the slow-IdP switch says, and writes each cookie as its own `Set-Cookie`.
+pub(crate) async fn respond(shared: &Shared, request: &SsoRequest<'_>) -> Response<Body> {
+    record_cookie_names(shared, request.path, request.cookie);
+    let delay = delay_for(shared, request.path);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let reply = handle(shared, request);
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(location) = reply.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    for cookie in reply.set_cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The answer of an SSO route.
+fn handle(shared: &Shared, request: &SsoRequest<'_>) -> Reply {
     let urls = Urls::of(shared);
     if request.path.starts_with(IDP_PREFIX) {
         let mut reply = idp::handle(shared, &urls, request);
