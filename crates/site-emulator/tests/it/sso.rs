@@ -58,6 +58,9 @@ async fn a_saml_round_from_a_seeded_jar_lands_with_fresh_claims() {
         .unwrap()
         .unwrap();
     assert!((claims - (now() + 1800)).abs() < 60, "{claims}");
+    assert_eq!(cookies::get_csrf_key(Some(&jar)).unwrap(), "csrf_token_u78");
+    assert!(cookies::get_csrf_token(Some(&jar)).unwrap().is_some());
+    assert!(cookies::has_sso_info_in_cookies(Some(&jar)).unwrap());
     let decoded = cookies::decode_cookies(Some(&jar));
     let decoded = decoded.expose();
     assert!(
