@@ -26,7 +26,7 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 pub struct SiteEmulatorBuilder {
     humans: Vec<HumanAccount>,
     scripts: Vec<ScriptAccount>,
-    settings: Settings,
+    pub(crate) settings: Settings,
     listen: SocketAddr,
     tls: Option<(Vec<u8>, Vec<u8>)>,
     public_host: Option<String>,
@@ -65,6 +65,7 @@ impl Default for SiteEmulatorBuilder {
                 max_body_bytes: MAX_BODY_BYTES,
                 approval_page_base: None,
                 rest_token_lifetime: Duration::from_mins(10),
+                sso: crate::sso::SsoConfig::default(),
             },
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: None,
@@ -360,6 +361,7 @@ impl SiteEmulatorBuilder {
             counters: Counters::default(),
             rest: crate::rest::RestTokens::new(self.settings.rest_token_lifetime),
             flow: crate::aps::FlowState::new(&self.flow),
+            sso: crate::sso::SsoState::new(&self.settings.sso),
         })
     }
 }

@@ -31,6 +31,13 @@ struct ConfigFile {
     flow_applications: Vec<String>,
     flow_auto_approve: Option<String>,
     flow_token_lifetime_seconds: Option<u64>,
+    site_host: Option<String>,
+    idp_host: Option<String>,
+    saml_identity_provider: Option<String>,
+    idp_require_mfa: Option<bool>,
+    idp_delay_seconds: Option<f64>,
+    sso_redirect_loop: Option<bool>,
+    idp_foreign_cookie: Option<bool>,
     #[serde(default)]
     human_users: Vec<HumanUserEntry>,
     #[serde(default)]
@@ -159,6 +166,7 @@ impl SiteEmulatorBuilder {
         if let Some(s) = file.rest_token_lifetime_seconds {
             self = self.rest_token_lifetime(Duration::from_secs(s));
         }
+        self = self.apply_sso(&file);
         for client_id in file.flow_applications {
             self = self.flow_application(client_id);
         }
@@ -183,6 +191,36 @@ impl SiteEmulatorBuilder {
             let mut script = ScriptAccount::new(entry.name, entry.key);
             script.id = entry.id;
             self = self.script_user(script);
+        }
+        self
+    }
+}
+
+impl SiteEmulatorBuilder {
+    fn apply_sso(mut self, file: &ConfigFile) -> Self {
+        if let Some(host) = &file.site_host {
+            self = self.site_host(host.clone());
+        }
+        if let Some(host) = &file.idp_host {
+            self = self.idp_host(host.clone());
+        }
+        if let Some(url) = &file.saml_identity_provider {
+            self = self.saml_identity_provider(url.clone());
+        }
+        if let Some(on) = file.idp_require_mfa {
+            self = self.idp_require_mfa(on);
+        }
+        if let Some(delay) = file
+            .idp_delay_seconds
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        {
+            self = self.idp_delay(delay);
+        }
+        if let Some(on) = file.sso_redirect_loop {
+            self = self.sso_redirect_loop(on);
+        }
+        if let Some(on) = file.idp_foreign_cookie {
+            self = self.idp_foreign_cookie(on);
         }
         self
     }
@@ -256,6 +294,51 @@ mod tests {
                     && text.contains("token_lifetime: 120s"),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn sso_keys_set_hosts_the_identity_provider_and_switches() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = write(
+            dir.path(),
+            "site.toml",
+            "site_host = \"site.sso.test\"\nidp_host = \"idp.sso.test\"\n\
+             saml_identity_provider = \"https://idp.example.net/sso\"\nidp_require_mfa = true\n\
+             idp_delay_seconds = 2\nsso_redirect_loop = true\nidp_foreign_cookie = true\n",
+        );
+        let yaml = write(
+            dir.path(),
+            "site.yml",
+            "site_host: site.sso.test\nidp_host: idp.sso.test\n\
+             saml_identity_provider: https://idp.example.net/sso\nidp_require_mfa: true\n\
+             idp_delay_seconds: 2.0\nsso_redirect_loop: true\nidp_foreign_cookie: true\n",
+        );
+        for path in [toml, yaml] {
+            let builder = SiteEmulatorBuilder::default().config_file(&path).unwrap();
+            let text = format!("{builder:?}");
+            for part in [
+                "public_host: Some(\"site.sso.test\")",
+                "idp_host: Some(\"idp.sso.test\")",
+                "identity_provider: Some(\"https://idp.example.net/sso\")",
+                "require_mfa: true",
+                "delay: 2s",
+                "redirect_loop: true",
+                "foreign_cookie: true",
+            ] {
+                assert!(text.contains(part), "{part}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_examples_load() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
+        for name in ["emulator.toml", "emulator.yml"] {
+            let builder = SiteEmulatorBuilder::default()
+                .config_file(examples.join(name))
+                .unwrap();
+            assert!(format!("{builder:?}").contains("alice"));
         }
     }
 

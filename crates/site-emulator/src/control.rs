@@ -159,6 +159,14 @@ pub(crate) fn handle(
                 ok,
             ))
         }
+        (m, ["sso", sso @ ..]) => {
+            crate::sso::control::handle(shared, m, sso, &body).ok_or_else(|| {
+                error(
+                    StatusCode::NOT_FOUND,
+                    format!("no control route {method} {PREFIX}{rest}; GET {PREFIX} lists them"),
+                )
+            })
+        }
         (m, ["flow", flow @ ..]) => {
             crate::aps::control::handle(shared, m, flow, &body).ok_or_else(|| {
                 error(
@@ -226,6 +234,7 @@ fn summary(shared: &Shared) -> Value {
     });
     if let Some(routes) = summary.get_mut("routes").and_then(Value::as_array_mut) {
         routes.extend(crate::aps::control::ROUTES.iter().map(|r| json!(r)));
+        routes.extend(crate::sso::control::ROUTES.iter().map(|r| json!(r)));
     }
     summary
 }

@@ -17,7 +17,7 @@ use crate::state::Shared;
 
 /// A running site. Dropping it stops the server and waits for its thread.
 pub struct SiteEmulator {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,

@@ -25,6 +25,14 @@
 //!   clients, loopback redirect URIs only; an approval page, or approval at once),
 //!   `POST /authentication/v2/token` (grants `authorization_code` and rotating
 //!   `refresh_token`; HS256 JWT access tokens) and `POST /authentication/v2/introspect`.
+//! - Single sign-on as a browser meets it: `GET /auth/renew`, the SAML service provider
+//!   (`GET /saml/saml_login_request`, `GET /saml/metadata`, `POST /saml/saml_acs`), the
+//!   Unified Login Flow callback `GET /auth/sso_callback`, and `GET /auth/landing` setting
+//!   the cookies Python Toolkit reads; and a minimal identity provider under `/idp/`
+//!   (`GET /idp/saml/sso`, `GET /idp/authorize`, `POST /idp/login`) reached by another host
+//!   name, with switches for expired identity-provider sessions, a one-time-code page, a slow
+//!   identity provider, a redirect loop and a cookie for the wrong domain. Signatures are
+//!   neither made nor checked.
 //! - A control API under `/_emulator/` — the same controls as [`SiteEmulator`]'s methods.
 //! - Faults: the next calls can answer an HTTP status, drop the connection, stall, or send
 //!   a body that is not JSON ([`Fault`]).
@@ -48,6 +56,9 @@
 //!   .approval_page_base("https://elsewhere.example.net")
 //!   .flow_application(client_id)  (repeatable)   .flow_auto_approve(Some("alice") | None)
 //!   .flow_token_lifetime(Duration)                (default 3599 s)
+//!   .site_host(name) .idp_host(name) .saml_identity_provider(sso_url)
+//!   .idp_require_mfa(bool) .idp_delay(Duration) .sso_redirect_loop(bool)
+//!   .idp_foreign_cookie(bool)
 //!   .config_file(path)? .start()? -> SiteEmulator       (drop = shut down and join)
 //!
 //! SiteEmulator:
@@ -73,6 +84,10 @@
 //!   revoke_flow_refresh_tokens() -> usize
 //!   queue_flow_fault(Fault, n)  clear_flow_faults()   (the token endpoint's own queue)
 //!   calls("flow:authorize" | "flow:authorization_code" | "flow:refresh_token" | "flow:refused")
+//!   idp_url() -> String                 web_login_cookies(login)? -> String  (Qt raw jar, base64)
+//!   expire_idp_sessions() -> usize      idp_require_mfa(bool)   idp_delay(Duration)
+//!   sso_redirect_loop(bool)             idp_foreign_cookie(bool)
+//!   sso_stats() -> SsoStats             sso_cookie_names_received() -> Vec<String>
 //! ```
 //!
 //! # Example
@@ -117,6 +132,7 @@ mod read;
 mod rest;
 mod rpc;
 mod server;
+mod sso;
 mod state;
 mod totp;
 mod users;
@@ -128,5 +144,6 @@ pub use error::EmulatorError;
 pub use fault::Fault;
 pub use handle::SiteEmulator;
 pub use launcher::PendingRequest;
+pub use sso::SsoStats;
 pub use tk_auth_core::SiteAuthMethod;
 pub use users::{HumanAccount, ScriptAccount, TotpSecret};

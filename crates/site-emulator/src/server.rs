@@ -21,7 +21,7 @@ use tokio::sync::{Notify, watch};
 use crate::fault::Fault;
 use crate::listener::{key_exchange_group, resumed};
 use crate::state::Shared;
-use crate::{aps, control, launcher, rest, rpc, wire};
+use crate::{aps, control, launcher, rest, rpc, sso, wire};
 
 /// Bodies larger than this are refused, unread beyond a bounded drain.
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
@@ -137,11 +137,26 @@ async fn route(
             .map(str::to_owned)
     };
     let authorization = header_text(header::AUTHORIZATION);
+    let cookie = header_text(header::COOKIE).unwrap_or_default();
     let content_type = header_text(header::CONTENT_TYPE);
     let body = match read_body(req, shared.settings.max_body_bytes).await {
         Ok(b) => b,
         Err(response) => return response,
     };
+
+    if sso::is_sso_path(&path) {
+        let request = sso::SsoRequest {
+            method: &method,
+            path: &path,
+            query: query.as_deref().unwrap_or_default(),
+            cookie: &cookie,
+            body: &body,
+        };
+        return sso::respond(shared, &request).await;
+    }
+    if !path.starts_with(control::PREFIX) {
+        sso::record_cookie_names(shared, &path, &cookie);
+    }
 
     if let Some(rest) = path.strip_prefix(control::PREFIX) {
         let (status, value) = control::handle(shared, &method, rest, &body);
@@ -260,10 +275,6 @@ async fn route(
              <body><h1>Flow Production Tracking site emulator</h1>\n\
              <p>JSON-RPC at <code>/api3/json</code>; control API at <a href=\"/_emulator/\"><code>/_emulator/</code></a>.</p></body></html>\n"
                 .to_owned(),
-        ),
-        (Method::GET, wire::SAML_LOGIN_PATH) => html_response(
-            StatusCode::OK,
-            "<!DOCTYPE html>\n<html><body><p>Single sign-on login (emulated): renew the session through the App Session Launcher or the control API.</p></body></html>\n".to_owned(),
         ),
         _ => json_response(
             StatusCode::NOT_FOUND,

@@ -32,6 +32,8 @@ pub(crate) struct Settings {
     pub(crate) approval_page_base: Option<String>,
     /// How long a REST access token lives, until a control changes it.
     pub(crate) rest_token_lifetime: Duration,
+    /// Single sign-on: the identity provider and the switches at start.
+    pub(crate) sso: crate::sso::SsoConfig,
 }
 
 /// A human user as the running site holds it (secret decoded, backup codes consumable).
@@ -101,6 +103,8 @@ pub(crate) struct State {
     pub(crate) rest: crate::rest::RestTokens,
     /// The Flow authorization server's clients, authorizations, codes and tokens.
     pub(crate) flow: crate::aps::FlowState,
+    /// Single sign-on: identity-provider sessions, requests in flight, switches, counters.
+    pub(crate) sso: crate::sso::SsoState,
 }
 
 /// The settings and state one site's connections share.
@@ -299,7 +303,10 @@ impl Shared {
     }
 
     pub(crate) fn reset_counters(&self) {
-        self.state().counters = Counters::default();
+        let mut state = self.state();
+        state.counters = Counters::default();
+        state.sso.stats = crate::sso::SsoStats::default();
+        state.sso.cookies_received.clear();
     }
 }
 

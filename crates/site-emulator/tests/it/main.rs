@@ -12,6 +12,12 @@ mod rest;
 mod rpc;
 mod saml;
 mod secrets;
+mod sso;
+mod sso_acs;
+mod sso_browser;
+mod sso_judge;
+mod sso_setup;
+mod sso_switches;
 mod tls;
 
 use std::sync::Arc;

@@ -46,6 +46,54 @@ async fn flow_round(http: &reqwest::Client, site: &SiteEmulator) -> Vec<String> 
     secrets
 }
 
+/// A single sign-on round whose cookies and SAML Response must not leak; returns them. No
+/// refusal quotes the message it refuses.
+async fn sso_round() -> Vec<String> {
+    let site = crate::sso::saml_site();
+    let mut browser = crate::sso_browser::Browser::for_site(&site);
+    browser.load_jar(&site.web_login_cookies("alice").unwrap());
+    // Session ids, CSRF tokens, the identity provider's session: not dates or the login.
+    let values = |browser: &crate::sso_browser::Browser| -> Vec<String> {
+        browser
+            .jar
+            .iter()
+            .map(|c| c.value.clone())
+            .filter(|v| v.len() >= 16)
+            .collect()
+    };
+    let mut secrets = values(&browser);
+    let pages = browser.run(&crate::sso::renew_url(&site), 10).await;
+    assert!(pages.last().unwrap().url.contains("/auth/landing"));
+    secrets.extend(values(&browser));
+    secrets.sort();
+    secrets.dedup();
+    assert_eq!(
+        secrets.len(),
+        5,
+        "two sessions, two CSRF tokens, one IdP session"
+    );
+    let (_, fields) = pages
+        .iter()
+        .find_map(crate::sso_browser::Page::form)
+        .unwrap();
+    let response = fields
+        .into_iter()
+        .find(|(k, _)| k == "SAMLResponse")
+        .unwrap();
+    let replayed = browser
+        .post(
+            &format!("{}/saml/saml_acs", site.url()),
+            std::slice::from_ref(&response),
+        )
+        .await;
+    assert_eq!(replayed.status, 403);
+    assert!(!secrets.iter().any(|s| replayed.body.contains(s.as_str())));
+    assert!(!replayed.body.contains(&response.1));
+    secrets.push(response.1);
+    assert!(format!("{:?}", site.sso_stats()).contains("assertions_refused: 1"));
+    secrets
+}
+
 #[tokio::test]
 async fn no_secret_reaches_logs_errors_or_debug_output() {
     let logs = LogCapture::new();
@@ -92,6 +140,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
             .to_string(),
     ];
     let flow_secrets = flow_round(&http, &site).await;
+    let sso_secrets = sso_round().await;
     let debug_site = format!("{site:?}");
     drop(site);
 
@@ -102,7 +151,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         debug_site.as_str(),
         &errors.join("\n"),
     ] {
-        let flow = flow_secrets.iter().map(String::as_str);
+        let flow = flow_secrets.iter().chain(&sso_secrets).map(String::as_str);
         for canary in ["canary", "CANARY", token.as_str()].into_iter().chain(flow) {
             assert!(!text.contains(canary), "{canary:?} leaked into:\n{text}");
         }
