@@ -1,0 +1,374 @@
+//! A SAML identity provider nobody in this project wrote: pysaml2 (from the Python Package
+//! Index, signing with the `xmlsec1` program), run as a child process by
+//! `python/saml_idp.py`, so that SSO code is judged by more than an identity provider of our
+//! own.
+//!
+//! The identity provider is configured from the service provider's (the site's) metadata,
+//! takes authentication requests by the HTTP-Redirect binding at [`PySamlIdp::sso_url`], and
+//! answers with pysaml2's own HTTP-POST binding page carrying a signed Response (`NameID` in
+//! email format) when the request carries its session cookie, or a login page otherwise.
+//!
+//! ```no_run
+//! use tk_auth_test_support::PySamlIdp;
+//!
+//! let Some(idp) = PySamlIdp::builder()
+//!     .sp_metadata("http://site.sso.test:8000/saml/metadata")
+//!     .resolve("site.sso.test", "127.0.0.1")
+//!     .host("idp.sso.test")
+//!     .start_or_skip()
+//! else {
+//!     return;
+//! };
+//! let cookie = idp.new_session("artist@studio.test");
+//! // … a jar with `idp.cookie_name()=cookie` host-only on idp.sso.test, then SSO …
+//! assert_eq!(idp.stats().responses, 1);
+//! ```
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::loopback_http;
+use crate::python::python_command;
+
+/// How long the identity provider may take to start (import pysaml2, make its key, fetch
+/// the service provider's metadata) before the test fails.
+const START_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// The identity provider's script.
+pub fn saml_idp_script() -> PathBuf {
+    crate::workspace_root().join("crates/test-support/python/saml_idp.py")
+}
+
+/// The script that checks [`saml_idp_script`] with pysaml2 as the service provider.
+pub fn saml_idp_check_script() -> PathBuf {
+    crate::workspace_root().join("crates/test-support/python/saml_idp_check.py")
+}
+
+/// pysaml2 or `xmlsec1` is not installed where the tests run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpUnavailable {
+    reason: String,
+}
+
+impl fmt::Display for IdpUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the pysaml2 identity provider cannot run: {} (run `cargo xtask test`, which \
+             installs pysaml2 in .venv and the xmlsec1 package)",
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for IdpUnavailable {}
+
+/// What the identity provider has done so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct IdpStats {
+    /// Authentication requests received, valid or not (each SSO URL request, and each
+    /// sign-in, which carries its request again).
+    pub authn_requests: u64,
+    /// Signed Responses issued (POST binding pages).
+    pub responses: u64,
+    /// Login pages shown (a request without a valid session).
+    pub login_pages: u64,
+    /// Sign-ins on the login page.
+    pub logins: u64,
+}
+
+/// How to start a [`PySamlIdp`].
+#[derive(Debug, Clone, Default)]
+pub struct PySamlIdpBuilder {
+    sp_metadata: Option<String>,
+    sp: Option<(String, String)>,
+    host: Option<String>,
+    resolve: Vec<(String, String)>,
+}
+
+impl PySamlIdpBuilder {
+    /// The service provider's metadata URL (the site's `/saml/metadata`), fetched at start.
+    #[must_use]
+    pub fn sp_metadata(mut self, url: &str) -> Self {
+        self.sp_metadata = Some(url.to_owned());
+        self
+    }
+
+    /// The service provider given directly (when it serves no metadata): its entity id and
+    /// its assertion consumer URL (HTTP-POST binding).
+    #[must_use]
+    pub fn sp(mut self, entity_id: &str, acs_url: &str) -> Self {
+        self.sp = Some((entity_id.to_owned(), acs_url.to_owned()));
+        self
+    }
+
+    /// The host name the identity provider advertises in its URLs (default `127.0.0.1`); it
+    /// always listens on 127.0.0.1.
+    #[must_use]
+    pub fn host(mut self, name: &str) -> Self {
+        self.host = Some(name.to_owned());
+        self
+    }
+
+    /// Resolves `host` to `addr` in the identity provider's process (as curl's `--resolve`),
+    /// for fetching the metadata from a test host name.
+    #[must_use]
+    pub fn resolve(mut self, host: &str, addr: &str) -> Self {
+        self.resolve.push((host.to_owned(), addr.to_owned()));
+        self
+    }
+
+    /// Starts the identity provider and waits until it is ready.
+    ///
+    /// # Errors
+    /// [`IdpUnavailable`] when pysaml2 or `xmlsec1` is missing. Anything else (no service
+    /// provider given, metadata that cannot be fetched or read) panics with the script's log.
+    pub fn start(self) -> Result<PySamlIdp, IdpUnavailable> {
+        check_available()?;
+        let mut command = python_command();
+        command.arg(saml_idp_script());
+        match (&self.sp_metadata, &self.sp) {
+            (Some(url), _) => command.args(["--sp-metadata", url]),
+            (None, Some((entity, acs))) => {
+                command.args(["--sp-entity-id", entity, "--sp-acs", acs])
+            }
+            (None, None) => panic!("PySamlIdp needs sp_metadata(url) or sp(entity_id, acs_url)"),
+        };
+        if let Some(host) = &self.host {
+            command.args(["--host", host]);
+        }
+        for (host, addr) in &self.resolve {
+            command.arg("--resolve").arg(format!("{host}:{addr}"));
+        }
+        Ok(PySamlIdp::spawn(command))
+    }
+
+    /// As [`start`](Self::start), but when pysaml2 or `xmlsec1` is missing it reports the
+    /// calling test skipped (a failure under CI, see [`crate::skip_or_fail`]) and returns
+    /// `None`; the caller then returns.
+    #[track_caller]
+    pub fn start_or_skip(self) -> Option<PySamlIdp> {
+        match self.start() {
+            Ok(idp) => Some(idp),
+            Err(missing) => {
+                crate::skip_or_fail(&missing.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Whether the interpreter has pysaml2 and pysaml2 finds `xmlsec1`.
+fn check_available() -> Result<(), IdpUnavailable> {
+    let out = python_command()
+        .args([
+            "-c",
+            "import saml2\n\
+             from saml2.sigver import get_xmlsec_binary\n\
+             get_xmlsec_binary(['/usr/bin', '/usr/local/bin'])",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| IdpUnavailable {
+            reason: format!("could not run Python: {e}"),
+        })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reason = if stderr.contains("No module named 'saml2'") {
+        "the Python interpreter has no pysaml2".to_owned()
+    } else if stderr.contains("xmlsec") {
+        "the xmlsec1 program is not installed (Debian package xmlsec1)".to_owned()
+    } else {
+        format!(
+            "pysaml2 does not load: {}",
+            stderr.lines().last().unwrap_or("")
+        )
+    };
+    Err(IdpUnavailable { reason })
+}
+
+/// What the script prints when it is ready.
+#[derive(Deserialize)]
+struct Ready {
+    url: String,
+    sso_url: String,
+    metadata_url: String,
+    entity_id: String,
+    cookie_name: String,
+}
+
+/// A running pysaml2 identity provider, killed on drop (and gone on its own when the test
+/// process dies: it exits when its stdin closes).
+pub struct PySamlIdp {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    ready: Ready,
+    port: u16,
+    logs: Arc<Mutex<String>>,
+}
+
+impl fmt::Debug for PySamlIdp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PySamlIdp")
+            .field("url", &self.ready.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PySamlIdp {
+    /// Starts an identity provider for the service provider whose metadata is at
+    /// `sp_metadata_url`, advertising `idp_host` (a name for 127.0.0.1) in its URLs.
+    ///
+    /// # Errors
+    /// [`IdpUnavailable`] when pysaml2 or `xmlsec1` is missing (see
+    /// [`PySamlIdpBuilder::start`]).
+    pub fn start(sp_metadata_url: &str, idp_host: &str) -> Result<Self, IdpUnavailable> {
+        Self::builder()
+            .sp_metadata(sp_metadata_url)
+            .host(idp_host)
+            .start()
+    }
+
+    /// A builder, for the service provider given directly or host names to resolve.
+    pub fn builder() -> PySamlIdpBuilder {
+        PySamlIdpBuilder::default()
+    }
+
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", saml_idp_script().display()));
+        let logs = Arc::new(Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let sink = Arc::clone(&logs);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stderr.read(&mut buf) {
+                let text = String::from_utf8_lossy(&buf[..n]);
+                sink.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push_str(&text);
+            }
+        });
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let stdin = child.stdin.take();
+        let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
+        let ready: Option<Ready> = serde_json::from_str(&line).ok();
+        let Some(ready) = ready else {
+            let _ = child.kill();
+            let _ = child.wait();
+            // The stderr reader ends with the process; give it a moment to drain.
+            std::thread::sleep(Duration::from_millis(200));
+            panic!(
+                "the pysaml2 identity provider did not start within {START_TIMEOUT:?}; its \
+                 log:\n{}",
+                logs.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            );
+        };
+        let port = ready
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in the identity provider's URL {}", ready.url));
+        Self {
+            child,
+            stdin,
+            ready,
+            port,
+            logs,
+        }
+    }
+
+    /// The identity provider's base URL, `http://<host>:<port>`.
+    pub fn url(&self) -> &str {
+        &self.ready.url
+    }
+
+    /// Its single sign-on URL (HTTP-Redirect binding), to configure the site with.
+    pub fn sso_url(&self) -> &str {
+        &self.ready.sso_url
+    }
+
+    /// The URL of its metadata (its entity id, endpoints and signing certificate).
+    pub fn metadata_url(&self) -> &str {
+        &self.ready.metadata_url
+    }
+
+    /// Its entity id (the Responses' Issuer).
+    pub fn entity_id(&self) -> &str {
+        &self.ready.entity_id
+    }
+
+    /// The name of its session cookie (host-only on [`url`](Self::url)'s host, `Path=/`,
+    /// `HttpOnly`).
+    pub fn cookie_name(&self) -> &str {
+        &self.ready.cookie_name
+    }
+
+    /// The port it listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Starts a session for `login` (as a person's sign-in would) and returns the value of
+    /// its session cookie, for a test to seed a cookie jar with.
+    pub fn new_session(&self, login: &str) -> String {
+        #[derive(Deserialize)]
+        struct Session {
+            cookie: String,
+        }
+        let body = serde_json::json!({ "login": login }).to_string();
+        let answer = loopback_http::post(self.port, "/_control/session", &body);
+        let session: Session = serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("the identity provider's session answer: {e}"));
+        session.cookie
+    }
+
+    /// Ends every session: the next request is shown the login page (a person is needed).
+    pub fn expire_sessions(&self) {
+        loopback_http::post(self.port, "/_control/expire", "{}");
+    }
+
+    /// What it has done so far.
+    pub fn stats(&self) -> IdpStats {
+        let answer = loopback_http::get(self.port, "/_control/stats");
+        serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("the identity provider's stats: {e}: {answer}"))
+    }
+
+    /// What it has logged so far (requests by method and path; never cookie values or SAML
+    /// messages).
+    pub fn logs(&self) -> String {
+        self.logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for PySamlIdp {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
