@@ -6,6 +6,10 @@ HTTP-Redirect binding, and signed responses leave by pysaml2's own HTTP-POST bin
 
     python saml_idp.py --sp-metadata URL [--host NAME] [--port N] [--resolve HOST:ADDR]
     python saml_idp.py --sp-entity-id ID --sp-acs URL [--host NAME] [--port N]
+    python saml_idp.py [--host NAME] [--port N] [--resolve HOST:ADDR]
+
+The last form starts without a service provider; POST /_control/sp names it later (a site
+that must be told the identity provider's URL before it starts is then started in between).
 
 Listens on 127.0.0.1 (port 0: any free one) and advertises http://<host>:<port>. When ready it
 prints one JSON line on stdout: {"url", "sso_url", "metadata_url", "cookie_name",
@@ -19,6 +23,8 @@ Routes:
   POST /login             username, password (any non-empty one), SAMLRequest, RelayState:
                           starts a session (Set-Cookie), then the same POST binding page.
   GET  /metadata          the identity provider's metadata (its signing certificate).
+  POST /_control/sp       {"metadata_url": U} or {"entity_id": E, "acs_url": A}: the service
+                          provider to serve from now on (its metadata is fetched now).
   POST /_control/session  {"login": L} -> {"cookie": value of a new session for L}.
   POST /_control/expire   drops every session.
   GET  /_control/stats    {"authn_requests", "responses", "login_pages", "logins"}.
@@ -142,12 +148,22 @@ class QuietHttpServer(ThreadingHTTPServer):
 class Idp:
     """The pysaml2 server, its sessions and its counters."""
 
-    def __init__(self, base_url, sp_metadata, directory):
+    def __init__(self, base_url, directory):
         host = urllib.parse.urlsplit(base_url).hostname
-        key_file, cert_file = throwaway_key_and_cert(directory, host)
+        self.key_file, self.cert_file = throwaway_key_and_cert(directory, host)
         self.base_url = base_url
         self.sso_url = base_url + "/sso/redirect"
         self.entity_id = base_url + "/metadata"
+        self.xmlsec = get_xmlsec_binary(["/usr/bin", "/usr/local/bin"])
+        config = self.config(None)
+        self.metadata = create_metadata_string(None, config=config, valid=None).decode("utf-8")
+        # None until a service provider is known (at start, or by /_control/sp).
+        self.server = None
+        self.lock = threading.Lock()
+        self.sessions = {}
+        self.stats = {"authn_requests": 0, "responses": 0, "login_pages": 0, "logins": 0}
+
+    def config(self, sp_metadata):
         config = IdPConfig()
         config.load(
             {
@@ -164,18 +180,21 @@ class Idp:
                         "policy": {"default": {"lifetime": {"minutes": 15}}},
                     }
                 },
-                "key_file": key_file,
-                "cert_file": cert_file,
-                "xmlsec_binary": get_xmlsec_binary(["/usr/bin", "/usr/local/bin"]),
-                "metadata": {"inline": [sp_metadata]},
+                "key_file": self.key_file,
+                "cert_file": self.cert_file,
+                "xmlsec_binary": self.xmlsec,
+                "metadata": {"inline": [sp_metadata]} if sp_metadata else {},
                 "allow_unknown_attributes": True,
             }
         )
-        self.server = Server(config=config)
-        self.metadata = create_metadata_string(None, config=config, valid=None).decode("utf-8")
-        self.lock = threading.Lock()
-        self.sessions = {}
-        self.stats = {"authn_requests": 0, "responses": 0, "login_pages": 0, "logins": 0}
+        return config
+
+    def set_sp(self, sp_metadata):
+        """Serves the service provider `sp_metadata` describes (replacing any other)."""
+        server = Server(config=self.config(sp_metadata))
+        if not list(server.metadata.service_providers()):
+            raise ValueError("the metadata describes no service provider")
+        self.server = server
 
     def count(self, name):
         with self.lock:
@@ -200,6 +219,8 @@ class Idp:
         destination, and that the issuer is the configured service provider with that
         assertion consumer URL; it raises otherwise."""
         self.count("authn_requests")
+        if self.server is None:
+            raise LookupError("no service provider configured yet")
         request = self.server.parse_authn_request(saml_request, BINDING_HTTP_REDIRECT)
         return self.server.response_args(request.message, [BINDING_HTTP_POST])
 
@@ -344,6 +365,17 @@ def handler_for(idp):
                 except (ValueError, KeyError, TypeError):
                     return self.fail(400, 'expected {"login": ...}')
                 return self.send_json({"cookie": idp.new_session(str(login))})
+            if path == "/_control/sp":
+                try:
+                    sp = json.loads(self.body())
+                    if sp.get("metadata_url"):
+                        idp.set_sp(fetch(sp["metadata_url"]))
+                    else:
+                        idp.set_sp(sp_metadata_for(sp["entity_id"], sp["acs_url"]))
+                except Exception as e:
+                    log("could not configure the service provider: {}".format(e))
+                    return self.fail(400, "could not configure the service provider: {}".format(e))
+                return self.send_json({})
             if path == "/_control/expire":
                 self.body()
                 idp.expire()
@@ -368,13 +400,17 @@ def main():
         sp_metadata = fetch(args.sp_metadata)
     elif args.sp_entity_id and args.sp_acs:
         sp_metadata = sp_metadata_for(args.sp_entity_id, args.sp_acs)
+    elif args.sp_entity_id or args.sp_acs:
+        parser.error("give both --sp-entity-id and --sp-acs")
     else:
-        parser.error("give --sp-metadata, or --sp-entity-id and --sp-acs")
+        sp_metadata = None  # later, by POST /_control/sp
 
     httpd = QuietHttpServer(("127.0.0.1", args.port), None)
     base_url = "http://{}:{}".format(args.host, httpd.server_address[1])
     with tempfile.TemporaryDirectory(prefix="saml-idp-") as directory:
-        idp = Idp(base_url, sp_metadata, directory)
+        idp = Idp(base_url, directory)
+        if sp_metadata:
+            idp.set_sp(sp_metadata)
         httpd.RequestHandlerClass = handler_for(idp)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         ready = {

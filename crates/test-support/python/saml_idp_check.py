@@ -1,7 +1,8 @@
 """Checks a running saml_idp.py with pysaml2 as the service provider.
 
     python saml_idp_check.py --idp-metadata URL --sp-entity-id ID --sp-acs URL \
-        --cookie-name NAME --login LOGIN [--resolve HOST:ADDR] [--expect-login-page]
+        --cookie-name NAME --login LOGIN [--resolve HOST:ADDR] [--expect-login-page] \
+        [--site-shaped-request]
 
 The seeded session cookie's value is read from the SAML_IDP_COOKIE environment variable
 (kept off the command line, which any process may list).
@@ -12,18 +13,23 @@ form signs in (a new session cookie and pysaml2's POST binding page); with the s
 cookie, the POST binding page is expected directly — or, with --expect-login-page (the
 sessions were expired), the login page again. Each Response is parsed by pysaml2's client,
 which verifies its signatures; the NameID is checked, and a tampered Response must be
-refused. Prints one JSON line with what it saw (never a Response or a cookie value).
+refused. With --site-shaped-request the AuthnRequest is written by hand as the site writes
+it, instead of by pysaml2. Prints one JSON line with what it saw (never a Response or a cookie value).
 """
 
 import argparse
 import base64
+import datetime
+import html
 import json
 import logging
 import os
+import secrets
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from html.parser import HTMLParser
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -106,6 +112,30 @@ def check_post_page(client, request_id, page, args, seen, prefix):
     return fields["SAMLResponse"]
 
 
+def site_shaped_request(client, args):
+    """An AuthnRequest written as the site writes it, not by pysaml2: the ID, where it goes
+    (the SSO URL from the identity provider's metadata), the ACS URL, the POST binding, the
+    Issuer and an unspecified NameIDPolicy; raw DEFLATE, base64, in the query."""
+    sso_url = client.metadata.single_sign_on_service(
+        list(client.metadata.identity_providers())[0], BINDING_HTTP_REDIRECT)[0]["location"]
+    request_id = "_" + secrets.token_hex(16)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    xml = (
+        '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" '
+        'IssueInstant="{now}" Destination="{dest}" AssertionConsumerServiceURL="{acs}" '
+        'ProtocolBinding="{post}"><saml:Issuer>{issuer}</saml:Issuer>'
+        '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified" '
+        'AllowCreate="true"/></samlp:AuthnRequest>'
+    ).format(id=request_id, now=now, dest=html.escape(sso_url), acs=html.escape(args.sp_acs),
+             post=BINDING_HTTP_POST, issuer=html.escape(args.sp_entity_id))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = deflate.compress(xml.encode("utf-8")) + deflate.flush()
+    query = urllib.parse.urlencode(
+        {"SAMLRequest": base64.b64encode(raw).decode("ascii"), "RelayState": "relay-1"})
+    return request_id, sso_url + "?" + query
+
+
 def check(condition, what):
     if not condition:
         raise SystemExit("saml_idp_check: " + what)
@@ -117,6 +147,7 @@ def main():
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDR")
     parser.add_argument("--expect-login-page", action="store_true")
+    parser.add_argument("--site-shaped-request", action="store_true")
     args = parser.parse_args()
     for spec in args.resolve:
         pin_host(spec)
@@ -138,6 +169,8 @@ def main():
     request_id, info = client.prepare_for_authenticate(
         binding=BINDING_HTTP_REDIRECT, relay_state="relay-1")
     location = dict(info["headers"])["Location"]
+    if args.site_shaped_request:
+        request_id, location = site_shaped_request(client, args)
     seen = {}
 
     # No session: the login page.

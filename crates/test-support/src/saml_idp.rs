@@ -8,17 +8,22 @@
 //! answers with pysaml2's own HTTP-POST binding page carrying a signed Response (`NameID` in
 //! email format) when the request carries its session cookie, or a login page otherwise.
 //!
+//! A site that must be given the identity provider's URL before it starts is started in
+//! between: the identity provider first (it knows its own URL), then the site with
+//! [`PySamlIdp::sso_url`], then the identity provider is told the site's metadata URL.
+//!
 //! ```no_run
 //! use tk_auth_test_support::PySamlIdp;
 //!
 //! let Some(idp) = PySamlIdp::builder()
-//!     .sp_metadata("http://site.sso.test:8000/saml/metadata")
 //!     .resolve("site.sso.test", "127.0.0.1")
 //!     .host("idp.sso.test")
 //!     .start_or_skip()
 //! else {
 //!     return;
 //! };
+//! // … start the site with `idp.sso_url()` as its identity provider, at site.sso.test:8000 …
+//! idp.set_sp_metadata("http://site.sso.test:8000/saml/metadata");
 //! let cookie = idp.new_session("artist@studio.test");
 //! // … a jar with `idp.cookie_name()=cookie` host-only on idp.sso.test, then SSO …
 //! assert_eq!(idp.stats().responses, 1);
@@ -124,11 +129,14 @@ impl PySamlIdpBuilder {
         self
     }
 
-    /// Starts the identity provider and waits until it is ready.
+    /// Starts the identity provider and waits until it is ready. Without
+    /// [`sp_metadata`](Self::sp_metadata) or [`sp`](Self::sp) it serves no service provider
+    /// until [`PySamlIdp::set_sp_metadata`] or [`PySamlIdp::set_sp`] names one (requests
+    /// are refused until then).
     ///
     /// # Errors
-    /// [`IdpUnavailable`] when pysaml2 or `xmlsec1` is missing. Anything else (no service
-    /// provider given, metadata that cannot be fetched or read) panics with the script's log.
+    /// [`IdpUnavailable`] when pysaml2 or `xmlsec1` is missing. Anything else (metadata that
+    /// cannot be fetched or read) panics with the script's log.
     pub fn start(self) -> Result<PySamlIdp, IdpUnavailable> {
         check_available()?;
         let mut command = python_command();
@@ -138,7 +146,8 @@ impl PySamlIdpBuilder {
             (None, Some((entity, acs))) => {
                 command.args(["--sp-entity-id", entity, "--sp-acs", acs])
             }
-            (None, None) => panic!("PySamlIdp needs sp_metadata(url) or sp(entity_id, acs_url)"),
+            // Named later, by `PySamlIdp::set_sp_metadata` or `PySamlIdp::set_sp`.
+            (None, None) => &mut command,
         };
         if let Some(host) = &self.host {
             command.args(["--host", host]);
@@ -252,7 +261,7 @@ impl PySamlIdp {
         let logs = Arc::new(Mutex::new(String::new()));
         let mut stderr = child.stderr.take().expect("stderr is piped");
         let sink = Arc::clone(&logs);
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n @ 1..) = stderr.read(&mut buf) {
                 let text = String::from_utf8_lossy(&buf[..n]);
@@ -274,11 +283,11 @@ impl PySamlIdp {
         let Some(ready) = ready else {
             let _ = child.kill();
             let _ = child.wait();
-            // The stderr reader ends with the process; give it a moment to drain.
-            std::thread::sleep(Duration::from_millis(200));
+            // The process is gone: its log reader reaches the end.
+            let _ = log_reader.join();
             panic!(
-                "the pysaml2 identity provider did not start within {START_TIMEOUT:?}; its \
-                 log:\n{}",
+                "the pysaml2 identity provider did not start (or not within \
+                 {START_TIMEOUT:?}); its log:\n{}",
                 logs.lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
             );
@@ -329,6 +338,22 @@ impl PySamlIdp {
         self.port
     }
 
+    /// Serves the service provider whose metadata is at `url` from now on (fetched now, from
+    /// the identity provider's process, with the builder's [`resolve`](PySamlIdpBuilder::resolve)
+    /// pins). For a site that must know [`sso_url`](Self::sso_url) before it starts: start
+    /// the identity provider, then the site, then call this.
+    pub fn set_sp_metadata(&self, url: &str) {
+        let body = serde_json::json!({ "metadata_url": url }).to_string();
+        self.control("/_control/sp", &body);
+    }
+
+    /// Serves the service provider with this entity id and assertion consumer URL (HTTP-POST
+    /// binding) from now on.
+    pub fn set_sp(&self, entity_id: &str, acs_url: &str) {
+        let body = serde_json::json!({ "entity_id": entity_id, "acs_url": acs_url }).to_string();
+        self.control("/_control/sp", &body);
+    }
+
     /// Starts a session for `login` (as a person's sign-in would) and returns the value of
     /// its session cookie, for a test to seed a cookie jar with.
     pub fn new_session(&self, login: &str) -> String {
@@ -337,7 +362,7 @@ impl PySamlIdp {
             cookie: String,
         }
         let body = serde_json::json!({ "login": login }).to_string();
-        let answer = loopback_http::post(self.port, "/_control/session", &body);
+        let answer = self.control("/_control/session", &body);
         let session: Session = serde_json::from_str(&answer)
             .unwrap_or_else(|e| panic!("the identity provider's session answer: {e}"));
         session.cookie
@@ -345,14 +370,21 @@ impl PySamlIdp {
 
     /// Ends every session: the next request is shown the login page (a person is needed).
     pub fn expire_sessions(&self) {
-        loopback_http::post(self.port, "/_control/expire", "{}");
+        self.control("/_control/expire", "{}");
     }
 
     /// What it has done so far.
     pub fn stats(&self) -> IdpStats {
-        let answer = loopback_http::get(self.port, "/_control/stats");
+        let answer = loopback_http::get(self.port, "/_control/stats")
+            .unwrap_or_else(|e| panic!("{e}\nthe identity provider's log:\n{}", self.logs()));
         serde_json::from_str(&answer)
             .unwrap_or_else(|e| panic!("the identity provider's stats: {e}: {answer}"))
+    }
+
+    /// POSTs `body` to a control route; panics with the identity provider's log on failure.
+    fn control(&self, path: &str, body: &str) -> String {
+        loopback_http::post(self.port, path, body)
+            .unwrap_or_else(|e| panic!("{e}\nthe identity provider's log:\n{}", self.logs()))
     }
 
     /// What it has logged so far (requests by method and path; never cookie values or SAML

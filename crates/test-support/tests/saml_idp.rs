@@ -151,6 +151,48 @@ fn expired_sessions_get_the_login_page() {
 }
 
 #[test]
+fn started_before_the_site_it_serves_the_site_named_later() {
+    // A site is told the identity provider's URL when it starts, so the identity provider
+    // starts first and learns the site's metadata afterwards.
+    let Some(idp) = PySamlIdp::builder()
+        .resolve("site.saml.test", "127.0.0.1")
+        .host("idp.saml.test")
+        .start_or_skip()
+    else {
+        return;
+    };
+    let site = "http://site.saml.test:8000";
+    let resolve = ["--resolve", "idp.saml.test:127.0.0.1"];
+    let cookie = idp.new_session(LOGIN);
+    let refused = std::panic::catch_unwind(|| check(&idp, site, &cookie, &resolve))
+        .expect_err("a request was answered before any service provider was named");
+    let message = refused
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("HTTP 400"), "{message}");
+
+    let md_port = serve_metadata(sp_metadata(site));
+    idp.set_sp_metadata(&format!("http://site.saml.test:{md_port}/saml/metadata"));
+    // An AuthnRequest written as the site writes it, not by pysaml2.
+    let seen = check(
+        &idp,
+        site,
+        &cookie,
+        &[resolve[0], resolve[1], "--site-shaped-request"],
+    );
+    assert_eq!(seen["session_name_id"], LOGIN, "{seen}");
+    assert_eq!(seen["session_name_id_email_format"], true, "{seen}");
+    assert_eq!(seen["session_in_response_to_matches"], true, "{seen}");
+    assert_eq!(seen["session_assertion_signed"], true, "{seen}");
+    assert_eq!(seen["forged_refused"], "SignatureError", "{seen}");
+    assert!(
+        !idp.logs().contains(&cookie),
+        "a session cookie value reached the log"
+    );
+}
+
+#[test]
 fn a_session_for_an_unknown_service_provider_is_refused() {
     // The identity provider knows only the site it was configured for.
     let Some(idp) = PySamlIdp::builder()
@@ -168,4 +210,20 @@ fn a_session_for_an_unknown_service_provider_is_refused() {
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("HTTP 400"), "{message}");
     assert_eq!(idp.stats().responses, 0);
+}
+
+#[test]
+fn metadata_that_cannot_be_fetched_fails_the_start_with_the_log() {
+    // Port 9 (discard) on loopback: nothing listens there in a test run.
+    let Err(panic) = std::panic::catch_unwind(|| {
+        PySamlIdp::builder()
+            .sp_metadata("http://127.0.0.1:9/saml/metadata")
+            .start_or_skip()
+    }) else {
+        // Started, or reported skipped (pysaml2 or xmlsec1 missing).
+        return;
+    };
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("did not start"), "{message}");
+    assert!(message.contains("Connection refused"), "{message}");
 }
