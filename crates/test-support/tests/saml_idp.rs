@@ -77,7 +77,13 @@ fn a_seeded_session_gets_a_signed_response_that_pysaml2_verifies() {
     assert_eq!(idp.url(), format!("http://idp.saml.test:{}", idp.port()));
     assert_eq!(idp.sso_url(), format!("{}/sso/redirect", idp.url()));
 
-    let cookie = idp.new_session(LOGIN);
+    let line = idp.session_cookie_line(LOGIN);
+    let (name_value, attributes) = line.split_once("; ").unwrap();
+    assert_eq!(attributes, "HttpOnly; domain=idp.saml.test; path=/");
+    let cookie = name_value
+        .strip_prefix("pysaml_idp_session=")
+        .unwrap()
+        .to_owned();
     let seen = check(
         &idp,
         "http://site.saml.test:8000",

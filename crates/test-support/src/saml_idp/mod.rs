@@ -39,7 +39,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::loopback_http;
-use crate::python::python_command;
+
+mod builder;
+
+pub use builder::{IdpUnavailable, PySamlIdpBuilder};
 
 /// How long the identity provider may take to start (import pysaml2, make its key, fetch
 /// the service provider's metadata) before the test fails.
@@ -55,25 +58,6 @@ pub fn saml_idp_check_script() -> PathBuf {
     crate::workspace_root().join("crates/test-support/python/saml_idp_check.py")
 }
 
-/// pysaml2 or `xmlsec1` is not installed where the tests run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdpUnavailable {
-    reason: String,
-}
-
-impl fmt::Display for IdpUnavailable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the pysaml2 identity provider cannot run: {} (run `cargo xtask test`, which \
-             installs pysaml2 in .venv and the xmlsec1 package)",
-            self.reason
-        )
-    }
-}
-
-impl std::error::Error for IdpUnavailable {}
-
 /// What the identity provider has done so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct IdpStats {
@@ -86,122 +70,6 @@ pub struct IdpStats {
     pub login_pages: u64,
     /// Sign-ins on the login page.
     pub logins: u64,
-}
-
-/// How to start a [`PySamlIdp`].
-#[derive(Debug, Clone, Default)]
-pub struct PySamlIdpBuilder {
-    sp_metadata: Option<String>,
-    sp: Option<(String, String)>,
-    host: Option<String>,
-    resolve: Vec<(String, String)>,
-}
-
-impl PySamlIdpBuilder {
-    /// The service provider's metadata URL (the site's `/saml/metadata`), fetched at start.
-    #[must_use]
-    pub fn sp_metadata(mut self, url: &str) -> Self {
-        self.sp_metadata = Some(url.to_owned());
-        self
-    }
-
-    /// The service provider given directly (when it serves no metadata): its entity id and
-    /// its assertion consumer URL (HTTP-POST binding).
-    #[must_use]
-    pub fn sp(mut self, entity_id: &str, acs_url: &str) -> Self {
-        self.sp = Some((entity_id.to_owned(), acs_url.to_owned()));
-        self
-    }
-
-    /// The host name the identity provider advertises in its URLs (default `127.0.0.1`); it
-    /// always listens on 127.0.0.1.
-    #[must_use]
-    pub fn host(mut self, name: &str) -> Self {
-        self.host = Some(name.to_owned());
-        self
-    }
-
-    /// Resolves `host` to `addr` in the identity provider's process (as curl's `--resolve`),
-    /// for fetching the metadata from a test host name.
-    #[must_use]
-    pub fn resolve(mut self, host: &str, addr: &str) -> Self {
-        self.resolve.push((host.to_owned(), addr.to_owned()));
-        self
-    }
-
-    /// Starts the identity provider and waits until it is ready. Without
-    /// [`sp_metadata`](Self::sp_metadata) or [`sp`](Self::sp) it serves no service provider
-    /// until [`PySamlIdp::set_sp_metadata`] or [`PySamlIdp::set_sp`] names one (requests
-    /// are refused until then).
-    ///
-    /// # Errors
-    /// [`IdpUnavailable`] when pysaml2 or `xmlsec1` is missing. Anything else (metadata that
-    /// cannot be fetched or read) panics with the script's log.
-    pub fn start(self) -> Result<PySamlIdp, IdpUnavailable> {
-        check_available()?;
-        let mut command = python_command();
-        command.arg(saml_idp_script());
-        match (&self.sp_metadata, &self.sp) {
-            (Some(url), _) => command.args(["--sp-metadata", url]),
-            (None, Some((entity, acs))) => {
-                command.args(["--sp-entity-id", entity, "--sp-acs", acs])
-            }
-            // Named later, by `PySamlIdp::set_sp_metadata` or `PySamlIdp::set_sp`.
-            (None, None) => &mut command,
-        };
-        if let Some(host) = &self.host {
-            command.args(["--host", host]);
-        }
-        for (host, addr) in &self.resolve {
-            command.arg("--resolve").arg(format!("{host}:{addr}"));
-        }
-        Ok(PySamlIdp::spawn(command))
-    }
-
-    /// As [`start`](Self::start), but when pysaml2 or `xmlsec1` is missing it reports the
-    /// calling test skipped (a failure under CI, see [`crate::skip_or_fail`]) and returns
-    /// `None`; the caller then returns.
-    #[track_caller]
-    pub fn start_or_skip(self) -> Option<PySamlIdp> {
-        match self.start() {
-            Ok(idp) => Some(idp),
-            Err(missing) => {
-                crate::skip_or_fail(&missing.to_string());
-                None
-            }
-        }
-    }
-}
-
-/// Whether the interpreter has pysaml2 and pysaml2 finds `xmlsec1`.
-fn check_available() -> Result<(), IdpUnavailable> {
-    let out = python_command()
-        .args([
-            "-c",
-            "import saml2\n\
-             from saml2.sigver import get_xmlsec_binary\n\
-             get_xmlsec_binary(['/usr/bin', '/usr/local/bin'])",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| IdpUnavailable {
-            reason: format!("could not run Python: {e}"),
-        })?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let reason = if stderr.contains("No module named 'saml2'") {
-        "the Python interpreter has no pysaml2".to_owned()
-    } else if stderr.contains("xmlsec") {
-        "the xmlsec1 program is not installed (Debian package xmlsec1)".to_owned()
-    } else {
-        format!(
-            "pysaml2 does not load: {}",
-            stderr.lines().last().unwrap_or("")
-        )
-    };
-    Err(IdpUnavailable { reason })
 }
 
 /// What the script prints when it is ready.
@@ -366,6 +234,23 @@ impl PySamlIdp {
         let session: Session = serde_json::from_str(&answer)
             .unwrap_or_else(|e| panic!("the identity provider's session answer: {e}"));
         session.cookie
+    }
+
+    /// A new session for `login` as a line of a stored cookie jar (Qt's raw cookie form, as
+    /// the Python Toolkit keeps a browser's cookies): host-only on the identity provider's
+    /// host, `path=/`, `HttpOnly`.
+    pub fn session_cookie_line(&self, login: &str) -> String {
+        let host = self
+            .ready
+            .url
+            .trim_start_matches("http://")
+            .rsplit_once(':')
+            .map_or("", |(host, _)| host);
+        format!(
+            "{}={}; HttpOnly; domain={host}; path=/",
+            self.ready.cookie_name,
+            self.new_session(login)
+        )
     }
 
     /// Ends every session: the next request is shown the login page (a person is needed).
