@@ -7,6 +7,7 @@ HTTP-Redirect binding, and signed responses leave by pysaml2's own HTTP-POST bin
     python saml_idp.py --sp-metadata URL [--host NAME] [--port N] [--resolve HOST:ADDR]
     python saml_idp.py --sp-entity-id ID --sp-acs URL [--host NAME] [--port N]
     python saml_idp.py [--host NAME] [--port N] [--resolve HOST:ADDR]
+    (each also with [--lifetime-minutes N]: how long assertions are valid, 15 by default)
 
 The last form starts without a service provider; POST /_control/sp names it later (a site
 that must be told the identity provider's URL before it starts is then started in between).
@@ -148,10 +149,11 @@ class QuietHttpServer(ThreadingHTTPServer):
 class Idp:
     """The pysaml2 server, its sessions and its counters."""
 
-    def __init__(self, base_url, directory):
+    def __init__(self, base_url, directory, lifetime_minutes):
         host = urllib.parse.urlsplit(base_url).hostname
         self.key_file, self.cert_file = throwaway_key_and_cert(directory, host)
         self.base_url = base_url
+        self.lifetime_minutes = lifetime_minutes
         self.sso_url = base_url + "/sso/redirect"
         self.entity_id = base_url + "/metadata"
         self.xmlsec = get_xmlsec_binary(["/usr/bin", "/usr/local/bin"])
@@ -177,7 +179,7 @@ class Idp:
                         "want_authn_requests_signed": False,
                         "sign_response": True,
                         "sign_assertion": True,
-                        "policy": {"default": {"lifetime": {"minutes": 15}}},
+                        "policy": {"default": {"lifetime": {"minutes": self.lifetime_minutes}}},
                     }
                 },
                 "key_file": self.key_file,
@@ -392,6 +394,9 @@ def main():
     parser.add_argument("--sp-acs", help="the service provider's assertion consumer URL")
     parser.add_argument("--host", default="127.0.0.1", help="the host name to advertise")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--lifetime-minutes", type=int, default=15,
+        help="how long assertions are valid (a site whose clock a test advances needs more)")
     parser.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDR")
     args = parser.parse_args()
     for spec in args.resolve:
@@ -408,7 +413,7 @@ def main():
     httpd = QuietHttpServer(("127.0.0.1", args.port), None)
     base_url = "http://{}:{}".format(args.host, httpd.server_address[1])
     with tempfile.TemporaryDirectory(prefix="saml-idp-") as directory:
-        idp = Idp(base_url, directory)
+        idp = Idp(base_url, directory, args.lifetime_minutes)
         if sp_metadata:
             idp.set_sp(sp_metadata)
         httpd.RequestHandlerClass = handler_for(idp)

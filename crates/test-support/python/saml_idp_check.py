@@ -19,6 +19,7 @@ it, instead of by pysaml2. Prints one JSON line with what it saw (never a Respon
 
 import argparse
 import base64
+import calendar
 import datetime
 import html
 import json
@@ -37,6 +38,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 from saml2.sigver import get_xmlsec_binary
+from saml2.time_util import str_to_time
 
 sys.dont_write_bytecode = True  # no __pycache__ next to the scripts in the source tree
 from saml_idp import pin_host  # noqa: E402
@@ -108,6 +110,9 @@ def check_post_page(client, request_id, page, args, seen, prefix):
     seen[prefix + "_name_id_email_format"] = name_id.format == NAMEID_FORMAT_EMAILADDRESS
     seen[prefix + "_response_signed"] = response.response.signature is not None
     seen[prefix + "_assertion_signed"] = response.assertion.signature is not None
+    lifetime = calendar.timegm(str_to_time(response.assertion.conditions.not_on_or_after)) \
+        - calendar.timegm(str_to_time(response.assertion.issue_instant))
+    seen[prefix + "_lifetime_minutes"] = lifetime // 60
     check(name_id.text == args.login, prefix + ": wrong NameID")
     return fields["SAMLResponse"]
 

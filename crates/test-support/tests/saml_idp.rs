@@ -70,6 +70,7 @@ fn a_seeded_session_gets_a_signed_response_that_pysaml2_verifies() {
         .sp_metadata(&format!("http://site.saml.test:{md_port}/saml/metadata"))
         .resolve("site.saml.test", "127.0.0.1")
         .host("idp.saml.test")
+        .assertion_lifetime(std::time::Duration::from_hours(2))
         .start_or_skip()
     else {
         return;
@@ -107,6 +108,7 @@ fn a_seeded_session_gets_a_signed_response_that_pysaml2_verifies() {
             );
         }
         assert_eq!(seen[format!("{prefix}_name_id")], LOGIN, "{seen}");
+        assert_eq!(seen[format!("{prefix}_lifetime_minutes")], 120, "{seen}");
     }
     assert_eq!(seen["login_page_password_field"], true, "{seen}");
     assert_eq!(seen["login_sets_session_cookie"], true, "{seen}");
@@ -191,6 +193,7 @@ fn started_before_the_site_it_serves_the_site_named_later() {
     assert_eq!(seen["session_name_id_email_format"], true, "{seen}");
     assert_eq!(seen["session_in_response_to_matches"], true, "{seen}");
     assert_eq!(seen["session_assertion_signed"], true, "{seen}");
+    assert_eq!(seen["session_lifetime_minutes"], 15, "{seen}");
     assert_eq!(seen["forged_refused"], "SignatureError", "{seen}");
     assert!(
         !idp.logs().contains(&cookie),

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::process::Stdio;
+use std::time::Duration;
 
 use super::{PySamlIdp, saml_idp_script};
 use crate::python::python_command;
@@ -33,6 +34,7 @@ pub struct PySamlIdpBuilder {
     sp: Option<(String, String)>,
     host: Option<String>,
     resolve: Vec<(String, String)>,
+    lifetime: Option<Duration>,
 }
 
 impl PySamlIdpBuilder {
@@ -67,6 +69,15 @@ impl PySamlIdpBuilder {
         self
     }
 
+    /// How long its assertions are valid (default 15 minutes; whole minutes, at least one).
+    /// pysaml2 keeps the real time: a test that advances the site's clock needs assertions
+    /// that are still valid by the site's clock.
+    #[must_use]
+    pub fn assertion_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = Some(lifetime);
+        self
+    }
+
     /// Starts the identity provider and waits until it is ready. Without
     /// [`sp_metadata`](Self::sp_metadata) or [`sp`](Self::sp) it serves no service provider
     /// until [`PySamlIdp::set_sp_metadata`] or [`PySamlIdp::set_sp`] names one (requests
@@ -89,6 +100,10 @@ impl PySamlIdpBuilder {
         };
         if let Some(host) = &self.host {
             command.args(["--host", host]);
+        }
+        if let Some(lifetime) = self.lifetime {
+            let minutes = lifetime.as_secs().div_ceil(60).max(1);
+            command.args(["--lifetime-minutes", &minutes.to_string()]);
         }
         for (host, addr) in &self.resolve {
             command.arg("--resolve").arg(format!("{host}:{addr}"));

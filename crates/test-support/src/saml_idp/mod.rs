@@ -8,6 +8,11 @@
 //! answers with pysaml2's own HTTP-POST binding page carrying a signed Response (`NameID` in
 //! email format) when the request carries its session cookie, or a login page otherwise.
 //!
+//! pysaml2 keeps the real time: it accepts authentication requests issued within a day of
+//! it, and its assertions are valid 15 minutes unless
+//! [`assertion_lifetime`](PySamlIdpBuilder::assertion_lifetime) says otherwise, which a
+//! test that advances the site's clock needs.
+//!
 //! A site that must be given the identity provider's URL before it starts is started in
 //! between: the identity provider first (it knows its own URL), then the site with
 //! [`PySamlIdp::sso_url`], then the identity provider is told the site's metadata URL.
