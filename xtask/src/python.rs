@@ -9,12 +9,15 @@ use crate::{run, var, workspace_root};
 
 /// Python packages the interop tests use, pinned to what the shared vectors were made with.
 /// `Authlib` (with `requests`, its HTTP transport) judges the emulated Flow authorization
-/// server with an OAuth 2 client written elsewhere.
+/// server with an OAuth 2 client written elsewhere; `pysaml2` (which signs with the `xmlsec1`
+/// program, a system package) is the SAML identity provider written elsewhere that judges the
+/// headless SSO renewal.
 const REQUIREMENTS: &[&str] = &[
     "shotgun_api3==3.10.3",
     "PyYAML==6.0.2",
     "Authlib==1.6.5",
     "requests==2.32.5",
+    "pysaml2==7.5.5",
     // The Python wheel (crates/tk-auth-py): its build backend, and its tests.
     "maturin==1.16.0",
     "pytest==8.4.2",

@@ -104,6 +104,11 @@ const NEEDS: &[Need] = &[
         present: || has_library("libXrandr.so.2"),
     },
     Need {
+        package: "xmlsec1",
+        why: "the SAML identity provider the SSO renewal is tested against (pysaml2) signs with it",
+        present: || succeeds("xmlsec1", &["--version"]),
+    },
+    Need {
         package: "curl",
         why: "the emulator's documented curl round trip is run as a test",
         present: || succeeds("curl", &["--version"]),

@@ -16,7 +16,9 @@ pub mod child;
 pub mod file_tree;
 mod fixtures;
 mod logs;
+mod loopback_http;
 mod python;
+mod saml_idp;
 mod skip;
 #[cfg(feature = "emulator")]
 mod test_ca;
@@ -26,6 +28,9 @@ mod test_site;
 pub use fixtures::{fixture, read_fixture, read_fixture_json, workspace_root};
 pub use logs::{LogCapture, logs_of, logs_with};
 pub use python::{Python, PythonOutput, python};
+pub use saml_idp::{
+    IdpStats, IdpUnavailable, PySamlIdp, PySamlIdpBuilder, saml_idp_check_script, saml_idp_script,
+};
 pub use skip::{skip_or_fail, var_or_skip};
 #[cfg(feature = "emulator")]
 pub use test_ca::TestCa;

@@ -29,6 +29,21 @@ pub fn python() -> PathBuf {
     venv
 }
 
+/// A command running [`python`], isolated from the machine's proxy and `shotgun_api3`
+/// settings (proxy variables removed, `NO_PROXY=*`, no retry interval); for processes a test
+/// keeps running (see [`Python`] for a run to its end).
+pub(crate) fn python_command() -> Command {
+    let mut command = Command::new(python());
+    for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
+        command.env_remove(name);
+    }
+    command
+        .env_remove("SHOTGUN_API_RETRY_INTERVAL")
+        .env("NO_PROXY", "*")
+        .env("no_proxy", "*");
+    command
+}
+
 /// What a Python run printed.
 #[derive(Debug)]
 pub struct PythonOutput {
@@ -69,16 +84,8 @@ impl Python {
     }
 
     fn new() -> Self {
-        let mut command = Command::new(python());
-        for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
-            command.env_remove(name);
-        }
-        command
-            .env_remove("SHOTGUN_API_RETRY_INTERVAL")
-            .env("NO_PROXY", "*")
-            .env("no_proxy", "*");
         Self {
-            command,
+            command: python_command(),
             stdin: Vec::new(),
         }
     }
