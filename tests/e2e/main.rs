@@ -7,3 +7,6 @@ mod flow_tokens;
 mod non_interactive;
 mod python_interop;
 mod rest_tokens;
+mod sso_engine;
+mod sso_engine_switches;
+mod sso_pysaml2;
