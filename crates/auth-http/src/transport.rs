@@ -189,7 +189,9 @@ pub(crate) fn classify(err: reqwest::Error, route: &Route<'_>) -> Failure {
             tunnel_refused = true;
         }
     }
-    let source = Box::new(err);
+    // The variant names the site; the request's address (whose query may carry a SAML
+    // message or an authorization code on a web-session hop) stays out of the source.
+    let source = Box::new(err.without_url());
     if let Some(proxy) = route.proxy {
         if tunnel_auth {
             return Failure::Fatal(HttpError::ProxyAuthenticationRequired {

@@ -191,3 +191,35 @@ async fn answers_are_read_within_the_size_limit() {
         "{err:?}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_hop_that_fails_on_the_network_keeps_its_query_out_of_the_error() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = WebServer::start(move |_: &Seen| {
+        Reply::redirect(
+            302,
+            format!("http://{IDP}:{closed}/auth/sso_callback?code=code-canary&state=s"),
+        )
+    })
+    .await;
+    let err = SiteClient::new(&server.url(SITE, ""), options())
+        .unwrap()
+        .renew_web_session_with(&stored_jar(), &quick())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, HttpError::ConnectionRefused { .. }),
+        "{err:?}"
+    );
+    // Message, Debug and every source: the hop's origin only.
+    let text = support::full_text(&err);
+    assert!(
+        !text.contains("canary") && !text.contains("code="),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{IDP}:{closed}")), "{text}");
+}
