@@ -14,7 +14,7 @@ use tk_auth::http::{
     Auth, ClientOptions, HttpError, Secret, SiteClient, WebRenewalOptions, WebSession,
 };
 use tk_auth_site_emulator::{HumanAccount, SiteAuthMethod, SiteEmulator, SiteEmulatorBuilder};
-use tk_auth_test_support::{Python, var_or_skip};
+use tk_auth_test_support::{Python, TestCa, var_or_skip};
 
 pub(crate) const SITE_HOST: &str = "site.sso.test";
 pub(crate) const IDP_HOST: &str = "idp.sso.test";
@@ -39,13 +39,16 @@ pub(crate) fn site(method: SiteAuthMethod) -> SiteEmulatorBuilder {
 
 /// A client of `site` whose resolver sends both test names to 127.0.0.1.
 pub(crate) fn client(site: &SiteEmulator) -> SiteClient {
+    SiteClient::new(site.url(), options()).unwrap()
+}
+
+fn options() -> ClientOptions {
     let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let options = ClientOptions::new()
+    ClientOptions::new()
         .environment(Env::empty())
         .resolve(SITE_HOST, loopback)
         .resolve(IDP_HOST, loopback)
-        .product("tk-auth-e2e");
-    SiteClient::new(site.url(), options).unwrap()
+        .product("tk-auth-e2e")
 }
 
 /// The jar a person's browser login left, as tk-core stores it.
@@ -307,4 +310,87 @@ async fn tk_core_reads_the_renewed_jar_as_tk_auth_does() {
     });
     assert_eq!(python, rust);
     assert!(rust["claims"].is_i64() && rust["login"] == LOGIN);
+}
+
+#[tokio::test]
+async fn over_https_every_cookie_stays_secure_and_each_host_is_checked_by_its_name() {
+    let ca = TestCa::new();
+    let (chain, key) = ca.leaf(&[SITE_HOST, IDP_HOST]);
+    let site = site(SiteAuthMethod::Saml2).tls(chain, key).start().unwrap();
+    assert!(site.url().starts_with(&format!("https://{SITE_HOST}:")));
+    let client = SiteClient::new(site.url(), options().ca_file(&ca.ca_file)).unwrap();
+    let jar = seeded_jar(&site);
+    assert!(lines(&jar).iter().all(|l| l.contains("; secure; ")));
+    let renewed = client.renew_web_session_with(&jar, &quick()).await.unwrap();
+    assert_eq!(renewed.hops, 5);
+    for line in lines(&renewed.metadata) {
+        assert!(
+            line.contains("; secure; "),
+            "{}",
+            line.split('=').next().unwrap()
+        );
+    }
+    assert_eq!(
+        read_login(&client, &renewed.session_token).await.unwrap(),
+        LOGIN
+    );
+
+    // A certificate that does not name the identity provider stops the renewal there.
+    let (chain, key) = ca.leaf(&[SITE_HOST]);
+    let site = self::site(SiteAuthMethod::Saml2)
+        .tls(chain, key)
+        .start()
+        .unwrap();
+    let client = SiteClient::new(site.url(), options().ca_file(&ca.ca_file)).unwrap();
+    let result = client
+        .renew_web_session_with(&seeded_jar(&site), &quick())
+        .await;
+    let e = result.unwrap_err();
+    assert!(
+        matches!(&e, HttpError::Tls { site, .. } if site.contains(IDP_HOST)),
+        "{e}"
+    );
+    // Message, Debug and every source name the host, never the hop's query.
+    let mut text = format!("{e} / {e:?}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(" / ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    for marker in ["SAMLRequest", "RelayState", "sso?"] {
+        assert!(!text.contains(marker), "{marker} in: {text}");
+    }
+    assert_eq!(site.sso_stats().assertions_consumed, 0);
+}
+
+#[tokio::test]
+async fn the_identity_providers_cookie_keeps_to_its_path_on_a_shared_host() {
+    // The identity provider on the site's own host: only `path=/idp` keeps its cookie from
+    // the site's pages.
+    let site = SiteEmulator::builder()
+        .human_user(HumanAccount::new(LOGIN, "pw-canary-never-sent").with_id(USER_ID))
+        .auth_method(SiteAuthMethod::Saml2)
+        .site_host(SITE_HOST)
+        .idp_host(SITE_HOST)
+        .start()
+        .unwrap();
+    let jar = seeded_jar(&site);
+    assert_eq!(lines_of(&jar, "idp_session").len(), 1);
+    let renewed = client(&site)
+        .renew_web_session_with(&jar, &quick())
+        .await
+        .unwrap();
+    assert_eq!(
+        site.sso_stats().idp_auto_posts,
+        1,
+        "the session was sent to /idp/"
+    );
+    let received = site.sso_cookie_names_received();
+    assert!(received.contains(&"_session_id".to_owned()), "{received:?}");
+    assert!(
+        !received.contains(&"idp_session".to_owned()),
+        "{received:?}"
+    );
+    assert_eq!(lines_of(&renewed.metadata, "idp_session").len(), 1);
 }
