@@ -178,30 +178,44 @@ async fn no_cookie_value_or_saml_message_reaches_logs_or_errors() {
     let mut secrets = Vec::new();
     let mut shown = Vec::new();
 
-    let site = site(SiteAuthMethod::Saml2)
+    let saml = site(SiteAuthMethod::Saml2)
         .idp_foreign_cookie(true)
         .start()
         .unwrap();
-    let client = client(&site);
-    let jar = seeded_jar(&site);
+    let saml_client = client(&saml);
+    let jar = seeded_jar(&saml);
     secrets.extend(secret_values(&jar));
-    let renewed = client.renew_web_session_with(&jar, &quick()).await.unwrap();
+    let renewed = saml_client
+        .renew_web_session_with(&jar, &quick())
+        .await
+        .unwrap();
     secrets.extend(secret_values(&renewed.metadata));
     shown.push(format!("{renewed:?}"));
 
+    // A Unified Login Flow round: its authorization code travels in a query.
+    let oxygen = site(SiteAuthMethod::Oxygen).start().unwrap();
+    let oxygen_jar = seeded_jar(&oxygen);
+    secrets.extend(secret_values(&oxygen_jar));
+    let renewed = client(&oxygen)
+        .renew_web_session_with(&oxygen_jar, &quick())
+        .await
+        .unwrap();
+    secrets.extend(secret_values(&renewed.metadata));
+    assert_eq!(oxygen.sso_stats().idp_codes, 1);
+
     let mut failures = Vec::new();
-    site.idp_require_mfa(true);
-    failures.push(client.renew_web_session_with(&jar, &quick()).await);
-    site.idp_require_mfa(false);
-    site.idp_delay(Duration::from_secs(20));
+    saml.idp_require_mfa(true);
+    failures.push(saml_client.renew_web_session_with(&jar, &quick()).await);
+    saml.idp_require_mfa(false);
+    saml.idp_delay(Duration::from_secs(20));
     let slow = quick().with_hop_timeout(Duration::from_millis(200));
-    failures.push(client.renew_web_session_with(&jar, &slow).await);
-    site.idp_delay(Duration::ZERO);
-    site.sso_redirect_loop(true);
-    failures.push(client.renew_web_session_with(&jar, &quick()).await);
-    site.sso_redirect_loop(false);
-    site.expire_idp_sessions();
-    failures.push(client.renew_web_session_with(&jar, &quick()).await);
+    failures.push(saml_client.renew_web_session_with(&jar, &slow).await);
+    saml.idp_delay(Duration::ZERO);
+    saml.sso_redirect_loop(true);
+    failures.push(saml_client.renew_web_session_with(&jar, &quick()).await);
+    saml.sso_redirect_loop(false);
+    saml.expire_idp_sessions();
+    failures.push(saml_client.renew_web_session_with(&jar, &quick()).await);
     for failure in failures {
         let e = failure.unwrap_err();
         assert!(matches!(e, HttpError::WebRenewal(_)), "{e}");
@@ -211,8 +225,8 @@ async fn no_cookie_value_or_saml_message_reaches_logs_or_errors() {
 
     let logged = logs.text();
     assert!(logged.contains("web session renewal"), "{logged}");
-    // Old and new: `_session_id`, `csrf_token_u42`, `idp_session`, the jar.
-    assert_eq!(secrets.len(), 8, "{}", secrets.len());
+    // Two sites, old and new: `_session_id`, `csrf_token_u42`, `idp_session`, the jar.
+    assert_eq!(secrets.len(), 16, "{}", secrets.len());
     for text in shown.iter().chain([&logged]) {
         for secret in &secrets {
             assert!(!text.contains(secret.as_str()), "a cookie value in: {text}");
@@ -224,6 +238,8 @@ async fn no_cookie_value_or_saml_message_reaches_logs_or_errors() {
             "SAMLRequest",
             "RelayState",
             "product=",
+            "code=",
+            "state=",
         ] {
             assert!(!text.contains(marker), "{marker} in: {text}");
         }
