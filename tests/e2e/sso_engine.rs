@@ -394,3 +394,35 @@ async fn the_identity_providers_cookie_keeps_to_its_path_on_a_shared_host() {
     );
     assert_eq!(lines_of(&renewed.metadata, "idp_session").len(), 1);
 }
+
+#[tokio::test]
+async fn the_emulators_own_names_need_no_pins_and_the_default_login_is_handed_on() {
+    // Site at 127.0.0.1, identity provider at `localhost`: distinct cookie hosts with no
+    // resolver set up; and `email=` / `sso_domain=` in the renewal address, as tk-core sends.
+    let site = SiteEmulator::builder()
+        .human_user(HumanAccount::new(LOGIN, "pw-canary-never-sent"))
+        .auth_method(SiteAuthMethod::Saml2)
+        .start()
+        .unwrap();
+    assert_eq!(site.idp_url(), site.url().replace("127.0.0.1", "localhost"));
+    let env = Env::from_pairs([
+        ("TK_SHOTGRID_DEFAULT_LOGIN", LOGIN),
+        ("TK_SHOTGRID_SSO_DOMAIN", "https://login.studio.test/sso"),
+    ]);
+    let client = SiteClient::new(site.url(), ClientOptions::new().environment(env)).unwrap();
+    let renewed = client
+        .renew_web_session_with(&seeded_jar(&site), &quick())
+        .await
+        .unwrap();
+    assert_eq!(renewed.hops, 5);
+    assert_eq!(renewed.login.as_deref(), Some(LOGIN));
+    assert_eq!(
+        read_login(&client, &renewed.session_token).await.unwrap(),
+        LOGIN
+    );
+    let idp_line = lines_of(&renewed.metadata, "idp_session");
+    assert!(
+        idp_line[0].ends_with("; domain=localhost; path=/idp"),
+        "kept on its host"
+    );
+}
