@@ -8,5 +8,6 @@ mod non_interactive;
 mod python_interop;
 mod rest_tokens;
 mod sso_engine;
+mod sso_engine_hosts;
 mod sso_engine_switches;
 mod sso_pysaml2;
