@@ -7,3 +7,4 @@ mod flow_tokens;
 mod non_interactive;
 mod python_interop;
 mod rest_tokens;
+mod sso_renewal;
