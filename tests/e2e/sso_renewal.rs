@@ -303,7 +303,7 @@ async fn each_identity_provider_switch_ends_in_its_documented_outcome_within_its
         }),
         ("second factor", |s| s.idp_require_mfa(true)),
         ("slow identity provider", |s| {
-            s.idp_delay(Duration::from_secs(3))
+            s.idp_delay(Duration::from_secs(3));
         }),
         ("redirect loop", |s| s.sso_redirect_loop(true)),
     ];
