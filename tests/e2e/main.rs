@@ -11,3 +11,4 @@ mod sso_engine;
 mod sso_engine_hosts;
 mod sso_engine_switches;
 mod sso_pysaml2;
+mod sso_renewal;

@@ -68,6 +68,11 @@ pub const SGTK_FORCE_STANDARD_LOGIN_DIALOG: &str = "SGTK_FORCE_STANDARD_LOGIN_DI
 /// Seconds between two single sign-on claims renewals, instead of a share of the claims'
 /// lifetime.
 pub const SHOTGUN_SSO_RENEWAL_INTERVAL: &str = "SHOTGUN_SSO_RENEWAL_INTERVAL";
+/// The login handed to the identity provider (`email=`) when a web session is renewed.
+pub const TK_SHOTGRID_DEFAULT_LOGIN: &str = "TK_SHOTGRID_DEFAULT_LOGIN";
+/// The single sign-on domain handed to the site (`sso_domain=`, its network location) when a
+/// web session is renewed.
+pub const TK_SHOTGRID_SSO_DOMAIN: &str = "TK_SHOTGRID_SSO_DOMAIN";
 /// `1` (or `true`, `yes`): nobody can answer a prompt here, so a needed prompt fails at once.
 pub const TK_AUTH_NONINTERACTIVE: &str = "TK_AUTH_NONINTERACTIVE";
 /// The X11 display; a window can open only when it (or [`WAYLAND_DISPLAY`]) is set on Linux.

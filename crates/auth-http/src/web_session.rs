@@ -23,11 +23,6 @@ mod page;
 
 pub use error::{PersonPage, WebRenewalError};
 
-/// The login handed to the identity provider (`email=`), as the Python Toolkit reads it.
-pub(crate) const TK_SHOTGRID_DEFAULT_LOGIN: &str = "TK_SHOTGRID_DEFAULT_LOGIN";
-/// The SSO domain handed to the site (`sso_domain=`, its network location).
-pub(crate) const TK_SHOTGRID_SSO_DOMAIN: &str = "TK_SHOTGRID_SSO_DOMAIN";
-
 /// The bounds of a web-session renewal.
 ///
 /// ```
@@ -171,6 +166,7 @@ impl SiteClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::{TK_SHOTGRID_DEFAULT_LOGIN, TK_SHOTGRID_SSO_DOMAIN};
     use crate::{ClientOptions, Env};
 
     fn client(env: Env) -> SiteClient {

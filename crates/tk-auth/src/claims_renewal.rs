@@ -147,7 +147,7 @@ async fn rounds(user: WeakUser, threshold: f64, report: oneshot::Sender<Result<(
             Ok(None) => {
                 tracing::warn!(
                     site = %user.host(),
-                    "the claims expiration did not move later: no further claims renewal in the background"
+                    "the renewal brought no later claims expiration: no further claims renewal in the background"
                 );
                 Ok(None)
             }
@@ -180,12 +180,18 @@ async fn rounds(user: WeakUser, threshold: f64, report: oneshot::Sender<Result<(
 /// One renewal; the delay to the next one, or `None` when the deadline did not move later.
 async fn round(user: &ShotgunUser, threshold: f64) -> Result<Option<Duration>, Error> {
     let previous = renewal::deadline_of(user.session_metadata().as_ref());
+    let previous_token = user.session_token();
     tracing::debug!(site = %user.host(), "renewing the claims");
     if renewal::renew_held(user, Why::ClaimsDue).await?.is_none() {
         return Ok(None);
     }
     let renewed = renewal::deadline_of(user.session_metadata().as_ref());
-    let Some(expiration) = renewed.filter(|new| previous.is_none_or(|old| *new > old)) else {
+    // A new session renewed within the second its predecessor was made can end at the same
+    // second: still a renewal, as long as that end is ahead.
+    let new_session = user.session_token() != previous_token;
+    let Some(expiration) = renewed
+        .filter(|new| previous.is_none_or(|old| *new > old) || (new_session && *new > epoch_now()))
+    else {
         return Ok(None);
     };
     let interval = user
@@ -204,6 +210,13 @@ async fn round(user: &ShotgunUser, threshold: f64) -> Result<Option<Duration>, E
         }
         None => share_of_lifetime(expiration, threshold),
     }))
+}
+
+/// Seconds since the epoch, now.
+fn epoch_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `threshold` (clamped to 0..=1) of the time left until `expiration` (epoch seconds).

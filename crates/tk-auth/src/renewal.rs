@@ -11,6 +11,8 @@
 mod headless;
 mod outcome;
 
+use headless::Headless;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -238,10 +240,18 @@ impl Renewable for SessionKind {
     }
 
     async fn obtain(&self, _stale: &Session) -> Result<Session, Error> {
-        if let Some(session) = headless::renew(&self.user).await? {
-            return Ok(session);
+        match headless::renew(&self.user).await? {
+            Headless::Renewed(session) => Ok(session),
+            Headless::NoCookies => self.login().await,
+            // Where nobody can be asked, the error says why the cookies were not enough.
+            Headless::NeedsPerson(why) => self.login().await.map_err(|e| {
+                if matches!(e.kind(), ErrorKind::NonInteractive { .. }) {
+                    e.caused_by(why)
+                } else {
+                    e
+                }
+            }),
         }
-        self.login().await
     }
 
     fn save(&self, session: &Session) {

@@ -17,10 +17,8 @@ use url::Url;
 
 use super::jar::WebJar;
 use super::page::{self, Page};
-use super::{
-    PersonPage, TK_SHOTGRID_DEFAULT_LOGIN, TK_SHOTGRID_SSO_DOMAIN, WebRenewalError,
-    WebRenewalOptions, WebSession,
-};
+use super::{PersonPage, WebRenewalError, WebRenewalOptions, WebSession};
+use crate::env::{TK_SHOTGRID_DEFAULT_LOGIN, TK_SHOTGRID_SSO_DOMAIN};
 use crate::transport::{Failure, Route};
 use crate::{HttpError, SiteClient, plain_http, product_name};
 

@@ -33,7 +33,8 @@ fn the_schemas_reject_a_field_they_do_not_document() {
     let status = json!({"site": null, "login": null, "session_stored": false,
         "cache_file": "/x", "store": "file", "keyring": null, "keyring_unavailable": null,
         "proxy": null, "proxy_source": null, "proxy_variable": null,
-        "credentials": null, "check_error": null});
+        "credentials": null, "check_error": null, "claims_expiration": null,
+        "session_expiration": null, "claims": null});
     assert!(schema("status").is_valid(&status));
     let mut extra = status.clone();
     extra["token"] = json!("x");

@@ -16,6 +16,7 @@ mod payload;
 mod session;
 mod site_text;
 mod snapshots;
+mod sso;
 mod status;
 mod support;
 mod tokens;

@@ -10,11 +10,20 @@ use tk_auth_http::HttpError;
 use super::{Obtained, Session, deadline_of};
 use crate::{Error, ErrorKind, ShotgunUser};
 
-/// A session renewed from `user`'s cookies; `None` when it has none, or when the identity
-/// provider wants a person.
-pub(super) async fn renew(user: &ShotgunUser) -> Result<Option<Session>, Error> {
+/// How a headless renewal ended, when it did not fail outright.
+pub(super) enum Headless {
+    /// The identity provider renewed the session.
+    Renewed(Session),
+    /// The session has no cookies to replay.
+    NoCookies,
+    /// A person is needed, for this reason.
+    NeedsPerson(HttpError),
+}
+
+/// A session renewed from `user`'s cookies, or why it could not be.
+pub(super) async fn renew(user: &ShotgunUser) -> Result<Headless, Error> {
     let Some(metadata) = user.session_metadata().filter(has_cookies) else {
-        return Ok(None);
+        return Ok(Headless::NoCookies);
     };
     let (site, login) = (user.site(), user.login());
     let client = user.site_client()?;
@@ -32,7 +41,7 @@ pub(super) async fn renew(user: &ShotgunUser) -> Result<Option<Session>, Error> 
                 .of(Some(expected)));
             }
             tracing::info!(site = %site, hops = web.hops, "the identity provider renewed the session without a person");
-            Ok(Some(Session {
+            Ok(Headless::Renewed(Session {
                 deadline: deadline_of(Some(&web.metadata)),
                 token: web.session_token,
                 metadata: Some(web.metadata),
@@ -41,7 +50,7 @@ pub(super) async fn renew(user: &ShotgunUser) -> Result<Option<Session>, Error> 
         }
         Err(HttpError::WebRenewal(e)) => {
             tracing::info!(site = %site, reason = %e, "the session cannot be renewed without a person");
-            Ok(None)
+            Ok(Headless::NeedsPerson(HttpError::WebRenewal(e)))
         }
         Err(e) => Err(Error::from_http(&site, login.as_deref(), e)),
     }
