@@ -5,7 +5,9 @@
 //! Wine prefix under `target/wine`. The site emulator runs inside the same Windows test
 //! programs, so the tests talk to it over Wine's real sockets. Tests that cannot run on
 //! Windows are `#[ignore]`d there with a reason (`#[cfg_attr(windows, ignore = "…")]`): an
-//! ignored test without a reason fails this task, as does any failed test.
+//! ignored test without a reason fails this task, as does any failed test — except one whose
+//! whole failure is Wine failing to start a process, which is run once more alone, counted
+//! by that run and reported (`windows/rerun.rs`).
 //!
 //! Wine 8 lacks `bcryptprimitives.dll`, from which Rust's standard library takes random
 //! numbers; a small stand-in (`windows/bcryptprimitives.c`) is built with mingw and put next
@@ -18,6 +20,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 use crate::{cargo, run, system, target_dir};
+
+mod rerun;
 
 /// The Rust target the Windows programs are built for.
 pub(crate) const TARGET: &str = "x86_64-pc-windows-gnu";
@@ -307,6 +311,17 @@ fn run_test_program(wine: &Path, prefix: &Path, exe: &Path, tally: &mut Tally) -
     let before = (tally.passed, tally.failed);
     read_results(&stdout, &name, tally);
     let ran = tally.passed > before.0 || tally.failed > before.1;
+    let reported_failures = tally.failed > before.1;
+    for test in rerun::spawn_failures(&stdout) {
+        if passes_alone(wine, prefix, exe, &test)? {
+            eprintln!(
+                "xtask: wine {name}: {test} failed because Wine could not start a process (os error 1359); it passed when run again alone"
+            );
+            tally.failed -= 1;
+            tally.passed += 1;
+            tally.failures.retain(|f| *f != format!("{name}: {test}"));
+        }
+    }
     eprintln!(
         "xtask: wine {name}: {} passed, {} failed, {} ignored in {:.0?}",
         tally.passed - before.0,
@@ -314,10 +329,12 @@ fn run_test_program(wine: &Path, prefix: &Path, exe: &Path, tally: &mut Tally) -
         tally.ignored,
         start.elapsed()
     );
-    if !status.success() {
+    // A program whose every reported failure passed when run again has failed no test.
+    let still_failing = tally.failed > before.1;
+    if !status.success() && (still_failing || !reported_failures) {
         print!("{stdout}");
         eprint!("{stderr}");
-        if tally.failed == before.1 {
+        if !reported_failures {
             tally
                 .failures
                 .push(format!("{name}: exited with {status} before reporting"));
@@ -327,6 +344,32 @@ fn run_test_program(wine: &Path, prefix: &Path, exe: &Path, tally: &mut Tally) -
         bail!("{name} printed no test results under Wine:\n{stdout}{stderr}");
     }
     Ok(())
+}
+
+/// Runs one test of `exe` alone under Wine: whether it passed.
+fn passes_alone(wine: &Path, prefix: &Path, exe: &Path, test: &str) -> Result<bool> {
+    // Into a file, as the whole program's run is (see `run_test_program`).
+    let program = exe
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let out_path = target_dir()
+        .join("windows-tests")
+        .join(format!("{program}.rerun.stdout"));
+    let status = wine_command(wine, prefix)
+        .arg(exe)
+        .args([test, "--exact"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path)?)
+        .stderr(Stdio::null())
+        .status()
+        .with_context(|| format!("could not run {test} again under Wine"))?;
+    let mut alone = Tally::default();
+    read_results(
+        &std::fs::read_to_string(&out_path).unwrap_or_default(),
+        test,
+        &mut alone,
+    );
+    Ok(status.success() && alone.passed == 1 && alone.failed == 0)
 }
 
 /// Reads libtest's lines: `test NAME ... ok|FAILED|ignored[, REASON]` and the summaries.
