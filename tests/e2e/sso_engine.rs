@@ -65,7 +65,7 @@ pub(crate) fn quick() -> WebRenewalOptions {
         .with_overall_timeout(Duration::from_secs(4))
 }
 
-fn epoch_now() -> i64 {
+pub(crate) fn epoch_now() -> i64 {
     i64::try_from(
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -111,11 +111,20 @@ pub(crate) fn lines_of(jar: &Secret, name: &str) -> Vec<String> {
 
 /// `LOGIN` read with `token`: the site accepts the session.
 pub(crate) async fn read_login(client: &SiteClient, token: &Secret) -> Result<String, HttpError> {
+    read_login_of(client, token, LOGIN).await
+}
+
+/// `login` read with `token`: the site accepts the session.
+pub(crate) async fn read_login_of(
+    client: &SiteClient,
+    token: &Secret,
+    login: &str,
+) -> Result<String, HttpError> {
     let entity = client
         .find_one(
             &Auth::session_token(token.clone()),
             "HumanUser",
-            &json!([["login", "is", LOGIN]]),
+            &json!([["login", "is", login]]),
             &["login"],
         )
         .await?

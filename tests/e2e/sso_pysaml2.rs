@@ -4,18 +4,18 @@
 //! binding page to the site's landing, and stop for a person at its login page.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde_json::json;
 use tk_auth::Env;
 use tk_auth::core::cookies;
 use tk_auth::http::{
-    Auth, ClientOptions, HttpError, PersonPage, Secret, SiteClient, WebRenewalError,
-    WebRenewalOptions,
+    ClientOptions, HttpError, PersonPage, Secret, SiteClient, WebRenewalError, WebRenewalOptions,
 };
 use tk_auth_site_emulator::{HumanAccount, SiteAuthMethod, SiteEmulator};
 use tk_auth_test_support::{IdpStats, LogCapture, PySamlIdp};
+
+use crate::sso_engine::{epoch_now, read_login_of};
 
 const SITE_HOST: &str = "site.pysaml.test";
 const IDP_HOST: &str = "idp.pysaml.test";
@@ -71,22 +71,8 @@ fn quick() -> WebRenewalOptions {
         .with_overall_timeout(Duration::from_secs(8))
 }
 
-fn epoch_now() -> i64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    i64::try_from(now.as_secs()).unwrap()
-}
-
 async fn read_login(client: &SiteClient, token: &Secret) -> Result<String, HttpError> {
-    let entity = client
-        .find_one(
-            &Auth::session_token(token.clone()),
-            "HumanUser",
-            &json!([["login", "is", LOGIN]]),
-            &["login"],
-        )
-        .await?
-        .expect("the user is found");
-    Ok(entity["login"].as_str().unwrap().to_owned())
+    read_login_of(client, token, LOGIN).await
 }
 
 /// pysaml2's counters with no sign-in by a person.

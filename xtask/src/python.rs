@@ -119,17 +119,7 @@ pub(crate) fn tests(extra: &[String]) -> Result<()> {
         } else {
             "session_writer"
         });
-    run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--force-reinstall",
-        ])
-        .arg(&wheel))?;
+    install_wheel(&python, &wheel)?;
     run(Command::new(&python)
         .current_dir(workspace_root().join(WHEEL_CRATE))
         .args(["-m", "pytest", "-q", "tests"])
@@ -139,13 +129,9 @@ pub(crate) fn tests(extra: &[String]) -> Result<()> {
         .env("TK_AUTH_SESSION_WRITER", writer))
 }
 
-/// `cargo xtask python-bench`: builds and installs the wheel, then prints its benchmark rows
-/// (`crates/tk-auth-py/bench/bench.py`; tk-core's own functions as the baseline when
-/// `TK_CORE_PATH` names tk-core's `python` folder, else `PyYAML`'s pure-Python path).
-pub(crate) fn bench() -> Result<()> {
-    let wheel = wheel()?;
-    let python = env()?;
-    run(Command::new(&python)
+/// Installs `wheel` into the venv of `python`, in place of any earlier build.
+fn install_wheel(python: &std::path::Path, wheel: &std::path::Path) -> Result<()> {
+    run(Command::new(python)
         .args([
             "-m",
             "pip",
@@ -155,6 +141,15 @@ pub(crate) fn bench() -> Result<()> {
             "--no-deps",
             "--force-reinstall",
         ])
-        .arg(&wheel))?;
+        .arg(wheel))
+}
+
+/// `cargo xtask python-bench`: builds and installs the wheel, then prints its benchmark rows
+/// (`crates/tk-auth-py/bench/bench.py`; tk-core's own functions as the baseline when
+/// `TK_CORE_PATH` names tk-core's `python` folder, else `PyYAML`'s pure-Python path).
+pub(crate) fn bench() -> Result<()> {
+    let wheel = wheel()?;
+    let python = env()?;
+    install_wheel(&python, &wheel)?;
     run(Command::new(&python).arg(workspace_root().join(WHEEL_CRATE).join("bench/bench.py")))
 }

@@ -18,13 +18,9 @@ impl SessionLife {
     /// What `user`'s cookies say; nothing for a user without cookies or a jar that cannot
     /// be read.
     pub(crate) fn of(user: &ShotgunUser) -> Self {
-        let metadata = user.session_metadata();
-        let jar = metadata.as_ref().map(tk_auth::Secret::expose);
         Self {
-            claims_expiration: tk_auth::core::cookies::get_saml_claims_expiration(jar)
-                .ok()
-                .flatten(),
-            session_expiration: tk_auth::core::cookies::get_session_expiration(jar),
+            claims_expiration: user.claims_expiration().ok().flatten(),
+            session_expiration: user.session_expiration(),
         }
     }
 

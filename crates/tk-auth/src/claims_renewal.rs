@@ -85,6 +85,16 @@ impl ShotgunUser {
         .map_err(Error::from)
     }
 
+    /// When the web session expires (Unified Login Flow sites), in seconds since the epoch,
+    /// from its cookies (`shotgun_current_session_expiration`); `None` without such a
+    /// cookie.
+    pub fn session_expiration(&self) -> Option<i64> {
+        let metadata = self.session_metadata();
+        tk_auth_core::cookies::get_session_expiration(
+            metadata.as_ref().map(tk_auth_core::Secret::expose),
+        )
+    }
+
     /// Renews the session now, then again before its single sign-on claims lapse, in the
     /// background, until [`stop_claims_renewal`](Self::stop_claims_renewal) (Python's
     /// `start_claims_renewal`).

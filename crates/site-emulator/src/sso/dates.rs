@@ -83,24 +83,19 @@ fn parts(epoch: i64) -> Parts {
 
 /// `Thu, 01 Jan 2026 00:00:00 GMT`: a `Set-Cookie` `Expires` (RFC 7231 IMF-fixdate).
 pub(crate) fn http_date(epoch: i64) -> String {
-    let p = parts(epoch);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        p.weekday,
-        p.day,
-        MONTHS[p.month - 1],
-        p.year,
-        p.hour,
-        p.minute,
-        p.second
-    )
+    gmt_date(epoch, ' ')
 }
 
 /// `Thu, 01-Jan-2026 00:00:00 GMT`: how Qt's `QNetworkCookie::toRawForm` writes `expires`.
 pub(crate) fn qt_date(epoch: i64) -> String {
+    gmt_date(epoch, '-')
+}
+
+/// The two cookie date forms, which differ only in what separates day, month and year.
+fn gmt_date(epoch: i64, separator: char) -> String {
     let p = parts(epoch);
     format!(
-        "{}, {:02}-{}-{:04} {:02}:{:02}:{:02} GMT",
+        "{}, {:02}{separator}{}{separator}{:04} {:02}:{:02}:{:02} GMT",
         p.weekday,
         p.day,
         MONTHS[p.month - 1],

@@ -4,8 +4,7 @@
 //! an off-screen web view. Anything that needs a person ends this step quietly, and the
 //! renewal goes on to ask one (see `docs/sso.md`).
 
-use tk_auth_core::Secret;
-use tk_auth_http::HttpError;
+use tk_auth_http::{HttpError, WebRenewalError};
 
 use super::{Obtained, Session, deadline_of};
 use crate::{Error, ErrorKind, ShotgunUser};
@@ -22,7 +21,7 @@ pub(super) enum Headless {
 
 /// A session renewed from `user`'s cookies, or why it could not be.
 pub(super) async fn renew(user: &ShotgunUser) -> Result<Headless, Error> {
-    let Some(metadata) = user.session_metadata().filter(has_cookies) else {
+    let Some(metadata) = user.session_metadata() else {
         return Ok(Headless::NoCookies);
     };
     let (site, login) = (user.site(), user.login());
@@ -48,18 +47,11 @@ pub(super) async fn renew(user: &ShotgunUser) -> Result<Headless, Error> {
                 obtained: Some(Obtained::Headless),
             }))
         }
+        Err(HttpError::WebRenewal(WebRenewalError::NoCookies)) => Ok(Headless::NoCookies),
         Err(HttpError::WebRenewal(e)) => {
             tracing::info!(site = %site, reason = %e, "the session cannot be renewed without a person");
             Ok(Headless::NeedsPerson(HttpError::WebRenewal(e)))
         }
         Err(e) => Err(Error::from_http(&site, login.as_deref(), e)),
     }
-}
-
-/// Whether stored metadata holds any cookie at all.
-fn has_cookies(metadata: &Secret) -> bool {
-    !tk_auth_core::cookies::decode_cookies(Some(metadata.expose()))
-        .expose()
-        .trim()
-        .is_empty()
 }

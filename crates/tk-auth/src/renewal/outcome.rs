@@ -47,14 +47,11 @@ pub struct SessionRenewal {
 
 impl SessionRenewal {
     pub(crate) fn new(renewed_by: RenewedBy, user: &ShotgunUser) -> Self {
-        let metadata = user.session_metadata();
-        let jar = metadata.as_ref().map(tk_auth_core::Secret::expose);
         Self {
             renewed_by,
-            claims_expiration: tk_auth_core::cookies::get_saml_claims_expiration(jar)
-                .ok()
-                .flatten(),
-            session_expiration: tk_auth_core::cookies::get_session_expiration(jar),
+            // A jar holding two sites' sessions names no claims expiration.
+            claims_expiration: user.claims_expiration().ok().flatten(),
+            session_expiration: user.session_expiration(),
         }
     }
 }
